@@ -1,0 +1,186 @@
+//! The one shape every reader produces: sheets of cells with their true addresses.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Number(f64),
+    Text(String),
+}
+
+impl Cell {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Number(_) => false,
+        }
+    }
+}
+
+/// Where a cell is, as an auditor would look it up.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Location {
+    /// A worksheet cell, 0-based row and column.
+    Sheet { sheet: String, row: u32, col: u32 },
+    /// A CSV field: 1-based physical line and 1-based field number.
+    Csv { line: u64, field: u32 },
+}
+
+/// `A`, `B`, …, `Z`, `AA`, … for a 0-based column.
+pub fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        name.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).expect("ASCII")
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sheet { sheet, row, col } => {
+                let plain = sheet
+                    .chars()
+                    .all(|c| !c.is_whitespace() && !"'!-()[]{},;".contains(c));
+                if plain {
+                    write!(f, "{sheet}!{}{}", column_name(*col), row + 1)
+                } else {
+                    let quoted = sheet.replace('\'', "''");
+                    write!(f, "'{quoted}'!{}{}", column_name(*col), row + 1)
+                }
+            }
+            Location::Csv { line, field } => write!(f, "{line}:{field}"),
+        }
+    }
+}
+
+/// One sheet (or a whole CSV file) as a rectangle of cells starting at `origin`.
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    pub name: String,
+    /// Absolute (row, col) of `rows[0][0]`: calamine ranges start at the first used cell.
+    pub origin: (u32, u32),
+    pub rows: Vec<Vec<Cell>>,
+    /// For a CSV, the physical line on which each record starts.
+    pub csv_lines: Option<Vec<u64>>,
+}
+
+static EMPTY: Cell = Cell::Empty;
+
+impl Sheet {
+    /// The cell at an absolute address; `Empty` outside the used range.
+    pub fn get(&self, row: u32, col: u32) -> &Cell {
+        let (r0, c0) = self.origin;
+        if row < r0 || col < c0 {
+            return &EMPTY;
+        }
+        self.rows
+            .get((row - r0) as usize)
+            .and_then(|r| r.get((col - c0) as usize))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// One past the last used row, absolute.
+    pub fn end_row(&self) -> u32 {
+        self.origin.0 + self.rows.len() as u32
+    }
+
+    /// One past the last used column, absolute.
+    pub fn end_col(&self) -> u32 {
+        self.origin.1 + self.rows.iter().map(Vec::len).max().unwrap_or(0) as u32
+    }
+
+    /// The columns of one row's used cells, absolute.
+    pub fn cols_in(&self, row: u32) -> std::ops::Range<u32> {
+        let (r0, c0) = self.origin;
+        let len = row
+            .checked_sub(r0)
+            .and_then(|r| self.rows.get(r as usize))
+            .map_or(0, Vec::len) as u32;
+        c0..c0 + len
+    }
+
+    /// Every non-empty cell with its absolute address, row by row.
+    pub fn cells(&self) -> impl Iterator<Item = (u32, u32, &Cell)> {
+        let (r0, c0) = self.origin;
+        self.rows.iter().enumerate().flat_map(move |(r, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_empty())
+                .map(move |(c, cell)| (r0 + r as u32, c0 + c as u32, cell))
+        })
+    }
+
+    pub fn location(&self, row: u32, col: u32) -> Location {
+        match &self.csv_lines {
+            Some(lines) => Location::Csv {
+                line: lines.get(row as usize).copied().unwrap_or(row as u64 + 1),
+                field: col + 1,
+            },
+            None => Location::Sheet {
+                sheet: self.name.clone(),
+                row,
+                col,
+            },
+        }
+    }
+}
+
+/// What a reader made of one file.
+#[derive(Debug, Clone, Default)]
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
+    /// What the reader had to decide and the user should know (the encoding it chose, …).
+    pub notes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_read_like_excel() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(701), "ZZ");
+        assert_eq!(column_name(702), "AAA");
+        let at = |sheet: &str| Location::Sheet {
+            sheet: sheet.into(),
+            row: 6,
+            col: 2,
+        };
+        assert_eq!(at("表三").to_string(), "表三!C7");
+        assert_eq!(at("Sheet 1").to_string(), "'Sheet 1'!C7");
+        assert_eq!(Location::Csv { line: 12, field: 3 }.to_string(), "12:3");
+    }
+
+    #[test]
+    fn get_honours_the_origin() {
+        let sheet = Sheet {
+            name: "s".into(),
+            origin: (2, 1),
+            rows: vec![vec![Cell::Number(1.0), Cell::Text("x".into())]],
+            csv_lines: None,
+        };
+        assert_eq!(sheet.get(2, 1), &Cell::Number(1.0));
+        assert_eq!(sheet.get(2, 2), &Cell::Text("x".into()));
+        assert_eq!(sheet.get(0, 0), &Cell::Empty);
+        assert_eq!(sheet.get(3, 1), &Cell::Empty);
+        assert_eq!(sheet.end_row(), 3);
+        assert_eq!(sheet.end_col(), 3);
+    }
+}

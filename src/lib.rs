@@ -1,0 +1,18 @@
+//! nianbao (年报): reads a county's 政府信息公开工作年度报告 statistical tables, whatever shape
+//! units left them in, into one common schema of 200 fields.
+//!
+//! The pipeline runs one way, one module per stage:
+//! [`discover`] → [`read`] → [`locate`] → [`normalize`] → [`output`], driven by [`run`].
+//! [`schema`] defines the format once; [`demo`] writes synthetic counties.
+
+pub mod demo;
+pub mod discover;
+pub mod grid;
+pub mod locate;
+pub mod normalize;
+pub mod output;
+pub mod read;
+pub mod roster;
+pub mod run;
+pub mod schema;
+pub mod text;

@@ -1,0 +1,801 @@
+//! Stage 3: find the three tables in a [`Workbook`] by their labels, never by position, and
+//! say for each of the 200 fields which cell holds it. Also collects what names the unit
+//! and the year, and any label of the 2019 trial format.
+//!
+//! A workbook in the long form (`unit,year,field_id,value`) is recognised here too and may
+//! hold several submissions.
+
+use crate::grid::{Cell, Location, Sheet, Workbook};
+use crate::schema::{
+    self, FieldIdx, Matcher, Part, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT,
+    LITIGATION_COLUMNS, LITIGATION_GROUPS,
+};
+use crate::text::{core, fold};
+
+/// A cell the locator picked for a field, with what it held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawValue {
+    pub at: Location,
+    pub cell: Cell,
+}
+
+/// A row, column or table of the format that the submission lacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingPart {
+    /// What is missing, in Chinese, for the auditor.
+    pub what: String,
+    pub fields: Vec<FieldIdx>,
+}
+
+/// Where a unit name or year was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ClaimSource {
+    /// A labelled cell (填报单位：…, 报告年度：…) or the long form's own column.
+    Labelled,
+    /// The report's title.
+    Title,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub text: String,
+    pub at: Location,
+    pub source: ClaimSource,
+}
+
+/// One submission as found in a file, before its values are parsed.
+#[derive(Debug, Clone)]
+pub struct RawSubmission {
+    /// Indexed by [`FieldIdx`]; `None` where the field's row or column was not found.
+    pub values: Vec<Option<RawValue>>,
+    pub missing: Vec<MissingPart>,
+    /// Labels of the 2019 trial format, where they were seen.
+    pub old_format: Vec<Claim>,
+    pub unit_claims: Vec<Claim>,
+    pub year_claims: Vec<Claim>,
+    pub notes: Vec<String>,
+}
+
+impl RawSubmission {
+    fn empty() -> Self {
+        RawSubmission {
+            values: vec![None; FIELD_COUNT],
+            missing: Vec::new(),
+            old_format: Vec::new(),
+            unit_claims: Vec::new(),
+            year_claims: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn found_count(&self) -> usize {
+        self.values.iter().filter(|v| v.is_some()).count()
+    }
+}
+
+/// Finds the submissions in a workbook. An error says why nothing could be found.
+pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
+    if let Some(sheet) = book.sheets.first() {
+        if let Some(header) = long_form_header(sheet) {
+            return locate_long_form(sheet, header);
+        }
+    }
+    let sheets: Vec<Labelled> = book.sheets.iter().map(Labelled::new).collect();
+    let mut found = RawSubmission::empty();
+    locate_active(&sheets, &mut found);
+    locate_apply(&sheets, &mut found);
+    locate_litigation(&sheets, &mut found);
+    for sheet in &sheets {
+        scan_claims(sheet, &mut found);
+    }
+    if found.found_count() == 0 {
+        let what = if found.old_format.is_empty() {
+            "未找到年度报告的统计表（表二、表三、表四的标签都不在文件中）"
+        } else {
+            "只找到 2019 年试行格式的标签，未找到现行格式的统计表"
+        };
+        return Err(what.into());
+    }
+    Ok(vec![found])
+}
+
+/// A sheet with the core of every text cell computed once.
+struct Labelled<'a> {
+    sheet: &'a Sheet,
+    cores: Vec<Vec<Option<String>>>,
+}
+
+impl<'a> Labelled<'a> {
+    fn new(sheet: &'a Sheet) -> Self {
+        let cores = sheet
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| cell.text().map(core).filter(|c| !c.is_empty()))
+                    .collect()
+            })
+            .collect();
+        Labelled { sheet, cores }
+    }
+
+    fn core(&self, row: u32, col: u32) -> Option<&str> {
+        let (r0, c0) = self.sheet.origin;
+        if row < r0 || col < c0 {
+            return None;
+        }
+        self.cores
+            .get((row - r0) as usize)?
+            .get((col - c0) as usize)?
+            .as_deref()
+    }
+
+    fn rows(&self) -> std::ops::Range<u32> {
+        self.sheet.origin.0..self.sheet.end_row()
+    }
+
+    fn cols(&self) -> std::ops::Range<u32> {
+        self.sheet.origin.1..self.sheet.end_col()
+    }
+
+    /// Labelled cells of one row between two columns, left to right.
+    fn labels_in(&self, row: u32, cols: std::ops::Range<u32>) -> Vec<(u32, &str)> {
+        cols.filter_map(|c| self.core(row, c).map(|s| (c, s)))
+            .collect()
+    }
+
+    /// The first cell, row by row, whose core matches and is short enough to be a label.
+    fn find(&self, matcher: &Matcher) -> Option<(u32, u32)> {
+        self.rows().find_map(|r| {
+            self.cols().find_map(|c| {
+                self.core(r, c)
+                    .filter(|s| s.chars().count() <= 24 && matcher.matches(s))
+                    .map(|_| (r, c))
+            })
+        })
+    }
+
+    fn raw(&self, row: u32, col: u32) -> RawValue {
+        RawValue {
+            at: self.sheet.location(row, col),
+            cell: self.sheet.get(row, col).clone(),
+        }
+    }
+}
+
+fn missing_table(table: TableId, found: &mut RawSubmission) {
+    let fields = schema::fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.table == table)
+        .map(|(i, _)| i)
+        .collect();
+    found.missing.push(MissingPart {
+        what: format!("未找到{}表", table.title()),
+        fields,
+    });
+}
+
+/// The first sheet on which `find` succeeds; notes it when more than one sheet has the table.
+fn first_sheet_with<'s, 'a, T>(
+    sheets: &'s [Labelled<'a>],
+    table: TableId,
+    found: &mut RawSubmission,
+    find: impl Fn(&Labelled<'a>) -> Option<T>,
+) -> Option<(&'s Labelled<'a>, T)> {
+    let mut hits = sheets.iter().filter_map(|s| find(s).map(|t| (s, t)));
+    let first = hits.next();
+    if let (Some((used, _)), Some((other, _))) = (&first, hits.next()) {
+        found.notes.push(format!(
+            "工作表“{}”和“{}”都有{}表，使用了“{}”",
+            used.sheet.name,
+            other.sheet.name,
+            table.title(),
+            used.sheet.name
+        ));
+    }
+    first
+}
+
+// ---- 表二 ----------------------------------------------------------------------------
+
+/// How far above an item row its column headers may stand.
+const HEADER_REACH: u32 = 6;
+
+fn locate_active(sheets: &[Labelled], found: &mut RawSubmission) {
+    let first_item = |s: &Labelled| {
+        ACTIVE_ITEMS
+            .iter()
+            .find_map(|item| s.find(&item.row.matcher))
+    };
+    let Some((sheet, _)) = first_sheet_with(sheets, TableId::Active, found, first_item) else {
+        missing_table(TableId::Active, found);
+        return;
+    };
+    for (item_idx, item) in ACTIVE_ITEMS.iter().enumerate() {
+        let field_ids = |cols: &[usize]| {
+            cols.iter()
+                .map(|&c| schema::active_index(item_idx, c))
+                .collect::<Vec<_>>()
+        };
+        let Some((row, label_col)) = sheet.find(&item.row.matcher) else {
+            let all: Vec<usize> = (0..item.columns.len()).collect();
+            found.missing.push(MissingPart {
+                what: format!("表二缺少“{}”一行", item.row.label),
+                fields: field_ids(&all),
+            });
+            continue;
+        };
+        let header_cols = active_header(sheet, row, label_col, item.columns);
+        for (col_idx, part) in item.columns.iter().enumerate() {
+            let field = schema::active_index(item_idx, col_idx);
+            match header_cols[col_idx] {
+                Some(col) => {
+                    let col = if item.columns.len() == 1 {
+                        single_value_col(sheet, row, label_col, col)
+                    } else {
+                        col
+                    };
+                    found.values[field] = Some(sheet.raw(row, col));
+                }
+                None => found.missing.push(MissingPart {
+                    what: format!("表二“{}”缺少“{}”一列", item.row.label, part.label),
+                    fields: vec![field],
+                }),
+            }
+        }
+    }
+}
+
+/// Columns of an item's headers: the nearest row above it that names any of them.
+fn active_header(sheet: &Labelled, row: u32, label_col: u32, columns: &[Part]) -> Vec<Option<u32>> {
+    let top = row.saturating_sub(HEADER_REACH).max(sheet.sheet.origin.0);
+    for r in (top..row).rev() {
+        let labels = sheet.labels_in(r, label_col + 1..sheet.sheet.end_col());
+        let cols: Vec<Option<u32>> = columns
+            .iter()
+            .map(|p| {
+                labels
+                    .iter()
+                    .find(|(_, s)| p.matcher.matches(s))
+                    .map(|(c, _)| *c)
+            })
+            .collect();
+        if cols.iter().any(Option::is_some) {
+            return cols;
+        }
+    }
+    vec![None; columns.len()]
+}
+
+/// The template merges a single value over several columns; a unit that unmerged it may
+/// have typed the number a cell or two to the right. Take the first number between the
+/// label and a little past the header column, else the header column itself.
+fn single_value_col(sheet: &Labelled, row: u32, label_col: u32, header_col: u32) -> u32 {
+    if !sheet.sheet.get(row, header_col).is_empty() {
+        return header_col;
+    }
+    (label_col + 1..header_col + 4)
+        .find(|&c| {
+            let cell = sheet.sheet.get(row, c);
+            matches!(cell, Cell::Number(_))
+                || cell.text().is_some_and(|t| {
+                    matches!(
+                        crate::text::parse_value(t),
+                        crate::text::ParsedValue::Number(_)
+                    )
+                })
+        })
+        .unwrap_or(header_col)
+}
+
+// ---- 表三 ----------------------------------------------------------------------------
+
+/// Rows the column headers of table 三 may span, counted from the 自然人 cell.
+const APPLY_HEADER_ROWS: u32 = 4;
+/// Rows of table 三 below its header (25 in the template; room for spacer rows).
+const APPLY_MAX_ROWS: u32 = 60;
+
+fn apply_row_of(labels: &[(u32, &str)]) -> Option<usize> {
+    // Right to left: the item (1.属于国家秘密) stands right of its group (（三）不予公开).
+    labels.iter().rev().find_map(|(_, s)| {
+        let mut hits = APPLY_ROWS
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.matcher.matches(s));
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    })
+}
+
+fn is_table_end(labels: &[(u32, &str)]) -> bool {
+    labels.iter().any(|(_, s)| {
+        LITIGATION_GROUPS[0].matcher.matches(s)
+            || s.contains("行政诉讼")
+            || ACTIVE_ITEMS.iter().any(|i| i.row.matcher.matches(s))
+    })
+}
+
+fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
+    let anchor = |s: &Labelled| s.find(&APPLY_COLUMNS[0].matcher);
+    let Some((sheet, (header_row, _))) = first_sheet_with(sheets, TableId::Apply, found, anchor)
+    else {
+        missing_table(TableId::Apply, found);
+        return;
+    };
+
+    // Column headers: from the row above 自然人 down to the first data row.
+    let first_header = header_row.saturating_sub(1).max(sheet.sheet.origin.0);
+    let mut columns: Vec<Option<u32>> = vec![None; APPLY_COLUMNS.len()];
+    let mut data_start = header_row + 1;
+    for r in first_header..header_row + APPLY_HEADER_ROWS {
+        let labels = sheet.labels_in(r, sheet.cols());
+        if r > header_row && labels.iter().any(|(_, s)| contains_matcher_hit(s)) {
+            break;
+        }
+        for (i, part) in APPLY_COLUMNS.iter().enumerate() {
+            if columns[i].is_none() {
+                columns[i] = labels
+                    .iter()
+                    .find(|(_, s)| part.matcher.matches(s))
+                    .map(|(c, _)| *c);
+            }
+        }
+        data_start = r + 1;
+    }
+    let label_end = columns.iter().flatten().copied().min().unwrap_or(0);
+    for (i, part) in APPLY_COLUMNS.iter().enumerate() {
+        if columns[i].is_none() {
+            found.missing.push(MissingPart {
+                what: format!("表三缺少“{}”一列", part.label),
+                fields: (0..APPLY_ROWS.len())
+                    .map(|r| schema::apply_index(r, i))
+                    .collect(),
+            });
+        }
+    }
+
+    let mut rows: Vec<Option<u32>> = vec![None; APPLY_ROWS.len()];
+    let end = sheet.sheet.end_row().min(data_start + APPLY_MAX_ROWS);
+    for r in data_start..end {
+        let labels = sheet.labels_in(r, sheet.sheet.origin.1..label_end);
+        if is_table_end(&labels) {
+            break;
+        }
+        match apply_row_of(&labels) {
+            Some(i) if rows[i].is_none() => rows[i] = Some(r),
+            Some(i) => found.notes.push(format!(
+                "表三“{}”一行出现了两次（{}），使用了第一次",
+                APPLY_ROWS[i].label,
+                sheet.sheet.location(r, label_end.saturating_sub(1))
+            )),
+            None => {
+                if let Some((c, _)) = labels.iter().rev().find(|(_, s)| *s == "其他处理") {
+                    let has_values = columns
+                        .iter()
+                        .flatten()
+                        .any(|&vc| !sheet.sheet.get(r, vc).is_empty());
+                    if has_values {
+                        found.old_format.push(Claim {
+                            text: "（六）其他处理（一行，无细分项）".into(),
+                            at: sheet.sheet.location(r, *c),
+                            source: ClaimSource::Labelled,
+                        });
+                    }
+                }
+            }
+        }
+        if rows[APPLY_ROWS.len() - 1].is_some() {
+            break;
+        }
+    }
+
+    for (ri, part) in APPLY_ROWS.iter().enumerate() {
+        let Some(r) = rows[ri] else {
+            found.missing.push(MissingPart {
+                what: format!("表三缺少“{}”一行", part.label.replace('/', " ")),
+                fields: (0..APPLY_COLUMNS.len())
+                    .map(|c| schema::apply_index(ri, c))
+                    .collect(),
+            });
+            continue;
+        };
+        for (ci, col) in columns.iter().enumerate() {
+            if let Some(c) = col {
+                found.values[schema::apply_index(ri, ci)] = Some(sheet.raw(r, *c));
+            }
+        }
+    }
+}
+
+/// Whether a label matches a table 三 row by a distinctive word (not by 其他 or 总计).
+fn contains_matcher_hit(s: &str) -> bool {
+    APPLY_ROWS
+        .iter()
+        .any(|p| matches!(p.matcher, Matcher::Contains(_)) && p.matcher.matches(s))
+}
+
+// ---- 表四 ----------------------------------------------------------------------------
+
+const LITIGATION_HEADER_ROWS: u32 = 4;
+
+fn locate_litigation(sheets: &[Labelled], found: &mut RawSubmission) {
+    let anchor = |s: &Labelled| s.find(&LITIGATION_GROUPS[0].matcher);
+    let Some((sheet, (top, _))) = first_sheet_with(sheets, TableId::Litigation, found, anchor)
+    else {
+        missing_table(TableId::Litigation, found);
+        return;
+    };
+    let header_rows = top..top + LITIGATION_HEADER_ROWS;
+    let find_in_header = |m: &Matcher| {
+        header_rows.clone().find_map(|r| {
+            sheet
+                .labels_in(r, sheet.cols())
+                .into_iter()
+                .find(|(_, s)| m.matches(s))
+                .map(|(c, _)| c)
+        })
+    };
+    let group_starts: Vec<Option<u32>> = LITIGATION_GROUPS
+        .iter()
+        .map(|g| find_in_header(&g.matcher))
+        .collect();
+
+    // Leaf headers, each assigned to the group that starts nearest to its left.
+    let mut leaves: Vec<Vec<Option<u32>>> =
+        vec![vec![None; LITIGATION_COLUMNS.len()]; LITIGATION_GROUPS.len()];
+    let mut last_header_row = top;
+    for r in header_rows.clone() {
+        for (c, s) in sheet.labels_in(r, sheet.cols()) {
+            let Some(leaf) = LITIGATION_COLUMNS.iter().position(|p| p.matcher.matches(s)) else {
+                continue;
+            };
+            let group = group_starts
+                .iter()
+                .enumerate()
+                .filter_map(|(g, start)| start.filter(|&st| st <= c).map(|st| (g, st)))
+                .max_by_key(|&(_, st)| st)
+                .map(|(g, _)| g);
+            if let Some(g) = group {
+                if leaves[g][leaf].is_none() {
+                    leaves[g][leaf] = Some(c);
+                    last_header_row = last_header_row.max(r);
+                }
+            }
+        }
+    }
+
+    let leaf_cols: Vec<u32> = leaves.iter().flatten().flatten().copied().collect();
+    let value_row = (last_header_row + 1..last_header_row + 4)
+        .find(|&r| leaf_cols.iter().any(|&c| !sheet.sheet.get(r, c).is_empty()))
+        .unwrap_or(last_header_row + 1);
+
+    for (g, group) in LITIGATION_GROUPS.iter().enumerate() {
+        if group_starts[g].is_none() {
+            found.missing.push(MissingPart {
+                what: format!("表四缺少“{}”一栏", group.label),
+                fields: (0..LITIGATION_COLUMNS.len())
+                    .map(|c| schema::litigation_index(g, c))
+                    .collect(),
+            });
+            continue;
+        }
+        for (l, leaf) in LITIGATION_COLUMNS.iter().enumerate() {
+            let field = schema::litigation_index(g, l);
+            match leaves[g][l] {
+                Some(c) => found.values[field] = Some(sheet.raw(value_row, c)),
+                None => found.missing.push(MissingPart {
+                    what: format!("表四“{}”缺少“{}”一列", group.label, leaf.label),
+                    fields: vec![field],
+                }),
+            }
+        }
+    }
+}
+
+// ---- unit, year, old format ----------------------------------------------------------
+
+/// Labels that introduce the unit's name.
+const UNIT_LABELS: &[&str] = &["填报单位", "单位名称", "报送单位", "编制单位", "填报机关"];
+/// Words that end a unit name written in the same cell as other particulars.
+const UNIT_NAME_ENDS: &[&str] = &[
+    "填报日期",
+    "日期",
+    "填报人",
+    "联系人",
+    "联系电话",
+    "电话",
+    "时间",
+];
+/// Labels of the 2019 trial format that the 2021 format dropped.
+const OLD_FORMAT_LABELS: &[&str] = &[
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "政府集中采购",
+];
+/// Labels that introduce the report year (never a 填报日期).
+const YEAR_LABELS: &[&str] = &["报告年度", "统计年度", "所属年度", "填报年度", "年份"];
+
+/// A cell that introduces the year: 报告年度：, 年度, 年份… but not 本年度办理结果.
+fn is_year_label(folded: &str) -> bool {
+    YEAR_LABELS.iter().any(|l| folded.contains(l))
+        || folded == "年度"
+        || folded.starts_with("年度:")
+}
+
+fn scan_claims(sheet: &Labelled, found: &mut RawSubmission) {
+    for (row, col, cell) in sheet.sheet.cells() {
+        let Some(text) = cell.text() else { continue };
+        let folded = fold(text);
+        let at = || sheet.sheet.location(row, col);
+        if let Some(label) = UNIT_LABELS.iter().find(|l| folded.contains(*l)) {
+            if let Some(name) = unit_after_label(sheet, row, col, &folded, label) {
+                found.unit_claims.push(Claim {
+                    text: name,
+                    at: at(),
+                    source: ClaimSource::Labelled,
+                });
+            }
+        }
+        if let Some(label) = OLD_FORMAT_LABELS.iter().find(|l| folded.contains(*l)) {
+            found.old_format.push(Claim {
+                text: (*label).into(),
+                at: at(),
+                source: ClaimSource::Labelled,
+            });
+        }
+        let is_date = folded.contains("日期") || folded.contains("时间");
+        if is_date {
+            continue;
+        }
+        if is_year_label(&folded) && folded.chars().count() <= 20 {
+            let value = if year_in(&folded).is_some() {
+                folded.clone()
+            } else {
+                next_text_right(sheet.sheet, row, col).unwrap_or_default()
+            };
+            if let Some(year) = year_in(&value) {
+                found.year_claims.push(Claim {
+                    text: year.to_string(),
+                    at: at(),
+                    source: ClaimSource::Labelled,
+                });
+                continue;
+            }
+        }
+        if folded.contains("年度报告")
+            || folded.contains("年报")
+            || folded.contains("政府信息公开工作")
+        {
+            if folded.chars().count() <= 60 {
+                found.unit_claims.push(Claim {
+                    text: folded.clone(),
+                    at: at(),
+                    source: ClaimSource::Title,
+                });
+            }
+            if let Some(year) = year_in(&folded) {
+                found.year_claims.push(Claim {
+                    text: year.to_string(),
+                    at: at(),
+                    source: ClaimSource::Title,
+                });
+            }
+        }
+    }
+}
+
+fn next_text_right(sheet: &Sheet, row: u32, col: u32) -> Option<String> {
+    (col + 1..sheet.end_col().min(col + 8)).find_map(|c| match sheet.get(row, c) {
+        Cell::Text(t) if !t.trim().is_empty() => Some(fold(t)),
+        Cell::Number(n) => Some(crate::text::format_number(*n)),
+        _ => None,
+    })
+}
+
+/// The unit name after a label such as 填报单位（盖章）：, in the same cell or the next.
+fn unit_after_label(
+    sheet: &Labelled,
+    row: u32,
+    col: u32,
+    folded: &str,
+    label: &str,
+) -> Option<String> {
+    let after = &folded[folded.find(label)? + label.len()..];
+    let mut name = strip_parens(after)
+        .trim_start_matches([':', '：'])
+        .to_string();
+    if let Some(end) = UNIT_NAME_ENDS.iter().filter_map(|w| name.find(w)).min() {
+        name.truncate(end);
+    }
+    let name = name
+        .trim_end_matches([':', '：', ',', '，', ';', '；'])
+        .to_string();
+    if !name.is_empty() {
+        return Some(name);
+    }
+    next_text_right(sheet.sheet, row, col).map(|n| strip_parens(&n))
+}
+
+fn strip_parens(s: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A year like 2024 in `2024年度`, `2024年政府…` or `2024`, never in a date (`2025年1月`).
+pub fn year_in(s: &str) -> Option<i32> {
+    let chars: Vec<char> = s.chars().collect();
+    for i in 0..chars.len().saturating_sub(3) {
+        let window = &chars[i..i + 4];
+        if !window.iter().all(char::is_ascii_digit) {
+            continue;
+        }
+        let before_digit = i > 0 && chars[i - 1].is_ascii_digit();
+        let after = chars.get(i + 4).copied();
+        if before_digit || after.is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let is_date = after.is_some_and(|c| matches!(c, '-' | '/' | '.'))
+            || (after == Some('年') && chars.get(i + 5).is_some_and(char::is_ascii_digit));
+        if is_date {
+            continue;
+        }
+        let year: i32 = window.iter().collect::<String>().parse().ok()?;
+        if (2000..=2100).contains(&year) {
+            return Some(year);
+        }
+    }
+    None
+}
+
+// ---- the long form -------------------------------------------------------------------
+
+struct LongHeader {
+    row: u32,
+    unit: u32,
+    year: u32,
+    field_id: u32,
+    value: u32,
+}
+
+fn long_form_header(sheet: &Sheet) -> Option<LongHeader> {
+    let (row, _, _) = sheet.cells().next()?;
+    let col_of = |name: &str| {
+        sheet.cols_in(row).find(|&c| {
+            sheet.get(row, c).text().is_some_and(|t| {
+                t.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(name)
+            })
+        })
+    };
+    Some(LongHeader {
+        row,
+        unit: col_of("unit")?,
+        year: col_of("year")?,
+        field_id: col_of("field_id")?,
+        value: col_of("value")?,
+    })
+}
+
+fn locate_long_form(sheet: &Sheet, h: LongHeader) -> Result<Vec<RawSubmission>, String> {
+    let mut groups: Vec<((String, String), RawSubmission)> = Vec::new();
+    let text_at = |r: u32, c: u32| match sheet.get(r, c) {
+        Cell::Text(t) => t.trim().to_string(),
+        Cell::Number(n) => crate::text::format_number(*n),
+        Cell::Empty => String::new(),
+    };
+    let mut orphan_notes = Vec::new();
+    for r in h.row + 1..sheet.end_row() {
+        let (unit, year, field_id) = (
+            text_at(r, h.unit),
+            text_at(r, h.year),
+            text_at(r, h.field_id),
+        );
+        if unit.is_empty()
+            && year.is_empty()
+            && field_id.is_empty()
+            && sheet.get(r, h.value).is_empty()
+        {
+            continue;
+        }
+        let key = (unit.clone(), year.clone());
+        let idx = match groups.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let mut sub = RawSubmission::empty();
+                if !unit.is_empty() {
+                    sub.unit_claims.push(Claim {
+                        text: unit.clone(),
+                        at: sheet.location(r, h.unit),
+                        source: ClaimSource::Labelled,
+                    });
+                }
+                if !year.is_empty() {
+                    sub.year_claims.push(Claim {
+                        text: year.clone(),
+                        at: sheet.location(r, h.year),
+                        source: ClaimSource::Labelled,
+                    });
+                }
+                groups.push((key, sub));
+                groups.len() - 1
+            }
+        };
+        let sub = &mut groups[idx].1;
+        match schema::index_of(&field_id) {
+            Some(f) if sub.values[f].is_none() => {
+                sub.values[f] = Some(RawValue {
+                    at: sheet.location(r, h.value),
+                    cell: sheet.get(r, h.value).clone(),
+                })
+            }
+            Some(_) => sub.notes.push(format!(
+                "{}：字段 {field_id} 重复出现，使用了第一次的值",
+                sheet.location(r, h.field_id)
+            )),
+            None => orphan_notes.push(format!(
+                "{}：未知的字段编号“{field_id}”，该行未读取",
+                sheet.location(r, h.field_id)
+            )),
+        }
+    }
+    if groups.is_empty() {
+        return Err("长表 CSV（unit,year,field_id,value）中没有数据行".into());
+    }
+    let mut subs: Vec<RawSubmission> = groups.into_iter().map(|(_, s)| s).collect();
+    for sub in &mut subs {
+        sub.notes.extend(orphan_notes.iter().cloned());
+        let absent: Vec<FieldIdx> = (0..FIELD_COUNT)
+            .filter(|&f| sub.values[f].is_none())
+            .collect();
+        if !absent.is_empty() {
+            let ids: Vec<&str> = absent
+                .iter()
+                .take(5)
+                .map(|&f| schema::fields()[f].id.as_str())
+                .collect();
+            let more = if absent.len() > 5 {
+                format!(" 等 {} 个字段", absent.len())
+            } else {
+                String::new()
+            };
+            sub.missing.push(MissingPart {
+                what: format!("长表中缺少字段 {}{more}", ids.join("、")),
+                fields: absent,
+            });
+        }
+    }
+    Ok(subs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_are_not_taken_from_dates() {
+        assert_eq!(
+            year_in("易俗河镇2024年政府信息公开工作年度报告"),
+            Some(2024)
+        );
+        assert_eq!(year_in("2024年度"), Some(2024));
+        assert_eq!(year_in("报告年度:2023"), Some(2023));
+        assert_eq!(year_in("填报日期:2025年1月10日"), None);
+        assert_eq!(year_in("2025-01-10"), None);
+        assert_eq!(year_in("电话12345678"), None);
+        assert_eq!(year_in("2025年1月10日制2024年度报告"), Some(2024));
+    }
+}

@@ -1,0 +1,249 @@
+//! Stage 4: a located submission → the 200-field schema. Values are parsed strictly, and
+//! the unit and year are resolved against the roster.
+
+use crate::grid::{Cell, Location};
+use crate::locate::{ClaimSource, MissingPart, RawSubmission};
+use crate::roster::{Roster, UnitIdx};
+use crate::schema::FIELD_COUNT;
+use crate::text::{parse_value, ParsedValue};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    /// Empty or a placeholder (—, -, /, 无): counts as 0, remembered as blank.
+    Blank,
+    /// Text that is not a number, as written. The field stays unknown.
+    NotNumber(String),
+    /// The field's row, column or table is not in the submission.
+    Missing,
+}
+
+impl Value {
+    /// The number this value counts as, if it is known.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Blank => Some(0.0),
+            Value::NotNumber(_) | Value::Missing => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldValue {
+    pub value: Value,
+    pub at: Option<Location>,
+}
+
+/// How the unit or year of a submission was established.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evidence {
+    /// A labelled cell, or the long form's column.
+    Cell(Location),
+    Title(Location),
+    FileName,
+    /// `--year` on the command line.
+    Argument,
+    None,
+}
+
+impl Evidence {
+    pub fn describe(&self) -> String {
+        match self {
+            Evidence::Cell(at) => format!("单元格 {at}"),
+            Evidence::Title(at) => format!("标题 {at}"),
+            Evidence::FileName => "文件名".into(),
+            Evidence::Argument => "--year".into(),
+            Evidence::None => "未找到".into(),
+        }
+    }
+}
+
+/// One report of one unit for one year, in the common schema.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// Path relative to `--inputs`, with `/` separators.
+    pub source_file: String,
+    /// The roster unit, when the submission's name for itself is on the roster.
+    pub unit: Option<UnitIdx>,
+    /// The name the submission gives itself, as written (or the file name).
+    pub claimed_unit: String,
+    pub unit_evidence: Evidence,
+    pub year: Option<i32>,
+    pub year_evidence: Evidence,
+    /// Indexed by [`crate::schema::FieldIdx`].
+    pub values: Vec<FieldValue>,
+    pub missing: Vec<MissingPart>,
+    pub old_format: Vec<crate::locate::Claim>,
+    pub notes: Vec<String>,
+}
+
+pub fn value_of(cell: &Cell) -> Value {
+    match cell {
+        Cell::Empty => Value::Blank,
+        Cell::Number(n) => Value::Number(*n),
+        Cell::Text(t) => match parse_value(t) {
+            ParsedValue::Number(n) => Value::Number(n),
+            ParsedValue::Blank => Value::Blank,
+            ParsedValue::NotNumber(s) => Value::NotNumber(s),
+        },
+    }
+}
+
+pub fn normalize(
+    raw: RawSubmission,
+    source_file: &str,
+    roster: &Roster,
+    default_year: Option<i32>,
+) -> Submission {
+    let values: Vec<FieldValue> = raw
+        .values
+        .iter()
+        .map(|v| match v {
+            Some(raw) => FieldValue {
+                value: value_of(&raw.cell),
+                at: Some(raw.at.clone()),
+            },
+            None => FieldValue {
+                value: Value::Missing,
+                at: None,
+            },
+        })
+        .collect();
+    debug_assert_eq!(values.len(), FIELD_COUNT);
+    let mut notes = raw.notes;
+    let stem = file_stem(source_file);
+
+    let (unit, claimed_unit, unit_evidence) =
+        resolve_unit(&raw.unit_claims, &stem, roster, &mut notes);
+    let (year, year_evidence) = resolve_year(&raw.year_claims, &stem, default_year, &mut notes);
+    Submission {
+        source_file: source_file.to_string(),
+        unit,
+        claimed_unit,
+        unit_evidence,
+        year,
+        year_evidence,
+        values,
+        missing: raw.missing,
+        old_format: raw.old_format,
+        notes,
+    }
+}
+
+fn file_stem(source_file: &str) -> String {
+    let name = source_file.rsplit('/').next().unwrap_or(source_file);
+    match name.rsplit_once('.') {
+        Some((stem, _)) => stem.to_string(),
+        None => name.to_string(),
+    }
+}
+
+fn evidence(source: ClaimSource, at: &Location) -> Evidence {
+    match source {
+        ClaimSource::Labelled => Evidence::Cell(at.clone()),
+        ClaimSource::Title => Evidence::Title(at.clone()),
+    }
+}
+
+/// Labelled cells first, then the title, then the file name; the first that names a roster
+/// unit wins. A submission naming no roster unit keeps the name it gave itself.
+fn resolve_unit(
+    claims: &[crate::locate::Claim],
+    stem: &str,
+    roster: &Roster,
+    notes: &mut Vec<String>,
+) -> (Option<UnitIdx>, String, Evidence) {
+    let mut ordered: Vec<&crate::locate::Claim> = claims.iter().collect();
+    ordered.sort_by_key(|c| c.source);
+    let mut found: Option<(UnitIdx, String, Evidence)> = None;
+    for claim in &ordered {
+        let unit = match claim.source {
+            ClaimSource::Labelled => roster
+                .exact(&claim.text)
+                .or_else(|| roster.within(&claim.text)),
+            ClaimSource::Title => roster.within(&claim.text),
+        };
+        let Some(unit) = unit else { continue };
+        match &found {
+            None => found = Some((unit, claim.text.clone(), evidence(claim.source, &claim.at))),
+            Some((first, _, at)) if *first != unit => notes.push(format!(
+                "{} 写的单位是“{}”（{}），与{}的“{}”不一致，按后者",
+                claim.at,
+                claim.text,
+                roster.units[unit].name,
+                at.describe(),
+                roster.units[*first].name
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Some((unit, text, evidence)) = found {
+        return (Some(unit), text, evidence);
+    }
+    if let Some(unit) = roster.exact(stem).or_else(|| roster.within(stem)) {
+        return (Some(unit), stem.to_string(), Evidence::FileName);
+    }
+    match ordered.iter().find(|c| c.source == ClaimSource::Labelled) {
+        Some(claim) => (None, claim.text.clone(), evidence(claim.source, &claim.at)),
+        None => (None, stem.to_string(), Evidence::FileName),
+    }
+}
+
+fn resolve_year(
+    claims: &[crate::locate::Claim],
+    stem: &str,
+    default_year: Option<i32>,
+    notes: &mut Vec<String>,
+) -> (Option<i32>, Evidence) {
+    let mut ordered: Vec<&crate::locate::Claim> = claims.iter().collect();
+    ordered.sort_by_key(|c| c.source);
+    let parsed: Vec<(i32, &crate::locate::Claim)> = ordered
+        .iter()
+        .filter_map(|c| crate::locate::year_in(&c.text).map(|y| (y, *c)))
+        .collect();
+    if let Some((year, claim)) = parsed.first() {
+        for (other, other_claim) in &parsed[1..] {
+            if other != year {
+                notes.push(format!(
+                    "{} 写的年度是 {other}，与 {} 的 {year} 不一致，按 {year}",
+                    other_claim.at, claim.at
+                ));
+                break;
+            }
+        }
+        return (Some(*year), evidence(claim.source, &claim.at));
+    }
+    if let Some(year) = crate::locate::year_in(stem) {
+        return (Some(year), Evidence::FileName);
+    }
+    match default_year {
+        Some(y) => (Some(y), Evidence::Argument),
+        None => (None, Evidence::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_become_values() {
+        assert_eq!(value_of(&Cell::Number(3.0)), Value::Number(3.0));
+        assert_eq!(value_of(&Cell::Empty), Value::Blank);
+        assert_eq!(value_of(&Cell::Text("１２".into())), Value::Number(12.0));
+        assert_eq!(value_of(&Cell::Text("无".into())), Value::Blank);
+        assert_eq!(
+            value_of(&Cell::Text("约5".into())),
+            Value::NotNumber("约5".into())
+        );
+        assert_eq!(Value::Blank.number(), Some(0.0));
+        assert_eq!(Value::NotNumber("x".into()).number(), None);
+    }
+
+    #[test]
+    fn file_stems_drop_folders_and_extension() {
+        assert_eq!(file_stem("乡镇/易俗河镇2024.xlsx"), "易俗河镇2024");
+        assert_eq!(file_stem("noext"), "noext");
+    }
+}

@@ -1,0 +1,214 @@
+//! Stage 7: writing. Writers format what earlier stages computed; they compute nothing.
+//! Every file is written to a temporary name and renamed into place.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::normalize::{Submission, Value};
+use crate::roster::Roster;
+use crate::schema;
+use crate::text::format_number;
+
+/// Writes `bytes` to `dir/name` atomically: a crash leaves the old file or none, never half.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let target = dir.join(name);
+    let temp = dir.join(format!(".{name}.tmp"));
+    let result = std::fs::File::create(&temp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, &target));
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        format!("cannot write {}: {e}", target.display())
+    })
+}
+
+/// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
+/// or carriage return would make Excel or WPS run it as a formula.
+pub fn neutralize(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// A CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly.
+pub fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        writer.write_record(header).expect("writing to memory");
+        for row in rows {
+            writer.write_record(row).expect("writing to memory");
+        }
+        writer.flush().expect("writing to memory");
+    }
+    out
+}
+
+/// The value as `normalized.csv` shows it: blank as 0, unknown as empty.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::Number(n) => format_number(*n),
+        Value::Blank => "0".into(),
+        Value::NotNumber(_) | Value::Missing => String::new(),
+    }
+}
+
+pub const NORMALIZED_LEAD: &[&str] = &["unit_id", "unit_name", "unit_type", "year", "source_file"];
+
+/// `normalized.csv`: a row per submission, the 200 fields in `fields.csv` order.
+pub fn normalized_csv(submissions: &[Submission], roster: &Roster) -> Vec<u8> {
+    let mut header: Vec<&str> = NORMALIZED_LEAD.to_vec();
+    header.extend(schema::fields().iter().map(|f| f.id.as_str()));
+    let rows: Vec<Vec<String>> = submissions
+        .iter()
+        .map(|s| {
+            let unit = s.unit.map(|u| &roster.units[u]);
+            let mut row = vec![
+                unit.map_or(String::new(), |u| neutralize(&u.id)),
+                neutralize(unit.map_or(&s.claimed_unit, |u| &u.name)),
+                unit.map_or(String::new(), |u| neutralize(&u.unit_type)),
+                s.year.map_or(String::new(), |y| y.to_string()),
+                neutralize(&s.source_file),
+            ];
+            row.extend(s.values.iter().map(|v| value_text(&v.value)));
+            row
+        })
+        .collect();
+    csv_bytes(&header, &rows)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    /// Wall-clock facts of this run: the only part that changes between identical reruns.
+    pub run: RunInfo,
+    pub inputs: String,
+    pub config: String,
+    pub year: Option<i32>,
+    pub counts: Counts,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunInfo {
+    pub started_unix: u64,
+    pub seconds: f64,
+    pub jobs: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Counts {
+    pub files: usize,
+    pub read: usize,
+    pub skipped: usize,
+    pub unreadable: usize,
+    pub submissions: usize,
+    pub roster_units: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    /// `read`, `skipped` or `unreadable`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub submissions: Vec<SubmissionEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubmissionEntry {
+    pub unit_id: Option<String>,
+    pub unit_name: String,
+    pub unit_from: String,
+    pub year: Option<i32>,
+    pub year_from: String,
+    pub fields_read: usize,
+    pub fields_blank: usize,
+    /// Fields left empty in `normalized.csv`, each with its cell and the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}
+
+pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
+    let fields = schema::fields();
+    let mut unread = Vec::new();
+    for part in &s.missing {
+        unread.push(format!("{}（{} 个字段）", part.what, part.fields.len()));
+    }
+    for (i, v) in s.values.iter().enumerate() {
+        if let (Value::NotNumber(text), Some(at)) = (&v.value, &v.at) {
+            unread.push(format!("{} {}：“{}”不是数字", at, fields[i].id, text));
+        }
+    }
+    for claim in &s.old_format {
+        unread.push(format!(
+            "{} 是 2019 年试行格式的标签“{}”",
+            claim.at, claim.text
+        ));
+    }
+    let unit = s.unit.map(|u| &roster.units[u]);
+    SubmissionEntry {
+        unit_id: unit.map(|u| u.id.clone()),
+        unit_name: unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
+        unit_from: s.unit_evidence.describe(),
+        year: s.year,
+        year_from: s.year_evidence.describe(),
+        fields_read: s
+            .values
+            .iter()
+            .filter(|v| v.value.number().is_some())
+            .count(),
+        fields_blank: s.values.iter().filter(|v| v.value == Value::Blank).count(),
+        unread,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralized() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("+1"), "'+1");
+        assert_eq!(neutralize("-1"), "'-1");
+        assert_eq!(neutralize("@SUM"), "'@SUM");
+        assert_eq!(neutralize("易俗河镇"), "易俗河镇");
+    }
+
+    #[test]
+    fn csv_has_bom_and_quotes() {
+        let bytes = csv_bytes(&["a", "b"], &[vec!["x,y".into(), "中".into()]]);
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        assert_eq!(
+            String::from_utf8(bytes[3..].to_vec()).unwrap(),
+            "a,b\r\n\"x,y\",中\r\n"
+        );
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("nianbao-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        write_atomic(&dir, "f.csv", b"one").unwrap();
+        write_atomic(&dir, "f.csv", b"two").unwrap();
+        assert_eq!(std::fs::read(dir.join("f.csv")).unwrap(), b"two");
+        assert!(!dir.join(".f.csv.tmp").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,192 @@
+//! The county's roster, `config/units.csv`: which units must report, and the names by which
+//! submissions name them.
+
+use std::path::Path;
+
+use crate::read::decode_text;
+use crate::text::fold;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub id: String,
+    pub name: String,
+    /// Free text (乡镇, 县直部门, …); rollups group by it.
+    pub unit_type: String,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    pub units: Vec<Unit>,
+    /// Every (folded name, unit index), for matching; names include id, name and aliases.
+    names: Vec<(String, usize)>,
+}
+
+pub type UnitIdx = usize;
+
+impl Roster {
+    /// Loads `units.csv` from the config folder; UTF-8 or GBK as Excel saves it.
+    pub fn load(config_dir: &Path) -> Result<Roster, String> {
+        let path = config_dir.join("units.csv");
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("cannot read the roster {}: {e}", path.display()))?;
+        let text = decode_text(&bytes).text;
+        Roster::parse(&text).map_err(|e| format!("roster {}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Roster, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(id_col), Some(name_col)) = (col("unit_id"), col("name")) else {
+            return Err("the header must name the columns unit_id,name,type,aliases".into());
+        };
+        let (type_col, alias_col) = (col("type"), col("aliases"));
+        let mut units = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| e.to_string())?;
+            let line = record.position().map_or(0, |p| p.line());
+            let field = |c: Option<usize>| {
+                c.and_then(|c| record.get(c))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            };
+            let (id, name) = (field(Some(id_col)), field(Some(name_col)));
+            if id.is_empty() && name.is_empty() {
+                continue;
+            }
+            if id.is_empty() || name.is_empty() {
+                return Err(format!(
+                    "line {line}: every unit needs a unit_id and a name"
+                ));
+            }
+            let aliases = field(alias_col)
+                .split('|')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect();
+            units.push(Unit {
+                id,
+                name,
+                unit_type: field(type_col),
+                aliases,
+            });
+        }
+        Roster::new(units)
+    }
+
+    pub fn new(units: Vec<Unit>) -> Result<Roster, String> {
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for (i, unit) in units.iter().enumerate() {
+            let own = [&unit.id, &unit.name].into_iter().chain(&unit.aliases);
+            for name in own {
+                let key = fold(name);
+                match names.iter().find(|(k, _)| *k == key) {
+                    Some((_, other)) if *other != i => {
+                        return Err(format!(
+                            "the name “{name}” is given to both {} and {}",
+                            units[*other].id, unit.id
+                        ))
+                    }
+                    Some(_) => {}
+                    None => names.push((key, i)),
+                }
+            }
+        }
+        Ok(Roster { units, names })
+    }
+
+    /// The unit this text names exactly (id, name or alias), ignoring spaces and widths.
+    pub fn exact(&self, text: &str) -> Option<UnitIdx> {
+        let key = fold(text);
+        self.names.iter().find(|(k, _)| *k == key).map(|(_, i)| *i)
+    }
+
+    /// The unit whose longest name appears inside the text (a title, a file name, a
+    /// 填报单位 with extra words). None when two different units fit equally well.
+    pub fn within(&self, text: &str) -> Option<UnitIdx> {
+        let key = fold(text);
+        let mut best: Option<(usize, UnitIdx)> = None;
+        let mut tied = false;
+        for (name, unit) in &self.names {
+            // A short id like "gt" must not match inside any word of a title.
+            if name.chars().count() < 2 || !key.contains(name.as_str()) {
+                continue;
+            }
+            let len = name.chars().count();
+            match best {
+                Some((l, u)) if len < l || (len == l && u == *unit) => {}
+                Some((l, _)) if len == l => tied = true,
+                _ => {
+                    best = Some((len, *unit));
+                    tied = false;
+                }
+            }
+        }
+        if tied {
+            None
+        } else {
+            best.map(|(_, u)| u)
+        }
+    }
+
+    pub fn types(&self) -> Vec<&str> {
+        let mut types: Vec<&str> = Vec::new();
+        for unit in &self.units {
+            if !types.contains(&unit.unit_type.as_str()) {
+                types.push(&unit.unit_type);
+            }
+        }
+        types
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roster() -> Roster {
+        Roster::parse(
+            "unit_id,name,type,aliases\n\
+             yisuhe,易俗河镇,乡镇,易俗河镇人民政府|易俗河\n\
+             hekou,河口镇,乡镇,\n\
+             jiaoyu,县教育局,县直部门,湘潭县教育局\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn names_match_exactly_or_within_text() {
+        let r = roster();
+        assert_eq!(r.exact(" 易俗河镇人民政府 "), Some(0));
+        assert_eq!(r.exact("yisuhe"), Some(0));
+        assert_eq!(r.exact("易俗河镇党政办"), None);
+        assert_eq!(
+            r.within("湘潭县易俗河镇2024年政府信息公开工作年度报告"),
+            Some(0)
+        );
+        assert_eq!(r.within("湘潭县教育局2024年报"), Some(2));
+        assert_eq!(r.within("某某乡年报"), None);
+    }
+
+    #[test]
+    fn a_name_given_to_two_units_is_refused() {
+        let err = Roster::parse("unit_id,name,type,aliases\na,甲镇,乡镇,乙\nb,乙镇,乡镇,乙\n")
+            .unwrap_err();
+        assert!(err.contains("乙"), "{err}");
+    }
+
+    #[test]
+    fn a_header_without_unit_id_is_refused() {
+        assert!(Roster::parse("id,name\n1,甲\n").is_err());
+    }
+}

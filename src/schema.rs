@@ -1,0 +1,440 @@
+//! The 200 numbers of one annual report (国办公开办函〔2021〕30号), defined once.
+//!
+//! Everything else derives from the three table definitions below: the field ids and labels
+//! written to `normalized.csv`, the label matchers the locator uses to find each row and
+//! column in a hand-filled submission, and (later) the rules and the official-layout writer.
+//! `tests/schema.rs` checks the derived list against `fields.csv` of the specification.
+
+use std::sync::LazyLock;
+
+/// How a label in a submission is recognised, applied to its [`crate::text::core`] form
+/// (width-folded, whitespace and parenthesised notes removed, enumerators like `（一）` or
+/// `1.` stripped).
+#[derive(Debug, Clone, Copy)]
+pub enum Matcher {
+    /// The core label contains any of these.
+    Contains(&'static [&'static str]),
+    /// The core label is exactly one of these (for short, ambiguous words like 其他, 总计).
+    Exact(&'static [&'static str]),
+}
+
+impl Matcher {
+    pub fn matches(&self, core: &str) -> bool {
+        match self {
+            Matcher::Contains(keys) => keys.iter().any(|k| core.contains(k)),
+            Matcher::Exact(keys) => keys.contains(&core),
+        }
+    }
+}
+
+/// A labelled row or column of one of the tables.
+#[derive(Debug)]
+pub struct Part {
+    /// The id segment (`received`, `natural`, …).
+    pub key: &'static str,
+    /// The official label; `/` separates the levels of a merged header.
+    pub label: &'static str,
+    pub matcher: Matcher,
+}
+
+const fn part(key: &'static str, label: &'static str, matcher: Matcher) -> Part {
+    Part {
+        key,
+        label,
+        matcher,
+    }
+}
+
+use Matcher::{Contains, Exact};
+
+pub const ACTIVE_TABLE: &str = "二、主动公开政府信息情况";
+pub const APPLY_TABLE: &str = "三、收到和处理政府信息公开申请情况";
+pub const LITIGATION_TABLE: &str = "四、政府信息公开行政复议、行政诉讼情况";
+
+/// Table 二: one item (a row) with its own columns, under a 第二十条 group.
+#[derive(Debug)]
+pub struct ActiveItem {
+    pub row: Part,
+    pub group: &'static str,
+    pub columns: &'static [Part],
+}
+
+const DOCUMENT_COLUMNS: &[Part] = &[
+    part("issued", "本年制发件数", Contains(&["制发"])),
+    part("repealed", "本年废止件数", Contains(&["废止"])),
+    part("in_force", "现行有效件数", Contains(&["现行有效"])),
+];
+const DECISION_COLUMNS: &[Part] = &[part(
+    "decisions",
+    "本年处理决定数量",
+    Contains(&["处理决定"]),
+)];
+const FEE_COLUMNS: &[Part] = &[part(
+    "amount_wan",
+    "本年收费金额（单位：万元）",
+    Contains(&["收费金额"]),
+)];
+
+pub const ACTIVE_ITEMS: &[ActiveItem] = &[
+    ActiveItem {
+        row: part("regulation", "规章", Exact(&["规章"])),
+        group: "第二十条第（一）项",
+        columns: DOCUMENT_COLUMNS,
+    },
+    ActiveItem {
+        row: part(
+            "normative",
+            "行政规范性文件",
+            Exact(&["行政规范性文件", "规范性文件"]),
+        ),
+        group: "第二十条第（一）项",
+        columns: DOCUMENT_COLUMNS,
+    },
+    ActiveItem {
+        row: part("license", "行政许可", Exact(&["行政许可"])),
+        group: "第二十条第（五）项",
+        columns: DECISION_COLUMNS,
+    },
+    ActiveItem {
+        row: part("penalty", "行政处罚", Exact(&["行政处罚"])),
+        group: "第二十条第（六）项",
+        columns: DECISION_COLUMNS,
+    },
+    ActiveItem {
+        row: part("coercion", "行政强制", Exact(&["行政强制"])),
+        group: "第二十条第（六）项",
+        columns: DECISION_COLUMNS,
+    },
+    ActiveItem {
+        row: part(
+            "fee",
+            "行政事业性收费",
+            Exact(&["行政事业性收费", "行政事业性收费项目"]),
+        ),
+        group: "第二十条第（八）项",
+        columns: FEE_COLUMNS,
+    },
+];
+
+/// Table 三 rows, top to bottom. Matchers see the core of one label cell, in which a
+/// flattened `（三）不予公开1.属于国家秘密` has already been cut to `属于国家秘密`.
+pub const APPLY_ROWS: &[Part] = &[
+    part(
+        "received",
+        "一、本年新收政府信息公开申请数量",
+        Contains(&["本年新收"]),
+    ),
+    part(
+        "carried_in",
+        "二、上年结转政府信息公开申请数量",
+        Contains(&["上年结转"]),
+    ),
+    part(
+        "granted",
+        "三、本年度办理结果/（一）予以公开",
+        Contains(&["予以公开"]),
+    ),
+    part(
+        "partial",
+        "三、本年度办理结果/（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        Contains(&["部分公开"]),
+    ),
+    part(
+        "denied_secret",
+        "三、本年度办理结果/（三）不予公开/1.属于国家秘密",
+        Contains(&["国家秘密"]),
+    ),
+    part(
+        "denied_law",
+        "三、本年度办理结果/（三）不予公开/2.其他法律行政法规禁止公开",
+        Contains(&["法规禁止", "禁止公开"]),
+    ),
+    part(
+        "denied_safety",
+        "三、本年度办理结果/（三）不予公开/3.危及“三安全一稳定”",
+        Contains(&["三安全一稳定", "危及"]),
+    ),
+    part(
+        "denied_third_party",
+        "三、本年度办理结果/（三）不予公开/4.保护第三方合法权益",
+        Contains(&["第三方"]),
+    ),
+    part(
+        "denied_internal",
+        "三、本年度办理结果/（三）不予公开/5.属于三类内部事务信息",
+        Contains(&["内部事务"]),
+    ),
+    part(
+        "denied_process",
+        "三、本年度办理结果/（三）不予公开/6.属于四类过程性信息",
+        Contains(&["过程性"]),
+    ),
+    part(
+        "denied_enforcement",
+        "三、本年度办理结果/（三）不予公开/7.属于行政执法案卷",
+        Contains(&["执法案卷"]),
+    ),
+    part(
+        "denied_query",
+        "三、本年度办理结果/（三）不予公开/8.属于行政查询事项",
+        Contains(&["查询事项"]),
+    ),
+    part(
+        "unable_not_held",
+        "三、本年度办理结果/（四）无法提供/1.本机关不掌握相关政府信息",
+        Contains(&["不掌握"]),
+    ),
+    part(
+        "unable_needs_creation",
+        "三、本年度办理结果/（四）无法提供/2.没有现成信息需要另行制作",
+        Contains(&["另行制作"]),
+    ),
+    part(
+        "unable_unclear",
+        "三、本年度办理结果/（四）无法提供/3.补正后申请内容仍不明确",
+        Contains(&["不明确"]),
+    ),
+    part(
+        "rejected_petition",
+        "三、本年度办理结果/（五）不予处理/1.信访举报投诉类申请",
+        Contains(&["信访"]),
+    ),
+    part(
+        "rejected_duplicate",
+        "三、本年度办理结果/（五）不予处理/2.重复申请",
+        Contains(&["重复申请"]),
+    ),
+    part(
+        "rejected_publication",
+        "三、本年度办理结果/（五）不予处理/3.要求提供公开出版物",
+        Contains(&["出版物"]),
+    ),
+    part(
+        "rejected_abusive",
+        "三、本年度办理结果/（五）不予处理/4.无正当理由大量反复申请",
+        Contains(&["大量反复"]),
+    ),
+    part(
+        "rejected_confirm",
+        "三、本年度办理结果/（五）不予处理/5.要求行政机关确认或重新出具已获取信息",
+        Contains(&["重新出具"]),
+    ),
+    part(
+        "other_no_correction",
+        "三、本年度办理结果/（六）其他处理/1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        Contains(&["不补正"]),
+    ),
+    part(
+        "other_no_fee",
+        "三、本年度办理结果/（六）其他处理/2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        Contains(&["缴纳费用", "收费通知"]),
+    ),
+    part(
+        "other_other",
+        "三、本年度办理结果/（六）其他处理/3.其他",
+        Exact(&["其他"]),
+    ),
+    part(
+        "handled_total",
+        "三、本年度办理结果/（七）总计",
+        Exact(&["总计", "合计"]),
+    ),
+    part(
+        "carried_out",
+        "四、结转下年度继续办理",
+        Contains(&["结转下年度", "下年度继续办理"]),
+    ),
+];
+
+/// Table 三 columns, left to right: the applicant types, then the total.
+pub const APPLY_COLUMNS: &[Part] = &[
+    part("natural", "自然人", Contains(&["自然人"])),
+    part(
+        "commercial",
+        "法人或其他组织/商业企业",
+        Contains(&["商业企业"]),
+    ),
+    part(
+        "research",
+        "法人或其他组织/科研机构",
+        Contains(&["科研机构"]),
+    ),
+    part(
+        "nonprofit",
+        "法人或其他组织/社会公益组织",
+        Contains(&["公益组织"]),
+    ),
+    part(
+        "legal",
+        "法人或其他组织/法律服务机构",
+        Contains(&["法律服务"]),
+    ),
+    part("other_org", "法人或其他组织/其他", Exact(&["其他"])),
+    part("total", "总计", Exact(&["总计", "合计"])),
+];
+
+/// Table 四: three groups of the same five columns.
+pub const LITIGATION_GROUPS: &[Part] = &[
+    part("review", "行政复议", Exact(&["行政复议"])),
+    part(
+        "suit_direct",
+        "行政诉讼/未经复议直接起诉",
+        Contains(&["直接起诉"]),
+    ),
+    part(
+        "suit_after_review",
+        "行政诉讼/复议后起诉",
+        Contains(&["复议后起诉"]),
+    ),
+];
+
+pub const LITIGATION_COLUMNS: &[Part] = &[
+    part("upheld", "结果维持", Exact(&["结果维持", "维持"])),
+    part("corrected", "结果纠正", Exact(&["结果纠正", "纠正"])),
+    part("other", "其他结果", Exact(&["其他结果"])),
+    part("pending", "尚未审结", Exact(&["尚未审结"])),
+    part("total", "总计", Exact(&["总计", "合计"])),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A whole number of documents, decisions or cases.
+    Count,
+    /// The fee, a decimal amount in units of 10,000 yuan.
+    AmountWan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TableId {
+    Active,
+    Apply,
+    Litigation,
+}
+
+impl TableId {
+    pub fn title(self) -> &'static str {
+        match self {
+            TableId::Active => ACTIVE_TABLE,
+            TableId::Apply => APPLY_TABLE,
+            TableId::Litigation => LITIGATION_TABLE,
+        }
+    }
+}
+
+/// One of the 200 numbers, as `fields.csv` describes it.
+#[derive(Debug)]
+pub struct Field {
+    pub id: String,
+    pub table: TableId,
+    pub group: &'static str,
+    pub row_label: &'static str,
+    pub col_label: &'static str,
+    pub kind: Kind,
+}
+
+/// A field's position in [`fields`]: the index every per-submission array uses.
+pub type FieldIdx = usize;
+
+pub struct Schema {
+    pub fields: Vec<Field>,
+}
+
+static SCHEMA: LazyLock<Schema> = LazyLock::new(build);
+
+fn build() -> Schema {
+    let mut fields = Vec::with_capacity(200);
+    for item in ACTIVE_ITEMS {
+        for col in item.columns {
+            fields.push(Field {
+                id: format!("active.{}.{}", item.row.key, col.key),
+                table: TableId::Active,
+                group: item.group,
+                row_label: item.row.label,
+                col_label: col.label,
+                kind: if col.key == "amount_wan" {
+                    Kind::AmountWan
+                } else {
+                    Kind::Count
+                },
+            });
+        }
+    }
+    for row in APPLY_ROWS {
+        for col in APPLY_COLUMNS {
+            fields.push(Field {
+                id: format!("apply.{}.{}", row.key, col.key),
+                table: TableId::Apply,
+                group: "",
+                row_label: row.label,
+                col_label: col.label,
+                kind: Kind::Count,
+            });
+        }
+    }
+    for group in LITIGATION_GROUPS {
+        for col in LITIGATION_COLUMNS {
+            fields.push(Field {
+                id: format!("{}.{}", group.key, col.key),
+                table: TableId::Litigation,
+                group: group.label,
+                row_label: "",
+                col_label: col.label,
+                kind: Kind::Count,
+            });
+        }
+    }
+    Schema { fields }
+}
+
+/// All 200 fields in `fields.csv` order.
+pub fn fields() -> &'static [Field] {
+    &SCHEMA.fields
+}
+
+pub const FIELD_COUNT: usize = 200;
+
+/// Index of a field by its id, for the long CSV form and for tests.
+pub fn index_of(id: &str) -> Option<FieldIdx> {
+    fields().iter().position(|f| f.id == id)
+}
+
+/// Index of `active.<item>.<col>`: items and columns in definition order.
+pub fn active_index(item: usize, col: usize) -> FieldIdx {
+    ACTIVE_ITEMS[..item]
+        .iter()
+        .map(|i| i.columns.len())
+        .sum::<usize>()
+        + col
+}
+
+fn active_len() -> usize {
+    ACTIVE_ITEMS.iter().map(|i| i.columns.len()).sum()
+}
+
+/// Index of `apply.<row>.<col>`.
+pub fn apply_index(row: usize, col: usize) -> FieldIdx {
+    active_len() + row * APPLY_COLUMNS.len() + col
+}
+
+/// Index of `<group>.<col>` in table 四.
+pub fn litigation_index(group: usize, col: usize) -> FieldIdx {
+    active_len() + APPLY_ROWS.len() * APPLY_COLUMNS.len() + group * LITIGATION_COLUMNS.len() + col
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_helpers_agree_with_the_field_list() {
+        assert_eq!(fields().len(), FIELD_COUNT);
+        assert_eq!(fields()[active_index(5, 0)].id, "active.fee.amount_wan");
+        assert_eq!(fields()[apply_index(0, 0)].id, "apply.received.natural");
+        assert_eq!(fields()[apply_index(24, 6)].id, "apply.carried_out.total");
+        assert_eq!(
+            fields()[litigation_index(2, 4)].id,
+            "suit_after_review.total"
+        );
+        assert_eq!(index_of("review.pending"), Some(litigation_index(0, 3)));
+    }
+}

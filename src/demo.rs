@@ -136,6 +136,8 @@ pub fn yisuhe_2024() -> Vec<f64> {
 pub enum TCell {
     Text(String),
     Number(f64),
+    /// A formula (without `=`) and the value a spreadsheet would show for it.
+    Formula(String, f64),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -158,6 +160,13 @@ impl TSheet {
         if let Some(cell) = value_cell(style, x, rng) {
             self.cells.insert((row, col), cell);
         }
+    }
+
+    /// Replaces a value with a SUM over a rectangle, keeping the value for CSV writers.
+    fn sum_formula(&mut self, row: u32, col: u32, from: (u32, u32), to: (u32, u32), x: f64) {
+        let a1 = |(r, c): (u32, u32)| format!("{}{}", crate::grid::column_name(c), r + 1);
+        let formula = format!("SUM({}:{})", a1(from), a1(to));
+        self.cells.insert((row, col), TCell::Formula(formula, x));
     }
 
     fn merge(&mut self, r1: u32, c1: u32, r2: u32, c2: u32) {
@@ -191,6 +200,8 @@ pub struct Style {
     pub flat_labels: bool,
     /// Numbers typed as text, some with full-width digits.
     pub numbers_as_text: bool,
+    /// 总计 cells as `=SUM(…)` formulas, as many county templates have them.
+    pub formula_totals: bool,
     /// How zeros were entered: "0", "" (left blank), "—", "无", "-", "/".
     pub zero: &'static str,
     /// The unit's name: in `填报单位：名称` in one cell, or `填报单位（盖章）` and the name
@@ -218,6 +229,7 @@ impl Style {
             drop_notes: false,
             flat_labels: false,
             numbers_as_text: false,
+            formula_totals: false,
             zero: "0",
             unit_line: UnitLine::SameCell,
         }
@@ -233,6 +245,7 @@ pub fn styles() -> Vec<Style> {
             three_sheets: true,
             origin: (2, 1),
             line_breaks: true,
+            formula_totals: true,
             unit_line: UnitLine::NextCell,
             zero: "",
             ..official
@@ -501,6 +514,40 @@ fn apply_table(
             sheet.value(field, at, first_value + c as u32, style, values[field], rng);
         }
     }
+    if style.formula_totals {
+        let total_col = first_value + APPLY_COLUMNS.len() as u32 - 1;
+        let handled = APPLY_ROWS
+            .iter()
+            .position(|p| p.key == "handled_total")
+            .expect("row");
+        let granted = APPLY_ROWS
+            .iter()
+            .position(|p| p.key == "granted")
+            .expect("row");
+        for c in 0..APPLY_COLUMNS.len() as u32 {
+            let field = schema::apply_index(handled, c as usize);
+            let (top, bottom) = (row + granted as u32, row + handled as u32 - 1);
+            let at = row + handled as u32;
+            sheet.sum_formula(
+                at,
+                first_value + c,
+                (top, first_value + c),
+                (bottom, first_value + c),
+                values[field],
+            );
+        }
+        for r in 0..APPLY_ROWS.len() {
+            let at = row + r as u32;
+            let field = schema::apply_index(r, APPLY_COLUMNS.len() - 1);
+            sheet.sum_formula(
+                at,
+                total_col,
+                (at, first_value),
+                (at, total_col - 1),
+                values[field],
+            );
+        }
+    }
     row + APPLY_ROWS.len() as u32
 }
 
@@ -540,6 +587,15 @@ fn litigation_table(
             }
             let field = schema::litigation_index(g, l);
             sheet.value(field, row + 3, col, style, values[field], rng);
+            if style.formula_totals && l + 1 == LITIGATION_COLUMNS.len() {
+                sheet.sum_formula(
+                    row + 3,
+                    col,
+                    (row + 3, start),
+                    (row + 3, col - 1),
+                    values[field],
+                );
+            }
         }
     }
     row + 4
@@ -572,6 +628,9 @@ pub fn xlsx_bytes(template: &Template) -> Vec<u8> {
         for (&(r, c), cell) in &t.cells {
             let result = match cell {
                 TCell::Number(n) => ws.write_number(r, c as u16, *n).map(|_| ()),
+                // rust_xlsxwriter caches 0 as the result, as files from such tools do: the
+                // reader must compute the value, not trust the cache.
+                TCell::Formula(f, _) => ws.write_formula(r, c as u16, f.as_str()).map(|_| ()),
                 TCell::Text(_) if merged_start.contains(&(r, c)) => Ok(()),
                 TCell::Text(s) => ws
                     .write_string_with_format(r, c as u16, s, &wrap)
@@ -602,7 +661,7 @@ pub fn csv_grid_bytes(template: &Template, encoding: CsvEncoding) -> Vec<u8> {
         let record: Vec<String> = (0..=last_col)
             .map(|c| match sheet.cells.get(&(r, c)) {
                 Some(TCell::Text(s)) => s.clone(),
-                Some(TCell::Number(n)) => format_number(*n),
+                Some(TCell::Number(n) | TCell::Formula(_, n)) => format_number(*n),
                 None => String::new(),
             })
             .collect();

@@ -93,6 +93,35 @@ impl Sheet {
             .unwrap_or(&EMPTY)
     }
 
+    /// Puts a cell at an absolute address, growing the grid (and moving its origin) as needed.
+    pub fn set(&mut self, row: u32, col: u32, cell: Cell) {
+        let (r0, c0) = self.origin;
+        if self.rows.is_empty() {
+            self.origin = (row, col);
+        } else if row < r0 || col < c0 {
+            let (new_r0, new_c0) = (row.min(r0), col.min(c0));
+            let shift = (c0 - new_c0) as usize;
+            let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); (r0 - new_r0) as usize];
+            for old in self.rows.drain(..) {
+                let mut row = vec![Cell::Empty; shift];
+                row.extend(old);
+                rows.push(row);
+            }
+            self.rows = rows;
+            self.origin = (new_r0, new_c0);
+        }
+        let (r0, c0) = self.origin;
+        let (r, c) = ((row - r0) as usize, (col - c0) as usize);
+        if self.rows.len() <= r {
+            self.rows.resize(r + 1, Vec::new());
+        }
+        let line = &mut self.rows[r];
+        if line.len() <= c {
+            line.resize(c + 1, Cell::Empty);
+        }
+        line[c] = cell;
+    }
+
     /// One past the last used row, absolute.
     pub fn end_row(&self) -> u32 {
         self.origin.0 + self.rows.len() as u32
@@ -182,5 +211,18 @@ mod tests {
         assert_eq!(sheet.get(3, 1), &Cell::Empty);
         assert_eq!(sheet.end_row(), 3);
         assert_eq!(sheet.end_col(), 3);
+    }
+
+    #[test]
+    fn set_grows_the_grid_in_every_direction() {
+        let mut sheet = Sheet::default();
+        sheet.set(5, 5, Cell::Number(1.0));
+        sheet.set(7, 6, Cell::Number(2.0));
+        sheet.set(1, 2, Cell::Number(3.0));
+        assert_eq!(sheet.origin, (1, 2));
+        assert_eq!(sheet.get(5, 5), &Cell::Number(1.0));
+        assert_eq!(sheet.get(7, 6), &Cell::Number(2.0));
+        assert_eq!(sheet.get(1, 2), &Cell::Number(3.0));
+        assert_eq!(sheet.get(5, 6), &Cell::Empty);
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod demo;
 pub mod discover;
+pub mod formula;
 pub mod grid;
 pub mod locate;
 pub mod normalize;

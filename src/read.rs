@@ -7,6 +7,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsx};
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
+use crate::formula::{evaluate_workbook, FormulaCell};
 use crate::grid::{Cell, Sheet, Workbook};
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -87,6 +88,7 @@ where
         .collect();
     metas.sort_by_key(|(_, visible)| !visible);
     let mut workbook = Workbook::default();
+    let mut formulas = Vec::new();
     for (name, _) in metas {
         let range = match book.worksheet_range(&name) {
             Ok(range) => range,
@@ -102,6 +104,20 @@ where
             .rows()
             .map(|row| row.iter().map(cell_from_data).collect())
             .collect();
+        // Formulas are read separately: their cached values may be missing or wrong.
+        if let Ok(f) = book.worksheet_formula(&name) {
+            let (fr, fc) = f.start().unwrap_or((0, 0));
+            for (r, row) in f.rows().enumerate() {
+                for (c, text) in row.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+                    formulas.push(FormulaCell {
+                        sheet: workbook.sheets.len(),
+                        row: fr + r as u32,
+                        col: fc + c as u32,
+                        text: text.clone(),
+                    });
+                }
+            }
+        }
         workbook.sheets.push(Sheet {
             name,
             origin,
@@ -109,6 +125,8 @@ where
             csv_lines: None,
         });
     }
+    let notes = evaluate_workbook(&mut workbook.sheets, formulas);
+    workbook.notes.extend(notes);
     if workbook.sheets.is_empty() {
         return Err("工作簿中没有可读取的工作表".into());
     }

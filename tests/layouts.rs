@@ -19,7 +19,7 @@ fn csv_line_of(template: &Template, row: u32) -> u64 {
         .filter(|((r, _), _)| *r < row)
         .map(|(_, c)| match c {
             demo::TCell::Text(s) => s.matches('\n').count(),
-            demo::TCell::Number(_) => 0,
+            demo::TCell::Number(_) | demo::TCell::Formula(..) => 0,
         })
         .sum();
     row as u64 + 1 + breaks as u64

@@ -1,0 +1,109 @@
+//! The `nianbao` binary as a user runs it: exit codes, outputs, reruns.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::temp_dir;
+
+fn nianbao(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn run_on(county: &Path, out: &Path) -> std::process::Output {
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    nianbao(&[
+        "run",
+        "--inputs",
+        &s(&county.join("inputs")),
+        "--config",
+        &s(&county.join("config")),
+        "--out",
+        &s(out),
+    ])
+}
+
+#[test]
+fn a_demo_county_runs_and_reruns_byte_for_byte() {
+    let dir = temp_dir("cli-county");
+    let made = nianbao(&["demo", "--units", "16", "--out", dir.to_str().unwrap()]);
+    assert!(made.status.success());
+    // What a real inputs folder also holds: a lock file, a hidden file, a stray document.
+    std::fs::write(dir.join("inputs/乡镇/~$河口镇2024.xlsx"), b"lock").unwrap();
+    std::fs::write(dir.join("inputs/.DS_Store"), b"x").unwrap();
+    std::fs::write(dir.join("inputs/说明.docx"), b"PK\x03\x04").unwrap();
+
+    let out = dir.join("out");
+    let first = run_on(&dir, &out);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let normalized = std::fs::read(out.join("normalized.csv")).unwrap();
+    assert!(normalized.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(normalized[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 16);
+    assert!(lines[0]
+        .starts_with("unit_id,unit_name,unit_type,year,source_file,active.regulation.issued,"));
+    assert_eq!(lines[0].split(',').count(), 5 + 200);
+    // Sorted by unit id.
+    let ids: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted);
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["files"], 19);
+    assert_eq!(manifest["counts"]["read"], 16);
+    assert_eq!(manifest["counts"]["skipped"], 2);
+    assert_eq!(manifest["counts"]["unreadable"], 1);
+    let files = manifest["files"].as_array().unwrap();
+    let docx = files.iter().find(|f| f["path"] == "说明.docx").unwrap();
+    assert_eq!(docx["status"], "unreadable");
+    assert_eq!(docx["size"], 4);
+    assert_eq!(docx["sha256"].as_str().unwrap().len(), 64);
+
+    let again = run_on(&dir, &out);
+    assert!(again.status.success());
+    assert_eq!(
+        std::fs::read(out.join("normalized.csv")).unwrap(),
+        normalized
+    );
+    let strip_run = |v: &mut serde_json::Value| v.as_object_mut().unwrap().remove("run");
+    let mut second: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let mut first_manifest = manifest.clone();
+    strip_run(&mut first_manifest);
+    strip_run(&mut second);
+    assert_eq!(first_manifest, second);
+}
+
+#[test]
+fn it_refuses_to_run_with_one_line_when_it_cannot() {
+    let dir = temp_dir("cli-refuse");
+    let missing_inputs = run_on(&dir, &dir.join("out"));
+    assert!(!missing_inputs.status.success());
+    let err = String::from_utf8(missing_inputs.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("units.csv") || err.contains("inputs"), "{err}");
+
+    std::fs::create_dir_all(dir.join("inputs")).unwrap();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(dir.join("config/units.csv"), "id,name\n1,甲\n").unwrap();
+    let bad_roster = run_on(&dir, &dir.join("out"));
+    assert!(!bad_roster.status.success());
+    assert!(String::from_utf8_lossy(&bad_roster.stderr).contains("unit_id"));
+
+    let bad_args = nianbao(&["run", "--jobs", "many"]);
+    assert!(!bad_args.status.success());
+}

@@ -79,8 +79,13 @@ pub fn consistent_report(rng: &mut Rng) -> Vec<f64> {
         } else {
             rng.sparse(4)
         };
-        let carried_in = rng.sparse(3);
-        let carried_out = rng.below(received + carried_in + 1).min(rng.sparse(3));
+        // Few applications stay open over a year end, and nearly all of natural persons.
+        let carried_in = if col == 0 { rng.sparse(2) } else { 0 };
+        let carried_out = if col == 0 {
+            rng.below(received + carried_in + 1).min(rng.sparse(2))
+        } else {
+            0
+        };
         let mut handled = received + carried_in - carried_out;
         v[schema::apply_index(row("received"), col)] = received as f64;
         v[schema::apply_index(row("carried_in"), col)] = carried_in as f64;
@@ -102,9 +107,12 @@ pub fn consistent_report(rng: &mut Rng) -> Vec<f64> {
         v[schema::apply_index(r, applicants)] = total;
     }
     for g in 0..LITIGATION_GROUPS.len() {
+        // A suit after review follows a review: none without one (group 0 is 行政复议).
+        let reviewed = v[schema::litigation_index(0, LITIGATION_COLUMNS.len() - 1)] > 0.0;
+        let possible = g != 2 || reviewed;
         let mut total = 0.0;
         for l in 0..LITIGATION_COLUMNS.len() - 1 {
-            let x = rng.sparse(2) as f64;
+            let x = if possible { rng.sparse(2) as f64 } else { 0.0 };
             v[schema::litigation_index(g, l)] = x;
             total += x;
         }
@@ -775,9 +783,258 @@ pub fn file_kind(i: usize) -> FileKind {
     }
 }
 
-/// Writes `DIR/config/units.csv` and `DIR/inputs/<type>/…`: a county of `n` units.
-/// Returns the values written for each unit, in roster order.
-pub fn write_county(dir: &Path, n: usize, seed: u64, year: i32) -> Result<Vec<Vec<f64>>, String> {
+/// A problem a demo unit can carry, each meant to trip one rule (or the few it must).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    RowTotal,
+    ResultTotal,
+    Balance,
+    LitigationTotal,
+    Negative,
+    NotInteger,
+    NotNumber,
+    MissingRow,
+    OldFormat,
+    Regulation,
+    FeeInYuan,
+    SuitWithoutReview,
+    Unreadable,
+    Duplicate,
+    OtherYear,
+    NoSubmission,
+    Carry,
+    InForce,
+    Repealed,
+    Copied,
+    Jump,
+}
+
+impl Problem {
+    pub const ALL: &'static [Problem] = &[
+        Problem::RowTotal,
+        Problem::ResultTotal,
+        Problem::Balance,
+        Problem::LitigationTotal,
+        Problem::Negative,
+        Problem::NotInteger,
+        Problem::NotNumber,
+        Problem::MissingRow,
+        Problem::OldFormat,
+        Problem::Regulation,
+        Problem::FeeInYuan,
+        Problem::SuitWithoutReview,
+        Problem::Unreadable,
+        Problem::Duplicate,
+        Problem::OtherYear,
+        Problem::NoSubmission,
+        Problem::Carry,
+        Problem::InForce,
+        Problem::Repealed,
+        Problem::Copied,
+        Problem::Jump,
+    ];
+
+    /// The rules this problem trips (apart from VALUE.BLANK, which depends on the layout).
+    pub fn rules(self) -> &'static [&'static str] {
+        match self {
+            Problem::RowTotal => &["T3.ROW_TOTAL"],
+            Problem::ResultTotal => &["T3.RESULT_TOTAL"],
+            Problem::Balance => &["T3.BALANCE"],
+            Problem::LitigationTotal => &["T4.TOTAL"],
+            Problem::Negative => &["VALUE.NEGATIVE"],
+            Problem::NotInteger => &["VALUE.NOT_INTEGER"],
+            Problem::NotNumber => &["VALUE.NOT_NUMBER"],
+            Problem::MissingRow => &["FIELD.MISSING"],
+            // The old labels also hide the current columns they replaced.
+            Problem::OldFormat => &["FORMAT.OLD", "FIELD.MISSING"],
+            Problem::Regulation => &["T2.REGULATION_LEVEL"],
+            Problem::FeeInYuan => &["T2.FEE_UNIT"],
+            Problem::SuitWithoutReview => &["T4.REVIEW_BEFORE_SUIT"],
+            Problem::Unreadable => &["FILE.UNREADABLE", "UNIT.MISSING"],
+            Problem::Duplicate => &["UNIT.DUPLICATE"],
+            Problem::OtherYear => &["YEAR.MISMATCH"],
+            Problem::NoSubmission => &["UNIT.MISSING"],
+            Problem::Carry => &["XYEAR.CARRY"],
+            Problem::InForce => &["XYEAR.IN_FORCE"],
+            // More repealed than ever existed also breaks the stock of documents in force.
+            Problem::Repealed => &["T2.REPEALED", "XYEAR.IN_FORCE"],
+            Problem::Copied => &["XYEAR.COPIED"],
+            Problem::Jump => &["XYEAR.JUMP"],
+        }
+    }
+
+    /// Whether the problem is made in the layout, so needs a file of the official grid.
+    fn needs_grid(self) -> bool {
+        matches!(
+            self,
+            Problem::NotNumber | Problem::MissingRow | Problem::OldFormat
+        )
+    }
+}
+
+fn add(v: &mut [f64], id: &str, x: f64) {
+    v[field(id)] += x;
+}
+
+fn field(id: &str) -> usize {
+    schema::index_of(id).expect("a field of the schema")
+}
+
+/// Changes this year's values (and last year's) so that the problem shows.
+fn inject_values(problem: Problem, v: &mut [f64], prior: &mut [f64]) {
+    match problem {
+        // Two row totals off in opposite directions: the 总计 column still adds up.
+        Problem::RowTotal => {
+            add(v, "apply.granted.total", 1.0);
+            add(v, "apply.partial.total", -1.0);
+            if v[field("apply.partial.total")] < 0.0 {
+                add(v, "apply.granted.total", -2.0);
+                add(v, "apply.partial.total", 2.0);
+            }
+        }
+        Problem::ResultTotal => {
+            add(v, "apply.granted.natural", 1.0);
+            add(v, "apply.granted.total", 1.0);
+        }
+        Problem::Balance => {
+            add(v, "apply.carried_out.natural", 1.0);
+            add(v, "apply.carried_out.total", 1.0);
+        }
+        Problem::LitigationTotal => add(v, "review.total", 1.0),
+        Problem::Negative => v[field("active.license.decisions")] = -3.0,
+        Problem::NotInteger => v[field("active.license.decisions")] = 2.5,
+        Problem::Regulation => {
+            add(v, "active.regulation.issued", 1.0);
+            add(v, "active.regulation.in_force", 1.0);
+        }
+        Problem::FeeInYuan => v[field("active.fee.amount_wan")] = 35000.0,
+        Problem::SuitWithoutReview => {
+            for l in 0..LITIGATION_COLUMNS.len() {
+                v[schema::litigation_index(0, l)] = 0.0;
+                v[schema::litigation_index(2, l)] = 0.0;
+            }
+            add(v, "suit_after_review.upheld", 1.0);
+            add(v, "suit_after_review.total", 1.0);
+        }
+        Problem::Jump => v[field("active.penalty.decisions")] = 120.0,
+        Problem::Copied => {
+            // Nothing may move between the years: no documents, no carried applications.
+            for id in ["active.normative.issued", "active.normative.repealed"] {
+                v[field(id)] = 0.0;
+            }
+            let row = |key: &str| APPLY_ROWS.iter().position(|r| r.key == key).expect("a row");
+            for c in 0..APPLY_COLUMNS.len() {
+                let handled = v[schema::apply_index(row("handled_total"), c)];
+                v[schema::apply_index(row("received"), c)] = handled;
+                v[schema::apply_index(row("carried_in"), c)] = 0.0;
+                v[schema::apply_index(row("carried_out"), c)] = 0.0;
+            }
+            if v.iter().all(|x| *x == 0.0) {
+                v[field("active.penalty.decisions")] = 1.0;
+            }
+        }
+        _ => {}
+    }
+    last_year_of(v, prior);
+    match problem {
+        Problem::Carry => {
+            prior[field("apply.carried_out.natural")] += 1.0;
+            prior[field("apply.carried_out.total")] += 1.0;
+        }
+        Problem::InForce => prior[field("active.normative.in_force")] += 2.0,
+        Problem::Repealed => {
+            prior[field("active.normative.in_force")] = 0.0;
+            v[field("active.normative.repealed")] = v[field("active.normative.issued")] + 1.0;
+        }
+        Problem::Copied => prior.copy_from_slice(v),
+        Problem::Jump => prior[field("active.penalty.decisions")] = 12.0,
+        _ => {}
+    }
+}
+
+/// Last year's numbers, consistent with this year's: what was carried over is what was
+/// carried in, the documents in force moved by this year's issuing and repealing, and a
+/// few other counts differ a little.
+fn last_year_of(v: &[f64], prior: &mut [f64]) {
+    prior.copy_from_slice(v);
+    let row = |key: &str| APPLY_ROWS.iter().position(|r| r.key == key).expect("a row");
+    for c in 0..APPLY_COLUMNS.len() {
+        prior[schema::apply_index(row("carried_out"), c)] =
+            v[schema::apply_index(row("carried_in"), c)];
+    }
+    for item in ["regulation", "normative"] {
+        let f = |c: &str| field(&format!("active.{item}.{c}"));
+        prior[f("in_force")] = v[f("in_force")] - v[f("issued")] + v[f("repealed")];
+    }
+    prior[field("active.penalty.decisions")] += 1.0;
+}
+
+/// Breaks the layout so that the problem shows.
+fn inject_layout(problem: Problem, t: &mut Template) {
+    let sheet_of = |t: &Template, f: usize| {
+        t.sheets
+            .iter()
+            .position(|s| s.fields.iter().any(|x| x.0 == f))
+            .expect("every field is laid out")
+    };
+    match problem {
+        Problem::NotNumber => {
+            let f = field("active.penalty.decisions");
+            let s = sheet_of(t, f);
+            let &(_, r, c) = t.sheets[s]
+                .fields
+                .iter()
+                .find(|x| x.0 == f)
+                .expect("laid out");
+            t.sheets[s].text(r, c, "约5");
+        }
+        Problem::MissingRow => {
+            let f = field("apply.denied_query.natural");
+            let s = sheet_of(t, f);
+            let &(_, r, _) = t.sheets[s]
+                .fields
+                .iter()
+                .find(|x| x.0 == f)
+                .expect("laid out");
+            t.sheets[s].cells.retain(|&(row, _), _| row != r);
+        }
+        Problem::OldFormat => {
+            for sheet in &mut t.sheets {
+                for cell in sheet.cells.values_mut() {
+                    if matches!(cell, TCell::Text(s) if crate::text::fold(s) == "本年制发件数")
+                    {
+                        *cell = TCell::Text("本年新制作数量".into());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One unit of a demo county, as written.
+#[derive(Debug, Clone)]
+pub struct PlannedUnit {
+    pub id: String,
+    pub name: String,
+    pub kind: FileKind,
+    pub problem: Option<Problem>,
+    /// The values its file holds (problems included).
+    pub values: Vec<f64>,
+    /// Whether its file shows some zeros as blanks or placeholders (VALUE.BLANK).
+    pub has_blanks: bool,
+}
+
+/// Writes a county: `DIR/config/units.csv`, last year's `DIR/config/normalized-<year-1>.csv`
+/// (as `nianbao run` would have written it) and `DIR/inputs/<type>/…`. `problems[i]` is
+/// the problem the i-th unit of the roster carries, if any.
+pub fn write_county(
+    dir: &Path,
+    n: usize,
+    seed: u64,
+    year: i32,
+    problems: &[Option<Problem>],
+) -> Result<Vec<PlannedUnit>, String> {
     let units = demo_units(n);
     let inputs = dir.join("inputs");
     let config = dir.join("config");
@@ -794,40 +1051,113 @@ pub fn write_county(dir: &Path, n: usize, seed: u64, year: i32) -> Result<Vec<Ve
     write(&config.join("units.csv"), roster.as_bytes())?;
 
     let mut rng = Rng::new(seed);
-    let mut all = Vec::with_capacity(n);
+    let mut planned = Vec::with_capacity(n);
+    let mut prior_rows = Vec::with_capacity(n);
+    let styles = styles();
     for (i, u) in units.iter().enumerate() {
-        let values = if u.id == "yisuhe" && year == 2024 {
+        let mut values = if u.id == "yisuhe" && year == 2024 {
             yisuhe_2024()
         } else {
             consistent_report(&mut rng)
         };
+        let problem = problems.get(i).copied().flatten();
+        let mut kind = file_kind(i);
+        // A truncated CSV still reads in part: an unreadable file must be a workbook.
+        let needs_xlsx = problem == Some(Problem::Unreadable) && !matches!(kind, FileKind::Xlsx(_));
+        if needs_xlsx || (problem.is_some_and(Problem::needs_grid) && kind == FileKind::Long) {
+            kind = FileKind::Xlsx(0);
+        }
+        let mut prior = vec![0.0; FIELD_COUNT];
+        match problem {
+            Some(p) => inject_values(p, &mut values, &mut prior),
+            None => last_year_of(&values, &mut prior),
+        }
+        let mut row = vec![u.id.clone(), u.name.clone(), u.unit_type.clone()];
+        row.push((year - 1).to_string());
+        row.push(format!("{}/{}{}年报.xlsx", u.unit_type, u.name, year - 1));
+        row.extend(prior.iter().map(|x| format_number(*x)));
+        prior_rows.push(row);
+
         let folder = inputs.join(&u.unit_type);
         std::fs::create_dir_all(&folder)
             .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-        let stem = format!("{}{year}年政府信息公开年报", u.name);
-        let styles = styles();
-        let (file, bytes) = match file_kind(i) {
-            FileKind::Xlsx(s) => {
-                let t = layout(&u.name, year, &values, &styles[s], &mut rng);
-                (format!("{stem}.xlsx"), xlsx_bytes(&t))
-            }
-            FileKind::CsvGrid(s, enc) => {
+        let file_year = if problem == Some(Problem::OtherYear) {
+            year - 1
+        } else {
+            year
+        };
+        let stem = format!("{}{file_year}年政府信息公开年报", u.name);
+        let (file, mut bytes, has_blanks) = match kind {
+            FileKind::Xlsx(s) | FileKind::CsvGrid(s, _) => {
+                // Formula totals would recompute a total a problem tampered with.
                 let style = Style {
-                    three_sheets: false,
+                    three_sheets: styles[s].three_sheets && matches!(kind, FileKind::Xlsx(_)),
+                    formula_totals: styles[s].formula_totals && problem.is_none(),
                     ..styles[s]
                 };
-                let t = layout(&u.name, year, &values, &style, &mut rng);
-                (format!("{stem}.csv"), csv_grid_bytes(&t, enc))
+                let mut t = layout(&u.name, file_year, &values, &style, &mut rng);
+                if let Some(p) = problem {
+                    inject_layout(p, &mut t);
+                }
+                let blanks = style.zero != "0" && values.contains(&0.0);
+                match kind {
+                    FileKind::CsvGrid(_, enc) => {
+                        (format!("{stem}.csv"), csv_grid_bytes(&t, enc), blanks)
+                    }
+                    _ => (format!("{stem}.xlsx"), xlsx_bytes(&t), blanks),
+                }
             }
             FileKind::Long => (
-                format!("{}_{year}_long.csv", u.id),
-                long_csv_bytes(&[(&u.name, year, &values)]),
+                format!("{}_{file_year}_long.csv", u.id),
+                long_csv_bytes(&[(&u.name, file_year, &values)]),
+                false,
             ),
         };
-        write(&folder.join(file), &bytes)?;
-        all.push(values);
+        match problem {
+            Some(Problem::NoSubmission) => {}
+            Some(Problem::Unreadable) => {
+                bytes.truncate(bytes.len() / 3);
+                write(&folder.join(file), &bytes)?;
+            }
+            Some(Problem::Duplicate) => {
+                write(&folder.join(&file), &bytes)?;
+                write(&folder.join(format!("（修改稿）{file}")), &bytes)?;
+            }
+            _ => write(&folder.join(file), &bytes)?,
+        }
+        planned.push(PlannedUnit {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            kind,
+            problem,
+            values,
+            has_blanks,
+        });
     }
-    Ok(all)
+    let mut header: Vec<&str> = crate::output::NORMALIZED_LEAD.to_vec();
+    header.extend(schema::fields().iter().map(|f| f.id.as_str()));
+    let prior_csv = crate::output::csv_bytes(&header, &prior_rows);
+    write(
+        &config.join(format!("normalized-{}.csv", year - 1)),
+        &prior_csv,
+    )?;
+    Ok(planned)
+}
+
+/// The problems of a demo county of `n` units: about one unit in four carries one, drawn
+/// from every kind in turn, starting after the seed's 易俗河镇 (kept as published).
+pub fn default_problems(n: usize, seed: u64) -> Vec<Option<Problem>> {
+    let mut rng = Rng::new(seed ^ 0xA5A5);
+    let mut next = rng.below(Problem::ALL.len() as u64) as usize;
+    (0..n)
+        .map(|i| {
+            if i == 0 || rng.below(4) != 0 {
+                return None;
+            }
+            next = (next + 1) % Problem::ALL.len();
+            Some(Problem::ALL[next])
+        })
+        .collect()
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

@@ -2,9 +2,12 @@
 //! units left them in, into one common schema of 200 fields.
 //!
 //! The pipeline runs one way, one module per stage:
-//! [`discover`] → [`read`] → [`locate`] → [`normalize`] → [`output`], driven by [`run`].
+//! [`discover`] → [`read`] → [`locate`] → [`normalize`] → [`check`] → [`output`], driven
+//! by [`pipeline`] and the commands in [`cmd`].
 //! [`schema`] defines the format once; [`demo`] writes synthetic counties.
 
+pub mod check;
+pub mod cmd;
 pub mod demo;
 pub mod discover;
 pub mod formula;
@@ -12,8 +15,10 @@ pub mod grid;
 pub mod locate;
 pub mod normalize;
 pub mod output;
+pub mod pipeline;
+pub mod prior;
 pub mod read;
 pub mod roster;
-pub mod run;
 pub mod schema;
+pub mod settings;
 pub mod text;

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use nianbao::cmd;
 
 /// nianbao (年报): roll up a county's 政府信息公开工作年度报告 statistical tables.
 #[derive(Parser)]
@@ -13,25 +14,47 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read every submission under --inputs and write the outputs to --out.
+    /// Read every submission under --inputs, check it, and write the outputs to --out.
     Run {
         /// Folder of submissions (.xlsx, .xlsm, .xls, .csv), searched recursively.
         #[arg(long, default_value = "inputs")]
         inputs: PathBuf,
-        /// Folder holding units.csv, the roster.
+        /// Folder holding units.csv (the roster) and optionally nianbao.toml.
         #[arg(long, default_value = "config")]
         config: PathBuf,
         /// Folder for the outputs; created if missing.
         #[arg(long, default_value = "outputs")]
         out: PathBuf,
-        /// The report year, for submissions that do not state theirs.
+        /// The year being rolled up (default: the year most submissions state).
         #[arg(long)]
         year: Option<i32>,
+        /// Last year's normalized.csv, for the XYEAR rules.
+        #[arg(long)]
+        prior: Option<PathBuf>,
         /// Worker threads (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
     },
-    /// Write a synthetic county: DIR/config/units.csv and DIR/inputs/.
+    /// Check submissions before sending them; exits 1 if any has an error.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Folder holding units.csv and nianbao.toml, if at hand.
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+        /// Last year's normalized.csv, for the XYEAR rules.
+        #[arg(long)]
+        prior: Option<PathBuf>,
+        /// The report year expected.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// List the rules, or print one rule's documentation.
+    Rules {
+        /// A rule id such as T3.BALANCE.
+        id: Option<String>,
+    },
+    /// Write a synthetic county: DIR/config/units.csv, last year's normalized CSV and DIR/inputs/.
     Demo {
         /// How many units.
         #[arg(long, default_value_t = 12)]
@@ -42,49 +65,79 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 2024)]
         year: i32,
+        /// No injected problems: every unit consistent.
+        #[arg(long)]
+        clean: bool,
     },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match Cli::parse().command {
         Command::Run {
             inputs,
             config,
             out,
             year,
+            prior,
             jobs,
-        } => nianbao::run::run(&nianbao::run::RunOptions {
+        } => cmd::run::run(&cmd::run::RunOptions {
             inputs,
             config,
             out,
             year,
+            prior,
             jobs,
         })
         .map(|s| {
             println!(
-                "{} 个文件：{} 份报告，{} 个无法读取，{} 个跳过。输出在 {}",
+                "{} 个文件：{} 份报告，{} 个无法读取，{} 个跳过；{} 个错误，{} 个警告。输出在 {}",
                 s.files,
                 s.submissions,
                 s.unreadable,
                 s.skipped,
+                s.errors,
+                s.warnings,
                 s.out.display()
             );
+            ExitCode::SUCCESS
         }),
+        Command::Check {
+            files,
+            config,
+            prior,
+            year,
+        } => cmd::check::check(&cmd::check::CheckOptions {
+            files,
+            config,
+            prior,
+            year,
+        })
+        .map(|has_errors| ExitCode::from(u8::from(has_errors))),
+        Command::Rules { id } => cmd::rules::rules(id.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Demo {
             units,
             out,
             seed,
             year,
-        } => nianbao::demo::write_county(&out, units, seed, year).map(|_| {
-            println!("{units} 个单位的模拟报告已写入 {}", out.display());
-        }),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("nianbao: {e}");
-            ExitCode::from(2)
+            clean,
+        } => {
+            let problems = if clean {
+                Vec::new()
+            } else {
+                nianbao::demo::default_problems(units, seed)
+            };
+            nianbao::demo::write_county(&out, units, seed, year, &problems).map(|planned| {
+                let injected = planned.iter().filter(|p| p.problem.is_some()).count();
+                println!(
+                    "{units} 个单位的模拟报告已写入 {}（其中 {injected} 个单位有注入的问题）",
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            })
         }
-    }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("nianbao: {e}");
+        ExitCode::from(2)
+    })
 }

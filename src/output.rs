@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::check::Anomaly;
 use crate::normalize::{Submission, Value};
 use crate::roster::Roster;
 use crate::schema;
@@ -28,8 +29,12 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
 }
 
 /// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
-/// or carriage return would make Excel or WPS run it as a formula.
+/// or carriage return would make Excel or WPS run it as a formula. A plain number such as
+/// `-3` is left as it is: a spreadsheet reads it as the number it is.
 pub fn neutralize(text: &str) -> String {
+    if text.trim() == text && text.parse::<f64>().is_ok_and(f64::is_finite) {
+        return text.to_string();
+    }
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_string(),
@@ -85,6 +90,46 @@ pub fn normalized_csv(submissions: &[Submission], roster: &Roster) -> Vec<u8> {
     csv_bytes(&header, &rows)
 }
 
+pub const ANOMALY_COLUMNS: &[&str] = &[
+    "severity",
+    "rule",
+    "unit_id",
+    "unit_name",
+    "source_file",
+    "location",
+    "field_ids",
+    "expected",
+    "actual",
+    "message",
+];
+
+/// `anomalies.csv`, in the order the checks sorted it. `field_ids` are `|`-separated.
+pub fn anomalies_csv(anomalies: &[Anomaly]) -> Vec<u8> {
+    let fields = schema::fields();
+    let rows: Vec<Vec<String>> = anomalies
+        .iter()
+        .map(|a| {
+            let f = &a.finding;
+            let ids: Vec<&str> = f.fields.iter().map(|&i| fields[i].id.as_str()).collect();
+            vec![
+                a.severity.name().to_string(),
+                a.rule.to_string(),
+                neutralize(&a.unit_id),
+                neutralize(&a.unit_name),
+                neutralize(&a.source_file),
+                f.location
+                    .as_ref()
+                    .map_or(String::new(), |l| neutralize(&l.to_string())),
+                ids.join("|"),
+                neutralize(&f.expected),
+                neutralize(&f.actual),
+                neutralize(&f.message),
+            ]
+        })
+        .collect();
+    csv_bytes(ANOMALY_COLUMNS, &rows)
+}
+
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub tool: &'static str,
@@ -95,7 +140,22 @@ pub struct Manifest {
     pub config: String,
     pub year: Option<i32>,
     pub counts: Counts,
+    pub checks: ChecksInfo,
     pub files: Vec<FileEntry>,
+}
+
+/// How the checks ran: with or without last year's data, which severities the county set.
+#[derive(Debug, Serialize)]
+pub struct ChecksInfo {
+    pub prior: Option<String>,
+    pub prior_units: usize,
+    /// Rules that need `--prior` and did not run without it.
+    pub skipped_rules: Vec<&'static str>,
+    /// Severities changed in `nianbao.toml`.
+    pub severity_changes: std::collections::BTreeMap<String, String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -185,8 +245,10 @@ mod tests {
     #[test]
     fn formula_like_text_is_neutralized() {
         assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralize("+1"), "'+1");
-        assert_eq!(neutralize("-1"), "'-1");
+        assert_eq!(neutralize("+1+1"), "'+1+1");
+        assert_eq!(neutralize("-1+A1"), "'-1+A1");
+        assert_eq!(neutralize("-3"), "-3");
+        assert_eq!(neutralize("\t=1"), "'\t=1");
         assert_eq!(neutralize("@SUM"), "'@SUM");
         assert_eq!(neutralize("易俗河镇"), "易俗河镇");
     }

@@ -30,7 +30,14 @@ fn run_on(county: &Path, out: &Path) -> std::process::Output {
 #[test]
 fn a_demo_county_runs_and_reruns_byte_for_byte() {
     let dir = temp_dir("cli-county");
-    let made = nianbao(&["demo", "--units", "16", "--out", dir.to_str().unwrap()]);
+    let made = nianbao(&[
+        "demo",
+        "--units",
+        "16",
+        "--clean",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert!(made.status.success());
     // What a real inputs folder also holds: a lock file, a hidden file, a stray document.
     std::fs::write(dir.join("inputs/乡镇/~$河口镇2024.xlsx"), b"lock").unwrap();

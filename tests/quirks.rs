@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use nianbao::demo::{self, CsvEncoding, Rng, Style, TCell, Template, UnitLine};
 use nianbao::normalize::{Evidence, Value};
-use nianbao::run::Outcome;
+use nianbao::pipeline::Outcome;
 use nianbao::schema;
 
 fn official(name: &str, seed: u64) -> (Vec<f64>, Template) {

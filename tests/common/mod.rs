@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use nianbao::discover::InputFile;
 use nianbao::grid::Location;
 use nianbao::normalize::{Submission, Value};
+use nianbao::pipeline::{process_file, FileResult, Outcome};
 use nianbao::roster::Roster;
-use nianbao::run::{process_file, FileResult, Outcome};
 use nianbao::schema;
 
 /// A fresh folder under the system temp dir, unique per test.

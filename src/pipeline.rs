@@ -1,27 +1,19 @@
-//! `nianbao run`: the straight pipeline, discover → read → locate → normalize → write.
+//! The per-file pipeline the commands share: read → locate → normalize, in parallel over
+//! files, then the gathering of what became of each file, in a deterministic order.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::discover::{discover, InputFile};
+use crate::check::UnreadableFile;
+use crate::discover::InputFile;
 use crate::normalize::{normalize, Submission};
-use crate::output::{self, Counts, FileEntry, Manifest, RunInfo};
+use crate::output::{self, Counts, FileEntry};
 use crate::roster::Roster;
 use crate::{locate, read};
-
-pub struct RunOptions {
-    pub inputs: PathBuf,
-    pub config: PathBuf,
-    pub out: PathBuf,
-    pub year: Option<i32>,
-    pub jobs: Option<usize>,
-}
 
 /// What became of one input file.
 #[derive(Debug)]
@@ -90,67 +82,57 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
     result
 }
 
-/// Roster units first in `unit_id` order, then unknown units by the name they gave.
-fn submission_order(s: &Submission, roster: &Roster) -> (bool, String, Option<i32>, String) {
-    let name = match s.unit {
-        Some(u) => roster.units[u].id.clone(),
-        None => s.claimed_unit.clone(),
-    };
-    (s.unit.is_none(), name, s.year, s.source_file.clone())
-}
-
-/// The year being rolled up: `--year`, else the one most submissions give.
-fn rollup_year(submissions: &[Submission], given: Option<i32>) -> Option<i32> {
-    given.or_else(|| {
-        let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
-        for y in submissions.iter().filter_map(|s| s.year) {
-            *counts.entry(y).or_default() += 1;
-        }
-        counts
-            .into_iter()
-            .max_by_key(|&(y, n)| (n, y))
-            .map(|(y, _)| y)
-    })
-}
-
-pub struct Summary {
-    pub files: usize,
-    pub submissions: usize,
-    pub unreadable: usize,
-    pub skipped: usize,
-    pub out: PathBuf,
-}
-
-pub fn run(opts: &RunOptions) -> Result<Summary, String> {
-    let started = Instant::now();
-    let started_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let roster = Roster::load(&opts.config)?;
-    let files = discover(&opts.inputs)?;
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| format!("cannot create --out {}: {e}", opts.out.display()))?;
-
-    let jobs = opts.jobs.unwrap_or_else(rayon::current_num_threads);
+/// Processes every file on `jobs` threads, with a progress bar when stderr is a terminal.
+/// Results come back in the order of `files`.
+pub fn process_all(
+    files: &[InputFile],
+    roster: &Roster,
+    year: Option<i32>,
+    jobs: usize,
+) -> Result<Vec<FileResult>, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
     let progress = progress_bar(files.len() as u64);
-    let results: Vec<FileResult> = pool.install(|| {
+    let results = pool.install(|| {
         files
             .par_iter()
             .map(|f| {
-                let r = process_file(f, &roster, opts.year);
+                let r = process_file(f, roster, year);
                 progress.inc(1);
                 r
             })
             .collect()
     });
     progress.finish_and_clear();
+    Ok(results)
+}
 
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} 个文件 {elapsed}")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+/// Everything read, sorted: submissions by unit, files by path.
+pub struct Gathered {
+    pub submissions: Vec<Submission>,
+    pub unreadable: Vec<UnreadableFile>,
+    pub files: Vec<FileEntry>,
+    pub counts: Counts,
+}
+
+pub fn gather(results: Vec<FileResult>, roster: &Roster) -> Gathered {
     let mut submissions: Vec<Submission> = Vec::new();
-    let mut entries = Vec::with_capacity(results.len());
+    let mut unreadable = Vec::new();
+    let mut files = Vec::with_capacity(results.len());
     let mut counts = Counts {
         files: results.len(),
         roster_units: roster.units.len(),
@@ -164,6 +146,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
             }
             Outcome::Unreadable(reason) => {
                 counts.unreadable += 1;
+                unreadable.push(UnreadableFile {
+                    source_file: r.relative.clone(),
+                    reason: reason.clone(),
+                });
                 ("unreadable", Some(reason), Vec::new())
             }
             Outcome::Read(subs) => {
@@ -175,7 +161,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
         for s in &subs {
             notes.extend(s.notes.iter().cloned());
         }
-        entries.push(FileEntry {
+        files.push(FileEntry {
             path: r.relative,
             size: r.size,
             sha256: r.sha256,
@@ -183,57 +169,41 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
             reason,
             submissions: subs
                 .iter()
-                .map(|s| output::submission_entry(s, &roster))
+                .map(|s| output::submission_entry(s, roster))
                 .collect(),
             notes,
         });
         submissions.extend(subs);
     }
     counts.submissions = submissions.len();
-    submissions.sort_by_cached_key(|s| submission_order(s, &roster));
-
-    output::write_atomic(
-        &opts.out,
-        "normalized.csv",
-        &output::normalized_csv(&submissions, &roster),
-    )?;
-    let manifest = Manifest {
-        tool: "nianbao",
-        version: env!("CARGO_PKG_VERSION"),
-        run: RunInfo {
-            started_unix,
-            seconds: started.elapsed().as_secs_f64(),
-            jobs,
-        },
-        inputs: display(&opts.inputs),
-        config: display(&opts.config),
-        year: rollup_year(&submissions, opts.year),
+    submissions.sort_by_cached_key(|s| submission_order(s, roster));
+    Gathered {
+        submissions,
+        unreadable,
+        files,
         counts,
-        files: entries,
-    };
-    let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
-    output::write_atomic(&opts.out, "manifest.json", &json)?;
-    Ok(Summary {
-        files: manifest.counts.files,
-        submissions: manifest.counts.submissions,
-        unreadable: manifest.counts.unreadable,
-        skipped: manifest.counts.skipped,
-        out: opts.out.clone(),
-    })
-}
-
-fn display(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
-}
-
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} 个文件 {elapsed}")
-            .expect("a valid template"),
-    );
-    bar
+}
+
+/// Roster units first in `unit_id` order, then unknown units by the name they gave.
+fn submission_order(s: &Submission, roster: &Roster) -> (bool, String, Option<i32>, String) {
+    let name = match s.unit {
+        Some(u) => roster.units[u].id.clone(),
+        None => s.claimed_unit.clone(),
+    };
+    (s.unit.is_none(), name, s.year, s.source_file.clone())
+}
+
+/// The year being rolled up: `--year`, else the one most submissions give.
+pub fn rollup_year(submissions: &[Submission], given: Option<i32>) -> Option<i32> {
+    given.or_else(|| {
+        let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
+        for y in submissions.iter().filter_map(|s| s.year) {
+            *counts.entry(y).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|&(y, n)| (n, y))
+            .map(|(y, _)| y)
+    })
 }

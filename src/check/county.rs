@@ -1,0 +1,205 @@
+//! Rules over the whole county: unreadable files, the roster, years, duplicates.
+
+use std::collections::BTreeMap;
+
+use super::{unit_names, Anomaly, County, Finding};
+use crate::normalize::{Evidence, Submission};
+
+/// A file that could not be read, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnreadableFile {
+    pub source_file: String,
+    pub reason: String,
+}
+
+/// A finding with the unit (id, name) and file it belongs to.
+type Placed = (String, String, String, Finding);
+
+/// A county rule: its id and the function that checks it.
+type CountyRule = (&'static str, fn(&County) -> Vec<Placed>);
+
+pub fn check(county: &County) -> Vec<Anomaly> {
+    let rules: [CountyRule; 5] = [
+        ("FILE.UNREADABLE", file_unreadable),
+        ("UNIT.UNKNOWN", unit_unknown),
+        ("UNIT.MISSING", unit_missing),
+        ("UNIT.DUPLICATE", unit_duplicate),
+        ("YEAR.MISMATCH", year_mismatch),
+    ];
+    let mut anomalies = Vec::new();
+    for (id, rule) in rules {
+        let Some(severity) = county.settings.severity(id) else {
+            continue;
+        };
+        let needs_county = matches!(id, "UNIT.MISSING" | "UNIT.DUPLICATE");
+        let needs_roster = id.starts_with("UNIT.");
+        if (needs_county && !county.whole_county)
+            || (needs_roster && county.roster.units.is_empty())
+        {
+            continue;
+        }
+        for (unit_id, unit_name, source_file, finding) in rule(county) {
+            anomalies.push(Anomaly {
+                severity,
+                rule: finding.rule,
+                unit_id,
+                unit_name,
+                source_file,
+                finding,
+            });
+        }
+    }
+    anomalies
+}
+
+fn evidence_location(e: &Evidence) -> Option<crate::grid::Location> {
+    match e {
+        Evidence::Cell(at) | Evidence::Title(at) => Some(at.clone()),
+        Evidence::FileName | Evidence::Argument | Evidence::None => None,
+    }
+}
+
+/// FILE.UNREADABLE: the unit is named when the file name names one.
+fn file_unreadable(county: &County) -> Vec<Placed> {
+    county
+        .unreadable
+        .iter()
+        .map(|f| {
+            let name = f.source_file.rsplit('/').next().unwrap_or(&f.source_file);
+            let unit = county.roster.within(name).map(|u| &county.roster.units[u]);
+            (
+                unit.map_or(String::new(), |u| u.id.clone()),
+                unit.map_or(String::new(), |u| u.name.clone()),
+                f.source_file.clone(),
+                Finding {
+                    rule: "FILE.UNREADABLE",
+                    location: None,
+                    fields: Vec::new(),
+                    expected: "可读取的年报文件".into(),
+                    actual: f.reason.clone(),
+                    message: format!("文件无法读取：{}", f.reason),
+                },
+            )
+        })
+        .collect()
+}
+
+/// UNIT.UNKNOWN: the submission names no roster unit.
+fn unit_unknown(county: &County) -> Vec<Placed> {
+    county
+        .submissions
+        .iter()
+        .filter(|s| s.unit.is_none())
+        .map(|s| {
+            let finding = Finding {
+                rule: "UNIT.UNKNOWN",
+                location: evidence_location(&s.unit_evidence),
+                fields: Vec::new(),
+                expected: "单位名单（units.csv）中的单位".into(),
+                actual: s.claimed_unit.clone(),
+                message: format!(
+                    "报告的单位“{}”（取自{}）不在单位名单中，不计入汇总；如是名单中单位的别名，请加入 units.csv 的 aliases",
+                    s.claimed_unit,
+                    s.unit_evidence.describe()
+                ),
+            };
+            (String::new(), s.claimed_unit.clone(), s.source_file.clone(), finding)
+        })
+        .collect()
+}
+
+/// UNIT.MISSING: a roster unit that no readable submission names.
+fn unit_missing(county: &County) -> Vec<Placed> {
+    county
+        .roster
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(u, _)| !county.submissions.iter().any(|s| s.unit == Some(*u)))
+        .map(|(_, unit)| {
+            let finding = Finding {
+                rule: "UNIT.MISSING",
+                location: None,
+                fields: Vec::new(),
+                expected: "1 份报告".into(),
+                actual: "0".into(),
+                message: format!(
+                    "{}（{}）没有可读取的报告，汇总中缺少该单位",
+                    unit.name, unit.unit_type
+                ),
+            };
+            (unit.id.clone(), unit.name.clone(), String::new(), finding)
+        })
+        .collect()
+}
+
+/// UNIT.DUPLICATE: more than one submission of the year for one unit; each is listed.
+fn unit_duplicate(county: &County) -> Vec<Placed> {
+    let mut by_unit: BTreeMap<usize, Vec<&Submission>> = BTreeMap::new();
+    for s in county.submissions {
+        if let Some(u) = s.unit.filter(|_| s.year == county.year) {
+            by_unit.entry(u).or_default().push(s);
+        }
+    }
+    let mut placed = Vec::new();
+    for group in by_unit.values().filter(|g| g.len() > 1) {
+        let files: Vec<&str> = group.iter().map(|s| s.source_file.as_str()).collect();
+        for s in group {
+            let (unit_id, unit_name) = unit_names(s, county.roster);
+            let others: Vec<&str> = files
+                .iter()
+                .copied()
+                .filter(|f| *f != s.source_file)
+                .collect();
+            let finding = Finding {
+                rule: "UNIT.DUPLICATE",
+                location: evidence_location(&s.unit_evidence),
+                fields: Vec::new(),
+                expected: "1 份报告".into(),
+                actual: format!("{} 份：{}", files.len(), files.join("、")),
+                message: format!(
+                    "{unit_name}有 {} 份报告，本文件与 {} 重复；均不计入汇总，请确认保留哪一份",
+                    files.len(),
+                    others.join("、")
+                ),
+            };
+            placed.push((unit_id, unit_name, s.source_file.clone(), finding));
+        }
+    }
+    placed
+}
+
+/// YEAR.MISMATCH: a submission of another year, or of no year that could be found.
+fn year_mismatch(county: &County) -> Vec<Placed> {
+    county
+        .submissions
+        .iter()
+        .filter(|s| s.year.is_none() || s.year != county.year)
+        .map(|s| {
+            let (unit_id, unit_name) = unit_names(s, county.roster);
+            let wanted = county.year.map_or("（未知）".to_string(), |y| y.to_string());
+            let (actual, message) = match s.year {
+                Some(y) => (
+                    y.to_string(),
+                    format!(
+                        "报告年度为 {y}（取自{}），本次汇总 {wanted} 年度，不计入汇总",
+                        s.year_evidence.describe()
+                    ),
+                ),
+                None => (
+                    String::new(),
+                    "未能确定报告年度（单元格、标题、文件名中都没有），不计入汇总；可用 --year 指定".into(),
+                ),
+            };
+            let finding = Finding {
+                rule: "YEAR.MISMATCH",
+                location: evidence_location(&s.year_evidence),
+                fields: Vec::new(),
+                expected: wanted,
+                actual,
+                message,
+            };
+            (unit_id, unit_name, s.source_file.clone(), finding)
+        })
+        .collect()
+}

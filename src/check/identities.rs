@@ -1,0 +1,267 @@
+//! The exact identities of tables 三 and 四, checked literally as FORMAT.md states them,
+//! with the values as entered. An unknown value makes an identity unknown, not broken.
+
+use super::{Finding, Report};
+use crate::normalize::FieldValue;
+use crate::schema::{
+    self, FieldIdx, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_COLUMNS, LITIGATION_GROUPS,
+};
+use crate::text::format_number;
+
+fn row(key: &str) -> usize {
+    APPLY_ROWS
+        .iter()
+        .position(|r| r.key == key)
+        .expect("a row of table 三")
+}
+
+/// The sum of the fields, or `None` if any is unknown.
+fn sum(values: &[FieldValue], fields: &[FieldIdx]) -> Option<f64> {
+    fields.iter().map(|&f| values[f].value.number()).sum()
+}
+
+fn differs(a: f64, b: f64) -> bool {
+    (a - b).abs() > 1e-9
+}
+
+/// A short label for messages: 「（三）不予公开 1.属于国家秘密」 rather than the full path.
+pub fn row_label(r: usize) -> String {
+    let label = APPLY_ROWS[r].label;
+    let parts: Vec<&str> = label.split('/').collect();
+    let shown = if parts.len() > 1 {
+        &parts[1..]
+    } else {
+        &parts[..]
+    };
+    shown
+        .join(" ")
+        .replace("（区分处理的，只计这一情形，不计其他情形）", "")
+}
+
+pub fn col_label(c: usize) -> &'static str {
+    let label = APPLY_COLUMNS[c].label;
+    label.rsplit('/').next().unwrap_or(label)
+}
+
+const APPLICANTS: usize = 6;
+const TOTAL: usize = 6;
+
+/// T3.ROW_TOTAL: each row's 总计 is the sum of its six applicant columns.
+pub fn t3_row_total(report: &Report) -> Vec<Finding> {
+    let v = report.values;
+    let mut found = Vec::new();
+    for r in 0..APPLY_ROWS.len() {
+        let parts: Vec<FieldIdx> = (0..APPLICANTS).map(|c| schema::apply_index(r, c)).collect();
+        let total = schema::apply_index(r, TOTAL);
+        let (Some(expected), Some(actual)) = (sum(v, &parts), v[total].value.number()) else {
+            continue;
+        };
+        if differs(expected, actual) {
+            let mut fields = parts;
+            fields.push(total);
+            found.push(Finding {
+                rule: "T3.ROW_TOTAL",
+                location: v[total].at.clone(),
+                fields,
+                expected: format_number(expected),
+                actual: format_number(actual),
+                message: format!(
+                    "表三“{}”一行：总计应为六类申请人之和 {}，填报为 {}",
+                    row_label(r),
+                    format_number(expected),
+                    format_number(actual)
+                ),
+            });
+        }
+    }
+    found
+}
+
+/// T3.RESULT_TOTAL: in every column, (七)总计 is the sum of the 21 outcome rows.
+pub fn t3_result_total(report: &Report) -> Vec<Finding> {
+    let v = report.values;
+    let (first, handled) = (row("granted"), row("handled_total"));
+    let mut found = Vec::new();
+    for c in 0..APPLY_COLUMNS.len() {
+        let outcomes: Vec<FieldIdx> = (first..handled)
+            .map(|r| schema::apply_index(r, c))
+            .collect();
+        let total = schema::apply_index(handled, c);
+        let (Some(expected), Some(actual)) = (sum(v, &outcomes), v[total].value.number()) else {
+            continue;
+        };
+        if differs(expected, actual) {
+            let mut fields = outcomes;
+            fields.push(total);
+            found.push(Finding {
+                rule: "T3.RESULT_TOTAL",
+                location: v[total].at.clone(),
+                fields,
+                expected: format_number(expected),
+                actual: format_number(actual),
+                message: format!(
+                    "表三“{}”列：（七）总计应为（一）至（六）各项办理结果之和 {}，填报为 {}",
+                    col_label(c),
+                    format_number(expected),
+                    format_number(actual)
+                ),
+            });
+        }
+    }
+    found
+}
+
+/// T3.BALANCE: in every column, 一 + 二 = 三(七)总计 + 四.
+pub fn t3_balance(report: &Report) -> Vec<Finding> {
+    let v = report.values;
+    let mut found = Vec::new();
+    for c in 0..APPLY_COLUMNS.len() {
+        let at = |key: &str| schema::apply_index(row(key), c);
+        let (received, carried_in) = (at("received"), at("carried_in"));
+        let (handled, carried_out) = (at("handled_total"), at("carried_out"));
+        let (Some(inflow), Some(outflow)) = (
+            sum(v, &[received, carried_in]),
+            sum(v, &[handled, carried_out]),
+        ) else {
+            continue;
+        };
+        if differs(inflow, outflow) {
+            let n = |f: FieldIdx| format_number(v[f].value.number().unwrap_or(0.0));
+            found.push(Finding {
+                rule: "T3.BALANCE",
+                location: v[handled].at.clone(),
+                fields: vec![received, carried_in, handled, carried_out],
+                expected: format_number(inflow),
+                actual: format_number(outflow),
+                message: format!(
+                    "表三“{}”列：一、本年新收 {} + 二、上年结转 {} = {}，\
+                     应等于三、（七）总计 {} + 四、结转下年度 {} = {}",
+                    col_label(c),
+                    n(received),
+                    n(carried_in),
+                    format_number(inflow),
+                    n(handled),
+                    n(carried_out),
+                    format_number(outflow)
+                ),
+            });
+        }
+    }
+    found
+}
+
+/// T4.TOTAL: in each group of table 四, 总计 = 维持 + 纠正 + 其他 + 尚未审结.
+pub fn t4_total(report: &Report) -> Vec<Finding> {
+    let v = report.values;
+    let last = LITIGATION_COLUMNS.len() - 1;
+    let mut found = Vec::new();
+    for (g, group) in LITIGATION_GROUPS.iter().enumerate() {
+        let parts: Vec<FieldIdx> = (0..last).map(|l| schema::litigation_index(g, l)).collect();
+        let total = schema::litigation_index(g, last);
+        let (Some(expected), Some(actual)) = (sum(v, &parts), v[total].value.number()) else {
+            continue;
+        };
+        if differs(expected, actual) {
+            let mut fields = parts;
+            fields.push(total);
+            found.push(Finding {
+                rule: "T4.TOTAL",
+                location: v[total].at.clone(),
+                fields,
+                expected: format_number(expected),
+                actual: format_number(actual),
+                message: format!(
+                    "表四“{}”：总计应为结果维持、结果纠正、其他结果、尚未审结之和 {}，填报为 {}",
+                    group.label.replace('/', " "),
+                    format_number(expected),
+                    format_number(actual)
+                ),
+            });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{report_of, with};
+
+    fn rules(values: &[(&str, f64)]) -> Vec<&'static str> {
+        let v = with(values);
+        let r = report_of(&v);
+        [
+            t3_row_total(&r),
+            t3_result_total(&r),
+            t3_balance(&r),
+            t4_total(&r),
+        ]
+        .concat()
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
+    }
+
+    #[test]
+    fn a_consistent_report_breaks_nothing() {
+        assert!(rules(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_row_total_that_is_not_the_sum_is_one_finding() {
+        // 予以公开 自然人 3 with 总计 4: the row breaks; the 总计 column breaks (七) too.
+        let found = rules(&[("apply.granted.natural", 3.0), ("apply.granted.total", 4.0)]);
+        assert_eq!(found.iter().filter(|r| **r == "T3.ROW_TOTAL").count(), 1);
+        let v = with(&[("apply.granted.natural", 3.0), ("apply.granted.total", 4.0)]);
+        let f = &t3_row_total(&report_of(&v))[0];
+        assert_eq!((f.expected.as_str(), f.actual.as_str()), ("3", "4"));
+        assert_eq!(f.fields.len(), 7);
+        assert!(f.message.contains("（一）予以公开"), "{}", f.message);
+    }
+
+    #[test]
+    fn outcomes_that_do_not_add_up_break_the_result_total() {
+        let v = with(&[
+            ("apply.received.natural", 2.0),
+            ("apply.received.total", 2.0),
+            ("apply.granted.natural", 2.0),
+            ("apply.granted.total", 2.0),
+            ("apply.handled_total.natural", 1.0),
+            ("apply.handled_total.total", 1.0),
+            ("apply.carried_out.natural", 1.0),
+            ("apply.carried_out.total", 1.0),
+        ]);
+        let found = t3_result_total(&report_of(&v));
+        assert_eq!(found.len(), 2, "自然人 and 总计 columns");
+        assert_eq!(
+            (found[0].expected.as_str(), found[0].actual.as_str()),
+            ("2", "1")
+        );
+        assert!(t3_balance(&report_of(&v)).is_empty());
+        assert!(t3_row_total(&report_of(&v)).is_empty());
+    }
+
+    #[test]
+    fn an_unbalanced_column_breaks_the_balance() {
+        let found = rules(&[
+            ("apply.received.research", 1.0),
+            ("apply.received.total", 1.0),
+        ]);
+        assert_eq!(found, vec!["T3.BALANCE", "T3.BALANCE"]);
+    }
+
+    #[test]
+    fn unknown_values_make_identities_unknown_not_broken() {
+        let mut v = with(&[("apply.granted.natural", 3.0), ("apply.granted.total", 4.0)]);
+        v[schema::index_of("apply.granted.legal").unwrap()].value =
+            crate::normalize::Value::NotNumber("约1".into());
+        assert!(t3_row_total(&report_of(&v)).is_empty());
+    }
+
+    #[test]
+    fn litigation_totals_are_checked_per_group() {
+        let found = rules(&[("suit_direct.upheld", 1.0), ("suit_direct.total", 2.0)]);
+        assert_eq!(found, vec!["T4.TOTAL"]);
+        assert!(rules(&[("review.pending", 1.0), ("review.total", 1.0)]).is_empty());
+    }
+}

@@ -1,0 +1,550 @@
+//! Stage 5: the consistency rules (勾稽关系) of FORMAT.md. Rules read normalized data, never
+//! files. Each is a small function named after its id, registered once in [`RULES`] with its
+//! severity and its documentation (`nianbao rules ID` prints it).
+
+mod county;
+mod identities;
+mod plausibility;
+mod values;
+mod xyear;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::grid::Location;
+use crate::locate::{Claim, MissingPart};
+use crate::normalize::{FieldValue, Submission};
+use crate::prior::{Prior, PriorReport};
+use crate::roster::Roster;
+use crate::schema::FieldIdx;
+use crate::settings::{Settings, Thresholds};
+
+pub use county::UnreadableFile;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+/// One report as the rules see it: a unit's submission, or (later) a county total.
+pub struct Report<'a> {
+    pub values: &'a [FieldValue],
+    pub missing: &'a [MissingPart],
+    pub old_format: &'a [Claim],
+    /// The same unit's numbers of last year, when `--prior` has them.
+    pub prior: Option<&'a PriorReport>,
+    pub thresholds: &'a Thresholds,
+}
+
+/// What a rule found, before it is attached to a unit and a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: &'static str,
+    /// The cell to look at: the wrong total, the unreadable value, …
+    pub location: Option<Location>,
+    /// Every field the rule read.
+    pub fields: Vec<FieldIdx>,
+    /// What the identity derives, or what the rule wanted.
+    pub expected: String,
+    /// What the unit entered.
+    pub actual: String,
+    /// The finding in plain Chinese.
+    pub message: String,
+}
+
+/// A finding attached to its unit and file, as `anomalies.csv` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Anomaly {
+    pub severity: Severity,
+    pub rule: &'static str,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub source_file: String,
+    pub finding: Finding,
+}
+
+/// How a rule is run.
+pub enum Scope {
+    /// Over one report at a time.
+    Report(fn(&Report) -> Vec<Finding>),
+    /// Over the whole county: files, roster, years (see `county.rs`).
+    County,
+    /// Not checked yet.
+    Pending,
+}
+
+pub struct Rule {
+    pub id: &'static str,
+    /// `None`: not checked (yet).
+    pub severity: Option<Severity>,
+    /// Needs last year's data (`--prior`); skipped without it.
+    pub needs_prior: bool,
+    pub scope: Scope,
+    /// One line in Chinese and one in English, for `nianbao rules`.
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// What it checks, why it matters, an example.
+    pub doc: &'static str,
+}
+
+use Severity::{Error, Info, Warning};
+
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "T3.ROW_TOTAL",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(identities::t3_row_total),
+        zh: "表三每行的总计等于六类申请人之和",
+        en: "in table 三, every row's 总计 is the sum of its six applicant columns",
+        doc: "What: for each of the 25 rows of table 三, 总计 = 自然人 + the five kinds of 法人或其他组织.\n\
+              Why: the county adds the 总计 column; a row total that is not the sum of its parts\n\
+              makes the county's totals disagree with its own details.\n\
+              Example: 一、本年新收 with 自然人 10, 商业企业 2 and 总计 11: expected 12, actual 11.",
+    },
+    Rule {
+        id: "T3.RESULT_TOTAL",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(identities::t3_result_total),
+        zh: "表三每列的（七）总计等于 21 项办理结果之和",
+        en: "in every column of table 三, (七)总计 is the sum of the 21 outcome rows",
+        doc: "What: in each of the 7 columns, 三(七)总计 = (一) + (二) + (三)1–8 + (四)1–3 + (五)1–5 + (六)1–3.\n\
+              Why: every application handled has exactly one outcome; a total that differs means an\n\
+              outcome was left out, counted twice, or the total was typed by hand.\n\
+              Example: 自然人 with 予以公开 5 and 部分公开 1 and nothing else, but (七)总计 5.",
+    },
+    Rule {
+        id: "T3.BALANCE",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(identities::t3_balance),
+        zh: "表三每列：一 + 二 = 三（七）总计 + 四",
+        en: "in every column of table 三, 一 + 二 = 三(七)总计 + 四",
+        doc: "What: the note printed under table 三: new applications plus those carried in from last\n\
+              year equal those handled plus those carried over to next year, in every column.\n\
+              Why: an application cannot appear or vanish; a broken balance is a miscount.\n\
+              Example: 本年新收 10, 上年结转 2, (七)总计 9, 结转下年度 1: 12 ≠ 10.",
+    },
+    Rule {
+        id: "T4.TOTAL",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(identities::t4_total),
+        zh: "表四每组的总计等于维持、纠正、其他、尚未审结之和",
+        en: "in each group of table 四, 总计 = 维持 + 纠正 + 其他 + 尚未审结",
+        doc: "What: for 行政复议, 未经复议直接起诉 and 复议后起诉, 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结.\n\
+              Why: every case has exactly one state at the year's end.\n\
+              Example: 行政复议 维持 1, 纠正 1, 总计 3.",
+    },
+    Rule {
+        id: "VALUE.NEGATIVE",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(values::value_negative),
+        zh: "数值不能为负",
+        en: "no number is negative",
+        doc: "What: every one of the 200 numbers is ≥ 0.\n\
+              Why: they count documents, decisions, applications and cases, or an amount of fees.\n\
+              Example: 行政处罚 -3.",
+    },
+    Rule {
+        id: "VALUE.NOT_INTEGER",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(values::value_not_integer),
+        zh: "件数必须是整数（只有收费金额可以有小数）",
+        en: "counts are whole numbers (only the fee amount may have decimals)",
+        doc: "What: every count is a whole number; only 行政事业性收费 (万元) may have decimals.\n\
+              Why: a fraction of an application is a typing error, often a fee typed in the wrong row.\n\
+              Example: 行政许可 12.5.",
+    },
+    Rule {
+        id: "VALUE.NOT_NUMBER",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(values::value_not_number),
+        zh: "单元格是文字而不是数字，该值未知，不计入汇总",
+        en: "a cell holds text that is not a number; the field stays unknown, not 0",
+        doc: "What: a value cell holds text that is not a number (约5, 3件, 1200元, a formula that\n\
+              cannot be computed).\n\
+              Why: nianbao never guesses; the field is left empty, adds nothing to the county's\n\
+              totals, and the identities that need it are not checked.\n\
+              Example: 自然人 本年新收 “约5”.",
+    },
+    Rule {
+        id: "VALUE.BLANK",
+        severity: Some(Info),
+        needs_prior: false,
+        scope: Scope::Report(values::value_blank),
+        zh: "单元格为空或为占位符（—、-、/、无），按 0 计",
+        en: "a cell is empty or holds a dash-like placeholder (—, -, /, 无); read as 0",
+        doc: "What: value cells left empty or holding —, -, /, 无. One row per submission lists them all.\n\
+              Why: most units mean 0, and they are read as 0; the list lets the office confirm it.\n\
+              Example: 行政强制 “—”.",
+    },
+    Rule {
+        id: "FIELD.MISSING",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(values::field_missing),
+        zh: "报告缺少格式中的某一行、某一列或整张表",
+        en: "a row, column or whole table of the format is not in the submission",
+        doc: "What: the labels of a row, a column or a whole table of the format were not found.\n\
+              Why: its fields are unknown (empty in normalized.csv) and add nothing to the totals.\n\
+              Example: table 三 without the row 8.属于行政查询事项; a file without table 四.",
+    },
+    Rule {
+        id: "FORMAT.OLD",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::Report(values::format_old),
+        zh: "使用了 2019 年试行格式",
+        en: "the submission uses the 2019 trial format",
+        doc: "What: labels of the 2019 trial format: 本年新制作数量, 本年新公开数量, 对外公开总数量,\n\
+              政府集中采购, or a one-row （六）其他处理 with numbers in it.\n\
+              Why: the 2019 tables do not map onto the 2021 fields; the unit must refill the current template.\n\
+              Example: table 二 with the columns 本年新制作数量 / 本年新公开数量 / 对外公开总数量.",
+    },
+    Rule {
+        id: "T2.REGULATION_LEVEL",
+        severity: Some(Warning),
+        needs_prior: false,
+        scope: Scope::Report(plausibility::t2_regulation_level),
+        zh: "乡镇或县直部门报了规章（只有省、市政府制定规章）",
+        en: "a township or county department reports 规章: only provincial and city governments make them",
+        doc: "What: any of 规章 本年制发 / 本年废止 / 现行有效 is above 0.\n\
+              Why: county-level units cannot make 规章; the numbers belong in 行政规范性文件.\n\
+              Example: 规章 本年制发件数 2.",
+    },
+    Rule {
+        id: "T2.FEE_UNIT",
+        severity: Some(Warning),
+        needs_prior: false,
+        scope: Scope::Report(plausibility::t2_fee_unit),
+        zh: "收费金额像是按元而不是按万元填写",
+        en: "the fee looks entered in 元, not 万元",
+        doc: "What: 行政事业性收费 above `fee_wan_max` 万元 (default 1000, set in nianbao.toml), or a\n\
+              fee cell that says 元 without 万.\n\
+              Why: the column is in 万元; a fee typed in 元 is 10,000 times too large in the county total.\n\
+              Example: 行政事业性收费 35000 (that is 3.5 亿元).",
+    },
+    Rule {
+        id: "T2.REPEALED",
+        severity: Some(Warning),
+        needs_prior: true,
+        scope: Scope::Report(plausibility::t2_repealed),
+        zh: "废止件数多于上年现行有效件数加本年制发件数",
+        en: "more documents 废止 than last year's 现行有效 plus this year's 制发",
+        doc: "What: for 规章 and 行政规范性文件, 本年废止 ≤ last year's 现行有效 + 本年制发.\n\
+              Why: only documents in force can be repealed. Needs --prior; skipped without it.\n\
+              Example: last year 现行有效 3, this year 制发 1, 废止 6.",
+    },
+    Rule {
+        id: "T4.REVIEW_BEFORE_SUIT",
+        severity: Some(Warning),
+        needs_prior: false,
+        scope: Scope::Report(plausibility::t4_review_before_suit),
+        zh: "有复议后起诉的案件，但本年（和上年）行政复议为 0",
+        en: "复议后起诉 cases while 行政复议 is 0 this year and last",
+        doc: "What: 复议后起诉 总计 above 0 while 行政复议 总计 is 0 this year and, with --prior, last year.\n\
+              Why: a suit after review needs a review first; often the review was left out.\n\
+              Without --prior the warning says that last year could not be checked.\n\
+              Example: 复议后起诉 结果维持 1, 行政复议 all 0.",
+    },
+    Rule {
+        id: "FILE.UNREADABLE",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "文件无法打开，或其中没有可识别的年报统计表",
+        en: "the file cannot be opened or holds no recognisable report",
+        doc: "What: an input file that is empty, corrupt, truncated, of an unsupported format, or in\n\
+              which none of the three tables was found. The unit is named when the file name names it.\n\
+              Why: its unit counts as not having reported until it sends a readable file.\n\
+              Example: a .xlsx cut off in transfer; a Word document; a scanned PDF.",
+    },
+    Rule {
+        id: "UNIT.UNKNOWN",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "报告所写的单位不在单位名单中，不计入汇总",
+        en: "the submission names a unit that the roster does not list",
+        doc: "What: neither the 填报单位 cell, the title nor the file name names a unit of units.csv.\n\
+              Why: the submission is left out of the rollup until the roster or the file is fixed.\n\
+              Example: 填报单位：某某乡 when the roster has no 某某乡 (add it, or add an alias).",
+    },
+    Rule {
+        id: "UNIT.MISSING",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "名单中的单位没有可读取的报告",
+        en: "a roster unit has no submission",
+        doc: "What: a unit of units.csv that no readable submission names (of any year).\n\
+              Why: the county total lacks it; the office must chase it.\n\
+              Example: 排头乡 on the roster, no file from it (or only an unreadable one).",
+    },
+    Rule {
+        id: "UNIT.DUPLICATE",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "两份报告属于同一单位，均不计入汇总",
+        en: "two submissions claim the same unit (neither is silently dropped)",
+        doc: "What: more than one submission of the rollup year names the same unit; each is listed.\n\
+              Why: nianbao cannot know which is right; both are left out until one is removed.\n\
+              Example: 河口镇.xlsx and 河口镇（修改）.xlsx both in the inputs.",
+    },
+    Rule {
+        id: "YEAR.MISMATCH",
+        severity: Some(Error),
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "报告年度不是本次汇总的年度，不计入汇总",
+        en: "the submission's year is not the year being rolled up",
+        doc: "What: the year stated by the submission (a 年度 cell, the title, the file name) differs\n\
+              from --year, or from the year most submissions state; or no year could be found.\n\
+              Why: last year's report sent again is a common mistake; it is left out of the rollup.\n\
+              Example: 2023年政府信息公开工作年度报告 in a 2024 rollup.",
+    },
+    Rule {
+        id: "XYEAR.CARRY",
+        severity: Some(Error),
+        needs_prior: true,
+        scope: Scope::Report(xyear::xyear_carry),
+        zh: "本年“上年结转”不等于上年“结转下年度继续办理”",
+        en: "this year's 二、上年结转 ≠ last year's 四、结转下年度继续办理",
+        doc: "What: per column of table 三, 二、上年结转 = last year's 四、结转下年度继续办理.\n\
+              Why: the applications carried over are the same ones. Needs --prior; skipped without it.\n\
+              Example: last year 结转下年度 自然人 2, this year 上年结转 自然人 0.",
+    },
+    Rule {
+        id: "XYEAR.IN_FORCE",
+        severity: Some(Warning),
+        needs_prior: true,
+        scope: Scope::Report(xyear::xyear_in_force),
+        zh: "现行有效件数不等于上年现行有效加本年制发减本年废止",
+        en: "现行有效件数 ≠ last year's 现行有效 + 本年制发 − 本年废止",
+        doc: "What: for 规章 and 行政规范性文件, 现行有效 = last year's 现行有效 + 本年制发 − 本年废止.\n\
+              Why: the stock of documents in force moves only by issuing and repealing.\n\
+              Needs --prior; skipped without it.\n\
+              Example: last year 20, 制发 3, 废止 1, this year 现行有效 25 (expected 22).",
+    },
+    Rule {
+        id: "XYEAR.COPIED",
+        severity: Some(Warning),
+        needs_prior: true,
+        scope: Scope::Report(xyear::xyear_copied),
+        zh: "所有数字与上年完全相同（且不全为 0），疑似照抄上年报告",
+        en: "every number equals last year's, though some are not 0: a copied report",
+        doc: "What: every known field equals last year's value and at least one is not 0.\n\
+              Why: a unit that resubmits last year's file unchanged. Needs --prior.\n\
+              Example: 本年新收 12, 予以公开 10, … exactly as last year.",
+    },
+    Rule {
+        id: "XYEAR.JUMP",
+        severity: Some(Info),
+        needs_prior: true,
+        scope: Scope::Report(xyear::xyear_jump),
+        zh: "某项数字与上年相比变化超过 5 倍（或不足五分之一）",
+        en: "a count moved more than 5× or less than 0.2× from last year (above a small floor)",
+        doc: "What: a count more than `jump_factor` (5) times last year's, or less than 1/5 of it, where\n\
+              either year reaches `jump_floor` (10). Both are set in nianbao.toml.\n\
+              Why: often a typing error (an extra digit), sometimes real; worth a look. Needs --prior.\n\
+              Example: 行政处罚 last year 12, this year 120.",
+    },
+    Rule {
+        id: "TEXT.MISMATCH",
+        severity: None,
+        needs_prior: false,
+        scope: Scope::Pending,
+        zh: "正文中的数字与统计表不一致（尚未检查：需要报告正文）",
+        en: "a number in the narrative disagrees with its table (not checked yet: needs the narrative)",
+        doc: "What: numbers stated in the report's narrative (收到申请N件, 行政复议N件, …) against the tables.\n\
+              Not checked yet: submissions carry only the tables.",
+    },
+];
+
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// The rules skipped in this run because they need `--prior`.
+pub fn skipped_without_prior(prior: Option<&Prior>) -> Vec<&'static str> {
+    match prior {
+        Some(_) => Vec::new(),
+        None => RULES
+            .iter()
+            .filter(|r| r.needs_prior)
+            .map(|r| r.id)
+            .collect(),
+    }
+}
+
+/// Runs every report rule in force over one report.
+pub fn check_report(report: &Report, settings: &Settings) -> Vec<(Severity, Finding)> {
+    let mut found = Vec::new();
+    for rule in RULES {
+        let (Scope::Report(check), Some(severity)) = (&rule.scope, settings.severity(rule.id))
+        else {
+            continue;
+        };
+        if rule.needs_prior && report.prior.is_none() {
+            continue;
+        }
+        found.extend(check(report).into_iter().map(|f| (severity, f)));
+    }
+    found
+}
+
+/// Everything the checks need of a run.
+pub struct County<'a> {
+    pub submissions: &'a [Submission],
+    pub unreadable: &'a [UnreadableFile],
+    pub roster: &'a Roster,
+    /// The year being rolled up.
+    pub year: Option<i32>,
+    pub prior: Option<&'a Prior>,
+    pub settings: &'a Settings,
+    /// The inputs are the whole county: a roster unit without a submission is missing, and
+    /// two submissions of one unit are duplicates. Off when a unit checks its own files.
+    pub whole_county: bool,
+}
+
+/// Every anomaly of a run, sorted by severity, unit, rule and location.
+pub fn check_county(county: &County) -> Vec<Anomaly> {
+    let mut anomalies: Vec<Anomaly> = county
+        .submissions
+        .par_iter()
+        .flat_map_iter(|s| {
+            let unit = s.unit.map(|u| &county.roster.units[u]);
+            let prior = county.prior.zip(unit).and_then(|(p, u)| p.units.get(&u.id));
+            let report = Report {
+                values: &s.values,
+                missing: &s.missing,
+                old_format: &s.old_format,
+                prior,
+                thresholds: &county.settings.thresholds,
+            };
+            let (unit_id, unit_name) = unit_names(s, county.roster);
+            check_report(&report, county.settings)
+                .into_iter()
+                .map(move |(severity, finding)| Anomaly {
+                    severity,
+                    rule: finding.rule,
+                    unit_id: unit_id.clone(),
+                    unit_name: unit_name.clone(),
+                    source_file: s.source_file.clone(),
+                    finding,
+                })
+        })
+        .collect();
+    anomalies.extend(county::check(county));
+    sort(&mut anomalies);
+    anomalies
+}
+
+/// The unit id and name an anomaly shows for a submission.
+pub fn unit_names(s: &Submission, roster: &Roster) -> (String, String) {
+    match s.unit {
+        Some(u) => (roster.units[u].id.clone(), roster.units[u].name.clone()),
+        None => (String::new(), s.claimed_unit.clone()),
+    }
+}
+
+fn sort(anomalies: &mut [Anomaly]) {
+    // Roster units in roster-id order; unknown units (empty id) after them, by name.
+    anomalies.sort_by(|a, b| {
+        let unit = |x: &Anomaly| (x.unit_id.is_empty(), x.unit_id.clone(), x.unit_name.clone());
+        (
+            a.severity,
+            unit(a),
+            a.rule,
+            &a.source_file,
+            &a.finding.location,
+        )
+            .cmp(&(
+                b.severity,
+                unit(b),
+                b.rule,
+                &b.source_file,
+                &b.finding.location,
+            ))
+            .then_with(|| a.finding.fields.cmp(&b.finding.fields))
+            .then_with(|| a.finding.message.cmp(&b.finding.message))
+    });
+}
+
+/// Reports built by hand for the rules' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Report;
+    use crate::grid::Location;
+    use crate::normalize::{FieldValue, Value};
+    use crate::prior::PriorReport;
+    use crate::schema::{self, FIELD_COUNT};
+    use crate::settings::DEFAULT_THRESHOLDS;
+
+    /// A report of zeros but for the given fields; field i sits in cell `T!A{i+1}`.
+    pub fn with(pairs: &[(&str, f64)]) -> Vec<FieldValue> {
+        let mut values: Vec<FieldValue> = (0..FIELD_COUNT)
+            .map(|i| FieldValue {
+                value: Value::Number(0.0),
+                at: Some(Location::Sheet {
+                    sheet: "T".into(),
+                    row: i as u32,
+                    col: 0,
+                }),
+            })
+            .collect();
+        for (id, x) in pairs {
+            values[schema::index_of(id).expect("a field")].value = Value::Number(*x);
+        }
+        values
+    }
+
+    pub fn report_of(values: &[FieldValue]) -> Report<'_> {
+        Report {
+            values,
+            missing: &[],
+            old_format: &[],
+            prior: None,
+            thresholds: &DEFAULT_THRESHOLDS,
+        }
+    }
+
+    pub fn prior_of(pairs: &[(&str, f64)]) -> PriorReport {
+        let mut values = vec![Some(0.0); FIELD_COUNT];
+        for (id, x) in pairs {
+            values[schema::index_of(id).expect("a field")] = Some(*x);
+        }
+        PriorReport {
+            year: Some(2023),
+            values,
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per command; `main.rs` only parses the command line.
+
+pub mod check;
+pub mod rules;
+pub mod run;

@@ -1,0 +1,104 @@
+//! `--prior`: last year's `normalized.csv` (this tool's own output), for the XYEAR rules.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::read::decode_text;
+use crate::schema::{self, FIELD_COUNT};
+use crate::text::{parse_value, ParsedValue};
+
+/// Last year's numbers of one unit; `None` where last year's value was unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorReport {
+    pub year: Option<i32>,
+    pub values: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Prior {
+    /// By unit id.
+    pub units: BTreeMap<String, PriorReport>,
+    pub source: String,
+}
+
+impl Prior {
+    pub fn load(path: &Path) -> Result<Prior, String> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("cannot read --prior {}: {e}", path.display()))?;
+        let mut prior = Prior::parse(&decode_text(&bytes).text)
+            .map_err(|e| format!("--prior {}: {e}", path.display()))?;
+        prior.source = path.to_string_lossy().into_owned();
+        Ok(prior)
+    }
+
+    pub fn parse(text: &str) -> Result<Prior, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let unit_col = col("unit_id").ok_or("not a normalized.csv: no unit_id column")?;
+        let year_col = col("year");
+        let field_cols: Vec<Option<usize>> = schema::fields().iter().map(|f| col(&f.id)).collect();
+        if field_cols.iter().all(Option::is_none) {
+            return Err("not a normalized.csv: none of the field ids is a column".into());
+        }
+        let mut units = BTreeMap::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| e.to_string())?;
+            let unit = record.get(unit_col).unwrap_or("").trim();
+            if unit.is_empty() {
+                continue;
+            }
+            let number = |c: Option<usize>| match parse_value(c.and_then(|c| record.get(c))?) {
+                ParsedValue::Number(n) => Some(n),
+                ParsedValue::Blank | ParsedValue::NotNumber(_) => None,
+            };
+            let values: Vec<Option<f64>> = field_cols.iter().map(|&c| number(c)).collect();
+            debug_assert_eq!(values.len(), FIELD_COUNT);
+            let year = number(year_col).map(|y| y as i32);
+            // A unit that sent two reports last year: the first row stands.
+            units
+                .entry(unit.to_string())
+                .or_insert(PriorReport { year, values });
+        }
+        Ok(Prior {
+            units,
+            source: String::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_our_own_normalized_csv() {
+        let text = "\u{feff}unit_id,unit_name,unit_type,year,source_file,apply.carried_out.natural,review.total\n\
+                    hekou,河口镇,乡镇,2023,a.xlsx,3,\n\
+                    ,某乡,,2023,b.xlsx,1,1\n";
+        let prior = Prior::parse(text).unwrap();
+        assert_eq!(prior.units.len(), 1);
+        let hekou = &prior.units["hekou"];
+        assert_eq!(hekou.year, Some(2023));
+        let carried = schema::index_of("apply.carried_out.natural").unwrap();
+        assert_eq!(hekou.values[carried], Some(3.0));
+        assert_eq!(
+            hekou.values[schema::index_of("review.total").unwrap()],
+            None
+        );
+        assert_eq!(hekou.values[0], None);
+    }
+
+    #[test]
+    fn other_files_are_refused() {
+        assert!(Prior::parse("a,b\n1,2\n").is_err());
+        assert!(Prior::parse("unit_id,foo\nx,1\n").is_err());
+    }
+}

@@ -10,7 +10,7 @@ use crate::schema::{
     self, FieldIdx, Matcher, Part, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT,
     LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
-use crate::text::{core, fold};
+use crate::text::{core, fold, parse_value, ParsedValue};
 
 /// A cell the locator picked for a field, with what it held.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,22 +81,128 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
         }
     }
     let sheets: Vec<Labelled> = book.sheets.iter().map(Labelled::new).collect();
+    let claims: Vec<SheetClaims> = sheets.iter().map(scan_claims).collect();
     let mut found = RawSubmission::empty();
-    locate_active(&sheets, &mut found);
-    locate_apply(&sheets, &mut found);
-    locate_litigation(&sheets, &mut found);
-    for sheet in &sheets {
-        scan_claims(sheet, &mut found);
+    let mut used: Vec<usize> = Vec::new();
+    let finders: [(TableId, TableFinder); 3] = [
+        (TableId::Active, locate_active),
+        (TableId::Apply, locate_apply),
+        (TableId::Litigation, locate_litigation),
+    ];
+    for (table, finder) in finders {
+        let hits: Vec<(usize, TableHit)> = sheets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| finder(s).map(|hit| (i, hit)))
+            .collect();
+        match choose_sheet(hits, &sheets, &claims, table, &mut found.notes) {
+            Some((i, hit)) => {
+                for (field, raw) in hit.values {
+                    found.values[field] = Some(raw);
+                }
+                found.missing.extend(hit.missing);
+                found.old_format.extend(hit.old_format);
+                found.notes.extend(hit.notes);
+                if !used.contains(&i) {
+                    used.push(i);
+                }
+            }
+            None => missing_table(table, &mut found),
+        }
+    }
+    // The sheets the tables came from speak first for the unit and the year.
+    let rest = (0..sheets.len()).filter(|i| !used.contains(i));
+    let order: Vec<usize> = used.iter().copied().chain(rest).collect();
+    for &i in &order {
+        found.unit_claims.extend(claims[i].units.iter().cloned());
+        found.year_claims.extend(claims[i].years.iter().cloned());
+        if used.contains(&i) {
+            found
+                .old_format
+                .extend(claims[i].old_format.iter().cloned());
+        }
     }
     if found.found_count() == 0 {
-        let what = if found.old_format.is_empty() {
-            "未找到年度报告的统计表（表二、表三、表四的标签都不在文件中）"
-        } else {
+        let only_old = claims.iter().any(|c| !c.old_format.is_empty());
+        let what = if only_old {
             "只找到 2019 年试行格式的标签，未找到现行格式的统计表"
+        } else {
+            "未找到年度报告的统计表（表二、表三、表四的标签都不在文件中）"
         };
         return Err(what.into());
     }
     Ok(vec![found])
+}
+
+/// Finds one table on one sheet, if its anchor label is there.
+type TableFinder = fn(&Labelled) -> Option<TableHit>;
+
+/// One table as found on one sheet.
+#[derive(Default)]
+struct TableHit {
+    values: Vec<(FieldIdx, RawValue)>,
+    missing: Vec<MissingPart>,
+    old_format: Vec<Claim>,
+    notes: Vec<String>,
+}
+
+impl TableHit {
+    /// Fields whose cell holds something, then fields located at all: a filled-in table
+    /// beats a blank template, and a table beats labels quoted in instructions.
+    fn score(&self) -> (usize, usize) {
+        let filled = self
+            .values
+            .iter()
+            .filter(|(_, v)| !v.cell.is_empty())
+            .count();
+        (filled, self.values.len())
+    }
+}
+
+/// The latest year a sheet states in its name, title or 年度 cell.
+fn sheet_year(sheet: &Labelled, claims: &SheetClaims) -> Option<i32> {
+    claims
+        .years
+        .iter()
+        .filter_map(|c| year_in(&c.text))
+        .chain(year_in(&fold(&sheet.sheet.name)))
+        .max()
+}
+
+/// Of the sheets holding a table, the most complete; among equals, the latest year (a
+/// workbook keeping last year's sheet beside this year's), then the first.
+fn choose_sheet(
+    hits: Vec<(usize, TableHit)>,
+    sheets: &[Labelled],
+    claims: &[SheetClaims],
+    table: TableId,
+    notes: &mut Vec<String>,
+) -> Option<(usize, TableHit)> {
+    let names: Vec<&str> = hits
+        .iter()
+        .map(|(i, _)| sheets[*i].sheet.name.as_str())
+        .collect();
+    let best = hits
+        .iter()
+        .enumerate()
+        .max_by_key(|(order, (i, hit))| {
+            let year = sheet_year(&sheets[*i], &claims[*i]);
+            (hit.score(), year, std::cmp::Reverse(*order))
+        })
+        .map(|(order, _)| order)?;
+    if hits.len() > 1 {
+        notes.push(format!(
+            "工作表{}都有{}表，使用了最完整（同样完整时年度最晚）的“{}”",
+            names
+                .iter()
+                .map(|n| format!("“{n}”"))
+                .collect::<Vec<_>>()
+                .join("、"),
+            table.title(),
+            names[best]
+        ));
+    }
+    hits.into_iter().nth(best)
 }
 
 /// A sheet with the core of every text cell computed once.
@@ -163,38 +269,20 @@ impl<'a> Labelled<'a> {
     }
 }
 
-fn missing_table(table: TableId, found: &mut RawSubmission) {
-    let fields = schema::fields()
+fn table_fields(table: TableId) -> Vec<FieldIdx> {
+    schema::fields()
         .iter()
         .enumerate()
         .filter(|(_, f)| f.table == table)
         .map(|(i, _)| i)
-        .collect();
-    found.missing.push(MissingPart {
-        what: format!("未找到{}表", table.title()),
-        fields,
-    });
+        .collect()
 }
 
-/// The first sheet on which `find` succeeds; notes it when more than one sheet has the table.
-fn first_sheet_with<'s, 'a, T>(
-    sheets: &'s [Labelled<'a>],
-    table: TableId,
-    found: &mut RawSubmission,
-    find: impl Fn(&Labelled<'a>) -> Option<T>,
-) -> Option<(&'s Labelled<'a>, T)> {
-    let mut hits = sheets.iter().filter_map(|s| find(s).map(|t| (s, t)));
-    let first = hits.next();
-    if let (Some((used, _)), Some((other, _))) = (&first, hits.next()) {
-        found.notes.push(format!(
-            "工作表“{}”和“{}”都有{}表，使用了“{}”",
-            used.sheet.name,
-            other.sheet.name,
-            table.title(),
-            used.sheet.name
-        ));
-    }
-    first
+fn missing_table(table: TableId, found: &mut RawSubmission) {
+    found.missing.push(MissingPart {
+        what: format!("未找到{}表", table.title()),
+        fields: table_fields(table),
+    });
 }
 
 // ---- 表二 ----------------------------------------------------------------------------
@@ -202,27 +290,18 @@ fn first_sheet_with<'s, 'a, T>(
 /// How far above an item row its column headers may stand.
 const HEADER_REACH: u32 = 6;
 
-fn locate_active(sheets: &[Labelled], found: &mut RawSubmission) {
-    let first_item = |s: &Labelled| {
-        ACTIVE_ITEMS
-            .iter()
-            .find_map(|item| s.find(&item.row.matcher))
-    };
-    let Some((sheet, _)) = first_sheet_with(sheets, TableId::Active, found, first_item) else {
-        missing_table(TableId::Active, found);
-        return;
-    };
+fn locate_active(sheet: &Labelled) -> Option<TableHit> {
+    ACTIVE_ITEMS
+        .iter()
+        .find_map(|item| sheet.find(&item.row.matcher))?;
+    let mut hit = TableHit::default();
     for (item_idx, item) in ACTIVE_ITEMS.iter().enumerate() {
-        let field_ids = |cols: &[usize]| {
-            cols.iter()
-                .map(|&c| schema::active_index(item_idx, c))
-                .collect::<Vec<_>>()
-        };
         let Some((row, label_col)) = sheet.find(&item.row.matcher) else {
-            let all: Vec<usize> = (0..item.columns.len()).collect();
-            found.missing.push(MissingPart {
+            hit.missing.push(MissingPart {
                 what: format!("表二缺少“{}”一行", item.row.label),
-                fields: field_ids(&all),
+                fields: (0..item.columns.len())
+                    .map(|c| schema::active_index(item_idx, c))
+                    .collect(),
             });
             continue;
         };
@@ -236,15 +315,16 @@ fn locate_active(sheets: &[Labelled], found: &mut RawSubmission) {
                     } else {
                         col
                     };
-                    found.values[field] = Some(sheet.raw(row, col));
+                    hit.values.push((field, sheet.raw(row, col)));
                 }
-                None => found.missing.push(MissingPart {
+                None => hit.missing.push(MissingPart {
                     what: format!("表二“{}”缺少“{}”一列", item.row.label, part.label),
                     fields: vec![field],
                 }),
             }
         }
     }
+    Some(hit)
 }
 
 /// Columns of an item's headers: the nearest row above it that names any of them.
@@ -279,12 +359,9 @@ fn single_value_col(sheet: &Labelled, row: u32, label_col: u32, header_col: u32)
         .find(|&c| {
             let cell = sheet.sheet.get(row, c);
             matches!(cell, Cell::Number(_))
-                || cell.text().is_some_and(|t| {
-                    matches!(
-                        crate::text::parse_value(t),
-                        crate::text::ParsedValue::Number(_)
-                    )
-                })
+                || cell
+                    .text()
+                    .is_some_and(|t| matches!(parse_value(t), ParsedValue::Number(_)))
         })
         .unwrap_or(header_col)
 }
@@ -295,6 +372,8 @@ fn single_value_col(sheet: &Labelled, row: u32, label_col: u32, header_col: u32)
 const APPLY_HEADER_ROWS: u32 = 4;
 /// Rows of table 三 below its header (25 in the template; room for spacer rows).
 const APPLY_MAX_ROWS: u32 = 60;
+/// The group over the five kinds of organisation; some headers prefix each kind with it.
+const ORGANISATIONS: &str = "法人或其他组织";
 
 fn apply_row_of(labels: &[(u32, &str)]) -> Option<usize> {
     // Right to left: the item (1.属于国家秘密) stands right of its group (（三）不予公开).
@@ -318,13 +397,17 @@ fn is_table_end(labels: &[(u32, &str)]) -> bool {
     })
 }
 
-fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
-    let anchor = |s: &Labelled| s.find(&APPLY_COLUMNS[0].matcher);
-    let Some((sheet, (header_row, _))) = first_sheet_with(sheets, TableId::Apply, found, anchor)
-    else {
-        missing_table(TableId::Apply, found);
-        return;
-    };
+/// A column header without the group name some units repeat in it (法人或其他组织\n其他).
+fn column_leaf(s: &str) -> &str {
+    match s.strip_prefix(ORGANISATIONS) {
+        Some(rest) if !rest.is_empty() => rest.trim_start_matches(['-', '/', ':', '_', '—']),
+        _ => s,
+    }
+}
+
+fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
+    let (header_row, _) = sheet.find(&APPLY_COLUMNS[0].matcher)?;
+    let mut hit = TableHit::default();
 
     // Column headers: from the row above 自然人 down to the first data row.
     let first_header = header_row.saturating_sub(1).max(sheet.sheet.origin.0);
@@ -339,7 +422,7 @@ fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
             if columns[i].is_none() {
                 columns[i] = labels
                     .iter()
-                    .find(|(_, s)| part.matcher.matches(s))
+                    .find(|(_, s)| part.matcher.matches(column_leaf(s)))
                     .map(|(c, _)| *c);
             }
         }
@@ -348,7 +431,7 @@ fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
     let label_end = columns.iter().flatten().copied().min().unwrap_or(0);
     for (i, part) in APPLY_COLUMNS.iter().enumerate() {
         if columns[i].is_none() {
-            found.missing.push(MissingPart {
+            hit.missing.push(MissingPart {
                 what: format!("表三缺少“{}”一列", part.label),
                 fields: (0..APPLY_ROWS.len())
                     .map(|r| schema::apply_index(r, i))
@@ -366,7 +449,7 @@ fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
         }
         match apply_row_of(&labels) {
             Some(i) if rows[i].is_none() => rows[i] = Some(r),
-            Some(i) => found.notes.push(format!(
+            Some(i) => hit.notes.push(format!(
                 "表三“{}”一行出现了两次（{}），使用了第一次",
                 APPLY_ROWS[i].label,
                 sheet.sheet.location(r, label_end.saturating_sub(1))
@@ -378,7 +461,7 @@ fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
                         .flatten()
                         .any(|&vc| !sheet.sheet.get(r, vc).is_empty());
                     if has_values {
-                        found.old_format.push(Claim {
+                        hit.old_format.push(Claim {
                             text: "（六）其他处理（一行，无细分项）".into(),
                             at: sheet.sheet.location(r, *c),
                             source: ClaimSource::Labelled,
@@ -394,7 +477,7 @@ fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
 
     for (ri, part) in APPLY_ROWS.iter().enumerate() {
         let Some(r) = rows[ri] else {
-            found.missing.push(MissingPart {
+            hit.missing.push(MissingPart {
                 what: format!("表三缺少“{}”一行", part.label.replace('/', " ")),
                 fields: (0..APPLY_COLUMNS.len())
                     .map(|c| schema::apply_index(ri, c))
@@ -404,10 +487,12 @@ fn locate_apply(sheets: &[Labelled], found: &mut RawSubmission) {
         };
         for (ci, col) in columns.iter().enumerate() {
             if let Some(c) = col {
-                found.values[schema::apply_index(ri, ci)] = Some(sheet.raw(r, *c));
+                hit.values
+                    .push((schema::apply_index(ri, ci), sheet.raw(r, *c)));
             }
         }
     }
+    Some(hit)
 }
 
 /// Whether a label matches a table 三 row by a distinctive word (not by 其他 or 总计).
@@ -419,80 +504,144 @@ fn contains_matcher_hit(s: &str) -> bool {
 
 // ---- 表四 ----------------------------------------------------------------------------
 
-const LITIGATION_HEADER_ROWS: u32 = 4;
+/// How many rows below its group label a group's column headers may stand.
+const LEAF_REACH: u32 = 3;
 
-fn locate_litigation(sheets: &[Labelled], found: &mut RawSubmission) {
-    let anchor = |s: &Labelled| s.find(&LITIGATION_GROUPS[0].matcher);
-    let Some((sheet, (top, _))) = first_sheet_with(sheets, TableId::Litigation, found, anchor)
-    else {
-        missing_table(TableId::Litigation, found);
-        return;
-    };
-    let header_rows = top..top + LITIGATION_HEADER_ROWS;
-    let find_in_header = |m: &Matcher| {
-        header_rows.clone().find_map(|r| {
-            sheet
-                .labels_in(r, sheet.cols())
-                .into_iter()
-                .find(|(_, s)| m.matches(s))
-                .map(|(c, _)| c)
-        })
-    };
-    let group_starts: Vec<Option<u32>> = LITIGATION_GROUPS
+/// Where one group of table 四 keeps its five numbers.
+struct GroupCells {
+    /// Leaf → (header row, column).
+    leaves: Vec<Option<(u32, u32)>>,
+    /// The leaves head columns below the group label (the template), or the group label
+    /// heads a row with the leaves in a header row above (a transposed table).
+    transposed: bool,
+    group_row: u32,
+}
+
+/// Table 四, one group at a time: the template's horizontal layout, the review block and
+/// the suit blocks stacked one above the other, or the table transposed (groups as rows).
+fn locate_litigation(sheet: &Labelled) -> Option<TableHit> {
+    let starts: Vec<Option<(u32, u32)>> = LITIGATION_GROUPS
         .iter()
-        .map(|g| find_in_header(&g.matcher))
+        .map(|g| sheet.find(&g.matcher))
         .collect();
-
-    // Leaf headers, each assigned to the group that starts nearest to its left.
-    let mut leaves: Vec<Vec<Option<u32>>> =
-        vec![vec![None; LITIGATION_COLUMNS.len()]; LITIGATION_GROUPS.len()];
-    let mut last_header_row = top;
-    for r in header_rows.clone() {
-        for (c, s) in sheet.labels_in(r, sheet.cols()) {
-            let Some(leaf) = LITIGATION_COLUMNS.iter().position(|p| p.matcher.matches(s)) else {
-                continue;
-            };
-            let group = group_starts
-                .iter()
-                .enumerate()
-                .filter_map(|(g, start)| start.filter(|&st| st <= c).map(|st| (g, st)))
-                .max_by_key(|&(_, st)| st)
-                .map(|(g, _)| g);
-            if let Some(g) = group {
-                if leaves[g][leaf].is_none() {
-                    leaves[g][leaf] = Some(c);
-                    last_header_row = last_header_row.max(r);
-                }
-            }
-        }
+    if starts.iter().all(Option::is_none) {
+        return None;
     }
-
-    let leaf_cols: Vec<u32> = leaves.iter().flatten().flatten().copied().collect();
-    let value_row = (last_header_row + 1..last_header_row + 4)
-        .find(|&r| leaf_cols.iter().any(|&c| !sheet.sheet.get(r, c).is_empty()))
-        .unwrap_or(last_header_row + 1);
-
+    let groups: Vec<Option<GroupCells>> = starts
+        .iter()
+        .map(|s| s.map(|(r, c)| group_cells(sheet, r, c)))
+        .collect();
+    let mut hit = TableHit::default();
     for (g, group) in LITIGATION_GROUPS.iter().enumerate() {
-        if group_starts[g].is_none() {
-            found.missing.push(MissingPart {
+        let Some(cells) = &groups[g] else {
+            hit.missing.push(MissingPart {
                 what: format!("表四缺少“{}”一栏", group.label),
                 fields: (0..LITIGATION_COLUMNS.len())
                     .map(|c| schema::litigation_index(g, c))
                     .collect(),
             });
             continue;
-        }
+        };
+        let value_row = if cells.transposed {
+            cells.group_row
+        } else {
+            horizontal_value_row(sheet, cells, &groups)
+        };
         for (l, leaf) in LITIGATION_COLUMNS.iter().enumerate() {
             let field = schema::litigation_index(g, l);
-            match leaves[g][l] {
-                Some(c) => found.values[field] = Some(sheet.raw(value_row, c)),
-                None => found.missing.push(MissingPart {
+            match cells.leaves[l] {
+                Some((_, c)) => hit.values.push((field, sheet.raw(value_row, c))),
+                None => hit.missing.push(MissingPart {
                     what: format!("表四“{}”缺少“{}”一列", group.label, leaf.label),
                     fields: vec![field],
                 }),
             }
         }
     }
+    Some(hit)
+}
+
+fn group_cells(sheet: &Labelled, row: u32, col: u32) -> GroupCells {
+    // Horizontal: the leaves under the group label, up to the next label on its row
+    // (the next group's, since a group label spans its own columns).
+    let end = (col + 1..sheet.sheet.end_col())
+        .find(|&c| !sheet.sheet.get(row, c).is_empty())
+        .unwrap_or(sheet.sheet.end_col());
+    let below = find_leaves(sheet, row + 1..row + 1 + LEAF_REACH, col..end);
+    if below.iter().any(Option::is_some) {
+        return GroupCells {
+            leaves: below,
+            transposed: false,
+            group_row: row,
+        };
+    }
+    // Transposed: the group label heads a row; the leaves head columns in a row above.
+    let top = row.saturating_sub(2 * LEAF_REACH).max(sheet.sheet.origin.0);
+    let above = (top..row)
+        .rev()
+        .map(|r| find_leaves(sheet, r..r + 1, col + 1..sheet.sheet.end_col()))
+        .find(|leaves| leaves.iter().any(Option::is_some))
+        .unwrap_or_else(|| vec![None; LITIGATION_COLUMNS.len()]);
+    GroupCells {
+        leaves: above,
+        transposed: true,
+        group_row: row,
+    }
+}
+
+/// Each leaf's first cell, row by row, within the rows and columns given.
+fn find_leaves(
+    sheet: &Labelled,
+    rows: std::ops::Range<u32>,
+    cols: std::ops::Range<u32>,
+) -> Vec<Option<(u32, u32)>> {
+    LITIGATION_COLUMNS
+        .iter()
+        .map(|leaf| {
+            rows.clone().find_map(|r| {
+                cols.clone().find_map(|c| {
+                    sheet
+                        .core(r, c)
+                        .filter(|s| leaf.matcher.matches(s))
+                        .map(|_| (r, c))
+                })
+            })
+        })
+        .collect()
+}
+
+/// The row of a horizontal group's numbers: below the lowest header row of the groups
+/// that share its header band (the review group's headers are merged down beside the
+/// suits' second header row), skipping empty spacer rows.
+fn horizontal_value_row(
+    sheet: &Labelled,
+    cells: &GroupCells,
+    groups: &[Option<GroupCells>],
+) -> u32 {
+    let leaf_rows = |g: &GroupCells| {
+        g.leaves
+            .iter()
+            .flatten()
+            .map(|(r, _)| *r)
+            .collect::<Vec<_>>()
+    };
+    let own = leaf_rows(cells);
+    let (low, high) = (
+        own.iter().copied().min().unwrap_or(cells.group_row),
+        own.iter().copied().max().unwrap_or(cells.group_row),
+    );
+    let band_bottom = groups
+        .iter()
+        .flatten()
+        .filter(|g| !g.transposed)
+        .flat_map(leaf_rows)
+        .filter(|r| *r + 1 >= low && *r <= high + 1)
+        .max()
+        .unwrap_or(high);
+    let cols: Vec<u32> = cells.leaves.iter().flatten().map(|(_, c)| *c).collect();
+    (band_bottom + 1..band_bottom + 4)
+        .find(|&r| cols.iter().any(|&c| !sheet.sheet.get(r, c).is_empty()))
+        .unwrap_or(band_bottom + 1)
 }
 
 // ---- unit, year, old format ----------------------------------------------------------
@@ -526,26 +675,38 @@ fn is_year_label(folded: &str) -> bool {
         || folded.starts_with("年度:")
 }
 
-fn scan_claims(sheet: &Labelled, found: &mut RawSubmission) {
+/// What one sheet says about the unit, the year and the format, outside the tables.
+#[derive(Default)]
+struct SheetClaims {
+    units: Vec<Claim>,
+    years: Vec<Claim>,
+    old_format: Vec<Claim>,
+}
+
+/// Longest cell taken for a title; longer text is narrative, whose years and names
+/// (〔2021〕30号, other units) say nothing about this report.
+const TITLE_MAX_CHARS: usize = 60;
+
+fn scan_claims(sheet: &Labelled) -> SheetClaims {
+    let mut found = SheetClaims::default();
     for (row, col, cell) in sheet.sheet.cells() {
         let Some(text) = cell.text() else { continue };
         let folded = fold(text);
         let at = || sheet.sheet.location(row, col);
+        let claim = |text: String, source| Claim {
+            text,
+            at: at(),
+            source,
+        };
         if let Some(label) = UNIT_LABELS.iter().find(|l| folded.contains(*l)) {
             if let Some(name) = unit_after_label(sheet, row, col, &folded, label) {
-                found.unit_claims.push(Claim {
-                    text: name,
-                    at: at(),
-                    source: ClaimSource::Labelled,
-                });
+                found.units.push(claim(name, ClaimSource::Labelled));
             }
         }
         if let Some(label) = OLD_FORMAT_LABELS.iter().find(|l| folded.contains(*l)) {
-            found.old_format.push(Claim {
-                text: (*label).into(),
-                at: at(),
-                source: ClaimSource::Labelled,
-            });
+            found
+                .old_format
+                .push(claim((*label).into(), ClaimSource::Labelled));
         }
         let is_date = folded.contains("日期") || folded.contains("时间");
         if is_date {
@@ -558,34 +719,26 @@ fn scan_claims(sheet: &Labelled, found: &mut RawSubmission) {
                 next_text_right(sheet.sheet, row, col).unwrap_or_default()
             };
             if let Some(year) = year_in(&value) {
-                found.year_claims.push(Claim {
-                    text: year.to_string(),
-                    at: at(),
-                    source: ClaimSource::Labelled,
-                });
+                found
+                    .years
+                    .push(claim(year.to_string(), ClaimSource::Labelled));
                 continue;
             }
         }
-        if folded.contains("年度报告")
+        let is_title = folded.contains("年度报告")
             || folded.contains("年报")
             || folded.contains("政府信息公开工作")
-        {
-            if folded.chars().count() <= 60 {
-                found.unit_claims.push(Claim {
-                    text: folded.clone(),
-                    at: at(),
-                    source: ClaimSource::Title,
-                });
-            }
+            || folded.contains("统计表");
+        if is_title && folded.chars().count() <= TITLE_MAX_CHARS {
             if let Some(year) = year_in(&folded) {
-                found.year_claims.push(Claim {
-                    text: year.to_string(),
-                    at: at(),
-                    source: ClaimSource::Title,
-                });
+                found
+                    .years
+                    .push(claim(year.to_string(), ClaimSource::Title));
             }
+            found.units.push(claim(folded, ClaimSource::Title));
         }
     }
+    found
 }
 
 fn next_text_right(sheet: &Sheet, row: u32, col: u32) -> Option<String> {
@@ -634,25 +787,58 @@ fn strip_parens(s: &str) -> String {
     out
 }
 
-/// A year like 2024 in `2024年度`, `2024年政府…` or `2024`, never in a date (`2025年1月`).
+/// Chinese digits as they are written in years: 二〇二四, 二零二四.
+fn arabic_digit(c: char) -> Option<char> {
+    let digits = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    match c {
+        '零' | 'O' | 'o' => Some('0'),
+        _ => digits
+            .iter()
+            .position(|d| *d == c)
+            .and_then(|i| char::from_digit(i as u32, 10)),
+    }
+}
+
+/// A year like 2024 in `2024年度`, `2024年政府…`, `二〇二四年` or `2024`; never in a date
+/// (`2025年1月`, `2025-01-10`) nor in a document number (`〔2021〕30号`).
 pub fn year_in(s: &str) -> Option<i32> {
     let chars: Vec<char> = s.chars().collect();
     for i in 0..chars.len().saturating_sub(3) {
         let window = &chars[i..i + 4];
-        if !window.iter().all(char::is_ascii_digit) {
+        let arabic = window.iter().all(char::is_ascii_digit);
+        // Chinese digits count only as a year written out: four of them, then 年.
+        let written = !arabic
+            && window
+                .iter()
+                .all(|c| arabic_digit(*c).is_some() && !c.is_ascii())
+            && chars.get(i + 4) == Some(&'年');
+        if !arabic && !written {
             continue;
         }
-        let before_digit = i > 0 && chars[i - 1].is_ascii_digit();
+        let digits: String = if arabic {
+            window.iter().collect()
+        } else {
+            window.iter().filter_map(|c| arabic_digit(*c)).collect()
+        };
+        let before = i.checked_sub(1).map(|b| chars[b]);
         let after = chars.get(i + 4).copied();
-        if before_digit || after.is_some_and(|c| c.is_ascii_digit()) {
+        let next_digit = |c: Option<char>| {
+            c.is_some_and(|c| c.is_ascii_digit() || (written && arabic_digit(c).is_some()))
+        };
+        if next_digit(before) || next_digit(after) {
             continue;
         }
+        // 〔2021〕 is a document number's year, as in 国办公开办函〔2021〕30号.
+        let in_number = matches!(before, Some('〔' | '[')) && matches!(after, Some('〕' | ']'));
         let is_date = after.is_some_and(|c| matches!(c, '-' | '/' | '.'))
-            || (after == Some('年') && chars.get(i + 5).is_some_and(char::is_ascii_digit));
-        if is_date {
+            || (after == Some('年')
+                && chars
+                    .get(i + 5)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '元'));
+        if in_number || is_date {
             continue;
         }
-        let year: i32 = window.iter().collect::<String>().parse().ok()?;
+        let year: i32 = digits.parse().ok()?;
         if (2000..=2100).contains(&year) {
             return Some(year);
         }
@@ -797,5 +983,12 @@ mod tests {
         assert_eq!(year_in("2025-01-10"), None);
         assert_eq!(year_in("电话12345678"), None);
         assert_eq!(year_in("2025年1月10日制2024年度报告"), Some(2024));
+        assert_eq!(year_in("二〇二四年政府信息公开工作年度报告"), Some(2024));
+        assert_eq!(year_in("二零二三年度"), Some(2023));
+        assert_eq!(year_in("国办公开办函〔2021〕30号"), None);
+        assert_eq!(year_in("年度报告(2024)"), Some(2024));
+        assert_eq!(year_in("〔2021〕30号要求，2024年"), Some(2024));
+        assert_eq!(year_in("二〇二五年元月"), None);
+        assert_eq!(year_in("一二三四五"), None);
     }
 }

@@ -2,16 +2,23 @@
 
 /// Folds full-width ASCII forms (（１２）) to half-width and drops all white space, including
 /// line breaks inside a label (商业\n企业) and the ideographic space.
+/// The variant 其它 becomes 其他, as the format writes it.
 pub fn fold(s: &str) -> String {
-    s.chars()
+    let folded: String = s
+        .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '【' | '〔' => '(',
-            '】' | '〕' => ')',
+            '【' => '(',
+            '】' => ')',
             _ => c,
         })
-        .collect()
+        .collect();
+    if folded.contains("其它") {
+        folded.replace("其它", "其他")
+    } else {
+        folded
+    }
 }
 
 const CHINESE_NUMERALS: &[char] = &['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
@@ -145,6 +152,7 @@ mod tests {
         assert_eq!(fold("商业\n企业"), "商业企业");
         assert_eq!(fold("（一）予以公开 "), "(一)予以公开");
         assert_eq!(fold("１２３"), "123");
+        assert_eq!(fold("3.其它"), "3.其他");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod discover;
 pub mod formula;
 pub mod grid;
+pub mod layout;
 pub mod locate;
 pub mod normalize;
 pub mod output;

@@ -5,8 +5,9 @@
 mod common;
 
 use common::*;
-use nianbao::demo::{self, CsvEncoding, Rng, Style, Template};
+use nianbao::demo::{self, CsvEncoding, Rng};
 use nianbao::grid::Location;
+use nianbao::layout::{Style, Template};
 use nianbao::schema;
 
 /// The CSV line on which each template row starts: a label broken over lines (商业\n企业)
@@ -18,8 +19,8 @@ fn csv_line_of(template: &Template, row: u32) -> u64 {
         .iter()
         .filter(|((r, _), _)| *r < row)
         .map(|(_, c)| match c {
-            demo::TCell::Text(s) => s.matches('\n').count(),
-            demo::TCell::Number(_) | demo::TCell::Formula(..) => 0,
+            nianbao::layout::TCell::Text(s) => s.matches('\n').count(),
+            nianbao::layout::TCell::Number(_) | nianbao::layout::TCell::Formula(..) => 0,
         })
         .sum();
     row as u64 + 1 + breaks as u64
@@ -72,7 +73,7 @@ fn every_style_reads_back_exactly_from_xlsx() {
         for seed in 0..4 {
             let mut rng = Rng::new(seed * 31 + s as u64);
             let values = demo::consistent_report(&mut rng);
-            let template = demo::layout("河口镇", 2024, &values, style, &mut rng);
+            let template = nianbao::layout::layout("河口镇", 2024, &values, style);
             let name = format!("河口镇2024年报-{s}-{seed}.xlsx");
             let sub = only_submission(read_file(&dir, &name, &demo::xlsx_bytes(&template), None));
             let ctx = format!("style {s} seed {seed}: {style:?}");
@@ -95,7 +96,7 @@ fn every_style_reads_back_exactly_from_csv_in_every_encoding() {
         for (e, encoding) in encodings.iter().enumerate() {
             let mut rng = Rng::new(100 + s as u64 * 7 + e as u64);
             let values = demo::consistent_report(&mut rng);
-            let template = demo::layout("河口镇", 2024, &values, &style, &mut rng);
+            let template = nianbao::layout::layout("河口镇", 2024, &values, &style);
             let name = format!("河口镇2024年报-{s}-{e}.csv");
             let bytes = demo::csv_grid_bytes(&template, *encoding);
             let result = read_file(&dir, &name, &bytes, None);
@@ -115,8 +116,7 @@ fn every_style_reads_back_exactly_from_csv_in_every_encoding() {
 fn the_seed_report_reads_as_published() {
     let dir = temp_dir("seed");
     let values = demo::yisuhe_2024();
-    let mut rng = Rng::new(1);
-    let template = demo::layout("易俗河镇", 2024, &values, &Style::official(), &mut rng);
+    let template = nianbao::layout::layout("易俗河镇", 2024, &values, &Style::official());
     let sub = only_submission(read_file(
         &dir,
         "report.xlsx",

@@ -4,7 +4,8 @@
 mod common;
 
 use common::*;
-use nianbao::demo::{self, CsvEncoding, Rng, Style, TCell, Template, UnitLine};
+use nianbao::demo::{self, CsvEncoding, Rng};
+use nianbao::layout::{Style, TCell, Template, UnitLine};
 use nianbao::normalize::{Evidence, Value};
 use nianbao::pipeline::Outcome;
 use nianbao::schema;
@@ -12,7 +13,7 @@ use nianbao::schema;
 fn official(name: &str, seed: u64) -> (Vec<f64>, Template) {
     let mut rng = Rng::new(seed);
     let values = demo::consistent_report(&mut rng);
-    let template = demo::layout(name, 2024, &values, &Style::official(), &mut rng);
+    let template = nianbao::layout::layout(name, 2024, &values, &Style::official());
     (values, template)
 }
 
@@ -138,7 +139,7 @@ fn the_unit_comes_from_the_stamp_cell_and_the_year_never_from_the_fill_date() {
         unit_line: UnitLine::NextCell,
         ..Style::official()
     };
-    let mut t = demo::layout("湘潭县教育局", 2024, &values, &style, &mut rng);
+    let mut t = nianbao::layout::layout("湘潭县教育局", 2024, &values, &style);
     // No year in the title: only the 填报日期 (2025-01-20) has one, and it must be ignored.
     let title = find(&t, "湘潭县教育局2024年政府信息公开工作年度报告统计表");
     set(&mut t, title, "政府信息公开工作年度报告统计表");
@@ -173,7 +174,7 @@ fn a_unit_not_on_the_roster_keeps_the_name_it_gave() {
     let dir = temp_dir("unknown-unit");
     let mut rng = Rng::new(5);
     let values = demo::consistent_report(&mut rng);
-    let t = demo::layout("某某乡", 2024, &values, &Style::official(), &mut rng);
+    let t = nianbao::layout::layout("某某乡", 2024, &values, &Style::official());
     let sub = only_submission(read_file(&dir, "x.xlsx", &demo::xlsx_bytes(&t), None));
     assert_eq!(sub.unit, None);
     assert_eq!(sub.claimed_unit, "某某乡");
@@ -189,7 +190,7 @@ fn a_unit_named_only_by_its_file_name_is_found() {
         unit_line: UnitLine::None,
         ..Style::official()
     };
-    let t = demo::layout("河口镇", 2024, &values, &style, &mut rng);
+    let t = nianbao::layout::layout("河口镇", 2024, &values, &style);
     let sub = only_submission(read_file(
         &dir,
         "2024年报-河口镇.xlsx",

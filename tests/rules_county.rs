@@ -9,7 +9,8 @@ use std::path::Path;
 
 use common::temp_dir;
 use nianbao::cmd::run::{run, RunOptions};
-use nianbao::demo::{self, Problem, Rng, Style};
+use nianbao::demo::{self, Problem, Rng};
+use nianbao::layout::Style;
 
 type Pairs = BTreeSet<(String, String)>;
 
@@ -19,7 +20,7 @@ fn build(dir: &Path) -> Vec<demo::PlannedUnit> {
     // And a unit that is not on the roster.
     let mut rng = Rng::new(3);
     let values = demo::consistent_report(&mut rng);
-    let t = demo::layout("某某乡", 2024, &values, &Style::official(), &mut rng);
+    let t = nianbao::layout::layout("某某乡", 2024, &values, &Style::official());
     std::fs::write(dir.join("inputs/某某乡2024年报.xlsx"), demo::xlsx_bytes(&t)).unwrap();
     planned
 }

@@ -8,9 +8,10 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook};
+use rust_xlsxwriter::Workbook;
 
 use crate::layout::{layout, Style, TCell, Template, UnitLine};
+use crate::output::workbook::{fixed_properties, write_template, TemplateFormats};
 
 use crate::schema::{
     self, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT, LITIGATION_COLUMNS, LITIGATION_GROUPS,
@@ -174,41 +175,16 @@ pub fn styles() -> Vec<Style> {
 
 // ---- writers -------------------------------------------------------------------------
 
+/// A submission as a clerk's workbook: the layout without decoration; formula cells get
+/// rust_xlsxwriter's cached 0, as files from such tools do, so readers must compute them.
 pub fn xlsx_bytes(template: &Template) -> Vec<u8> {
     let mut book = Workbook::new();
-    // A fixed creation time, so that the same county gives the same bytes.
-    let created = ExcelDateTime::from_ymd(2025, 1, 15).expect("a valid date");
-    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
-    let wrap = Format::new()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter);
+    book.set_properties(&fixed_properties());
     for t in &template.sheets {
         let ws = book.add_worksheet();
         ws.set_name(&t.name).expect("a valid sheet name");
         ws.set_column_width(0, 18).expect("column 0");
-        for &(r1, c1, r2, c2) in &t.merges {
-            let text = match t.cells.get(&(r1, c1)) {
-                Some(TCell::Text(s)) => s.clone(),
-                _ => String::new(),
-            };
-            ws.merge_range(r1, c1 as u16, r2, c2 as u16, &text, &wrap)
-                .expect("non-overlapping merges");
-        }
-        let merged_start: Vec<(u32, u32)> = t.merges.iter().map(|m| (m.0, m.1)).collect();
-        for (&(r, c), cell) in &t.cells {
-            let result = match cell {
-                TCell::Number(n) => ws.write_number(r, c as u16, *n).map(|_| ()),
-                // rust_xlsxwriter caches 0 as the result, as files from such tools do: the
-                // reader must compute the value, not trust the cache.
-                TCell::Formula(f, _) => ws.write_formula(r, c as u16, f.as_str()).map(|_| ()),
-                TCell::Text(_) if merged_start.contains(&(r, c)) => Ok(()),
-                TCell::Text(s) => ws
-                    .write_string_with_format(r, c as u16, s, &wrap)
-                    .map(|_| ()),
-            };
-            result.expect("a cell inside Excel's limits");
-        }
+        write_template(ws, t, &TemplateFormats::plain()).expect("a template inside Excel's limits");
     }
     book.save_to_buffer().expect("an in-memory workbook")
 }
@@ -580,6 +556,7 @@ fn inject_layout(problem: Problem, t: &mut Template) {
 pub struct PlannedUnit {
     pub id: String,
     pub name: String,
+    pub unit_type: String,
     pub kind: FileKind,
     pub problem: Option<Problem>,
     /// The values its file holds (problems included).
@@ -691,6 +668,7 @@ pub fn write_county(
         planned.push(PlannedUnit {
             id: u.id.clone(),
             name: u.name.clone(),
+            unit_type: u.unit_type.clone(),
             kind,
             problem,
             values,

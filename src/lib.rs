@@ -19,6 +19,8 @@ pub mod output;
 pub mod pipeline;
 pub mod prior;
 pub mod read;
+pub mod report;
+pub mod rollup;
 pub mod roster;
 pub mod schema;
 pub mod settings;

@@ -34,6 +34,11 @@ fn expected(planned: &[demo::PlannedUnit], with_prior: bool) -> Pairs {
             if with_prior || !needs_prior {
                 pairs.insert((rule.to_string(), unit.id.clone()));
             }
+            // A counted unit's broken identity breaks the county's and its type's totals.
+            if nianbao::check::rule(rule).is_some_and(|r| r.on_totals) {
+                pairs.insert((rule.to_string(), "全县合计".into()));
+                pairs.insert((rule.to_string(), format!("{}合计", unit.unit_type)));
+            }
         }
         let read = !matches!(
             unit.problem,

@@ -5,6 +5,7 @@
 mod county;
 mod identities;
 mod plausibility;
+mod totals;
 mod values;
 mod xyear;
 
@@ -20,6 +21,7 @@ use crate::schema::FieldIdx;
 use crate::settings::{Settings, Thresholds};
 
 pub use county::UnreadableFile;
+pub use totals::{check_totals, TOTALS_SOURCE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,6 +103,8 @@ pub struct Rule {
     pub severity: Option<Severity>,
     /// Needs last year's data (`--prior`); skipped without it.
     pub needs_prior: bool,
+    /// Also checked on the county's and each unit type's totals.
+    pub on_totals: bool,
     pub scope: Scope,
     /// One line in Chinese and one in English, for `nianbao rules`.
     pub zh: &'static str,
@@ -115,6 +119,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T3.ROW_TOTAL",
         severity: Some(Error),
+        on_totals: true,
         needs_prior: false,
         scope: Scope::Report(identities::t3_row_total),
         zh: "表三每行的总计等于六类申请人之和",
@@ -127,6 +132,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T3.RESULT_TOTAL",
         severity: Some(Error),
+        on_totals: true,
         needs_prior: false,
         scope: Scope::Report(identities::t3_result_total),
         zh: "表三每列的（七）总计等于 21 项办理结果之和",
@@ -139,6 +145,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T3.BALANCE",
         severity: Some(Error),
+        on_totals: true,
         needs_prior: false,
         scope: Scope::Report(identities::t3_balance),
         zh: "表三每列：一 + 二 = 三（七）总计 + 四",
@@ -151,6 +158,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T4.TOTAL",
         severity: Some(Error),
+        on_totals: true,
         needs_prior: false,
         scope: Scope::Report(identities::t4_total),
         zh: "表四每组的总计等于维持、纠正、其他、尚未审结之和",
@@ -162,6 +170,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "VALUE.NEGATIVE",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(values::value_negative),
         zh: "数值不能为负",
@@ -173,6 +182,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "VALUE.NOT_INTEGER",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(values::value_not_integer),
         zh: "件数必须是整数（只有收费金额可以有小数）",
@@ -184,6 +194,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "VALUE.NOT_NUMBER",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(values::value_not_number),
         zh: "单元格是文字而不是数字，该值未知，不计入汇总",
@@ -197,6 +208,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "VALUE.BLANK",
         severity: Some(Info),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(values::value_blank),
         zh: "单元格为空或为占位符（—、-、/、无），按 0 计",
@@ -208,6 +220,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "FIELD.MISSING",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(values::field_missing),
         zh: "报告缺少格式中的某一行、某一列或整张表",
@@ -219,6 +232,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "FORMAT.OLD",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(values::format_old),
         zh: "使用了 2019 年试行格式",
@@ -231,6 +245,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T2.REGULATION_LEVEL",
         severity: Some(Warning),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(plausibility::t2_regulation_level),
         zh: "乡镇或县直部门报了规章（只有省、市政府制定规章）",
@@ -242,6 +257,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T2.FEE_UNIT",
         severity: Some(Warning),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(plausibility::t2_fee_unit),
         zh: "收费金额像是按元而不是按万元填写",
@@ -254,6 +270,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T2.REPEALED",
         severity: Some(Warning),
+        on_totals: false,
         needs_prior: true,
         scope: Scope::Report(plausibility::t2_repealed),
         zh: "废止件数多于上年现行有效件数加本年制发件数",
@@ -265,6 +282,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "T4.REVIEW_BEFORE_SUIT",
         severity: Some(Warning),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Report(plausibility::t4_review_before_suit),
         zh: "有复议后起诉的案件，但本年（和上年）行政复议为 0",
@@ -277,6 +295,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "FILE.UNREADABLE",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::County,
         zh: "文件无法打开，或其中没有可识别的年报统计表",
@@ -289,6 +308,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "UNIT.UNKNOWN",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::County,
         zh: "报告所写的单位不在单位名单中，不计入汇总",
@@ -300,6 +320,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "UNIT.MISSING",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::County,
         zh: "名单中的单位没有可读取的报告",
@@ -311,6 +332,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "UNIT.DUPLICATE",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::County,
         zh: "两份报告属于同一单位，均不计入汇总",
@@ -322,6 +344,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "YEAR.MISMATCH",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: false,
         scope: Scope::County,
         zh: "报告年度不是本次汇总的年度，不计入汇总",
@@ -334,6 +357,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "XYEAR.CARRY",
         severity: Some(Error),
+        on_totals: false,
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_carry),
         zh: "本年“上年结转”不等于上年“结转下年度继续办理”",
@@ -345,6 +369,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "XYEAR.IN_FORCE",
         severity: Some(Warning),
+        on_totals: false,
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_in_force),
         zh: "现行有效件数不等于上年现行有效加本年制发减本年废止",
@@ -357,6 +382,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "XYEAR.COPIED",
         severity: Some(Warning),
+        on_totals: false,
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_copied),
         zh: "所有数字与上年完全相同（且不全为 0），疑似照抄上年报告",
@@ -368,6 +394,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "XYEAR.JUMP",
         severity: Some(Info),
+        on_totals: false,
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_jump),
         zh: "某项数字与上年相比变化超过 5 倍（或不足五分之一）",
@@ -380,6 +407,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "TEXT.MISMATCH",
         severity: None,
+        on_totals: false,
         needs_prior: false,
         scope: Scope::Pending,
         zh: "正文中的数字与统计表不一致（尚未检查：需要报告正文）",
@@ -476,7 +504,9 @@ pub fn unit_names(s: &Submission, roster: &Roster) -> (String, String) {
     }
 }
 
-fn sort(anomalies: &mut [Anomaly]) {
+/// Sorts anomalies by severity, unit (roster units by id, then others by name), rule,
+/// file and location: the order of `anomalies.csv`.
+pub fn sort(anomalies: &mut [Anomaly]) {
     // Roster units in roster-id order; unknown units (empty id) after them, by name.
     anomalies.sort_by(|a, b| {
         let unit = |x: &Anomaly| (x.unit_id.is_empty(), x.unit_id.clone(), x.unit_name.clone());

@@ -5,9 +5,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::check::{self, County, Severity};
 use crate::discover::discover;
-use crate::output::{self, ChecksInfo, Manifest, RunInfo};
+use crate::output::{self, html, ChecksInfo, Manifest, RunInfo};
 use crate::pipeline::{gather, process_all, rollup_year};
 use crate::prior::Prior;
+use crate::report;
+use crate::rollup::roll_up;
 use crate::roster::Roster;
 use crate::settings::Settings;
 
@@ -47,7 +49,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
     let results = process_all(&files, &roster, opts.year, jobs)?;
     let gathered = gather(results, &roster);
     let year = rollup_year(&gathered.submissions, opts.year);
-    let anomalies = check::check_county(&County {
+    let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
         roster: &roster,
@@ -56,6 +58,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
         settings: &settings,
         whole_county: true,
     });
+    let rollup = roll_up(&gathered.submissions, &roster, year);
+    let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
+    anomalies.extend(totals);
+    check::sort(&mut anomalies);
 
     output::write_atomic(
         &opts.out,
@@ -67,6 +73,36 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
         "anomalies.csv",
         &output::anomalies_csv(&anomalies),
     )?;
+    #[cfg(feature = "parquet")]
+    output::write_atomic(
+        &opts.out,
+        "normalized.parquet",
+        &output::parquet::normalized_parquet(&gathered.submissions, &roster)?,
+    )?;
+    output::write_atomic(&opts.out, "rollup.csv", &output::rollup_csv(&rollup))?;
+    let workbook =
+        output::workbook::rollup_xlsx(&rollup, &gathered.submissions, &anomalies, &roster)
+            .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
+    output::write_atomic(&opts.out, "rollup.xlsx", &workbook)?;
+    let mut pages: Vec<(String, Vec<u8>)> = report::unit_pages(
+        &gathered.submissions,
+        &rollup,
+        &anomalies,
+        &roster,
+        prior.as_ref(),
+    )
+    .iter()
+    .map(|p| (html::page_file(&p.id), html::unit_html(p).into_bytes()))
+    .collect();
+    let county = report::county_page(
+        &gathered.submissions,
+        &rollup,
+        &anomalies,
+        &roster,
+        &gathered.unreadable,
+    );
+    pages.push(("index.html".into(), html::index_html(&county).into_bytes()));
+    output::write_dir_atomic(&opts.out, "reports", &pages)?;
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
         prior: prior.as_ref().map(|p| p.source.clone()),

@@ -1,6 +1,11 @@
 //! Stage 7: writing. Writers format what earlier stages computed; they compute nothing.
 //! Every file is written to a temporary name and renamed into place.
 
+pub mod html;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+pub mod workbook;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -26,6 +31,33 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
         let _ = std::fs::remove_file(&temp);
         format!("cannot write {}: {e}", target.display())
     })
+}
+
+/// Replaces the folder `dir/name` with one holding `files`, as one step: the new folder is
+/// written beside it and swapped in, so a crash leaves the old or the new, and a rerun
+/// leaves no page of a unit that is gone.
+pub fn write_dir_atomic(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+    let target = dir.join(name);
+    let fresh = dir.join(format!(".{name}.tmp"));
+    let old = dir.join(format!(".{name}.old"));
+    let fail = |what: &Path, e: std::io::Error| format!("cannot write {}: {e}", what.display());
+    for stale in [&fresh, &old] {
+        if stale.exists() {
+            std::fs::remove_dir_all(stale).map_err(|e| fail(stale, e))?;
+        }
+    }
+    std::fs::create_dir_all(&fresh).map_err(|e| fail(&fresh, e))?;
+    for (file, bytes) in files {
+        std::fs::write(fresh.join(file), bytes).map_err(|e| fail(&fresh.join(file), e))?;
+    }
+    if target.exists() {
+        std::fs::rename(&target, &old).map_err(|e| fail(&target, e))?;
+    }
+    std::fs::rename(&fresh, &target).map_err(|e| fail(&target, e))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| fail(&old, e))?;
+    }
+    Ok(())
 }
 
 /// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
@@ -103,10 +135,11 @@ pub const ANOMALY_COLUMNS: &[&str] = &[
     "message",
 ];
 
-/// `anomalies.csv`, in the order the checks sorted it. `field_ids` are `|`-separated.
-pub fn anomalies_csv(anomalies: &[Anomaly]) -> Vec<u8> {
+/// The cells of `anomalies.csv` (and of the anomaly sheet), text made spreadsheet-safe;
+/// `field_ids` are `|`-separated.
+pub fn anomaly_rows(anomalies: &[Anomaly]) -> Vec<Vec<String>> {
     let fields = schema::fields();
-    let rows: Vec<Vec<String>> = anomalies
+    anomalies
         .iter()
         .map(|a| {
             let f = &a.finding;
@@ -126,8 +159,42 @@ pub fn anomalies_csv(anomalies: &[Anomaly]) -> Vec<u8> {
                 neutralize(&f.message),
             ]
         })
+        .collect()
+}
+
+/// `anomalies.csv`, in the order the checks sorted it.
+pub fn anomalies_csv(anomalies: &[Anomaly]) -> Vec<u8> {
+    csv_bytes(ANOMALY_COLUMNS, &anomaly_rows(anomalies))
+}
+
+pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];
+
+/// `rollup.csv`: a row per field in `fields.csv` order, the county's total, then one column
+/// per unit type. For table 四, whose rows are its groups, `row_label` is the group.
+pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
+    let mut header: Vec<&str> = ROLLUP_LEAD.to_vec();
+    header.extend(rollup.by_type.iter().map(|t| t.name.as_str()));
+    let rows: Vec<Vec<String>> = schema::fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let row_label = if f.row_label.is_empty() {
+                f.group
+            } else {
+                f.row_label
+            };
+            let mut row = vec![
+                f.id.clone(),
+                f.table.title().to_string(),
+                row_label.to_string(),
+                f.col_label.to_string(),
+                format_number(rollup.county.values[i]),
+            ];
+            row.extend(rollup.by_type.iter().map(|t| format_number(t.values[i])));
+            row
+        })
         .collect();
-    csv_bytes(ANOMALY_COLUMNS, &rows)
+    csv_bytes(&header, &rows)
 }
 
 #[derive(Debug, Serialize)]
@@ -261,6 +328,23 @@ mod tests {
             String::from_utf8(bytes[3..].to_vec()).unwrap(),
             "a,b\r\n\"x,y\",中\r\n"
         );
+    }
+
+    #[test]
+    fn a_folder_is_replaced_whole() {
+        let dir = std::env::temp_dir().join(format!("nianbao-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let page = |n: &str| (n.to_string(), n.as_bytes().to_vec());
+        write_dir_atomic(&dir, "reports", &[page("a.html"), page("gone.html")]).unwrap();
+        write_dir_atomic(&dir, "reports", &[page("a.html"), page("b.html")]).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("reports"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.html", "b.html"]);
+        assert!(!dir.join(".reports.tmp").exists() && !dir.join(".reports.old").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,0 +1,119 @@
+//! The county's totals, and each unit type's, checked with the identities the units' own
+//! tables obey. Sums of tables that obey an identity obey it too, so a broken total names
+//! the units whose own tables break it, or whose unreadable values left the sum short.
+
+use super::{check_report, Anomaly, Finding, Report};
+use crate::normalize::{FieldValue, Value};
+use crate::rollup::{Rollup, Totals};
+use crate::roster::Roster;
+use crate::settings::Settings;
+
+/// The `source_file` of the totals' anomalies.
+pub const TOTALS_SOURCE: &str = "rollup.csv";
+
+/// The anomalies of the totals; `unit_anomalies` are those the units' own reports raised.
+pub fn check_totals(
+    rollup: &Rollup,
+    unit_anomalies: &[Anomaly],
+    roster: &Roster,
+    settings: &Settings,
+) -> Vec<Anomaly> {
+    std::iter::once(&rollup.county)
+        .chain(&rollup.by_type)
+        .flat_map(|totals| check_one(totals, unit_anomalies, roster, settings))
+        .collect()
+}
+
+fn check_one(
+    totals: &Totals,
+    unit_anomalies: &[Anomaly],
+    roster: &Roster,
+    settings: &Settings,
+) -> Vec<Anomaly> {
+    let values: Vec<FieldValue> = totals
+        .values
+        .iter()
+        .map(|&n| FieldValue {
+            value: Value::Number(n),
+            at: None,
+        })
+        .collect();
+    let report = Report {
+        values: &values,
+        missing: &[],
+        old_format: &[],
+        prior: None,
+        thresholds: &settings.thresholds,
+    };
+    let name = format!("{}合计", totals.name);
+    check_report(&report, settings)
+        .into_iter()
+        .filter(|(_, f)| super::rule(f.rule).is_some_and(|r| r.on_totals))
+        .filter_map(|(severity, finding)| {
+            let cause = causes(&finding, totals, unit_anomalies, roster)?;
+            Some(Anomaly {
+                severity,
+                rule: finding.rule,
+                unit_id: String::new(),
+                unit_name: name.clone(),
+                source_file: TOTALS_SOURCE.into(),
+                finding: Finding {
+                    message: format!(
+                        "{name}：{}。{cause}",
+                        finding.message.replace("填报为", "各单位填报之和为")
+                    ),
+                    ..finding
+                },
+            })
+        })
+        .collect()
+}
+
+/// Which counted units explain a broken total. `None` when no unit's own table breaks the
+/// identity and some units' values in it are unknown: like a unit's identity that needs an
+/// unreadable cell, the total's identity is then unknown, not broken (the units' own
+/// VALUE.NOT_NUMBER or FIELD.MISSING rows already say the sum lacks those values).
+fn causes(
+    finding: &Finding,
+    totals: &Totals,
+    unit_anomalies: &[Anomaly],
+    roster: &Roster,
+) -> Option<String> {
+    let counted = |id: &str| totals.units.iter().any(|&u| roster.units[u].id == id);
+    let mut broken: Vec<&str> = unit_anomalies
+        .iter()
+        .filter(|a| {
+            a.rule == finding.rule && a.finding.fields == finding.fields && counted(&a.unit_id)
+        })
+        .map(|a| a.unit_name.as_str())
+        .collect();
+    broken.dedup();
+    let mut unknown: Vec<&str> = finding
+        .fields
+        .iter()
+        .flat_map(|&f| &totals.unknown[f])
+        .map(|&u| roster.units[u].name.as_str())
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if broken.is_empty() && !unknown.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !broken.is_empty() {
+        parts.push(format!(
+            "原因在于以下单位自身的表不符：{}",
+            broken.join("、")
+        ));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!(
+            "另有以下单位的相关数值无法读取、未计入合计：{}",
+            unknown.join("、")
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("各单位自身的表均相符，请核对汇总".into());
+    }
+    Some(parts.join("；"))
+}

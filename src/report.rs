@@ -1,0 +1,265 @@
+//! The data of the report pages: per unit, its values as shown, the anomalies of each cell,
+//! its key figures beside the county's (and last year's); for the county, the chart series
+//! and the lists an office works from. `output::html` only renders this.
+
+use crate::check::{Anomaly, Severity};
+use crate::normalize::{Submission, Value};
+use crate::prior::Prior;
+use crate::rollup::{key_figures, LeftOut, Rollup, KEY_FIGURES, OUTCOME_FIGURES};
+use crate::roster::Roster;
+use crate::schema::{self, FIELD_COUNT};
+use crate::text::format_number;
+
+/// One key figure of a unit beside the county's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRow {
+    pub label: &'static str,
+    pub unit: Option<f64>,
+    pub last_year: Option<f64>,
+    pub county: f64,
+    /// The unit's share of the county, 0–1, where both are known and the county's is not 0.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitPage<'a> {
+    pub id: String,
+    pub name: String,
+    pub unit_type: String,
+    pub year: Option<i32>,
+    pub source_file: String,
+    /// Why the submission is not in the totals, if it is not.
+    pub left_out: Option<LeftOut>,
+    /// Each field as the page shows it: the number, 0 for a blank, the text as written.
+    pub shown: Vec<String>,
+    /// For each field, the numbers (1-based, in `anomalies`) of the anomalies pointing at it.
+    pub marks: Vec<Vec<usize>>,
+    /// Fields an anomaly read without pointing at them (the parts of a broken total).
+    pub involved: Vec<bool>,
+    pub anomalies: Vec<&'a Anomaly>,
+    pub key: Vec<KeyRow>,
+    pub has_prior: bool,
+}
+
+/// The pages of the units whose submission the roster knows, one per unit (the counted
+/// submission, else the first).
+pub fn unit_pages<'a>(
+    submissions: &[Submission],
+    rollup: &Rollup,
+    anomalies: &'a [Anomaly],
+    roster: &Roster,
+    prior: Option<&Prior>,
+) -> Vec<UnitPage<'a>> {
+    let county_key = key_figures(|f| Some(rollup.county.values[f]));
+    roster
+        .units
+        .iter()
+        .enumerate()
+        .filter_map(|(u, unit)| {
+            let i =
+                rollup.counted[u].or_else(|| submissions.iter().position(|s| s.unit == Some(u)))?;
+            let s = &submissions[i];
+            let mine: Vec<&Anomaly> = anomalies
+                .iter()
+                .filter(|a| a.unit_id == unit.id && a.source_file == s.source_file)
+                .collect();
+            let mut marks = vec![Vec::new(); FIELD_COUNT];
+            let mut involved = vec![false; FIELD_COUNT];
+            for (n, a) in mine.iter().enumerate() {
+                // Blanks are listed, not marked: a mark on every empty cell would drown it.
+                if a.rule == "VALUE.BLANK" {
+                    continue;
+                }
+                // The cell the anomaly points at gets its number; the others it read, a tint.
+                let at = a.finding.location.as_ref();
+                let pointed = a
+                    .finding
+                    .fields
+                    .iter()
+                    .find(|&&f| at.is_some() && s.values[f].at.as_ref() == at);
+                match pointed {
+                    Some(&f) => {
+                        marks[f].push(n + 1);
+                        for &other in &a.finding.fields {
+                            involved[other] |= other != f;
+                        }
+                    }
+                    None => a.finding.fields.iter().for_each(|&f| marks[f].push(n + 1)),
+                }
+            }
+            let last = prior.and_then(|p| p.units.get(&unit.id));
+            let unit_key = key_figures(|f| s.values[f].value.number());
+            let last_key = last.map(|l| key_figures(|f| l.values[f]));
+            let key = KEY_FIGURES
+                .iter()
+                .enumerate()
+                .map(|(k, (label, _))| KeyRow {
+                    label,
+                    unit: unit_key[k],
+                    last_year: last_key.as_ref().and_then(|l| l[k]),
+                    county: county_key[k].unwrap_or(0.0),
+                    share: unit_key[k]
+                        .zip(county_key[k])
+                        .filter(|(_, c)| *c > 0.0)
+                        .map(|(u, c)| u / c),
+                })
+                .collect();
+            Some(UnitPage {
+                id: unit.id.clone(),
+                name: unit.name.clone(),
+                unit_type: unit.unit_type.clone(),
+                year: s.year,
+                source_file: s.source_file.clone(),
+                left_out: rollup.left_out[i],
+                shown: s.values.iter().map(|v| shown(&v.value)).collect(),
+                marks,
+                involved,
+                anomalies: mine,
+                key,
+                has_prior: last.is_some(),
+            })
+        })
+        .collect()
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Number(n) => format_number(*n),
+        Value::Blank => "0".into(),
+        Value::NotNumber(text) => text.clone(),
+        Value::Missing => "缺".into(),
+    }
+}
+
+/// A unit in the county overview.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitLine {
+    pub id: String,
+    pub name: String,
+    pub unit_type: String,
+    pub errors: usize,
+    pub warnings: usize,
+    /// 计入 or why not; 未报送 for a unit without a readable submission.
+    pub status: String,
+    pub has_page: bool,
+    pub received: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CountyPage {
+    pub year: Option<i32>,
+    pub roster_units: usize,
+    pub counted: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub key: Vec<(&'static str, f64)>,
+    /// Units, most errors first, then by id.
+    pub units: Vec<UnitLine>,
+    /// The outcomes of applications in the county: label, count.
+    pub outcomes: Vec<(&'static str, f64)>,
+    /// Table 四 per group: the group's label and its four results.
+    pub litigation: Vec<(&'static str, Vec<(&'static str, f64)>)>,
+    /// Submissions left out of the totals: file, unit as named, why.
+    pub left_out: Vec<(String, String, &'static str)>,
+    /// Files that could not be read: file, reason.
+    pub unreadable: Vec<(String, String)>,
+    /// Anomalies of the county's and the unit types' totals.
+    pub totals_anomalies: Vec<Anomaly>,
+}
+
+pub fn county_page(
+    submissions: &[Submission],
+    rollup: &Rollup,
+    anomalies: &[Anomaly],
+    roster: &Roster,
+    unreadable: &[crate::check::UnreadableFile],
+) -> CountyPage {
+    let count = |id: &str, s: Severity| {
+        anomalies
+            .iter()
+            .filter(|a| a.unit_id == id && a.severity == s)
+            .count()
+    };
+    let received = schema::index_of("apply.received.total").expect("a field");
+    let mut units: Vec<UnitLine> = roster
+        .units
+        .iter()
+        .enumerate()
+        .map(|(u, unit)| {
+            let submitted = submissions.iter().position(|s| s.unit == Some(u));
+            let status = match (rollup.counted[u], submitted) {
+                (Some(_), _) => "计入".to_string(),
+                (None, Some(i)) => rollup.left_out[i].map_or("", LeftOut::describe).to_string(),
+                (None, None) => "未报送".to_string(),
+            };
+            UnitLine {
+                id: unit.id.clone(),
+                name: unit.name.clone(),
+                unit_type: unit.unit_type.clone(),
+                errors: count(&unit.id, Severity::Error),
+                warnings: count(&unit.id, Severity::Warning),
+                status,
+                has_page: submitted.is_some(),
+                received: rollup.counted[u]
+                    .and_then(|i| submissions[i].values[received].value.number()),
+            }
+        })
+        .collect();
+    units.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.id.cmp(&b.id)));
+    let county_key = key_figures(|f| Some(rollup.county.values[f]));
+    let key: Vec<(&'static str, f64)> = KEY_FIGURES
+        .iter()
+        .zip(&county_key)
+        .map(|((label, _), v)| (*label, v.unwrap_or(0.0)))
+        .collect();
+    let litigation = schema::LITIGATION_GROUPS
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let leaves = schema::LITIGATION_COLUMNS[..schema::LITIGATION_COLUMNS.len() - 1]
+                .iter()
+                .enumerate()
+                .map(|(l, leaf)| {
+                    (
+                        leaf.label,
+                        rollup.county.values[schema::litigation_index(g, l)],
+                    )
+                })
+                .collect();
+            (group.label, leaves)
+        })
+        .collect();
+    CountyPage {
+        year: rollup.year,
+        roster_units: roster.units.len(),
+        counted: rollup.county.units.len(),
+        errors: anomalies
+            .iter()
+            .filter(|a| a.severity == Severity::Error)
+            .count(),
+        warnings: anomalies
+            .iter()
+            .filter(|a| a.severity == Severity::Warning)
+            .count(),
+        outcomes: key[OUTCOME_FIGURES].to_vec(),
+        key,
+        units,
+        litigation,
+        left_out: submissions
+            .iter()
+            .zip(&rollup.left_out)
+            .filter_map(|(s, why)| {
+                why.map(|w| (s.source_file.clone(), s.claimed_unit.clone(), w.describe()))
+            })
+            .collect(),
+        unreadable: unreadable
+            .iter()
+            .map(|f| (f.source_file.clone(), f.reason.clone()))
+            .collect(),
+        totals_anomalies: anomalies
+            .iter()
+            .filter(|a| a.source_file == crate::check::TOTALS_SOURCE)
+            .cloned()
+            .collect(),
+    }
+}

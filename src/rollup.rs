@@ -1,0 +1,275 @@
+//! Stage 6: the county's totals, and each unit type's, over the submissions that count.
+//!
+//! A roster unit counts when it has exactly one readable submission of the year being
+//! rolled up; it counts as it reported, errors and all. A value that could not be read adds
+//! nothing, and the totals remember which units left it unknown. Submissions of units not
+//! on the roster, of another year, and both of a duplicated pair are left out.
+
+use crate::normalize::Submission;
+use crate::roster::{Roster, UnitIdx};
+use crate::schema::{self, FIELD_COUNT};
+
+/// Sums over a set of units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Totals {
+    /// What the sums are of: 全县 or a unit type.
+    pub name: String,
+    pub values: Vec<f64>,
+    /// For each field, the counted units whose value is unknown (not in the sum).
+    pub unknown: Vec<Vec<UnitIdx>>,
+    /// The roster units whose submissions are in the sums.
+    pub units: Vec<UnitIdx>,
+}
+
+impl Totals {
+    fn new(name: String) -> Self {
+        Totals {
+            name,
+            values: vec![0.0; FIELD_COUNT],
+            unknown: vec![Vec::new(); FIELD_COUNT],
+            units: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, unit: UnitIdx, s: &Submission) {
+        self.units.push(unit);
+        for (f, v) in s.values.iter().enumerate() {
+            match v.value.number() {
+                Some(n) => self.values[f] += n,
+                None => self.unknown[f].push(unit),
+            }
+        }
+    }
+
+    /// Sums of decimals (the fee) carry binary noise: 0.1 + 0.2. Six places are exact
+    /// for any amount a report states.
+    fn round(&mut self) {
+        for v in &mut self.values {
+            *v = (*v * 1e6).round() / 1e6;
+        }
+    }
+}
+
+/// Why a submission is not in the totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    NotOnRoster,
+    OtherYear,
+    Duplicate,
+}
+
+impl LeftOut {
+    pub fn describe(self) -> &'static str {
+        match self {
+            LeftOut::NotOnRoster => "单位不在名单中，不计入汇总",
+            LeftOut::OtherYear => "不是本次汇总的年度，不计入汇总",
+            LeftOut::Duplicate => "同一单位有多份报告，均不计入汇总",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rollup {
+    pub year: Option<i32>,
+    pub county: Totals,
+    /// One per unit type, in roster order of first appearance.
+    pub by_type: Vec<Totals>,
+    /// For each submission (same order as the input), counted (`None`) or why not.
+    pub left_out: Vec<Option<LeftOut>>,
+    /// For each roster unit, the submission counted for it.
+    pub counted: Vec<Option<usize>>,
+}
+
+pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -> Rollup {
+    let mut per_unit: Vec<Vec<usize>> = vec![Vec::new(); roster.units.len()];
+    let mut left_out: Vec<Option<LeftOut>> = vec![None; submissions.len()];
+    for (i, s) in submissions.iter().enumerate() {
+        match s.unit {
+            None => left_out[i] = Some(LeftOut::NotOnRoster),
+            Some(_) if s.year.is_none() || s.year != year => left_out[i] = Some(LeftOut::OtherYear),
+            Some(u) => per_unit[u].push(i),
+        }
+    }
+    let types: Vec<&str> = roster.types();
+    let mut county = Totals::new("全县".into());
+    let mut by_type: Vec<Totals> = types.iter().map(|t| Totals::new((*t).into())).collect();
+    let mut counted = vec![None; roster.units.len()];
+    for (u, subs) in per_unit.iter().enumerate() {
+        match subs.as_slice() {
+            [one] => {
+                counted[u] = Some(*one);
+                county.add(u, &submissions[*one]);
+                let t = types
+                    .iter()
+                    .position(|t| *t == roster.units[u].unit_type)
+                    .expect("every unit's type is listed");
+                by_type[t].add(u, &submissions[*one]);
+            }
+            many => {
+                for &i in many {
+                    left_out[i] = Some(LeftOut::Duplicate);
+                }
+            }
+        }
+    }
+    county.round();
+    by_type.iter_mut().for_each(Totals::round);
+    Rollup {
+        year,
+        county,
+        by_type,
+        left_out,
+        counted,
+    }
+}
+
+/// The figures a report page compares with the county: a label and the fields summed.
+/// Entries 1 to 6 are the outcomes of applications, in the order of table 三.
+pub const KEY_FIGURES: &[(&str, &[&str])] = &[
+    ("本年新收申请", &["apply.received.total"]),
+    ("予以公开", &["apply.granted.total"]),
+    ("部分公开", &["apply.partial.total"]),
+    (
+        "不予公开",
+        &[
+            "apply.denied_secret.total",
+            "apply.denied_law.total",
+            "apply.denied_safety.total",
+            "apply.denied_third_party.total",
+            "apply.denied_internal.total",
+            "apply.denied_process.total",
+            "apply.denied_enforcement.total",
+            "apply.denied_query.total",
+        ],
+    ),
+    (
+        "无法提供",
+        &[
+            "apply.unable_not_held.total",
+            "apply.unable_needs_creation.total",
+            "apply.unable_unclear.total",
+        ],
+    ),
+    (
+        "不予处理",
+        &[
+            "apply.rejected_petition.total",
+            "apply.rejected_duplicate.total",
+            "apply.rejected_publication.total",
+            "apply.rejected_abusive.total",
+            "apply.rejected_confirm.total",
+        ],
+    ),
+    (
+        "其他处理",
+        &[
+            "apply.other_no_correction.total",
+            "apply.other_no_fee.total",
+            "apply.other_other.total",
+        ],
+    ),
+    ("行政复议", &["review.total"]),
+    (
+        "行政诉讼",
+        &["suit_direct.total", "suit_after_review.total"],
+    ),
+    ("行政处罚", &["active.penalty.decisions"]),
+];
+
+/// Which of [`KEY_FIGURES`] are the outcomes of applications.
+pub const OUTCOME_FIGURES: std::ops::Range<usize> = 1..7;
+
+/// The key figures of a report, `None` where a field they need is unknown.
+pub fn key_figures(value: impl Fn(usize) -> Option<f64>) -> Vec<Option<f64>> {
+    KEY_FIGURES
+        .iter()
+        .map(|(_, ids)| {
+            ids.iter()
+                .map(|id| value(schema::index_of(id).expect("a field")))
+                .sum()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Location;
+    use crate::normalize::{Evidence, FieldValue, Value};
+
+    fn submission(unit: Option<usize>, year: i32, penalty: Value) -> Submission {
+        let mut values = vec![
+            FieldValue {
+                value: Value::Number(1.0),
+                at: None,
+            };
+            FIELD_COUNT
+        ];
+        values[schema::index_of("active.penalty.decisions").unwrap()].value = penalty;
+        values[schema::index_of("active.fee.amount_wan").unwrap()].value = Value::Number(0.1);
+        Submission {
+            source_file: format!("{unit:?}-{year}.xlsx"),
+            unit,
+            claimed_unit: "x".into(),
+            unit_evidence: Evidence::Cell(Location::Csv { line: 1, field: 1 }),
+            year: Some(year),
+            year_evidence: Evidence::FileName,
+            values,
+            missing: Vec::new(),
+            old_format: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_units_with_exactly_one_submission_of_the_year_count() {
+        let roster = Roster::parse(
+            "unit_id,name,type,aliases\na,甲镇,乡镇,\nb,乙镇,乡镇,\nc,丙局,县直部门,\nd,丁局,县直部门,\n",
+        )
+        .unwrap();
+        let subs = vec![
+            submission(Some(0), 2024, Value::Number(5.0)),
+            submission(Some(1), 2024, Value::NotNumber("约5".into())),
+            submission(Some(2), 2024, Value::Blank),
+            submission(Some(3), 2024, Value::Number(7.0)),
+            submission(Some(3), 2024, Value::Number(7.0)),
+            submission(Some(2), 2023, Value::Number(9.0)),
+            submission(None, 2024, Value::Number(11.0)),
+        ];
+        let r = roll_up(&subs, &roster, Some(2024));
+        let penalty = schema::index_of("active.penalty.decisions").unwrap();
+        let fee = schema::index_of("active.fee.amount_wan").unwrap();
+        assert_eq!(r.county.values[penalty], 5.0);
+        assert_eq!(r.county.unknown[penalty], vec![1]);
+        assert_eq!(
+            r.county.values[fee], 0.3,
+            "rounded, not 0.30000000000000004"
+        );
+        assert_eq!(r.county.values[0], 3.0);
+        assert_eq!(r.by_type[0].name, "乡镇");
+        assert_eq!(r.by_type[0].values[penalty], 5.0);
+        assert_eq!(r.by_type[1].values[0], 1.0);
+        assert_eq!(r.counted, vec![Some(0), Some(1), Some(2), None]);
+        use LeftOut::*;
+        assert_eq!(
+            r.left_out,
+            vec![
+                None,
+                None,
+                None,
+                Some(Duplicate),
+                Some(Duplicate),
+                Some(OtherYear),
+                Some(NotOnRoster)
+            ]
+        );
+    }
+
+    #[test]
+    fn key_figures_sum_their_fields() {
+        let figures = key_figures(|f| Some(if f == 0 { 0.0 } else { 1.0 }));
+        assert_eq!(figures[0], Some(1.0));
+        assert_eq!(figures[3], Some(8.0), "eight kinds of 不予公开");
+        assert!(key_figures(|_| None).iter().all(Option::is_none));
+    }
+}

@@ -14,7 +14,7 @@ use crate::layout::{layout, Style, TCell, Template, UnitLine};
 use crate::output::workbook::{fixed_properties, write_template, TemplateFormats};
 
 use crate::schema::{
-    self, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT, LITIGATION_COLUMNS, LITIGATION_GROUPS,
+    self, field, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT, LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
 use crate::text::format_number;
 
@@ -53,7 +53,7 @@ impl Rng {
 pub fn consistent_report(rng: &mut Rng) -> Vec<f64> {
     let mut v = vec![0.0; FIELD_COUNT];
     let set = |v: &mut Vec<f64>, id: &str, x: f64| {
-        v[schema::index_of(id).expect("a known field")] = x;
+        v[schema::field(id)] = x;
     };
     set(&mut v, "active.normative.issued", rng.below(6) as f64);
     set(&mut v, "active.normative.repealed", rng.below(3) as f64);
@@ -134,7 +134,7 @@ pub fn yisuhe_2024() -> Vec<f64> {
         ("apply.handled_total.natural", 2.0),
         ("apply.handled_total.total", 2.0),
     ] {
-        v[schema::index_of(id).expect("a known field")] = x;
+        v[schema::field(id)] = x;
     }
     v
 }
@@ -415,10 +415,6 @@ fn add(v: &mut [f64], id: &str, x: f64) {
     v[field(id)] += x;
 }
 
-fn field(id: &str) -> usize {
-    schema::index_of(id).expect("a field of the schema")
-}
-
 /// Changes this year's values (and last year's) so that the problem shows.
 fn inject_values(problem: Problem, v: &mut [f64], prior: &mut [f64]) {
     match problem {
@@ -567,17 +563,31 @@ pub struct PlannedUnit {
 
 /// Writes a county: `DIR/config/units.csv`, last year's `DIR/config/normalized-<year-1>.csv`
 /// (as `nianbao run` would have written it) and `DIR/inputs/<type>/…`. `problems[i]` is
-/// the problem the i-th unit of the roster carries, if any.
+/// the problem the i-th unit of the roster carries, if any. An existing county is replaced
+/// only when `replace` is set, and then only `inputs/` and the files the demo writes.
 pub fn write_county(
     dir: &Path,
     n: usize,
     seed: u64,
     year: i32,
     problems: &[Option<Problem>],
+    replace: bool,
 ) -> Result<Vec<PlannedUnit>, String> {
     let units = demo_units(n);
     let inputs = dir.join("inputs");
     let config = dir.join("config");
+    let prior_name = format!("normalized-{}.csv", year - 1);
+    let exists = inputs.exists() || config.join("units.csv").exists();
+    if exists && !replace {
+        return Err(format!(
+            "{} already holds a county (inputs/ or config/units.csv); --force replaces it",
+            dir.display()
+        ));
+    }
+    if inputs.exists() {
+        std::fs::remove_dir_all(&inputs)
+            .map_err(|e| format!("cannot remove {}: {e}", inputs.display()))?;
+    }
     for d in [&inputs, &config] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
@@ -678,10 +688,7 @@ pub fn write_county(
     let mut header: Vec<&str> = crate::output::NORMALIZED_LEAD.to_vec();
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
     let prior_csv = crate::output::csv_bytes(&header, &prior_rows);
-    write(
-        &config.join(format!("normalized-{}.csv", year - 1)),
-        &prior_csv,
-    )?;
+    write(&config.join(prior_name), &prior_csv)?;
     Ok(planned)
 }
 

@@ -13,9 +13,6 @@ pub struct InputFile {
     pub skip: Option<String>,
 }
 
-/// Formats the readers accept. Other files are listed and reported, not silently ignored.
-pub const READABLE: &[&str] = &["xlsx", "xlsm", "xls", "csv"];
-
 pub fn discover(root: &Path) -> Result<Vec<InputFile>, String> {
     if !root.is_dir() {
         return Err(format!("--inputs {} is not a folder", root.display()));

@@ -20,13 +20,23 @@ pub enum Expr {
     /// A rectangle of cells, only inside a function's arguments.
     Range(Option<String>, (u32, u32), (u32, u32)),
     Neg(Box<Expr>),
-    Binary(char, Box<Expr>, Box<Expr>),
+    /// `a + b - c` or `a * b / c`: the first operand, then each operator and operand, so
+    /// that a long formula is a loop, not a recursion per operator.
+    Chain(Box<Expr>, Vec<(char, Expr)>),
     Sum(Vec<Expr>),
 }
 
+/// Nesting deeper than this (parentheses, signs, functions) is refused: Excel allows 64
+/// levels, and a deeper formula must not exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
 pub fn parse(formula: &str) -> Result<Expr, String> {
     let src: Vec<char> = formula.trim().trim_start_matches('=').chars().collect();
-    let mut p = Parser { src, pos: 0 };
+    let mut p = Parser {
+        src,
+        pos: 0,
+        depth: 0,
+    };
     let expr = p.expr()?;
     p.skip_space();
     if p.pos != p.src.len() {
@@ -38,6 +48,7 @@ pub fn parse(formula: &str) -> Result<Expr, String> {
 struct Parser {
     src: Vec<char>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -66,24 +77,36 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, String> {
-        let mut left = self.term()?;
+        let first = self.term()?;
+        let mut rest = Vec::new();
         while let Some(op @ ('+' | '-')) = self.peek() {
             self.pos += 1;
-            left = Expr::Binary(op, Box::new(left), Box::new(self.term()?));
+            rest.push((op, self.term()?));
         }
-        Ok(left)
+        Ok(chain(first, rest))
     }
 
     fn term(&mut self) -> Result<Expr, String> {
-        let mut left = self.factor()?;
+        let first = self.factor()?;
+        let mut rest = Vec::new();
         while let Some(op @ ('*' | '/')) = self.peek() {
             self.pos += 1;
-            left = Expr::Binary(op, Box::new(left), Box::new(self.factor()?));
+            rest.push((op, self.factor()?));
         }
-        Ok(left)
+        Ok(chain(first, rest))
     }
 
     fn factor(&mut self) -> Result<Expr, String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err("公式嵌套过深".into());
+        }
+        let result = self.factor_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn factor_inner(&mut self) -> Result<Expr, String> {
         match self.peek() {
             Some('-') => {
                 self.pos += 1;
@@ -249,6 +272,14 @@ impl Parser {
     }
 }
 
+fn chain(first: Expr, rest: Vec<(char, Expr)>) -> Expr {
+    if rest.is_empty() {
+        first
+    } else {
+        Expr::Chain(Box::new(first), rest)
+    }
+}
+
 /// Evaluates `expr`; `cell` gives the number a referenced cell holds (recursing into its
 /// own formula where it has one).
 /// Gives the number held by a cell: optional sheet name, 0-based row and column.
@@ -260,15 +291,19 @@ pub fn eval(expr: &Expr, cell: &mut CellLookup) -> Result<f64, String> {
         Expr::Ref(sheet, r, c) => cell(sheet.as_deref(), *r, *c)?,
         Expr::Range(..) => return Err("区域只能用在 SUM 中".into()),
         Expr::Neg(e) => -eval(e, cell)?,
-        Expr::Binary(op, a, b) => {
-            let (a, b) = (eval(a, cell)?, eval(b, cell)?);
-            match op {
-                '+' => a + b,
-                '-' => a - b,
-                '*' => a * b,
-                _ if b == 0.0 => return Err("公式除以 0".into()),
-                _ => a / b,
+        Expr::Chain(first, rest) => {
+            let mut acc = eval(first, cell)?;
+            for (op, operand) in rest {
+                let b = eval(operand, cell)?;
+                acc = match op {
+                    '+' => acc + b,
+                    '-' => acc - b,
+                    '*' => acc * b,
+                    _ if b == 0.0 => return Err("公式除以 0".into()),
+                    _ => acc / b,
+                };
             }
+            acc
         }
         Expr::Sum(args) => {
             let mut total = 0.0;
@@ -441,5 +476,10 @@ mod tests {
         assert!(value("=ABCDEFGHIJKLMNOPQRSTUVWXYZ1").is_err());
         assert!(value("=A99999999999").is_err());
         assert!(value("=SUM(A1:XFD1048576)").is_err());
+        let deep = format!("={}1{}", "(".repeat(5000), ")".repeat(5000));
+        assert!(value(&deep).is_err());
+        assert!(value(&format!("={}1", "-".repeat(5000))).is_err());
+        let long = format!("=1{}", "+1".repeat(4000));
+        assert_eq!(value(&long), Ok(4001.0));
     }
 }

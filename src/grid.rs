@@ -52,9 +52,11 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Sheet { sheet, row, col } => {
-                let plain = sheet
-                    .chars()
-                    .all(|c| !c.is_whitespace() && !"'!-()[]{},;".contains(c));
+                // Excel quotes names with punctuation or space, or starting with a digit.
+                let plain = !sheet.starts_with(|c: char| c.is_ascii_digit())
+                    && sheet
+                        .chars()
+                        .all(|c| !c.is_whitespace() && !"'!-()[]{},;".contains(c));
                 if plain {
                     write!(f, "{sheet}!{}{}", column_name(*col), row + 1)
                 } else {
@@ -76,11 +78,37 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
     /// For a CSV, the physical line on which each record starts.
     pub csv_lines: Option<Vec<u64>>,
+    /// A worksheet the workbook hides: considered only where no visible one has a table.
+    pub hidden: bool,
 }
 
 static EMPTY: Cell = Cell::Empty;
 
 impl Sheet {
+    /// A worksheet from its non-empty cells in row order, as rows as long as their last
+    /// cell: a stray cell far away costs one short row, not a dense rectangle.
+    pub fn from_cells(name: String, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> Sheet {
+        let r0 = cells.iter().map(|c| c.0).min().unwrap_or(0);
+        let c0 = cells.iter().map(|c| c.1).min().unwrap_or(0);
+        let height = cells.iter().map(|c| c.0 - r0 + 1).max().unwrap_or(0);
+        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height as usize];
+        for (r, c, cell) in cells {
+            let row = &mut rows[(r - r0) as usize];
+            let at = (c - c0) as usize;
+            if row.len() <= at {
+                row.resize(at + 1, Cell::Empty);
+            }
+            row[at] = cell;
+        }
+        Sheet {
+            name,
+            origin: (r0, c0),
+            rows,
+            hidden,
+            ..Sheet::default()
+        }
+    }
+
     /// The cell at an absolute address; `Empty` outside the used range.
     pub fn get(&self, row: u32, col: u32) -> &Cell {
         let (r0, c0) = self.origin;
@@ -194,6 +222,7 @@ mod tests {
         };
         assert_eq!(at("表三").to_string(), "表三!C7");
         assert_eq!(at("Sheet 1").to_string(), "'Sheet 1'!C7");
+        assert_eq!(at("2024年").to_string(), "'2024年'!C7");
         assert_eq!(Location::Csv { line: 12, field: 3 }.to_string(), "12:3");
     }
 
@@ -203,7 +232,7 @@ mod tests {
             name: "s".into(),
             origin: (2, 1),
             rows: vec![vec![Cell::Number(1.0), Cell::Text("x".into())]],
-            csv_lines: None,
+            ..Sheet::default()
         };
         assert_eq!(sheet.get(2, 1), &Cell::Number(1.0));
         assert_eq!(sheet.get(2, 2), &Cell::Text("x".into()));
@@ -211,6 +240,21 @@ mod tests {
         assert_eq!(sheet.get(3, 1), &Cell::Empty);
         assert_eq!(sheet.end_row(), 3);
         assert_eq!(sheet.end_col(), 3);
+    }
+
+    #[test]
+    fn a_stray_far_cell_costs_a_short_row() {
+        let sheet = Sheet::from_cells(
+            "s".into(),
+            false,
+            vec![
+                (0, 0, Cell::Number(1.0)),
+                (1_048_575, 16_383, Cell::Number(2.0)),
+            ],
+        );
+        assert_eq!(sheet.rows[0].len(), 1);
+        assert_eq!(sheet.get(1_048_575, 16_383), &Cell::Number(2.0));
+        assert_eq!(sheet.cells().count(), 2);
     }
 
     #[test]

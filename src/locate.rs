@@ -10,7 +10,7 @@ use crate::schema::{
     self, FieldIdx, Matcher, Part, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT,
     LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
-use crate::text::{core, fold, parse_value, ParsedValue};
+use crate::text::{core, drop_notes, fold, parse_value, ParsedValue};
 
 /// A cell the locator picked for a field, with what it held.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub struct MissingPart {
     /// What is missing, in Chinese, for the auditor.
     pub what: String,
     pub fields: Vec<FieldIdx>,
+    /// Where the table that lacks it was found; none for a table not found at all.
+    pub at: Option<Location>,
 }
 
 /// Where a unit name or year was found.
@@ -41,6 +43,8 @@ pub struct Claim {
     pub text: String,
     pub at: Location,
     pub source: ClaimSource,
+    /// Made on a sheet the tables were taken from: it outranks any other sheet's claim.
+    pub primary: bool,
 }
 
 /// One submission as found in a file, before its values are parsed.
@@ -100,7 +104,12 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
                 for (field, raw) in hit.values {
                     found.values[field] = Some(raw);
                 }
-                found.missing.extend(hit.missing);
+                found
+                    .missing
+                    .extend(hit.missing.into_iter().map(|part| MissingPart {
+                        at: hit.anchor.clone(),
+                        ..part
+                    }));
                 found.old_format.extend(hit.old_format);
                 found.notes.extend(hit.notes);
                 if !used.contains(&i) {
@@ -114,9 +123,14 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
     let rest = (0..sheets.len()).filter(|i| !used.contains(i));
     let order: Vec<usize> = used.iter().copied().chain(rest).collect();
     for &i in &order {
-        found.unit_claims.extend(claims[i].units.iter().cloned());
-        found.year_claims.extend(claims[i].years.iter().cloned());
-        if used.contains(&i) {
+        let primary = used.contains(&i);
+        let mark = |c: &Claim| Claim {
+            primary,
+            ..c.clone()
+        };
+        found.unit_claims.extend(claims[i].units.iter().map(mark));
+        found.year_claims.extend(claims[i].years.iter().map(mark));
+        if primary {
             found
                 .old_format
                 .extend(claims[i].old_format.iter().cloned());
@@ -140,6 +154,8 @@ type TableFinder = fn(&Labelled) -> Option<TableHit>;
 /// One table as found on one sheet.
 #[derive(Default)]
 struct TableHit {
+    /// The cell the table was found by: where its missing rows and columns are reported.
+    anchor: Option<Location>,
     values: Vec<(FieldIdx, RawValue)>,
     missing: Vec<MissingPart>,
     old_format: Vec<Claim>,
@@ -147,15 +163,15 @@ struct TableHit {
 }
 
 impl TableHit {
-    /// Fields whose cell holds something, then fields located at all: a filled-in table
-    /// beats a blank template, and a table beats labels quoted in instructions.
+    /// Fields located, then fields whose cell holds something: a table beats labels quoted
+    /// in instructions, and a filled-in table beats a blank template.
     fn score(&self) -> (usize, usize) {
         let filled = self
             .values
             .iter()
             .filter(|(_, v)| !v.cell.is_empty())
             .count();
-        (filled, self.values.len())
+        (self.values.len(), filled)
     }
 }
 
@@ -169,8 +185,9 @@ fn sheet_year(sheet: &Labelled, claims: &SheetClaims) -> Option<i32> {
         .max()
 }
 
-/// Of the sheets holding a table, the most complete; among equals, the latest year (a
-/// workbook keeping last year's sheet beside this year's), then the first.
+/// Of the sheets holding a table: visible before hidden (a hidden sheet is a leftover),
+/// then the most complete; among equals, the latest year (a workbook keeping last year's
+/// sheet beside this year's), then the first.
 fn choose_sheet(
     hits: Vec<(usize, TableHit)>,
     sheets: &[Labelled],
@@ -187,7 +204,8 @@ fn choose_sheet(
         .enumerate()
         .max_by_key(|(order, (i, hit))| {
             let year = sheet_year(&sheets[*i], &claims[*i]);
-            (hit.score(), year, std::cmp::Reverse(*order))
+            let visible = !sheets[*i].sheet.hidden;
+            (visible, hit.score(), year, std::cmp::Reverse(*order))
         })
         .map(|(order, _)| order)?;
     if hits.len() > 1 {
@@ -236,10 +254,6 @@ impl<'a> Labelled<'a> {
             .as_deref()
     }
 
-    fn rows(&self) -> std::ops::Range<u32> {
-        self.sheet.origin.0..self.sheet.end_row()
-    }
-
     fn cols(&self) -> std::ops::Range<u32> {
         self.sheet.origin.1..self.sheet.end_col()
     }
@@ -251,12 +265,14 @@ impl<'a> Labelled<'a> {
     }
 
     /// The first cell, row by row, whose core matches and is short enough to be a label.
+    /// Walks the cells there are, not the rectangle around them.
     fn find(&self, matcher: &Matcher) -> Option<(u32, u32)> {
-        self.rows().find_map(|r| {
-            self.cols().find_map(|c| {
-                self.core(r, c)
+        let (r0, c0) = self.sheet.origin;
+        self.cores.iter().enumerate().find_map(|(r, row)| {
+            row.iter().enumerate().find_map(|(c, core)| {
+                core.as_deref()
                     .filter(|s| s.chars().count() <= 24 && matcher.matches(s))
-                    .map(|_| (r, c))
+                    .map(|_| (r0 + r as u32, c0 + c as u32))
             })
         })
     }
@@ -280,6 +296,7 @@ fn table_fields(table: TableId) -> Vec<FieldIdx> {
 
 fn missing_table(table: TableId, found: &mut RawSubmission) {
     found.missing.push(MissingPart {
+        at: None,
         what: format!("未找到{}表", table.title()),
         fields: table_fields(table),
     });
@@ -291,13 +308,17 @@ fn missing_table(table: TableId, found: &mut RawSubmission) {
 const HEADER_REACH: u32 = 6;
 
 fn locate_active(sheet: &Labelled) -> Option<TableHit> {
-    ACTIVE_ITEMS
+    let (r, c) = ACTIVE_ITEMS
         .iter()
         .find_map(|item| sheet.find(&item.row.matcher))?;
-    let mut hit = TableHit::default();
+    let mut hit = TableHit {
+        anchor: Some(sheet.sheet.location(r, c)),
+        ..TableHit::default()
+    };
     for (item_idx, item) in ACTIVE_ITEMS.iter().enumerate() {
         let Some((row, label_col)) = sheet.find(&item.row.matcher) else {
             hit.missing.push(MissingPart {
+                at: None,
                 what: format!("表二缺少“{}”一行", item.row.label),
                 fields: (0..item.columns.len())
                     .map(|c| schema::active_index(item_idx, c))
@@ -318,6 +339,7 @@ fn locate_active(sheet: &Labelled) -> Option<TableHit> {
                     hit.values.push((field, sheet.raw(row, col)));
                 }
                 None => hit.missing.push(MissingPart {
+                    at: None,
                     what: format!("表二“{}”缺少“{}”一列", item.row.label, part.label),
                     fields: vec![field],
                 }),
@@ -406,8 +428,11 @@ fn column_leaf(s: &str) -> &str {
 }
 
 fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
-    let (header_row, _) = sheet.find(&APPLY_COLUMNS[0].matcher)?;
-    let mut hit = TableHit::default();
+    let (header_row, natural_col) = sheet.find(&APPLY_COLUMNS[0].matcher)?;
+    let mut hit = TableHit {
+        anchor: Some(sheet.sheet.location(header_row, natural_col)),
+        ..TableHit::default()
+    };
 
     // Column headers: from the row above 自然人 down to the first data row.
     let first_header = header_row.saturating_sub(1).max(sheet.sheet.origin.0);
@@ -432,6 +457,7 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
     for (i, part) in APPLY_COLUMNS.iter().enumerate() {
         if columns[i].is_none() {
             hit.missing.push(MissingPart {
+                at: None,
                 what: format!("表三缺少“{}”一列", part.label),
                 fields: (0..APPLY_ROWS.len())
                     .map(|r| schema::apply_index(r, i))
@@ -465,6 +491,7 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
                             text: "（六）其他处理（一行，无细分项）".into(),
                             at: sheet.sheet.location(r, *c),
                             source: ClaimSource::Labelled,
+                            primary: true,
                         });
                     }
                 }
@@ -478,6 +505,7 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
     for (ri, part) in APPLY_ROWS.iter().enumerate() {
         let Some(r) = rows[ri] else {
             hit.missing.push(MissingPart {
+                at: None,
                 what: format!("表三缺少“{}”一行", part.label.replace('/', " ")),
                 fields: (0..APPLY_COLUMNS.len())
                     .map(|c| schema::apply_index(ri, c))
@@ -531,10 +559,19 @@ fn locate_litigation(sheet: &Labelled) -> Option<TableHit> {
         .iter()
         .map(|s| s.map(|(r, c)| group_cells(sheet, r, c)))
         .collect();
-    let mut hit = TableHit::default();
+    let anchor = starts
+        .iter()
+        .flatten()
+        .next()
+        .map(|&(r, c)| sheet.sheet.location(r, c));
+    let mut hit = TableHit {
+        anchor,
+        ..TableHit::default()
+    };
     for (g, group) in LITIGATION_GROUPS.iter().enumerate() {
         let Some(cells) = &groups[g] else {
             hit.missing.push(MissingPart {
+                at: None,
                 what: format!("表四缺少“{}”一栏", group.label),
                 fields: (0..LITIGATION_COLUMNS.len())
                     .map(|c| schema::litigation_index(g, c))
@@ -552,6 +589,7 @@ fn locate_litigation(sheet: &Labelled) -> Option<TableHit> {
             match cells.leaves[l] {
                 Some((_, c)) => hit.values.push((field, sheet.raw(value_row, c))),
                 None => hit.missing.push(MissingPart {
+                    at: None,
                     what: format!("表四“{}”缺少“{}”一列", group.label, leaf.label),
                     fields: vec![field],
                 }),
@@ -639,9 +677,18 @@ fn horizontal_value_row(
         .max()
         .unwrap_or(high);
     let cols: Vec<u32> = cells.leaves.iter().flatten().map(|(_, c)| *c).collect();
-    (band_bottom + 1..band_bottom + 4)
-        .find(|&r| cols.iter().any(|&c| !sheet.sheet.get(r, c).is_empty()))
-        .unwrap_or(band_bottom + 1)
+    // An empty spacer row may stand between the headers and the numbers; but when the
+    // numbers were left blank, the row below may be a 填报人 line, never the values.
+    let numeric = |cell: &Cell| match cell {
+        Cell::Empty | Cell::Number(_) => true,
+        Cell::Text(t) => !matches!(parse_value(t), ParsedValue::NotNumber(_)),
+    };
+    let first_filled = (band_bottom + 1..band_bottom + 4)
+        .find(|&r| cols.iter().any(|&c| !sheet.sheet.get(r, c).is_empty()));
+    match first_filled {
+        Some(r) if cols.iter().all(|&c| numeric(sheet.sheet.get(r, c))) => r,
+        _ => band_bottom + 1,
+    }
 }
 
 // ---- unit, year, old format ----------------------------------------------------------
@@ -697,6 +744,7 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
             text,
             at: at(),
             source,
+            primary: false,
         };
         if let Some(label) = UNIT_LABELS.iter().find(|l| folded.contains(*l)) {
             if let Some(name) = unit_after_label(sheet, row, col, &folded, label) {
@@ -758,7 +806,7 @@ fn unit_after_label(
     label: &str,
 ) -> Option<String> {
     let after = &folded[folded.find(label)? + label.len()..];
-    let mut name = strip_parens(after)
+    let mut name = drop_notes(after)
         .trim_start_matches([':', '：'])
         .to_string();
     if let Some(end) = UNIT_NAME_ENDS.iter().filter_map(|w| name.find(w)).min() {
@@ -770,21 +818,7 @@ fn unit_after_label(
     if !name.is_empty() {
         return Some(name);
     }
-    next_text_right(sheet.sheet, row, col).map(|n| strip_parens(&n))
-}
-
-fn strip_parens(s: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0usize;
-    for c in s.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' if depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    next_text_right(sheet.sheet, row, col).map(|n| drop_notes(&n))
 }
 
 /// Chinese digits as they are written in years: 二〇二四, 二零二四.
@@ -907,6 +941,7 @@ fn locate_long_form(sheet: &Sheet, h: LongHeader) -> Result<Vec<RawSubmission>, 
                         text: unit.clone(),
                         at: sheet.location(r, h.unit),
                         source: ClaimSource::Labelled,
+                        primary: true,
                     });
                 }
                 if !year.is_empty() {
@@ -914,6 +949,7 @@ fn locate_long_form(sheet: &Sheet, h: LongHeader) -> Result<Vec<RawSubmission>, 
                         text: year.clone(),
                         at: sheet.location(r, h.year),
                         source: ClaimSource::Labelled,
+                        primary: true,
                     });
                 }
                 groups.push((key, sub));
@@ -959,6 +995,7 @@ fn locate_long_form(sheet: &Sheet, h: LongHeader) -> Result<Vec<RawSubmission>, 
                 String::new()
             };
             sub.missing.push(MissingPart {
+                at: None,
                 what: format!("长表中缺少字段 {}{more}", ids.join("、")),
                 fields: absent,
             });

@@ -68,6 +68,9 @@ enum Command {
         /// No injected problems: every unit consistent.
         #[arg(long)]
         clean: bool,
+        /// Replace an existing county in DIR (its inputs/ and the roster).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -120,13 +123,14 @@ fn main() -> ExitCode {
             seed,
             year,
             clean,
+            force,
         } => {
             let problems = if clean {
                 Vec::new()
             } else {
                 nianbao::demo::default_problems(units, seed)
             };
-            nianbao::demo::write_county(&out, units, seed, year, &problems).map(|planned| {
+            nianbao::demo::write_county(&out, units, seed, year, &problems, force).map(|planned| {
                 let injected = planned.iter().filter(|p| p.problem.is_some()).count();
                 println!(
                     "{units} 个单位的模拟报告已写入 {}（其中 {injected} 个单位有注入的问题）",

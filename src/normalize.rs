@@ -44,6 +44,8 @@ pub enum Evidence {
     FileName,
     /// `--year` on the command line.
     Argument,
+    /// Stated nowhere: the year being rolled up.
+    RollupYear,
     None,
 }
 
@@ -54,6 +56,7 @@ impl Evidence {
             Evidence::Title(at) => format!("标题 {at}"),
             Evidence::FileName => "文件名".into(),
             Evidence::Argument => "--year".into(),
+            Evidence::RollupYear => "未写明，按本次汇总年度".into(),
             Evidence::None => "未找到".into(),
         }
     }
@@ -146,8 +149,8 @@ fn evidence(source: ClaimSource, at: &Location) -> Evidence {
     }
 }
 
-/// Labelled cells first, then the title, then the file name; the first that names a roster
-/// unit wins. A submission naming no roster unit keeps the name it gave itself.
+/// The sheets the tables came from first; on them, labelled cells before the title; then
+/// the file name. The first claim that names a roster unit wins. A submission naming no roster unit keeps the name it gave itself.
 fn resolve_unit(
     claims: &[crate::locate::Claim],
     stem: &str,
@@ -155,7 +158,7 @@ fn resolve_unit(
     notes: &mut Vec<String>,
 ) -> (Option<UnitIdx>, String, Evidence) {
     let mut ordered: Vec<&crate::locate::Claim> = claims.iter().collect();
-    ordered.sort_by_key(|c| c.source);
+    ordered.sort_by_key(|c| (!c.primary, c.source));
     let mut found: Option<(UnitIdx, String, Evidence)> = None;
     for claim in &ordered {
         let unit = match claim.source {
@@ -197,7 +200,7 @@ fn resolve_year(
     notes: &mut Vec<String>,
 ) -> (Option<i32>, Evidence) {
     let mut ordered: Vec<&crate::locate::Claim> = claims.iter().collect();
-    ordered.sort_by_key(|c| c.source);
+    ordered.sort_by_key(|c| (!c.primary, c.source));
     let parsed: Vec<(i32, &crate::locate::Claim)> = ordered
         .iter()
         .filter_map(|c| crate::locate::year_in(&c.text).map(|y| (y, *c)))

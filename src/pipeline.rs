@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::check::UnreadableFile;
 use crate::discover::InputFile;
-use crate::normalize::{normalize, Submission};
-use crate::output::{self, Counts, FileEntry};
+use crate::normalize::{normalize, Evidence, Submission, Value};
+use crate::output::{Counts, FileEntry, SubmissionEntry};
 use crate::roster::Roster;
 use crate::{locate, read};
 
@@ -123,13 +123,25 @@ fn progress_bar(len: u64) -> ProgressBar {
 
 /// Everything read, sorted: submissions by unit, files by path.
 pub struct Gathered {
+    /// The year being rolled up: `--year`, else the year most submissions state.
+    pub year: Option<i32>,
     pub submissions: Vec<Submission>,
     pub unreadable: Vec<UnreadableFile>,
     pub files: Vec<FileEntry>,
     pub counts: Counts,
 }
 
-pub fn gather(results: Vec<FileResult>, roster: &Roster) -> Gathered {
+/// Gathers what became of every file. A submission that states no year is taken to be of
+/// the year being rolled up, and says so.
+pub fn gather(results: Vec<FileResult>, roster: &Roster, given_year: Option<i32>) -> Gathered {
+    let stated: Vec<Option<i32>> = results
+        .iter()
+        .flat_map(|r| match &r.outcome {
+            Outcome::Read(subs) => subs.iter().map(|s| s.year).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let year = given_year.or_else(|| most_common(&stated));
     let mut submissions: Vec<Submission> = Vec::new();
     let mut unreadable = Vec::new();
     let mut files = Vec::with_capacity(results.len());
@@ -152,8 +164,16 @@ pub fn gather(results: Vec<FileResult>, roster: &Roster) -> Gathered {
                 });
                 ("unreadable", Some(reason), Vec::new())
             }
-            Outcome::Read(subs) => {
+            Outcome::Read(mut subs) => {
                 counts.read += 1;
+                for s in subs.iter_mut().filter(|s| s.year.is_none()) {
+                    if let Some(y) = year {
+                        s.year = Some(y);
+                        s.year_evidence = Evidence::RollupYear;
+                        s.notes
+                            .push(format!("报告中没有写明年度，按本次汇总的 {y} 年度处理"));
+                    }
+                }
                 ("read", None, subs)
             }
         };
@@ -167,10 +187,7 @@ pub fn gather(results: Vec<FileResult>, roster: &Roster) -> Gathered {
             sha256: r.sha256,
             status,
             reason,
-            submissions: subs
-                .iter()
-                .map(|s| output::submission_entry(s, roster))
-                .collect(),
+            submissions: subs.iter().map(|s| submission_entry(s, roster)).collect(),
             notes,
         });
         submissions.extend(subs);
@@ -178,10 +195,47 @@ pub fn gather(results: Vec<FileResult>, roster: &Roster) -> Gathered {
     counts.submissions = submissions.len();
     submissions.sort_by_cached_key(|s| submission_order(s, roster));
     Gathered {
+        year,
         submissions,
         unreadable,
         files,
         counts,
+    }
+}
+
+/// What the manifest says of a submission: how its unit and year were found, how many
+/// fields were read, and every field left empty with its cell and the reason.
+pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
+    let fields = crate::schema::fields();
+    let mut unread = Vec::new();
+    for part in &s.missing {
+        unread.push(format!("{}（{} 个字段）", part.what, part.fields.len()));
+    }
+    for (i, v) in s.values.iter().enumerate() {
+        if let (Value::NotNumber(text), Some(at)) = (&v.value, &v.at) {
+            unread.push(format!("{} {}：“{}”不是数字", at, fields[i].id, text));
+        }
+    }
+    for claim in &s.old_format {
+        unread.push(format!(
+            "{} 是 2019 年试行格式的标签“{}”",
+            claim.at, claim.text
+        ));
+    }
+    let unit = s.unit.map(|u| &roster.units[u]);
+    SubmissionEntry {
+        unit_id: unit.map(|u| u.id.clone()),
+        unit_name: unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
+        unit_from: s.unit_evidence.describe(),
+        year: s.year,
+        year_from: s.year_evidence.describe(),
+        fields_read: s
+            .values
+            .iter()
+            .filter(|v| v.value.number().is_some())
+            .count(),
+        fields_blank: s.values.iter().filter(|v| v.value == Value::Blank).count(),
+        unread,
     }
 }
 
@@ -194,16 +248,14 @@ fn submission_order(s: &Submission, roster: &Roster) -> (bool, String, Option<i3
     (s.unit.is_none(), name, s.year, s.source_file.clone())
 }
 
-/// The year being rolled up: `--year`, else the one most submissions give.
-pub fn rollup_year(submissions: &[Submission], given: Option<i32>) -> Option<i32> {
-    given.or_else(|| {
-        let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
-        for y in submissions.iter().filter_map(|s| s.year) {
-            *counts.entry(y).or_default() += 1;
-        }
-        counts
-            .into_iter()
-            .max_by_key(|&(y, n)| (n, y))
-            .map(|(y, _)| y)
-    })
+/// The year most submissions state; the later one on a tie.
+fn most_common(years: &[Option<i32>]) -> Option<i32> {
+    let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
+    for y in years.iter().flatten() {
+        *counts.entry(*y).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(y, n)| (n, y))
+        .map(|(y, _)| y)
 }

@@ -16,8 +16,8 @@ pub struct PriorReport {
 
 #[derive(Debug, Clone, Default)]
 pub struct Prior {
-    /// By unit id.
-    pub units: BTreeMap<String, PriorReport>,
+    /// Every row, by unit id; a unit may have several (another year, a resubmission).
+    rows: BTreeMap<String, Vec<PriorReport>>,
     pub source: String,
 }
 
@@ -48,7 +48,7 @@ impl Prior {
         if field_cols.iter().all(Option::is_none) {
             return Err("not a normalized.csv: none of the field ids is a column".into());
         }
-        let mut units = BTreeMap::new();
+        let mut rows: BTreeMap<String, Vec<PriorReport>> = BTreeMap::new();
         for record in reader.records() {
             let record = record.map_err(|e| e.to_string())?;
             let unit = record.get(unit_col).unwrap_or("").trim();
@@ -62,15 +62,41 @@ impl Prior {
             let values: Vec<Option<f64>> = field_cols.iter().map(|&c| number(c)).collect();
             debug_assert_eq!(values.len(), FIELD_COUNT);
             let year = number(year_col).map(|y| y as i32);
-            // A unit that sent two reports last year: the first row stands.
-            units
-                .entry(unit.to_string())
-                .or_insert(PriorReport { year, values });
+            rows.entry(unit.to_string())
+                .or_default()
+                .push(PriorReport { year, values });
         }
         Ok(Prior {
-            units,
+            rows,
             source: String::new(),
         })
+    }
+
+    /// A unit's report of `year`: its one row of that year. None when it has none, or
+    /// several (a duplicate last year), since either could be the right one.
+    pub fn report(&self, unit: &str, year: i32) -> Option<&PriorReport> {
+        let mut of_year = self.rows.get(unit)?.iter().filter(|r| r.year == Some(year));
+        match (of_year.next(), of_year.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
+    }
+
+    /// How many units have exactly one report of `year`.
+    pub fn units_of(&self, year: i32) -> usize {
+        self.rows
+            .keys()
+            .filter(|u| self.report(u, year).is_some())
+            .count()
+    }
+
+    /// Units with more than one report of `year`, which the XYEAR rules pass over.
+    pub fn ambiguous(&self, year: i32) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|(_, rows)| rows.iter().filter(|r| r.year == Some(year)).count() > 1)
+            .map(|(u, _)| u.clone())
+            .collect()
     }
 }
 
@@ -79,21 +105,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_our_own_normalized_csv() {
+    fn reads_our_own_normalized_csv_by_unit_and_year() {
         let text = "\u{feff}unit_id,unit_name,unit_type,year,source_file,apply.carried_out.natural,review.total\n\
+                    hekou,河口镇,乡镇,2022,old.xlsx,9,1\n\
                     hekou,河口镇,乡镇,2023,a.xlsx,3,\n\
-                    ,某乡,,2023,b.xlsx,1,1\n";
+                    ,某乡,,2023,b.xlsx,1,1\n\
+                    shebu,射埠镇,乡镇,2023,c.xlsx,1,1\n\
+                    shebu,射埠镇,乡镇,2023,d.xlsx,2,1\n";
         let prior = Prior::parse(text).unwrap();
-        assert_eq!(prior.units.len(), 1);
-        let hekou = &prior.units["hekou"];
-        assert_eq!(hekou.year, Some(2023));
+        let hekou = prior.report("hekou", 2023).unwrap();
         let carried = schema::index_of("apply.carried_out.natural").unwrap();
-        assert_eq!(hekou.values[carried], Some(3.0));
+        assert_eq!(hekou.values[carried], Some(3.0), "2023's row, not 2022's");
         assert_eq!(
             hekou.values[schema::index_of("review.total").unwrap()],
             None
         );
         assert_eq!(hekou.values[0], None);
+        assert_eq!(prior.report("hekou", 2024), None);
+        assert_eq!(
+            prior.report("shebu", 2023),
+            None,
+            "two 2023 rows: neither is trusted"
+        );
+        assert_eq!(prior.units_of(2023), 1);
+        assert_eq!(prior.ambiguous(2023), ["shebu"]);
     }
 
     #[test]

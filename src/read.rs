@@ -4,11 +4,14 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use calamine::{Data, DataRef, Reader, SheetType, SheetVisible, Xls, Xlsx};
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
 use crate::formula::{evaluate_workbook, FormulaCell};
 use crate::grid::{Cell, Sheet, Workbook};
+
+/// The formats nianbao reads; any other file is reported, not silently ignored.
+pub const READABLE: &[&str] = &["xlsx", "xlsm", "xls", "csv"];
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -16,6 +19,11 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// Reads one submission. `ext` is the lower-case file extension; the error is a reason in
 /// Chinese, for the manifest and the anomaly list.
 pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
+    if !READABLE.contains(&ext) {
+        return Err(format!(
+            "不支持的文件格式 .{ext}，请提交 .xlsx、.xls 或 .csv"
+        ));
+    }
     if bytes.is_empty() {
         return Err("文件为空（0 字节）".into());
     }
@@ -45,9 +53,7 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
             "不是有效的 .xls 文件（{}），请用 Excel 或 WPS 打开后另存为 .xlsx",
             describe_content(bytes)
         )),
-        _ => Err(format!(
-            "不支持的文件格式 .{ext}，请提交 .xlsx、.xls 或 .csv"
-        )),
+        _ => unreachable!("extensions outside READABLE were refused above"),
     }
 }
 
@@ -62,34 +68,65 @@ fn describe_content(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
-    let book = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| format!("xlsx 文件已损坏或不完整，无法打开（{e}）"))?;
-    read_calamine(book)
-}
-
-fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
-    let book = Xls::new(Cursor::new(bytes))
-        .map_err(|e| format!("xls 文件已损坏或不完整，无法打开（{e}）"))?;
-    read_calamine(book)
-}
-
-fn read_calamine<'a, R>(mut book: R) -> Result<Workbook, String>
-where
-    R: Reader<Cursor<&'a [u8]>>,
-    R::Error: std::fmt::Display,
-{
-    // Visible sheets first, so that a hidden leftover copy of the template never wins.
-    let mut metas: Vec<(String, bool)> = book
+/// The worksheets of a workbook in the order to read them: visible first, so that a hidden
+/// leftover copy of the template is the last to be considered.
+fn worksheets<'a, R: Reader<Cursor<&'a [u8]>>>(book: &R) -> Vec<(String, bool)> {
+    let mut sheets: Vec<(String, bool)> = book
         .sheets_metadata()
         .iter()
         .filter(|m| m.typ == SheetType::WorkSheet)
-        .map(|m| (m.name.clone(), m.visible == SheetVisible::Visible))
+        .map(|m| (m.name.clone(), m.visible != SheetVisible::Visible))
         .collect();
-    metas.sort_by_key(|(_, visible)| !visible);
+    sheets.sort_by_key(|(_, hidden)| *hidden);
+    sheets
+}
+
+/// An xlsx, one cell at a time: a stray cell at XFD1048576 costs one short row, not a
+/// dense range of seventeen billion cells; values and formulas come in one pass.
+fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
+    let mut book = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("xlsx 文件已损坏或不完整，无法打开（{e}）"))?;
     let mut workbook = Workbook::default();
     let mut formulas = Vec::new();
-    for (name, _) in metas {
+    for (name, hidden) in worksheets(&book) {
+        let mut cells = Vec::new();
+        let read = book.worksheet_cells_reader(&name).and_then(|mut reader| {
+            while let Some(cell) = reader.next_cell_with_formula()? {
+                let (row, col) = cell.pos;
+                if let Some(text) = cell.formula.filter(|f| !f.is_empty()) {
+                    formulas.push(FormulaCell {
+                        sheet: workbook.sheets.len(),
+                        row,
+                        col,
+                        text,
+                    });
+                }
+                let value = cell_from_ref(&cell.value);
+                if value != Cell::Empty {
+                    cells.push((row, col, value));
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = read {
+            formulas.retain(|f| f.sheet != workbook.sheets.len());
+            workbook
+                .notes
+                .push(format!("工作表“{name}”无法读取（{e}），已跳过"));
+            continue;
+        }
+        workbook.sheets.push(Sheet::from_cells(name, hidden, cells));
+    }
+    finish(workbook, formulas)
+}
+
+/// An xls: calamine's dense range is bounded by the format (65,536 rows by 256 columns).
+fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
+    let mut book = Xls::new(Cursor::new(bytes))
+        .map_err(|e| format!("xls 文件已损坏或不完整，无法打开（{e}）"))?;
+    let mut workbook = Workbook::default();
+    let mut formulas = Vec::new();
+    for (name, hidden) in worksheets(&book) {
         let range = match book.worksheet_range(&name) {
             Ok(range) => range,
             Err(e) => {
@@ -99,38 +136,50 @@ where
                 continue;
             }
         };
-        let origin = range.start().unwrap_or((0, 0));
-        let rows = range
-            .rows()
-            .map(|row| row.iter().map(cell_from_data).collect())
-            .collect();
+        let cells = range
+            .used_cells()
+            .map(|(r, c, d)| (r as u32, c as u32, cell_from_data(d)))
+            .filter(|(_, _, cell)| *cell != Cell::Empty);
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let cells: Vec<(u32, u32, Cell)> = cells.map(|(r, c, d)| (r0 + r, c0 + c, d)).collect();
         // Formulas are read separately: their cached values may be missing or wrong.
         if let Ok(f) = book.worksheet_formula(&name) {
             let (fr, fc) = f.start().unwrap_or((0, 0));
-            for (r, row) in f.rows().enumerate() {
-                for (c, text) in row.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
-                    formulas.push(FormulaCell {
-                        sheet: workbook.sheets.len(),
-                        row: fr + r as u32,
-                        col: fc + c as u32,
-                        text: text.clone(),
-                    });
-                }
+            for (r, c, text) in f.used_cells().filter(|(_, _, t)| !t.is_empty()) {
+                formulas.push(FormulaCell {
+                    sheet: workbook.sheets.len(),
+                    row: fr + r as u32,
+                    col: fc + c as u32,
+                    text: text.clone(),
+                });
             }
         }
-        workbook.sheets.push(Sheet {
-            name,
-            origin,
-            rows,
-            csv_lines: None,
-        });
+        workbook.sheets.push(Sheet::from_cells(name, hidden, cells));
     }
+    finish(workbook, formulas)
+}
+
+fn finish(mut workbook: Workbook, formulas: Vec<FormulaCell>) -> Result<Workbook, String> {
     let notes = evaluate_workbook(&mut workbook.sheets, formulas);
     workbook.notes.extend(notes);
     if workbook.sheets.is_empty() {
         return Err("工作簿中没有可读取的工作表".into());
     }
     Ok(workbook)
+}
+
+fn cell_from_ref(data: &DataRef) -> Cell {
+    match data {
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Empty => Cell::Empty,
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        DataRef::DateTime(d) => Cell::Text(format!("日期{d}")),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Text(e.to_string()),
+    }
 }
 
 fn cell_from_data(data: &Data) -> Cell {
@@ -142,7 +191,7 @@ fn cell_from_data(data: &Data) -> Cell {
         Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
         Data::DateTime(d) => Cell::Text(format!("日期{d}")),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+        Data::Error(e) => Cell::Text(e.to_string()),
     }
 }
 
@@ -321,10 +370,9 @@ fn read_csv(bytes: &[u8]) -> Result<Workbook, String> {
     }
     Ok(Workbook {
         sheets: vec![Sheet {
-            name: String::new(),
-            origin: (0, 0),
             rows,
             csv_lines: Some(lines),
+            ..Sheet::default()
         }],
         notes,
     })
@@ -376,6 +424,9 @@ mod tests {
             .unwrap_err()
             .contains("损坏"));
         assert!(read(b"hello", "docx").unwrap_err().contains("不支持"));
+        assert!(read(b"PK\x03\x04zip", "docx")
+            .unwrap_err()
+            .contains("不支持"));
         let book = read("a\tb\n1\t2\n".as_bytes(), "csv").unwrap();
         assert_eq!(book.sheets[0].get(1, 1), &Cell::Text("2".into()));
         assert_eq!(book.sheets[0].location(1, 1).to_string(), "2:2");

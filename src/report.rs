@@ -87,7 +87,9 @@ pub fn unit_pages<'a>(
                     None => a.finding.fields.iter().for_each(|&f| marks[f].push(n + 1)),
                 }
             }
-            let last = prior.and_then(|p| p.units.get(&unit.id));
+            let last = prior
+                .zip(rollup.year)
+                .and_then(|(p, y)| p.report(&unit.id, y - 1));
             let unit_key = key_figures(|f| s.values[f].value.number());
             let last_key = last.map(|l| key_figures(|f| l.values[f]));
             let key = KEY_FIGURES
@@ -180,7 +182,7 @@ pub fn county_page(
             .filter(|a| a.unit_id == id && a.severity == s)
             .count()
     };
-    let received = schema::index_of("apply.received.total").expect("a field");
+    let received = schema::field("apply.received.total");
     let mut units: Vec<UnitLine> = roster
         .units
         .iter()

@@ -183,11 +183,7 @@ pub const OUTCOME_FIGURES: std::ops::Range<usize> = 1..7;
 pub fn key_figures(value: impl Fn(usize) -> Option<f64>) -> Vec<Option<f64>> {
     KEY_FIGURES
         .iter()
-        .map(|(_, ids)| {
-            ids.iter()
-                .map(|id| value(schema::index_of(id).expect("a field")))
-                .sum()
-        })
+        .map(|(_, ids)| ids.iter().map(|id| value(schema::field(id))).sum())
         .collect()
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Everything else derives from the three table definitions below: the field ids and labels
 //! written to `normalized.csv`, the label matchers the locator uses to find each row and
-//! column in a hand-filled submission, and (later) the rules and the official-layout writer.
+//! column in a hand-filled submission, the rules, and the official layout of the writers.
 //! `tests/schema.rs` checks the derived list against `fields.csv` of the specification.
 
 use std::sync::LazyLock;
@@ -392,6 +392,35 @@ pub fn fields() -> &'static [Field] {
 }
 
 pub const FIELD_COUNT: usize = 200;
+
+/// A field as a person names it: 表三“1.属于国家秘密 商业企业”.
+pub fn display_name(f: FieldIdx) -> String {
+    let field = &fields()[f];
+    let last = |s: &'static str| s.rsplit('/').next().unwrap_or(s);
+    let place: Vec<&str> = [
+        last(field.group),
+        last(field.row_label),
+        last(field.col_label),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect();
+    let table = field.table.title().split('、').next().unwrap_or("");
+    format!("表{table}“{}”", place.join(" "))
+}
+
+/// Index of a field the code names by id; the id must be one of the schema's.
+pub fn field(id: &str) -> FieldIdx {
+    index_of(id).unwrap_or_else(|| panic!("{id} is not a field of the schema"))
+}
+
+/// The row of table 三 with this key.
+pub fn apply_row(key: &str) -> usize {
+    APPLY_ROWS
+        .iter()
+        .position(|r| r.key == key)
+        .expect("a row of table 三")
+}
 
 /// Index of a field by its id, for the long CSV form and for tests.
 pub fn index_of(id: &str) -> Option<FieldIdx> {

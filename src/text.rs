@@ -39,7 +39,7 @@ fn enumerator_len(s: &str) -> Option<usize> {
 }
 
 /// Removes parenthesised notes, e.g. `部分公开(区分处理的,…)` → `部分公开`.
-fn drop_notes(s: &str) -> String {
+pub fn drop_notes(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut depth = 0usize;
     for c in s.chars() {

@@ -23,7 +23,10 @@ fn expected_csv(name: &str) -> Vec<f64> {
         .records()
         .map(|r| {
             let r = r.unwrap();
-            (r[0].to_string(), r[1].parse().unwrap_or(0.0))
+            let value = r[1]
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: {} is not a number", &r[1]));
+            (r[0].to_string(), value)
         })
         .collect();
     let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();

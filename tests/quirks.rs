@@ -252,7 +252,7 @@ fn broken_files_are_unreadable_with_a_reason() {
             b"<html><body><table><tr><td>1</td></tr></table>".to_vec(),
             "HTML",
         ),
-        ("report.docx", b"PK\x03\x04".to_vec(), "损坏"),
+        ("report.docx", b"PK\x03\x04".to_vec(), "不支持"),
         (
             "notes.csv",
             "会议纪要,无\n时间,2025年1月".as_bytes().to_vec(),
@@ -279,4 +279,136 @@ fn an_xlsx_named_xls_is_read_and_the_mismatch_noted() {
         result.notes
     );
     assert_values(&only_submission(result), &values, "renamed");
+}
+
+/// A workbook of several laid-out sheets, some hidden, written as a clerk's file.
+fn workbook(sheets: &[(&str, &nianbao::layout::TSheet, bool)]) -> Vec<u8> {
+    use nianbao::output::workbook::{write_template, TemplateFormats};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let first_visible = sheets.iter().position(|s| !s.2);
+    for (i, (name, sheet, hidden)) in sheets.iter().enumerate() {
+        let ws = book.add_worksheet();
+        ws.set_name(*name).unwrap();
+        write_template(ws, sheet, &TemplateFormats::plain()).unwrap();
+        // Excel cannot hide the active sheet, and the first is active unless told.
+        if Some(i) == first_visible {
+            ws.set_active(true);
+        }
+        if *hidden {
+            ws.set_hidden(true);
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_blank_litigation_row_is_not_taken_from_the_signature_line_below() {
+    let dir = temp_dir("signature");
+    let mut rng = Rng::new(12);
+    let mut values = demo::consistent_report(&mut rng);
+    let first = schema::index_of("review.upheld").unwrap();
+    values[first..].fill(0.0);
+    let style = Style {
+        zero: "",
+        ..Style::official()
+    };
+    let mut t = nianbao::layout::layout("河口镇", 2024, &values, &style);
+    let (_, value_row, _) = *t.sheets[0]
+        .fields
+        .iter()
+        .find(|f| f.0 == schema::index_of("review.upheld").unwrap())
+        .unwrap();
+    t.sheets[0]
+        .cells
+        .insert((value_row + 1, 0), TCell::Text("填报人：张三".into()));
+    t.sheets[0].cells.insert(
+        (value_row + 1, 3),
+        TCell::Text("联系电话：0731-1234567".into()),
+    );
+    let sub = only_submission(read_file(&dir, "河口镇.xlsx", &demo::xlsx_bytes(&t), None));
+    assert_values(&sub, &values, "blank 表四");
+    assert_eq!(
+        location(&sub, "review.upheld"),
+        nianbao::grid::Location::Sheet {
+            sheet: "Sheet1".into(),
+            row: value_row,
+            col: 0
+        }
+    );
+}
+
+#[test]
+fn a_hidden_example_sheet_never_replaces_the_units_own() {
+    let dir = temp_dir("hidden");
+    let (values, _) = official("河口镇", 13);
+    let blanks = Style {
+        zero: "",
+        ..Style::official()
+    };
+    let own = nianbao::layout::layout("河口镇", 2024, &values, &blanks);
+    let example_values = demo::consistent_report(&mut Rng::new(14));
+    let example = nianbao::layout::layout("示例镇", 2024, &example_values, &Style::official());
+    let bytes = workbook(&[
+        ("示例", &example.sheets[0], true),
+        ("2024年报", &own.sheets[0], false),
+    ]);
+    let sub = only_submission(read_file(&dir, "河口镇.xlsx", &bytes, None));
+    assert_values(&sub, &values, "hidden example first");
+    assert_eq!(sub.unit, Some(1), "the unit is the visible sheet's");
+}
+
+#[test]
+fn the_year_comes_from_the_sheet_the_tables_are_on() {
+    let dir = temp_dir("year-sheet");
+    let (values, own) = official("河口镇", 15);
+    let mut leftover = nianbao::layout::TSheet::default();
+    leftover
+        .cells
+        .insert((0, 0), TCell::Text("报告年度：2023".into()));
+    leftover
+        .cells
+        .insert((1, 0), TCell::Text("填报单位：河口镇".into()));
+    let bytes = workbook(&[
+        ("说明", &leftover, false),
+        ("Sheet1", &own.sheets[0], false),
+    ]);
+    let sub = only_submission(read_file(&dir, "报告.xlsx", &bytes, None));
+    assert_values(&sub, &values, "leftover sheet");
+    assert_eq!(sub.year, Some(2024));
+}
+
+#[test]
+fn a_stray_cell_at_the_end_of_the_sheet_costs_nothing() {
+    let dir = temp_dir("stray");
+    let (values, mut t) = official("河口镇", 16);
+    t.sheets[0]
+        .cells
+        .insert((1_048_575, 16_383), TCell::Text("x".into()));
+    let sub = only_submission(read_file(&dir, "河口镇.xlsx", &demo::xlsx_bytes(&t), None));
+    assert_values(&sub, &values, "stray cell");
+}
+
+#[test]
+fn a_submission_without_a_year_takes_the_year_rolled_up() {
+    use nianbao::pipeline::gather;
+    let dir = temp_dir("no-year");
+    let style = Style {
+        unit_line: UnitLine::None,
+        ..Style::official()
+    };
+    let (values, dated) = official("河口镇", 17);
+    let undated = nianbao::layout::layout("易俗河镇", 2024, &values, &style);
+    let results = vec![
+        read_file(&dir, "河口镇.xlsx", &demo::xlsx_bytes(&dated), None),
+        read_file(&dir, "易俗河镇.xlsx", &demo::xlsx_bytes(&undated), None),
+    ];
+    let gathered = gather(results, &roster(), None);
+    assert_eq!(gathered.year, Some(2024));
+    let undated = gathered
+        .submissions
+        .iter()
+        .find(|s| s.unit == Some(0))
+        .unwrap();
+    assert_eq!(undated.year, Some(2024));
+    assert_eq!(undated.year_evidence, Evidence::RollupYear);
 }

@@ -40,7 +40,7 @@ fn rollup_column(dir: &Path, column: &str) -> Vec<f64> {
 /// A clean county, plus a second copy of one unit's file and last year's file of another:
 /// both of the first are left out, and only this year's of the second counts.
 fn county_with_leftovers(dir: &Path) -> Vec<demo::PlannedUnit> {
-    let planned = demo::write_county(dir, 16, 5, 2024, &[]).unwrap();
+    let planned = demo::write_county(dir, 16, 5, 2024, &[], false).unwrap();
     let folder = dir.join("inputs/乡镇");
     let copied = std::fs::read_dir(&folder)
         .unwrap()
@@ -114,7 +114,7 @@ fn totals_sum_the_units_that_count_and_only_them() {
 #[test]
 fn the_workbook_holds_the_official_layout_and_reads_back_as_the_totals() {
     let dir = temp_dir("rollup-xlsx");
-    demo::write_county(&dir, 10, 8, 2024, &[]).unwrap();
+    demo::write_county(&dir, 10, 8, 2024, &[], false).unwrap();
     run_county(&dir);
     let county = rollup_column(&dir, "county");
     let bytes = std::fs::read(dir.join("out/rollup.xlsx")).unwrap();
@@ -178,7 +178,7 @@ fn the_workbook_holds_the_official_layout_and_reads_back_as_the_totals() {
 #[test]
 fn report_pages_escape_what_units_wrote_and_reruns_drop_stale_pages() {
     let dir = temp_dir("rollup-html");
-    demo::write_county(&dir, 6, 9, 2024, &[]).unwrap();
+    demo::write_county(&dir, 6, 9, 2024, &[], false).unwrap();
     let roster = std::fs::read_to_string(dir.join("config/units.csv")).unwrap();
     let hostile = "<script>alert('x')</script>&镇";
     std::fs::write(

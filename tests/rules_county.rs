@@ -16,7 +16,8 @@ type Pairs = BTreeSet<(String, String)>;
 
 fn build(dir: &Path) -> Vec<demo::PlannedUnit> {
     let problems: Vec<Option<Problem>> = Problem::ALL.iter().copied().map(Some).collect();
-    let planned = demo::write_county(dir, Problem::ALL.len() + 6, 11, 2024, &problems).unwrap();
+    let planned =
+        demo::write_county(dir, Problem::ALL.len() + 6, 11, 2024, &problems, false).unwrap();
     // And a unit that is not on the roster.
     let mut rng = Rng::new(3);
     let values = demo::consistent_report(&mut rng);

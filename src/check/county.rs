@@ -55,7 +55,7 @@ pub fn check(county: &County) -> Vec<Anomaly> {
 fn evidence_location(e: &Evidence) -> Option<crate::grid::Location> {
     match e {
         Evidence::Cell(at) | Evidence::Title(at) => Some(at.clone()),
-        Evidence::FileName | Evidence::Argument | Evidence::None => None,
+        Evidence::FileName | Evidence::Argument | Evidence::RollupYear | Evidence::None => None,
     }
 }
 

@@ -4,16 +4,9 @@
 use super::{Finding, Report};
 use crate::normalize::FieldValue;
 use crate::schema::{
-    self, FieldIdx, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_COLUMNS, LITIGATION_GROUPS,
+    self, apply_row, FieldIdx, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
 use crate::text::format_number;
-
-fn row(key: &str) -> usize {
-    APPLY_ROWS
-        .iter()
-        .position(|r| r.key == key)
-        .expect("a row of table 三")
-}
 
 /// The sum of the fields, or `None` if any is unknown.
 fn sum(values: &[FieldValue], fields: &[FieldIdx]) -> Option<f64> {
@@ -80,7 +73,7 @@ pub fn t3_row_total(report: &Report) -> Vec<Finding> {
 /// T3.RESULT_TOTAL: in every column, (七)总计 is the sum of the 21 outcome rows.
 pub fn t3_result_total(report: &Report) -> Vec<Finding> {
     let v = report.values;
-    let (first, handled) = (row("granted"), row("handled_total"));
+    let (first, handled) = (apply_row("granted"), apply_row("handled_total"));
     let mut found = Vec::new();
     for c in 0..APPLY_COLUMNS.len() {
         let outcomes: Vec<FieldIdx> = (first..handled)
@@ -116,7 +109,7 @@ pub fn t3_balance(report: &Report) -> Vec<Finding> {
     let v = report.values;
     let mut found = Vec::new();
     for c in 0..APPLY_COLUMNS.len() {
-        let at = |key: &str| schema::apply_index(row(key), c);
+        let at = |key: &str| schema::apply_index(apply_row(key), c);
         let (received, carried_in) = (at("received"), at("carried_in"));
         let (handled, carried_out) = (at("handled_total"), at("carried_out"));
         let (Some(inflow), Some(outflow)) = (

@@ -50,7 +50,8 @@ impl Severity {
     }
 }
 
-/// One report as the rules see it: a unit's submission, or (later) a county total.
+/// One report as the rules see it: a unit's submission, or the county's or a unit type's
+/// totals (`totals.rs`).
 pub struct Report<'a> {
     pub values: &'a [FieldValue],
     pub missing: &'a [MissingPart],
@@ -421,16 +422,18 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
-/// The rules skipped in this run because they need `--prior`.
-pub fn skipped_without_prior(prior: Option<&Prior>) -> Vec<&'static str> {
-    match prior {
-        Some(_) => Vec::new(),
-        None => RULES
-            .iter()
-            .filter(|r| r.needs_prior)
-            .map(|r| r.id)
-            .collect(),
+/// The rules skipped in this run because they need last year's data and `--prior` has
+/// none for the year before `year`.
+pub fn skipped_without_prior(prior: Option<&Prior>, year: Option<i32>) -> Vec<&'static str> {
+    let has_last_year = prior.zip(year).is_some_and(|(p, y)| p.units_of(y - 1) > 0);
+    if has_last_year {
+        return Vec::new();
     }
+    RULES
+        .iter()
+        .filter(|r| r.needs_prior)
+        .map(|r| r.id)
+        .collect()
 }
 
 /// Runs every report rule in force over one report.
@@ -470,7 +473,10 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
         .par_iter()
         .flat_map_iter(|s| {
             let unit = s.unit.map(|u| &county.roster.units[u]);
-            let prior = county.prior.zip(unit).and_then(|(p, u)| p.units.get(&u.id));
+            let prior = match (county.prior, unit, county.year) {
+                (Some(p), Some(u), Some(y)) => p.report(&u.id, y - 1),
+                _ => None,
+            };
             let report = Report {
                 values: &s.values,
                 missing: &s.missing,
@@ -552,7 +558,7 @@ pub(crate) mod testing {
             })
             .collect();
         for (id, x) in pairs {
-            values[schema::index_of(id).expect("a field")].value = Value::Number(*x);
+            values[schema::field(id)].value = Value::Number(*x);
         }
         values
     }
@@ -570,7 +576,7 @@ pub(crate) mod testing {
     pub fn prior_of(pairs: &[(&str, f64)]) -> PriorReport {
         let mut values = vec![Some(0.0); FIELD_COUNT];
         for (id, x) in pairs {
-            values[schema::index_of(id).expect("a field")] = Some(*x);
+            values[schema::field(id)] = Some(*x);
         }
         PriorReport {
             year: Some(2023),

@@ -2,18 +2,14 @@
 
 use super::{Finding, Report};
 use crate::normalize::Value;
-use crate::schema;
+use crate::schema::field;
 use crate::text::format_number;
-
-fn idx(id: &str) -> usize {
-    schema::index_of(id).expect("a field of the schema")
-}
 
 /// T2.REGULATION_LEVEL: county-level units make no 规章.
 pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
     let fields: Vec<usize> = ["issued", "repealed", "in_force"]
         .iter()
-        .map(|c| idx(&format!("active.regulation.{c}")))
+        .map(|c| field(&format!("active.regulation.{c}")))
         .collect();
     let nonzero: Vec<usize> = fields
         .iter()
@@ -45,7 +41,7 @@ pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
 
 /// T2.FEE_UNIT: a fee that looks entered in 元 rather than 万元.
 pub fn t2_fee_unit(report: &Report) -> Vec<Finding> {
-    let f = idx("active.fee.amount_wan");
+    let f = field("active.fee.amount_wan");
     let v = &report.values[f];
     let max = report.thresholds.fee_wan_max;
     let (actual, why) = match &v.value {
@@ -81,7 +77,7 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
     };
     let mut found = Vec::new();
     for (item, name) in [("regulation", "规章"), ("normative", "行政规范性文件")] {
-        let field = |c: &str| idx(&format!("active.{item}.{c}"));
+        let field = |c: &str| field(&format!("active.{item}.{c}"));
         let (issued, repealed, in_force) = (field("issued"), field("repealed"), field("in_force"));
         let (Some(last), Some(new), Some(gone)) = (
             prior.values[in_force],
@@ -111,7 +107,7 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
 
 /// T4.REVIEW_BEFORE_SUIT: suits after review with no review this year (nor last).
 pub fn t4_review_before_suit(report: &Report) -> Vec<Finding> {
-    let (review, suits) = (idx("review.total"), idx("suit_after_review.total"));
+    let (review, suits) = (field("review.total"), field("suit_after_review.total"));
     let (Some(reviews), Some(after)) = (
         report.values[review].value.number(),
         report.values[suits].value.number(),
@@ -164,9 +160,9 @@ mod tests {
         let v = with(&[("active.fee.amount_wan", 12.5)]);
         assert!(t2_fee_unit(&report_of(&v)).is_empty());
         let mut v = with(&[]);
-        v[idx("active.fee.amount_wan")].value = Value::NotNumber("1200元".into());
+        v[field("active.fee.amount_wan")].value = Value::NotNumber("1200元".into());
         assert_eq!(t2_fee_unit(&report_of(&v)).len(), 1);
-        v[idx("active.fee.amount_wan")].value = Value::NotNumber("12万元".into());
+        v[field("active.fee.amount_wan")].value = Value::NotNumber("12万元".into());
         assert!(t2_fee_unit(&report_of(&v)).is_empty());
     }
 

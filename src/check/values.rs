@@ -2,23 +2,8 @@
 
 use super::{Finding, Report};
 use crate::normalize::Value;
-use crate::schema::{self, Kind};
+use crate::schema::{self, display_name, Kind};
 use crate::text::format_number;
-
-fn field_name(f: usize) -> String {
-    let field = &schema::fields()[f];
-    let row = field.row_label.rsplit('/').next().unwrap_or("");
-    let col = field.col_label.rsplit('/').next().unwrap_or("");
-    let group = field.group.rsplit('/').next().unwrap_or("");
-    let place = [group, row, col]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let table = field.table.title().split('、').next().unwrap_or("");
-    format!("表{table}“{place}”")
-}
 
 /// VALUE.NEGATIVE: no number is negative.
 pub fn value_negative(report: &Report) -> Vec<Finding> {
@@ -33,7 +18,7 @@ pub fn value_negative(report: &Report) -> Vec<Finding> {
                 fields: vec![f],
                 expected: "≥ 0".into(),
                 actual: format_number(n),
-                message: format!("{} 为负数 {}", field_name(f), format_number(n)),
+                message: format!("{} 为负数 {}", display_name(f), format_number(n)),
             }),
             _ => None,
         })
@@ -57,7 +42,7 @@ pub fn value_not_integer(report: &Report) -> Vec<Finding> {
                     actual: format_number(n),
                     message: format!(
                         "{} 是件数，应为整数，填报为 {}",
-                        field_name(f),
+                        display_name(f),
                         format_number(n)
                     ),
                 })
@@ -82,7 +67,7 @@ pub fn value_not_number(report: &Report) -> Vec<Finding> {
                 actual: text.clone(),
                 message: format!(
                     "{} 填的是“{text}”，不是数字；该值按未知处理，不计入汇总，相关勾稽关系不检查",
-                    field_name(f)
+                    display_name(f)
                 ),
             }),
             _ => None,
@@ -105,12 +90,12 @@ pub fn value_blank(report: &Report) -> Vec<Finding> {
     vec![Finding {
         rule: "VALUE.BLANK",
         location: report.values[first].at.clone(),
-        expected: "数字".into(),
-        actual: "空白或占位符".into(),
+        expected: "0 或实际数字".into(),
+        actual: format!("{} 个空白或占位符", blanks.len()),
         message: format!(
             "{} 个单元格为空或填了占位符（—、-、/、无），均按 0 计，第一个是{}",
             blanks.len(),
-            field_name(first)
+            display_name(first)
         ),
         fields: blanks,
     }]
@@ -123,7 +108,7 @@ pub fn field_missing(report: &Report) -> Vec<Finding> {
         .iter()
         .map(|part| Finding {
             rule: "FIELD.MISSING",
-            location: None,
+            location: part.at.clone(),
             fields: part.fields.clone(),
             expected: "格式中的行、列或表".into(),
             actual: "未找到".into(),
@@ -192,9 +177,10 @@ mod tests {
 
     #[test]
     fn names_read_like_the_table() {
-        let name = field_name(schema::index_of("apply.denied_secret.commercial").unwrap());
+        let name =
+            schema::display_name(schema::index_of("apply.denied_secret.commercial").unwrap());
         assert_eq!(name, "表三“1.属于国家秘密 商业企业”");
-        let name = field_name(schema::index_of("suit_direct.total").unwrap());
+        let name = display_name(schema::index_of("suit_direct.total").unwrap());
         assert_eq!(name, "表四“未经复议直接起诉 总计”");
     }
 }

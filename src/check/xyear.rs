@@ -3,12 +3,8 @@
 
 use super::{Finding, Report};
 use crate::check::identities::col_label;
-use crate::schema::{self, Kind, APPLY_COLUMNS, APPLY_ROWS};
+use crate::schema::{self, apply_row, display_name, Kind, APPLY_COLUMNS};
 use crate::text::format_number;
-
-fn row(key: &str) -> usize {
-    APPLY_ROWS.iter().position(|r| r.key == key).expect("a row")
-}
 
 /// XYEAR.CARRY: 二、上年结转 equals last year's 四、结转下年度继续办理, per column.
 pub fn xyear_carry(report: &Report) -> Vec<Finding> {
@@ -17,8 +13,8 @@ pub fn xyear_carry(report: &Report) -> Vec<Finding> {
     };
     let mut found = Vec::new();
     for c in 0..APPLY_COLUMNS.len() {
-        let carried_in = schema::apply_index(row("carried_in"), c);
-        let carried_out = schema::apply_index(row("carried_out"), c);
+        let carried_in = schema::apply_index(apply_row("carried_in"), c);
+        let carried_out = schema::apply_index(apply_row("carried_out"), c);
         let (Some(now), Some(then)) = (
             report.values[carried_in].value.number(),
             prior.values[carried_out],
@@ -51,7 +47,7 @@ pub fn xyear_in_force(report: &Report) -> Vec<Finding> {
     };
     let mut found = Vec::new();
     for (item, name) in [("regulation", "规章"), ("normative", "行政规范性文件")] {
-        let field = |c: &str| schema::index_of(&format!("active.{item}.{c}")).expect("a field");
+        let field = |c: &str| schema::field(&format!("active.{item}.{c}"));
         let (issued, repealed, in_force) = (field("issued"), field("repealed"), field("in_force"));
         let number = |f: usize| report.values[f].value.number();
         let (Some(last), Some(new), Some(gone), Some(now)) = (
@@ -135,15 +131,19 @@ pub fn xyear_jump(report: &Report) -> Vec<Finding> {
                 rule: "XYEAR.JUMP",
                 location: v.at.clone(),
                 fields: vec![f],
-                expected: format!(
-                    "上年 {} 的 1/{factor}～{factor} 倍",
-                    format_number(then),
-                    factor = format_number(t.jump_factor)
-                ),
+                expected: if then == 0.0 {
+                    "上年为 0".to_string()
+                } else {
+                    format!(
+                        "上年 {} 的 1/{factor}～{factor} 倍",
+                        format_number(then),
+                        factor = format_number(t.jump_factor)
+                    )
+                },
                 actual: format_number(now),
                 message: format!(
                     "{} 由上年 {} 变为 {}，变化超过 {} 倍，请核实",
-                    fields[f].id,
+                    display_name(f),
                     format_number(then),
                     format_number(now),
                     format_number(t.jump_factor)

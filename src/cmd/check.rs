@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::check::{self, Anomaly, County, Severity};
 use crate::discover::InputFile;
-use crate::pipeline::{gather, process_all, rollup_year};
+use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::roster::Roster;
 use crate::settings::Settings;
@@ -45,12 +45,12 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         })
         .collect::<Result<_, _>>()?;
     let results = process_all(&files, &roster, opts.year, rayon::current_num_threads())?;
-    let gathered = gather(results, &roster);
+    let gathered = gather(results, &roster, opts.year);
     let anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
         roster: &roster,
-        year: rollup_year(&gathered.submissions, opts.year),
+        year: gathered.year,
         prior: prior.as_ref(),
         settings: &settings,
         whole_county: false,
@@ -100,24 +100,81 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
         println!("  未发现问题");
         return;
     }
-    for a in anomalies {
-        let mark = match a.severity {
-            Severity::Error => "✗ 错误",
-            Severity::Warning => "! 警告",
-            Severity::Info => "· 提示",
-        };
-        let at = a
-            .finding
-            .location
-            .as_ref()
-            .map_or(String::new(), |l| format!(" {l}"));
-        println!("  {mark} {}{at}", a.rule);
-        println!("      {}", a.finding.message);
-        if !a.finding.expected.is_empty() || !a.finding.actual.is_empty() {
-            println!(
-                "      应为：{}    实为：{}",
-                a.finding.expected, a.finding.actual
-            );
-        }
+    let header = ["级别", "规则", "位置", "应为", "实为", "说明"];
+    let rows: Vec<[String; 6]> = anomalies
+        .iter()
+        .map(|a| {
+            let level = match a.severity {
+                Severity::Error => "错误",
+                Severity::Warning => "警告",
+                Severity::Info => "提示",
+            };
+            let f = &a.finding;
+            [
+                level.to_string(),
+                a.rule.to_string(),
+                f.location.as_ref().map_or(String::new(), |l| l.to_string()),
+                clip(&f.expected, 16),
+                clip(&f.actual, 16),
+                f.message.clone(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| width(&r[c]))
+                .chain([width(header[c])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(c, text)| {
+                let last = c + 1 == cells.len();
+                let pad = if last { 0 } else { widths[c] - width(text) };
+                format!("{text}{}", " ".repeat(pad))
+            })
+            .collect();
+        println!("  {}", padded.join("  "));
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
     }
+}
+
+/// Columns a terminal gives the text: two for each CJK or full-width character.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let wide = matches!(c as u32,
+                0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
+            if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Text cut to about `max` columns, so that one long value does not widen the table.
+fn clip(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + width(&c.to_string()) > max - 1 {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }

@@ -6,7 +6,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::check::{self, County, Severity};
 use crate::discover::discover;
 use crate::output::{self, html, ChecksInfo, Manifest, RunInfo};
-use crate::pipeline::{gather, process_all, rollup_year};
+use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
 use crate::rollup::roll_up;
@@ -47,8 +47,8 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
 
     let jobs = opts.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
     let results = process_all(&files, &roster, opts.year, jobs)?;
-    let gathered = gather(results, &roster);
-    let year = rollup_year(&gathered.submissions, opts.year);
+    let gathered = gather(results, &roster, opts.year);
+    let year = gathered.year;
     let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
@@ -106,8 +106,16 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
         prior: prior.as_ref().map(|p| p.source.clone()),
-        prior_units: prior.as_ref().map_or(0, |p| p.units.len()),
-        skipped_rules: check::skipped_without_prior(prior.as_ref()),
+        prior_year: prior.as_ref().and(year).map(|y| y - 1),
+        prior_units: prior
+            .as_ref()
+            .zip(year)
+            .map_or(0, |(p, y)| p.units_of(y - 1)),
+        prior_ambiguous: prior
+            .as_ref()
+            .zip(year)
+            .map_or(Vec::new(), |(p, y)| p.ambiguous(y - 1)),
+        skipped_rules: check::skipped_without_prior(prior.as_ref(), year),
         severity_changes: settings.changed(),
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),

@@ -215,7 +215,12 @@ pub struct Manifest {
 #[derive(Debug, Serialize)]
 pub struct ChecksInfo {
     pub prior: Option<String>,
+    /// The year `--prior` was read for: the year before the one rolled up.
+    pub prior_year: Option<i32>,
+    /// Units with exactly one report of that year in `--prior`.
     pub prior_units: usize,
+    /// Units with several reports of that year, which the XYEAR rules pass over.
+    pub prior_ambiguous: Vec<String>,
     /// Rules that need `--prior` and did not run without it.
     pub skipped_rules: Vec<&'static str>,
     /// Severities changed in `nianbao.toml`.
@@ -269,40 +274,6 @@ pub struct SubmissionEntry {
     /// Fields left empty in `normalized.csv`, each with its cell and the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<String>,
-}
-
-pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
-    let fields = schema::fields();
-    let mut unread = Vec::new();
-    for part in &s.missing {
-        unread.push(format!("{}（{} 个字段）", part.what, part.fields.len()));
-    }
-    for (i, v) in s.values.iter().enumerate() {
-        if let (Value::NotNumber(text), Some(at)) = (&v.value, &v.at) {
-            unread.push(format!("{} {}：“{}”不是数字", at, fields[i].id, text));
-        }
-    }
-    for claim in &s.old_format {
-        unread.push(format!(
-            "{} 是 2019 年试行格式的标签“{}”",
-            claim.at, claim.text
-        ));
-    }
-    let unit = s.unit.map(|u| &roster.units[u]);
-    SubmissionEntry {
-        unit_id: unit.map(|u| u.id.clone()),
-        unit_name: unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
-        unit_from: s.unit_evidence.describe(),
-        year: s.year,
-        year_from: s.year_evidence.describe(),
-        fields_read: s
-            .values
-            .iter()
-            .filter(|v| v.value.number().is_some())
-            .count(),
-        fields_blank: s.values.iter().filter(|v| v.value == Value::Blank).count(),
-        unread,
-    }
 }
 
 #[cfg(test)]

@@ -834,9 +834,11 @@ fn arabic_digit(c: char) -> Option<char> {
 }
 
 /// A year like 2024 in `2024年度`, `2024年政府…`, `二〇二四年` or `2024`; never in a date
-/// (`2025年1月`, `2025-01-10`) nor in a document number (`〔2021〕30号`).
+/// (`2025年1月`, `2025-01-10`), a document number (`〔2021〕30号`) or a serial number
+/// (`第2000号`). A year followed by 年 wins over a bare one.
 pub fn year_in(s: &str) -> Option<i32> {
     let chars: Vec<char> = s.chars().collect();
+    let mut bare = None;
     for i in 0..chars.len().saturating_sub(3) {
         let window = &chars[i..i + 4];
         let arabic = window.iter().all(char::is_ascii_digit);
@@ -869,15 +871,19 @@ pub fn year_in(s: &str) -> Option<i32> {
                 && chars
                     .get(i + 5)
                     .is_some_and(|c| c.is_ascii_digit() || *c == '元'));
-        if in_number || is_date {
+        let serial = after == Some('号');
+        let Ok(year) = digits.parse::<i32>() else {
+            continue;
+        };
+        if in_number || is_date || serial || !(2000..=2100).contains(&year) {
             continue;
         }
-        let year: i32 = digits.parse().ok()?;
-        if (2000..=2100).contains(&year) {
+        if after == Some('年') {
             return Some(year);
         }
+        bare = bare.or(Some(year));
     }
-    None
+    bare
 }
 
 // ---- the long form -------------------------------------------------------------------
@@ -1027,5 +1033,11 @@ mod tests {
         assert_eq!(year_in("〔2021〕30号要求，2024年"), Some(2024));
         assert_eq!(year_in("二〇二五年元月"), None);
         assert_eq!(year_in("一二三四五"), None);
+        assert_eq!(
+            year_in("第2000号县直部门2024年政府信息公开年报"),
+            Some(2024)
+        );
+        assert_eq!(year_in("第2000号县直部门"), None);
+        assert_eq!(year_in("2030 第二版 2024年"), Some(2024));
     }
 }

@@ -1,6 +1,7 @@
 //! The one shape every reader produces: sheets of cells with their true addresses.
 
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -30,7 +31,8 @@ impl Cell {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Location {
     /// A worksheet cell, 0-based row and column.
-    Sheet { sheet: String, row: u32, col: u32 },
+    /// The sheet's name is shared by every location on it.
+    Sheet { sheet: Arc<str>, row: u32, col: u32 },
     /// A CSV field: 1-based physical line and 1-based field number.
     Csv { line: u64, field: u32 },
 }
@@ -72,7 +74,7 @@ impl fmt::Display for Location {
 /// One sheet (or a whole CSV file) as a rectangle of cells starting at `origin`.
 #[derive(Debug, Clone, Default)]
 pub struct Sheet {
-    pub name: String,
+    pub name: Arc<str>,
     /// Absolute (row, col) of `rows[0][0]`: calamine ranges start at the first used cell.
     pub origin: (u32, u32),
     pub rows: Vec<Vec<Cell>>,
@@ -87,7 +89,7 @@ static EMPTY: Cell = Cell::Empty;
 impl Sheet {
     /// A worksheet from its non-empty cells in row order, as rows as long as their last
     /// cell: a stray cell far away costs one short row, not a dense rectangle.
-    pub fn from_cells(name: String, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> Sheet {
+    pub fn from_cells(name: &str, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> Sheet {
         let r0 = cells.iter().map(|c| c.0).min().unwrap_or(0);
         let c0 = cells.iter().map(|c| c.1).min().unwrap_or(0);
         let height = cells.iter().map(|c| c.0 - r0 + 1).max().unwrap_or(0);
@@ -101,7 +103,7 @@ impl Sheet {
             row[at] = cell;
         }
         Sheet {
-            name,
+            name: name.into(),
             origin: (r0, c0),
             rows,
             hidden,
@@ -245,7 +247,7 @@ mod tests {
     #[test]
     fn a_stray_far_cell_costs_a_short_row() {
         let sheet = Sheet::from_cells(
-            "s".into(),
+            "s",
             false,
             vec![
                 (0, 0, Cell::Number(1.0)),

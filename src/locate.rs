@@ -195,10 +195,7 @@ fn choose_sheet(
     table: TableId,
     notes: &mut Vec<String>,
 ) -> Option<(usize, TableHit)> {
-    let names: Vec<&str> = hits
-        .iter()
-        .map(|(i, _)| sheets[*i].sheet.name.as_str())
-        .collect();
+    let names: Vec<&str> = hits.iter().map(|(i, _)| &*sheets[*i].sheet.name).collect();
     let best = hits
         .iter()
         .enumerate()

@@ -82,31 +82,20 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
     result
 }
 
-/// Processes every file on `jobs` threads, with a progress bar when stderr is a terminal.
-/// Results come back in the order of `files`.
-pub fn process_all(
-    files: &[InputFile],
-    roster: &Roster,
-    year: Option<i32>,
-    jobs: usize,
-) -> Result<Vec<FileResult>, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+/// Processes every file in parallel on the current rayon pool, with a progress bar when
+/// stderr is a terminal. Results come back in the order of `files`.
+pub fn process_all(files: &[InputFile], roster: &Roster, year: Option<i32>) -> Vec<FileResult> {
     let progress = progress_bar(files.len() as u64);
-    let results = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| {
-                let r = process_file(f, roster, year);
-                progress.inc(1);
-                r
-            })
-            .collect()
-    });
+    let results = files
+        .par_iter()
+        .map(|f| {
+            let r = process_file(f, roster, year);
+            progress.inc(1);
+            r
+        })
+        .collect();
     progress.finish_and_clear();
-    Ok(results)
+    results
 }
 
 fn progress_bar(len: u64) -> ProgressBar {

@@ -115,7 +115,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
                 .push(format!("工作表“{name}”无法读取（{e}），已跳过"));
             continue;
         }
-        workbook.sheets.push(Sheet::from_cells(name, hidden, cells));
+        workbook
+            .sheets
+            .push(Sheet::from_cells(&name, hidden, cells));
     }
     finish(workbook, formulas)
 }
@@ -154,7 +156,9 @@ fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
                 });
             }
         }
-        workbook.sheets.push(Sheet::from_cells(name, hidden, cells));
+        workbook
+            .sheets
+            .push(Sheet::from_cells(&name, hidden, cells));
     }
     finish(workbook, formulas)
 }

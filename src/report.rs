@@ -2,11 +2,13 @@
 //! its key figures beside the county's (and last year's); for the county, the chart series
 //! and the lists an office works from. `output::html` only renders this.
 
+use std::collections::HashMap;
+
 use crate::check::{Anomaly, Severity};
 use crate::normalize::{Submission, Value};
 use crate::prior::Prior;
 use crate::rollup::{key_figures, LeftOut, Rollup, KEY_FIGURES, OUTCOME_FIGURES};
-use crate::roster::Roster;
+use crate::roster::{Roster, UnitIdx};
 use crate::schema::{self, FIELD_COUNT};
 use crate::text::format_number;
 
@@ -41,87 +43,220 @@ pub struct UnitPage<'a> {
     pub has_prior: bool,
 }
 
-/// The pages of the units whose submission the roster knows, one per unit (the counted
-/// submission, else the first).
-pub fn unit_pages<'a>(
-    submissions: &[Submission],
-    rollup: &Rollup,
+/// What the pages need of a run, indexed once: a page is then built in time independent of
+/// the county's size, so that pages can be made one at a time, in parallel.
+pub struct Pages<'a> {
+    submissions: &'a [Submission],
+    rollup: &'a Rollup,
+    roster: &'a Roster,
+    prior: Option<&'a Prior>,
+    county_key: Vec<Option<f64>>,
+    /// Each roster unit's page submission: the one counted, else its first.
+    shown_submission: Vec<Option<usize>>,
+    /// Anomalies by unit id, in the order of the anomaly list.
+    by_unit: HashMap<&'a str, Vec<&'a Anomaly>>,
     anomalies: &'a [Anomaly],
-    roster: &Roster,
-    prior: Option<&Prior>,
-) -> Vec<UnitPage<'a>> {
-    let county_key = key_figures(|f| Some(rollup.county.values[f]));
-    roster
-        .units
-        .iter()
-        .enumerate()
-        .filter_map(|(u, unit)| {
-            let i =
-                rollup.counted[u].or_else(|| submissions.iter().position(|s| s.unit == Some(u)))?;
-            let s = &submissions[i];
-            let mine: Vec<&Anomaly> = anomalies
-                .iter()
-                .filter(|a| a.unit_id == unit.id && a.source_file == s.source_file)
-                .collect();
-            let mut marks = vec![Vec::new(); FIELD_COUNT];
-            let mut involved = vec![false; FIELD_COUNT];
-            for (n, a) in mine.iter().enumerate() {
-                // Blanks are listed, not marked: a mark on every empty cell would drown it.
-                if a.rule == "VALUE.BLANK" {
-                    continue;
-                }
-                // The cell the anomaly points at gets its number; the others it read, a tint.
-                let at = a.finding.location.as_ref();
-                let pointed = a
-                    .finding
-                    .fields
-                    .iter()
-                    .find(|&&f| at.is_some() && s.values[f].at.as_ref() == at);
-                match pointed {
-                    Some(&f) => {
-                        marks[f].push(n + 1);
-                        for &other in &a.finding.fields {
-                            involved[other] |= other != f;
-                        }
-                    }
-                    None => a.finding.fields.iter().for_each(|&f| marks[f].push(n + 1)),
-                }
+}
+
+impl<'a> Pages<'a> {
+    pub fn new(
+        submissions: &'a [Submission],
+        rollup: &'a Rollup,
+        anomalies: &'a [Anomaly],
+        roster: &'a Roster,
+        prior: Option<&'a Prior>,
+    ) -> Self {
+        let mut first: Vec<Option<usize>> = vec![None; roster.units.len()];
+        for (i, s) in submissions.iter().enumerate() {
+            if let Some(u) = s.unit {
+                first[u].get_or_insert(i);
             }
-            let last = prior
-                .zip(rollup.year)
-                .and_then(|(p, y)| p.report(&unit.id, y - 1));
-            let unit_key = key_figures(|f| s.values[f].value.number());
-            let last_key = last.map(|l| key_figures(|f| l.values[f]));
-            let key = KEY_FIGURES
+        }
+        let shown_submission = first
+            .iter()
+            .enumerate()
+            .map(|(u, f)| rollup.counted[u].or(*f))
+            .collect();
+        let mut by_unit: HashMap<&str, Vec<&Anomaly>> = HashMap::new();
+        for a in anomalies {
+            by_unit.entry(a.unit_id.as_str()).or_default().push(a);
+        }
+        Pages {
+            submissions,
+            rollup,
+            roster,
+            prior,
+            county_key: key_figures(|f| Some(rollup.county.values[f])),
+            shown_submission,
+            by_unit,
+            anomalies,
+        }
+    }
+
+    /// The page of a roster unit, if it submitted.
+    pub fn unit(&self, u: UnitIdx) -> Option<UnitPage<'a>> {
+        let unit = &self.roster.units[u];
+        let i = self.shown_submission[u]?;
+        let s = &self.submissions[i];
+        let mine: Vec<&Anomaly> = self
+            .by_unit
+            .get(unit.id.as_str())
+            .map_or(Vec::new(), |all| {
+                all.iter()
+                    .copied()
+                    .filter(|a| a.source_file == s.source_file)
+                    .collect()
+            });
+        let mut marks = vec![Vec::new(); FIELD_COUNT];
+        let mut involved = vec![false; FIELD_COUNT];
+        for (n, a) in mine.iter().enumerate() {
+            // Blanks are listed, not marked: a mark on every empty cell would drown it.
+            if a.rule == "VALUE.BLANK" {
+                continue;
+            }
+            // The cell the anomaly points at gets its number; the others it read, a tint.
+            let at = a.finding.location.as_ref();
+            let pointed = a
+                .finding
+                .fields
                 .iter()
-                .enumerate()
-                .map(|(k, (label, _))| KeyRow {
-                    label,
-                    unit: unit_key[k],
-                    last_year: last_key.as_ref().and_then(|l| l[k]),
-                    county: county_key[k].unwrap_or(0.0),
-                    share: unit_key[k]
-                        .zip(county_key[k])
-                        .filter(|(_, c)| *c > 0.0)
-                        .map(|(u, c)| u / c),
-                })
-                .collect();
-            Some(UnitPage {
-                id: unit.id.clone(),
-                name: unit.name.clone(),
-                unit_type: unit.unit_type.clone(),
-                year: s.year,
-                source_file: s.source_file.clone(),
-                left_out: rollup.left_out[i],
-                shown: s.values.iter().map(|v| shown(&v.value)).collect(),
-                marks,
-                involved,
-                anomalies: mine,
-                key,
-                has_prior: last.is_some(),
+                .find(|&&f| at.is_some() && s.values[f].at.as_ref() == at);
+            match pointed {
+                Some(&f) => {
+                    marks[f].push(n + 1);
+                    for &other in &a.finding.fields {
+                        involved[other] |= other != f;
+                    }
+                }
+                None => a.finding.fields.iter().for_each(|&f| marks[f].push(n + 1)),
+            }
+        }
+        let last = self
+            .prior
+            .zip(self.rollup.year)
+            .and_then(|(p, y)| p.report(&unit.id, y - 1));
+        let unit_key = key_figures(|f| s.values[f].value.number());
+        let last_key = last.map(|l| key_figures(|f| l.values[f]));
+        let key = KEY_FIGURES
+            .iter()
+            .enumerate()
+            .map(|(k, (label, _))| KeyRow {
+                label,
+                unit: unit_key[k],
+                last_year: last_key.as_ref().and_then(|l| l[k]),
+                county: self.county_key[k].unwrap_or(0.0),
+                share: unit_key[k]
+                    .zip(self.county_key[k])
+                    .filter(|(_, c)| *c > 0.0)
+                    .map(|(u, c)| u / c),
             })
+            .collect();
+        Some(UnitPage {
+            id: unit.id.clone(),
+            name: unit.name.clone(),
+            unit_type: unit.unit_type.clone(),
+            year: s.year,
+            source_file: s.source_file.clone(),
+            left_out: self.rollup.left_out[i],
+            shown: s.values.iter().map(|v| shown(&v.value)).collect(),
+            marks,
+            involved,
+            anomalies: mine,
+            key,
+            has_prior: last.is_some(),
         })
-        .collect()
+    }
+
+    /// The county overview.
+    pub fn county(&self, unreadable: &[crate::check::UnreadableFile]) -> CountyPage {
+        let (submissions, rollup, roster, anomalies) =
+            (self.submissions, self.rollup, self.roster, self.anomalies);
+        let count = |id: &str, severity: Severity| {
+            self.by_unit.get(id).map_or(0, |all| {
+                all.iter().filter(|a| a.severity == severity).count()
+            })
+        };
+        let received = schema::field("apply.received.total");
+        let mut units: Vec<UnitLine> = roster
+            .units
+            .iter()
+            .enumerate()
+            .map(|(u, unit)| {
+                let status = match (rollup.counted[u], self.shown_submission[u]) {
+                    (Some(_), _) => "计入".to_string(),
+                    (None, Some(i)) => rollup.left_out[i].map_or("", LeftOut::describe).to_string(),
+                    (None, None) => "未报送".to_string(),
+                };
+                UnitLine {
+                    id: unit.id.clone(),
+                    name: unit.name.clone(),
+                    unit_type: unit.unit_type.clone(),
+                    errors: count(&unit.id, Severity::Error),
+                    warnings: count(&unit.id, Severity::Warning),
+                    status,
+                    has_page: self.shown_submission[u].is_some(),
+                    received: rollup.counted[u]
+                        .and_then(|i| submissions[i].values[received].value.number()),
+                }
+            })
+            .collect();
+        units.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.id.cmp(&b.id)));
+        let key: Vec<(&'static str, f64)> = KEY_FIGURES
+            .iter()
+            .zip(&self.county_key)
+            .map(|((label, _), v)| (*label, v.unwrap_or(0.0)))
+            .collect();
+        let litigation = schema::LITIGATION_GROUPS
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let leaves = schema::LITIGATION_COLUMNS[..schema::LITIGATION_COLUMNS.len() - 1]
+                    .iter()
+                    .enumerate()
+                    .map(|(l, leaf)| {
+                        (
+                            leaf.label,
+                            rollup.county.values[schema::litigation_index(g, l)],
+                        )
+                    })
+                    .collect();
+                (group.label, leaves)
+            })
+            .collect();
+        CountyPage {
+            year: rollup.year,
+            roster_units: roster.units.len(),
+            counted: rollup.county.units.len(),
+            errors: anomalies
+                .iter()
+                .filter(|a| a.severity == Severity::Error)
+                .count(),
+            warnings: anomalies
+                .iter()
+                .filter(|a| a.severity == Severity::Warning)
+                .count(),
+            outcomes: key[OUTCOME_FIGURES].to_vec(),
+            key,
+            units,
+            litigation,
+            left_out: submissions
+                .iter()
+                .zip(&rollup.left_out)
+                .filter_map(|(s, why)| {
+                    why.map(|w| (s.source_file.clone(), s.claimed_unit.clone(), w.describe()))
+                })
+                .collect(),
+            unreadable: unreadable
+                .iter()
+                .map(|f| (f.source_file.clone(), f.reason.clone()))
+                .collect(),
+            totals_anomalies: anomalies
+                .iter()
+                .filter(|a| a.source_file == crate::check::TOTALS_SOURCE)
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
 fn shown(value: &Value) -> String {
@@ -167,101 +302,4 @@ pub struct CountyPage {
     pub unreadable: Vec<(String, String)>,
     /// Anomalies of the county's and the unit types' totals.
     pub totals_anomalies: Vec<Anomaly>,
-}
-
-pub fn county_page(
-    submissions: &[Submission],
-    rollup: &Rollup,
-    anomalies: &[Anomaly],
-    roster: &Roster,
-    unreadable: &[crate::check::UnreadableFile],
-) -> CountyPage {
-    let count = |id: &str, s: Severity| {
-        anomalies
-            .iter()
-            .filter(|a| a.unit_id == id && a.severity == s)
-            .count()
-    };
-    let received = schema::field("apply.received.total");
-    let mut units: Vec<UnitLine> = roster
-        .units
-        .iter()
-        .enumerate()
-        .map(|(u, unit)| {
-            let submitted = submissions.iter().position(|s| s.unit == Some(u));
-            let status = match (rollup.counted[u], submitted) {
-                (Some(_), _) => "计入".to_string(),
-                (None, Some(i)) => rollup.left_out[i].map_or("", LeftOut::describe).to_string(),
-                (None, None) => "未报送".to_string(),
-            };
-            UnitLine {
-                id: unit.id.clone(),
-                name: unit.name.clone(),
-                unit_type: unit.unit_type.clone(),
-                errors: count(&unit.id, Severity::Error),
-                warnings: count(&unit.id, Severity::Warning),
-                status,
-                has_page: submitted.is_some(),
-                received: rollup.counted[u]
-                    .and_then(|i| submissions[i].values[received].value.number()),
-            }
-        })
-        .collect();
-    units.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.id.cmp(&b.id)));
-    let county_key = key_figures(|f| Some(rollup.county.values[f]));
-    let key: Vec<(&'static str, f64)> = KEY_FIGURES
-        .iter()
-        .zip(&county_key)
-        .map(|((label, _), v)| (*label, v.unwrap_or(0.0)))
-        .collect();
-    let litigation = schema::LITIGATION_GROUPS
-        .iter()
-        .enumerate()
-        .map(|(g, group)| {
-            let leaves = schema::LITIGATION_COLUMNS[..schema::LITIGATION_COLUMNS.len() - 1]
-                .iter()
-                .enumerate()
-                .map(|(l, leaf)| {
-                    (
-                        leaf.label,
-                        rollup.county.values[schema::litigation_index(g, l)],
-                    )
-                })
-                .collect();
-            (group.label, leaves)
-        })
-        .collect();
-    CountyPage {
-        year: rollup.year,
-        roster_units: roster.units.len(),
-        counted: rollup.county.units.len(),
-        errors: anomalies
-            .iter()
-            .filter(|a| a.severity == Severity::Error)
-            .count(),
-        warnings: anomalies
-            .iter()
-            .filter(|a| a.severity == Severity::Warning)
-            .count(),
-        outcomes: key[OUTCOME_FIGURES].to_vec(),
-        key,
-        units,
-        litigation,
-        left_out: submissions
-            .iter()
-            .zip(&rollup.left_out)
-            .filter_map(|(s, why)| {
-                why.map(|w| (s.source_file.clone(), s.claimed_unit.clone(), w.describe()))
-            })
-            .collect(),
-        unreadable: unreadable
-            .iter()
-            .map(|f| (f.source_file.clone(), f.reason.clone()))
-            .collect(),
-        totals_anomalies: anomalies
-            .iter()
-            .filter(|a| a.source_file == crate::check::TOTALS_SOURCE)
-            .cloned()
-            .collect(),
-    }
 }

@@ -41,7 +41,7 @@ fn check_addresses(
                 }
             } else {
                 Location::Sheet {
-                    sheet: sheet.name.clone(),
+                    sheet: sheet.name.as_str().into(),
                     row,
                     col,
                 }

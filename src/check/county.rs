@@ -110,12 +110,14 @@ fn unit_unknown(county: &County) -> Vec<Placed> {
 
 /// UNIT.MISSING: a roster unit that no readable submission names.
 fn unit_missing(county: &County) -> Vec<Placed> {
+    let submitted: std::collections::HashSet<usize> =
+        county.submissions.iter().filter_map(|s| s.unit).collect();
     county
         .roster
         .units
         .iter()
         .enumerate()
-        .filter(|(u, _)| !county.submissions.iter().any(|s| s.unit == Some(*u)))
+        .filter(|(u, _)| !submitted.contains(u))
         .map(|(_, unit)| {
             let finding = Finding {
                 rule: "UNIT.MISSING",

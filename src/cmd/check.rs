@@ -44,7 +44,7 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
             })
         })
         .collect::<Result<_, _>>()?;
-    let results = process_all(&files, &roster, opts.year, rayon::current_num_threads())?;
+    let results = process_all(&files, &roster, opts.year);
     let gathered = gather(results, &roster, opts.year);
     let anomalies = check::check_county(&County {
         submissions: &gathered.submissions,

@@ -5,13 +5,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::check::{self, County, Severity};
 use crate::discover::discover;
-use crate::output::{self, html, ChecksInfo, Manifest, RunInfo};
+use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo};
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
+
 use crate::rollup::roll_up;
 use crate::roster::Roster;
 use crate::settings::Settings;
+use rayon::prelude::*;
 
 pub struct RunOptions {
     pub inputs: PathBuf,
@@ -34,6 +36,15 @@ pub struct Summary {
 }
 
 pub fn run(opts: &RunOptions) -> Result<Summary, String> {
+    let jobs = opts.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    pool.install(|| run_on(opts, jobs))
+}
+
+fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let started = Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -45,9 +56,10 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| format!("cannot create --out {}: {e}", opts.out.display()))?;
 
-    let jobs = opts.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
-    let results = process_all(&files, &roster, opts.year, jobs)?;
+    let mut phases = Phases::new();
+    let results = process_all(&files, &roster, opts.year);
     let gathered = gather(results, &roster, opts.year);
+    phases.done("read");
     let year = gathered.year;
     let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
@@ -62,17 +74,20 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
     let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
     anomalies.extend(totals);
     check::sort(&mut anomalies);
+    phases.done("check and roll up");
 
     output::write_atomic(
         &opts.out,
         "normalized.csv",
         &output::normalized_csv(&gathered.submissions, &roster),
     )?;
+    phases.done("write normalized.csv");
     output::write_atomic(
         &opts.out,
         "anomalies.csv",
         &output::anomalies_csv(&anomalies),
     )?;
+    phases.done("write anomalies.csv");
     #[cfg(feature = "parquet")]
     output::write_atomic(
         &opts.out,
@@ -84,25 +99,33 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
         output::workbook::rollup_xlsx(&rollup, &gathered.submissions, &anomalies, &roster)
             .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
     output::write_atomic(&opts.out, "rollup.xlsx", &workbook)?;
-    let mut pages: Vec<(String, Vec<u8>)> = report::unit_pages(
+    phases.done("write rollup.csv, rollup.xlsx");
+    // Pages are rendered in parallel and written from one thread, a batch at a time: two
+    // threads creating files in one folder only contend for its lock (the profile shows
+    // them spinning), and a province's pages are never all in memory at once.
+    let pages = report::Pages::new(
         &gathered.submissions,
         &rollup,
         &anomalies,
         &roster,
         prior.as_ref(),
-    )
-    .iter()
-    .map(|p| (html::page_file(&p.id), html::unit_html(p).into_bytes()))
-    .collect();
-    let county = report::county_page(
-        &gathered.submissions,
-        &rollup,
-        &anomalies,
-        &roster,
-        &gathered.unreadable,
     );
-    pages.push(("index.html".into(), html::index_html(&county).into_bytes()));
-    output::write_dir_atomic(&opts.out, "reports", &pages)?;
+    output::replace_dir(&opts.out, "reports", |dir| {
+        let units: Vec<usize> = (0..roster.units.len()).collect();
+        for batch in units.chunks(PAGE_BATCH) {
+            let rendered: Vec<(String, String)> = batch
+                .par_iter()
+                .filter_map(|&u| pages.unit(u))
+                .map(|page| (html::page_file(&page.id), html::unit_html(&page)))
+                .collect();
+            for (file, page) in &rendered {
+                output::write_file(dir, file, page.as_bytes())?;
+            }
+        }
+        let county = pages.county(&gathered.unreadable);
+        output::write_file(dir, "index.html", html::index_html(&county).as_bytes())
+    })?;
+    phases.done("write reports");
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
         prior: prior.as_ref().map(|p| p.source.clone()),
@@ -128,6 +151,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
             started_unix,
             seconds: started.elapsed().as_secs_f64(),
             jobs,
+            phases: phases.list,
         },
         inputs: display(&opts.inputs),
         config: display(&opts.config),
@@ -147,6 +171,33 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
         warnings: manifest.checks.warnings,
         out: opts.out.clone(),
     })
+}
+
+/// Unit pages rendered at once before they are written.
+const PAGE_BATCH: usize = 512;
+
+/// Wall time of each phase of a run, for the manifest.
+struct Phases {
+    last: Instant,
+    list: Vec<Phase>,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases {
+            last: Instant::now(),
+            list: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.list.push(Phase {
+            name,
+            seconds: (now - self.last).as_secs_f64(),
+        });
+        self.last = now;
+    }
 }
 
 fn display(p: &Path) -> String {

@@ -2,11 +2,12 @@
 //! no script, no network; every text from a submission is escaped.
 
 use std::fmt::Write;
+use std::sync::LazyLock;
 
 use crate::check::{Anomaly, Severity};
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::report::{CountyPage, UnitPage};
-use crate::schema::{ACTIVE_TABLE, APPLY_TABLE, FIELD_COUNT, LITIGATION_TABLE};
+use crate::schema::{FieldIdx, ACTIVE_TABLE, APPLY_TABLE, FIELD_COUNT, LITIGATION_TABLE};
 use crate::text::format_number;
 
 /// The file of a unit's page: its id, with anything a path could misread replaced.
@@ -105,6 +106,32 @@ fn share_cell(share: Option<f64>) -> String {
     }
 }
 
+/// A cell of the official tables as a page draws it.
+enum Drawn {
+    Label(String),
+    Field(FieldIdx),
+}
+
+/// One of the three tables: its title, and its rows of (cell, rowspan, colspan).
+struct Skeleton {
+    title: &'static str,
+    rows: Vec<Vec<(Drawn, u32, u32)>>,
+}
+
+/// The official layout as HTML tables need it, worked out once for every page.
+static SKELETONS: LazyLock<Vec<Skeleton>> = LazyLock::new(|| {
+    let style = Style {
+        unit_line: UnitLine::None,
+        ..Style::official()
+    };
+    let template = layout("", 0, &[0.0; FIELD_COUNT], &style);
+    let sheet = &template.sheets[0];
+    table_bands(sheet)
+        .into_iter()
+        .map(|(title, top, bottom)| skeleton(sheet, title, top, bottom))
+        .collect()
+});
+
 /// The rows of the sheet that belong to each of the three tables: below its title, down to
 /// its last used row.
 fn table_bands(sheet: &TSheet) -> Vec<(&'static str, u32, u32)> {
@@ -139,6 +166,47 @@ fn table_bands(sheet: &TSheet) -> Vec<(&'static str, u32, u32)> {
         .collect()
 }
 
+fn skeleton(sheet: &TSheet, title: &'static str, top: u32, bottom: u32) -> Skeleton {
+    let right = sheet
+        .cells
+        .keys()
+        .copied()
+        .chain(sheet.fields.iter().map(|&(_, r, c)| (r, c)))
+        .filter(|(r, _)| (top..=bottom).contains(r))
+        .map(|(_, c)| c)
+        .max()
+        .unwrap_or(0);
+    let rows = (top..=bottom)
+        .map(|r| {
+            (0..=right)
+                .filter_map(|c| {
+                    let covered = sheet.merges.iter().any(|&(r1, c1, r2, c2)| {
+                        (r1..=r2).contains(&r) && (c1..=c2).contains(&c) && (r, c) != (r1, c1)
+                    });
+                    if covered {
+                        return None;
+                    }
+                    let (rowspan, colspan) = sheet
+                        .merges
+                        .iter()
+                        .find(|m| (m.0, m.1) == (r, c))
+                        .map_or((1, 1), |&(r1, c1, r2, c2)| {
+                            (r2.min(bottom) - r1 + 1, c2 - c1 + 1)
+                        });
+                    let field = sheet.fields.iter().find(|(_, fr, fc)| (*fr, *fc) == (r, c));
+                    let drawn = match (field, sheet.cells.get(&(r, c))) {
+                        (Some(&(f, _, _)), _) => Drawn::Field(f),
+                        (None, Some(TCell::Text(t))) => Drawn::Label(t.clone()),
+                        (None, _) => Drawn::Label(String::new()),
+                    };
+                    Some((drawn, rowspan, colspan))
+                })
+                .collect()
+        })
+        .collect();
+    Skeleton { title, rows }
+}
+
 /// The three tables of a report in the official layout, each value cell showing `shown`
 /// and marked where an anomaly concerns it.
 fn tables(
@@ -147,70 +215,42 @@ fn tables(
     involved: &[bool],
     severities: &[Severity],
 ) -> String {
-    let style = Style {
-        unit_line: UnitLine::None,
-        ..Style::official()
-    };
-    let template = layout("", 0, &vec![0.0; FIELD_COUNT], &style);
-    let sheet = &template.sheets[0];
-    let mut html = String::new();
-    for (title, top, bottom) in table_bands(sheet) {
-        let right = sheet
-            .cells
-            .keys()
-            .copied()
-            .chain(sheet.fields.iter().map(|&(_, r, c)| (r, c)))
-            .filter(|(r, _)| (top..=bottom).contains(r))
-            .map(|(_, c)| c)
-            .max()
-            .unwrap_or(0);
-        let _ = write!(html, "<h3>{}</h3><table class=\"grid\">", escape(title));
-        for r in top..=bottom {
+    let mut html = String::with_capacity(24 * 1024);
+    for table in SKELETONS.iter() {
+        let _ = write!(
+            html,
+            "<h3>{}</h3><table class=\"grid\">",
+            escape(table.title)
+        );
+        for row in &table.rows {
             html.push_str("<tr>");
-            for c in 0..=right {
-                let covered = sheet.merges.iter().any(|&(r1, c1, r2, c2)| {
-                    (r1..=r2).contains(&r) && (c1..=c2).contains(&c) && (r, c) != (r1, c1)
-                });
-                if covered {
-                    continue;
-                }
-                let span = sheet.merges.iter().find(|m| (m.0, m.1) == (r, c)).map_or(
-                    String::new(),
-                    |&(r1, c1, r2, c2)| {
-                        format!(
-                            " rowspan=\"{}\" colspan=\"{}\"",
-                            r2.min(bottom) - r1 + 1,
-                            c2 - c1 + 1
-                        )
-                    },
-                );
-                if let Some(&(f, _, _)) =
-                    sheet.fields.iter().find(|(_, fr, fc)| (*fr, *fc) == (r, c))
-                {
-                    let class = match marks[f].iter().map(|n| severities[n - 1]).min() {
-                        Some(Severity::Error) => "n bad",
-                        Some(_) => "n warn",
-                        None if involved[f] => "n part",
-                        None => "n",
-                    };
-                    let sups: String = marks[f]
-                        .iter()
-                        .map(|n| format!("<sup><a href=\"#a{n}\">{n}</a></sup>"))
-                        .collect();
-                    let _ = write!(
-                        html,
-                        "<td class=\"{class}\"{span}>{}{sups}</td>",
-                        escape(&shown[f])
-                    );
+            for (drawn, rowspan, colspan) in row {
+                let span = if (*rowspan, *colspan) == (1, 1) {
+                    String::new()
                 } else {
-                    match sheet.cells.get(&(r, c)) {
-                        Some(TCell::Text(t)) => {
-                            let _ =
-                                write!(html, "<th{span}>{}</th>", escape(t).replace('\n', "<br>"));
+                    format!(" rowspan=\"{rowspan}\" colspan=\"{colspan}\"")
+                };
+                match drawn {
+                    Drawn::Field(f) => {
+                        let f = *f;
+                        let class = match marks[f].iter().map(|n| severities[n - 1]).min() {
+                            Some(Severity::Error) => "n bad",
+                            Some(_) => "n warn",
+                            None if involved[f] => "n part",
+                            None => "n",
+                        };
+                        let _ = write!(html, "<td class=\"{class}\"{span}>{}", escape(&shown[f]));
+                        for n in &marks[f] {
+                            let _ = write!(html, "<sup><a href=\"#a{n}\">{n}</a></sup>");
                         }
-                        _ => {
-                            let _ = write!(html, "<th{span}></th>");
-                        }
+                        html.push_str("</td>");
+                    }
+                    Drawn::Label(text) => {
+                        let _ = write!(
+                            html,
+                            "<th{span}>{}</th>",
+                            escape(text).replace('\n', "<br>")
+                        );
                     }
                 }
             }

@@ -33,10 +33,14 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
     })
 }
 
-/// Replaces the folder `dir/name` with one holding `files`, as one step: the new folder is
-/// written beside it and swapped in, so a crash leaves the old or the new, and a rerun
-/// leaves no page of a unit that is gone.
-pub fn write_dir_atomic(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> Result<(), String> {
+/// Replaces the folder `dir/name` with what `fill` writes into a fresh one, as one step:
+/// the new folder is written beside the old and swapped in, so a crash leaves the old or
+/// the new, and a rerun leaves nothing of a unit that is gone.
+pub fn replace_dir(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), String> {
     let target = dir.join(name);
     let fresh = dir.join(format!(".{name}.tmp"));
     let old = dir.join(format!(".{name}.old"));
@@ -47,9 +51,7 @@ pub fn write_dir_atomic(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> 
         }
     }
     std::fs::create_dir_all(&fresh).map_err(|e| fail(&fresh, e))?;
-    for (file, bytes) in files {
-        std::fs::write(fresh.join(file), bytes).map_err(|e| fail(&fresh.join(file), e))?;
-    }
+    fill(&fresh)?;
     if target.exists() {
         std::fs::rename(&target, &old).map_err(|e| fail(&target, e))?;
     }
@@ -58,6 +60,12 @@ pub fn write_dir_atomic(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> 
         std::fs::remove_dir_all(&old).map_err(|e| fail(&old, e))?;
     }
     Ok(())
+}
+
+/// Writes one file of a folder that [`replace_dir`] is filling.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
@@ -235,6 +243,14 @@ pub struct RunInfo {
     pub started_unix: u64,
     pub seconds: f64,
     pub jobs: usize,
+    /// Wall time of each phase: read, check and roll up, write tables, write reports.
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub seconds: f64,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -305,9 +321,15 @@ mod tests {
     fn a_folder_is_replaced_whole() {
         let dir = std::env::temp_dir().join(format!("nianbao-dir-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let page = |n: &str| (n.to_string(), n.as_bytes().to_vec());
-        write_dir_atomic(&dir, "reports", &[page("a.html"), page("gone.html")]).unwrap();
-        write_dir_atomic(&dir, "reports", &[page("a.html"), page("b.html")]).unwrap();
+        let pages = |names: &'static [&'static str]| {
+            move |d: &Path| {
+                names
+                    .iter()
+                    .try_for_each(|n| write_file(d, n, n.as_bytes()))
+            }
+        };
+        replace_dir(&dir, "reports", pages(&["a.html", "gone.html"])).unwrap();
+        replace_dir(&dir, "reports", pages(&["a.html", "b.html"])).unwrap();
         let mut names: Vec<String> = std::fs::read_dir(dir.join("reports"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

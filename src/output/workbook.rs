@@ -176,8 +176,10 @@ fn normalized_sheet(
     submissions: &[Submission],
     roster: &Roster,
 ) -> Result<(), XlsxError> {
-    let ws = book.add_worksheet();
+    // Rows stream to a temporary file: a province's 20 million cells never sit in memory.
+    let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name("各单位")?;
+    ws.set_column_width(4, 40)?;
     let header = header_format();
     let mut columns: Vec<&str> = NORMALIZED_LEAD.to_vec();
     columns.push("counted");
@@ -209,13 +211,15 @@ fn normalized_sheet(
     }
     ws.set_freeze_panes(1, 2)?;
     ws.autofilter(0, 0, submissions.len() as u32, (columns.len() - 1) as u16)?;
-    ws.set_column_width(4, 40)?;
     Ok(())
 }
 
 fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), XlsxError> {
-    let ws = book.add_worksheet();
+    let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name("异常清单")?;
+    for (c, width) in [8, 20, 12, 16, 36, 12, 24, 14, 14, 80].iter().enumerate() {
+        ws.set_column_width(c as u16, *width)?;
+    }
     let header = header_format();
     for (c, name) in ANOMALY_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *name, &header)?;
@@ -225,9 +229,6 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
         for (c, text) in row.iter().enumerate() {
             ws.write_string(i as u32 + 1, c as u16, text)?;
         }
-    }
-    for (c, width) in [8, 20, 12, 16, 36, 12, 24, 14, 14, 80].iter().enumerate() {
-        ws.set_column_width(c as u16, *width)?;
     }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, rows.len() as u32, (ANOMALY_COLUMNS.len() - 1) as u16)?;

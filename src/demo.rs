@@ -687,7 +687,7 @@ pub fn write_county(
     }
     let mut header: Vec<&str> = crate::output::NORMALIZED_LEAD.to_vec();
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
-    let prior_csv = crate::output::csv_bytes(&header, &prior_rows);
+    let prior_csv = crate::output::csv_bytes(&header, prior_rows);
     write(&config.join(prior_name), &prior_csv)?;
     Ok(planned)
 }

@@ -10,7 +10,7 @@ use crate::schema::{
     self, FieldIdx, Matcher, Part, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT,
     LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
-use crate::text::{core, drop_notes, fold, parse_value, ParsedValue};
+use crate::text::{core_of_folded, drop_notes, fold, parse_value, ParsedValue};
 
 /// A cell the locator picked for a field, with what it held.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,35 +220,60 @@ fn choose_sheet(
     hits.into_iter().nth(best)
 }
 
-/// A sheet with the core of every text cell computed once.
+/// A text cell's label forms, computed once per cell.
+struct Label {
+    /// [`fold`]ed: for the unit, the year and the old format's labels.
+    folded: String,
+    /// [`core`]: for matching the tables' labels; empty when only a note.
+    core: String,
+    /// The core's length in characters: labels are short, narrative is long.
+    core_chars: usize,
+}
+
+/// A sheet with the label forms of every text cell computed once.
 struct Labelled<'a> {
     sheet: &'a Sheet,
-    cores: Vec<Vec<Option<String>>>,
+    labels: Vec<Vec<Option<Label>>>,
 }
 
 impl<'a> Labelled<'a> {
     fn new(sheet: &'a Sheet) -> Self {
-        let cores = sheet
+        let labels = sheet
             .rows
             .iter()
             .map(|row| {
                 row.iter()
-                    .map(|cell| cell.text().map(core).filter(|c| !c.is_empty()))
+                    .map(|cell| {
+                        let folded = fold(cell.text()?);
+                        let core = core_of_folded(&folded);
+                        let core_chars = core.chars().count();
+                        Some(Label {
+                            folded,
+                            core,
+                            core_chars,
+                        })
+                    })
                     .collect()
             })
             .collect();
-        Labelled { sheet, cores }
+        Labelled { sheet, labels }
     }
 
-    fn core(&self, row: u32, col: u32) -> Option<&str> {
+    fn label(&self, row: u32, col: u32) -> Option<&Label> {
         let (r0, c0) = self.sheet.origin;
         if row < r0 || col < c0 {
             return None;
         }
-        self.cores
+        self.labels
             .get((row - r0) as usize)?
             .get((col - c0) as usize)?
-            .as_deref()
+            .as_ref()
+    }
+
+    fn core(&self, row: u32, col: u32) -> Option<&str> {
+        self.label(row, col)
+            .map(|l| l.core.as_str())
+            .filter(|c| !c.is_empty())
     }
 
     fn cols(&self) -> std::ops::Range<u32> {
@@ -265,10 +290,11 @@ impl<'a> Labelled<'a> {
     /// Walks the cells there are, not the rectangle around them.
     fn find(&self, matcher: &Matcher) -> Option<(u32, u32)> {
         let (r0, c0) = self.sheet.origin;
-        self.cores.iter().enumerate().find_map(|(r, row)| {
-            row.iter().enumerate().find_map(|(c, core)| {
-                core.as_deref()
-                    .filter(|s| s.chars().count() <= 24 && matcher.matches(s))
+        self.labels.iter().enumerate().find_map(|(r, row)| {
+            row.iter().enumerate().find_map(|(c, label)| {
+                label
+                    .as_ref()
+                    .filter(|l| (1..=24).contains(&l.core_chars) && matcher.matches(&l.core))
                     .map(|_| (r0 + r as u32, c0 + c as u32))
             })
         })
@@ -733,9 +759,11 @@ const TITLE_MAX_CHARS: usize = 60;
 
 fn scan_claims(sheet: &Labelled) -> SheetClaims {
     let mut found = SheetClaims::default();
-    for (row, col, cell) in sheet.sheet.cells() {
-        let Some(text) = cell.text() else { continue };
-        let folded = fold(text);
+    for (row, col, _) in sheet.sheet.cells() {
+        let Some(label) = sheet.label(row, col) else {
+            continue;
+        };
+        let folded = &label.folded;
         let at = || sheet.sheet.location(row, col);
         let claim = |text: String, source| Claim {
             text,
@@ -744,7 +772,7 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
             primary: false,
         };
         if let Some(label) = UNIT_LABELS.iter().find(|l| folded.contains(*l)) {
-            if let Some(name) = unit_after_label(sheet, row, col, &folded, label) {
+            if let Some(name) = unit_after_label(sheet, row, col, folded, label) {
                 found.units.push(claim(name, ClaimSource::Labelled));
             }
         }
@@ -757,8 +785,8 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
         if is_date {
             continue;
         }
-        if is_year_label(&folded) && folded.chars().count() <= 20 {
-            let value = if year_in(&folded).is_some() {
+        if is_year_label(folded) && folded.chars().count() <= 20 {
+            let value = if year_in(folded).is_some() {
                 folded.clone()
             } else {
                 next_text_right(sheet.sheet, row, col).unwrap_or_default()
@@ -775,12 +803,12 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
             || folded.contains("政府信息公开工作")
             || folded.contains("统计表");
         if is_title && folded.chars().count() <= TITLE_MAX_CHARS {
-            if let Some(year) = year_in(&folded) {
+            if let Some(year) = year_in(folded) {
                 found
                     .years
                     .push(claim(year.to_string(), ClaimSource::Title));
             }
-            found.units.push(claim(folded, ClaimSource::Title));
+            found.units.push(claim(folded.clone(), ClaimSource::Title));
         }
     }
     found

@@ -245,6 +245,14 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText {
         };
     }
     let utf8 = std::str::from_utf8(bytes).ok();
+    // Valid UTF-8 in which the labels read is settled without trying GB18030.
+    if let Some(u) = utf8.filter(|u| label_score(u) > 0) {
+        return DecodedText {
+            text: u.to_string(),
+            encoding: "UTF-8",
+            lossy: false,
+        };
+    }
     let (gbk, gbk_errors) = GB18030.decode_without_bom_handling(bytes);
     match utf8 {
         Some(u) if gbk_errors || label_score(u) >= label_score(&gbk) => DecodedText {

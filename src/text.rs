@@ -56,7 +56,11 @@ pub fn drop_notes(s: &str) -> String {
 /// The distinctive part of a label: folded, with the text before the last enumerator cut
 /// off (so a flattened `三、本年度办理结果(一)予以公开` gives `予以公开`) and notes dropped.
 pub fn core(s: &str) -> String {
-    let folded = fold(s);
+    core_of_folded(&fold(s))
+}
+
+/// [`core`] of a text already folded.
+pub fn core_of_folded(folded: &str) -> String {
     let mut start = 0;
     for (i, _) in folded.char_indices() {
         if let Some(len) = enumerator_len(&folded[i..]) {

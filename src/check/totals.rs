@@ -79,11 +79,17 @@ fn causes(
     unit_anomalies: &[Anomaly],
     roster: &Roster,
 ) -> Option<String> {
-    let counted = |id: &str| totals.units.iter().any(|&u| roster.units[u].id == id);
+    let counted: std::collections::HashSet<&str> = totals
+        .units
+        .iter()
+        .map(|&u| roster.units[u].id.as_str())
+        .collect();
     let mut broken: Vec<&str> = unit_anomalies
         .iter()
         .filter(|a| {
-            a.rule == finding.rule && a.finding.fields == finding.fields && counted(&a.unit_id)
+            a.rule == finding.rule
+                && a.finding.fields == finding.fields
+                && counted.contains(a.unit_id.as_str())
         })
         .map(|a| a.unit_name.as_str())
         .collect();

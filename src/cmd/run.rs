@@ -95,11 +95,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &output::parquet::normalized_parquet(&gathered.submissions, &roster)?,
     )?;
     output::write_atomic(&opts.out, "rollup.csv", &output::rollup_csv(&rollup))?;
-    let workbook =
-        output::workbook::rollup_xlsx(&rollup, &gathered.submissions, &anomalies, &roster)
-            .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
-    output::write_atomic(&opts.out, "rollup.xlsx", &workbook)?;
-    phases.done("write rollup.csv, rollup.xlsx");
+    phases.done("write rollup.csv");
+    // The workbook (one thread of compression) and the pages (mostly the filesystem's
+    // time) are independent: they are made side by side.
+    let write_workbook = || {
+        let workbook =
+            output::workbook::rollup_xlsx(&rollup, &gathered.submissions, &anomalies, &roster)
+                .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
+        output::write_atomic(&opts.out, "rollup.xlsx", &workbook)
+    };
     // Pages are rendered in parallel and written from one thread, a batch at a time: two
     // threads creating files in one folder only contend for its lock (the profile shows
     // them spinning), and a province's pages are never all in memory at once.
@@ -110,22 +114,27 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &roster,
         prior.as_ref(),
     );
-    output::replace_dir(&opts.out, "reports", |dir| {
-        let units: Vec<usize> = (0..roster.units.len()).collect();
-        for batch in units.chunks(PAGE_BATCH) {
-            let rendered: Vec<(String, String)> = batch
-                .par_iter()
-                .filter_map(|&u| pages.unit(u))
-                .map(|page| (html::page_file(&page.id), html::unit_html(&page)))
-                .collect();
-            for (file, page) in &rendered {
-                output::write_file(dir, file, page.as_bytes())?;
+    let write_pages = || {
+        output::replace_dir(&opts.out, "reports", |dir| {
+            let units: Vec<usize> = (0..roster.units.len()).collect();
+            for batch in units.chunks(PAGE_BATCH) {
+                let rendered: Vec<(String, String)> = batch
+                    .par_iter()
+                    .filter_map(|&u| pages.unit(u))
+                    .map(|page| (html::page_file(&page.id), html::unit_html(&page)))
+                    .collect();
+                for (file, page) in &rendered {
+                    output::write_file(dir, file, page.as_bytes())?;
+                }
             }
-        }
-        let county = pages.county(&gathered.unreadable);
-        output::write_file(dir, "index.html", html::index_html(&county).as_bytes())
-    })?;
-    phases.done("write reports");
+            let county = pages.county(&gathered.unreadable);
+            output::write_file(dir, "index.html", html::index_html(&county).as_bytes())
+        })
+    };
+    let (workbook, pages_written) = rayon::join(write_workbook, write_pages);
+    workbook?;
+    pages_written?;
+    phases.done("write rollup.xlsx and reports");
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
         prior: prior.as_ref().map(|p| p.source.clone()),

@@ -82,15 +82,16 @@ pub fn neutralize(text: &str) -> String {
 }
 
 /// A CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly.
-pub fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+pub fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut out);
         writer.write_record(header).expect("writing to memory");
+        // Row by row: a province's twenty million cells are never all held as strings.
         for row in rows {
-            writer.write_record(row).expect("writing to memory");
+            writer.write_record(&row).expect("writing to memory");
         }
         writer.flush().expect("writing to memory");
     }
@@ -112,22 +113,19 @@ pub const NORMALIZED_LEAD: &[&str] = &["unit_id", "unit_name", "unit_type", "yea
 pub fn normalized_csv(submissions: &[Submission], roster: &Roster) -> Vec<u8> {
     let mut header: Vec<&str> = NORMALIZED_LEAD.to_vec();
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
-    let rows: Vec<Vec<String>> = submissions
-        .iter()
-        .map(|s| {
-            let unit = s.unit.map(|u| &roster.units[u]);
-            let mut row = vec![
-                unit.map_or(String::new(), |u| neutralize(&u.id)),
-                neutralize(unit.map_or(&s.claimed_unit, |u| &u.name)),
-                unit.map_or(String::new(), |u| neutralize(&u.unit_type)),
-                s.year.map_or(String::new(), |y| y.to_string()),
-                neutralize(&s.source_file),
-            ];
-            row.extend(s.values.iter().map(|v| value_text(&v.value)));
-            row
-        })
-        .collect();
-    csv_bytes(&header, &rows)
+    let rows = submissions.iter().map(|s| {
+        let unit = s.unit.map(|u| &roster.units[u]);
+        let mut row = vec![
+            unit.map_or(String::new(), |u| neutralize(&u.id)),
+            neutralize(unit.map_or(&s.claimed_unit, |u| &u.name)),
+            unit.map_or(String::new(), |u| neutralize(&u.unit_type)),
+            s.year.map_or(String::new(), |y| y.to_string()),
+            neutralize(&s.source_file),
+        ];
+        row.extend(s.values.iter().map(|v| value_text(&v.value)));
+        row
+    });
+    csv_bytes(&header, rows)
 }
 
 pub const ANOMALY_COLUMNS: &[&str] = &[
@@ -143,36 +141,31 @@ pub const ANOMALY_COLUMNS: &[&str] = &[
     "message",
 ];
 
-/// The cells of `anomalies.csv` (and of the anomaly sheet), text made spreadsheet-safe;
-/// `field_ids` are `|`-separated.
-pub fn anomaly_rows(anomalies: &[Anomaly]) -> Vec<Vec<String>> {
+/// The cells of an `anomalies.csv` row (and of the anomaly sheet's), text made
+/// spreadsheet-safe; `field_ids` are `|`-separated.
+pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
     let fields = schema::fields();
-    anomalies
-        .iter()
-        .map(|a| {
-            let f = &a.finding;
-            let ids: Vec<&str> = f.fields.iter().map(|&i| fields[i].id.as_str()).collect();
-            vec![
-                a.severity.name().to_string(),
-                a.rule.to_string(),
-                neutralize(&a.unit_id),
-                neutralize(&a.unit_name),
-                neutralize(&a.source_file),
-                f.location
-                    .as_ref()
-                    .map_or(String::new(), |l| neutralize(&l.to_string())),
-                ids.join("|"),
-                neutralize(&f.expected),
-                neutralize(&f.actual),
-                neutralize(&f.message),
-            ]
-        })
-        .collect()
+    let f = &a.finding;
+    let ids: Vec<&str> = f.fields.iter().map(|&i| fields[i].id.as_str()).collect();
+    vec![
+        a.severity.name().to_string(),
+        a.rule.to_string(),
+        neutralize(&a.unit_id),
+        neutralize(&a.unit_name),
+        neutralize(&a.source_file),
+        f.location
+            .as_ref()
+            .map_or(String::new(), |l| neutralize(&l.to_string())),
+        ids.join("|"),
+        neutralize(&f.expected),
+        neutralize(&f.actual),
+        neutralize(&f.message),
+    ]
 }
 
 /// `anomalies.csv`, in the order the checks sorted it.
 pub fn anomalies_csv(anomalies: &[Anomaly]) -> Vec<u8> {
-    csv_bytes(ANOMALY_COLUMNS, &anomaly_rows(anomalies))
+    csv_bytes(ANOMALY_COLUMNS, anomalies.iter().map(anomaly_row))
 }
 
 pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];
@@ -182,27 +175,23 @@ pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label"
 pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
     let mut header: Vec<&str> = ROLLUP_LEAD.to_vec();
     header.extend(rollup.by_type.iter().map(|t| t.name.as_str()));
-    let rows: Vec<Vec<String>> = schema::fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let row_label = if f.row_label.is_empty() {
-                f.group
-            } else {
-                f.row_label
-            };
-            let mut row = vec![
-                f.id.clone(),
-                f.table.title().to_string(),
-                row_label.to_string(),
-                f.col_label.to_string(),
-                format_number(rollup.county.values[i]),
-            ];
-            row.extend(rollup.by_type.iter().map(|t| format_number(t.values[i])));
-            row
-        })
-        .collect();
-    csv_bytes(&header, &rows)
+    let rows = schema::fields().iter().enumerate().map(|(i, f)| {
+        let row_label = if f.row_label.is_empty() {
+            f.group
+        } else {
+            f.row_label
+        };
+        let mut row = vec![
+            f.id.clone(),
+            f.table.title().to_string(),
+            row_label.to_string(),
+            f.col_label.to_string(),
+            format_number(rollup.county.values[i]),
+        ];
+        row.extend(rollup.by_type.iter().map(|t| format_number(t.values[i])));
+        row
+    });
+    csv_bytes(&header, rows)
 }
 
 #[derive(Debug, Serialize)]
@@ -309,7 +298,7 @@ mod tests {
 
     #[test]
     fn csv_has_bom_and_quotes() {
-        let bytes = csv_bytes(&["a", "b"], &[vec!["x,y".into(), "中".into()]]);
+        let bytes = csv_bytes(&["a", "b"], [vec!["x,y".into(), "中".into()]]);
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         assert_eq!(
             String::from_utf8(bytes[3..].to_vec()).unwrap(),

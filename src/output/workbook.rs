@@ -224,13 +224,17 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
     for (c, name) in ANOMALY_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *name, &header)?;
     }
-    let rows = crate::output::anomaly_rows(anomalies);
-    for (i, row) in rows.iter().enumerate() {
-        for (c, text) in row.iter().enumerate() {
+    for (i, a) in anomalies.iter().enumerate() {
+        for (c, text) in crate::output::anomaly_row(a).iter().enumerate() {
             ws.write_string(i as u32 + 1, c as u16, text)?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, rows.len() as u32, (ANOMALY_COLUMNS.len() - 1) as u16)?;
+    ws.autofilter(
+        0,
+        0,
+        anomalies.len() as u32,
+        (ANOMALY_COLUMNS.len() - 1) as u16,
+    )?;
     Ok(())
 }

@@ -39,69 +39,70 @@ pub fn col_label(c: usize) -> &'static str {
 const APPLICANTS: usize = 6;
 const TOTAL: usize = 6;
 
+/// A total that must be the sum of its parts: the finding when both are known and differ.
+/// `what` says in Chinese which total it is, e.g. 表三“（一）予以公开”一行：总计应为六类申请人之和.
+fn sum_identity(
+    v: &[crate::normalize::FieldValue],
+    rule: &'static str,
+    parts: Vec<FieldIdx>,
+    total: FieldIdx,
+    what: String,
+) -> Option<Finding> {
+    let expected = sum(v, &parts)?;
+    let actual = v[total].value.number()?;
+    if !differs(expected, actual) {
+        return None;
+    }
+    let mut fields = parts;
+    fields.push(total);
+    Some(Finding {
+        rule,
+        location: v[total].at.clone(),
+        fields,
+        expected: format_number(expected),
+        actual: format_number(actual),
+        message: format!(
+            "{what} {}，填报为 {}",
+            format_number(expected),
+            format_number(actual)
+        ),
+    })
+}
+
 /// T3.ROW_TOTAL: each row's 总计 is the sum of its six applicant columns.
 pub fn t3_row_total(report: &Report) -> Vec<Finding> {
-    let v = report.values;
-    let mut found = Vec::new();
-    for r in 0..APPLY_ROWS.len() {
-        let parts: Vec<FieldIdx> = (0..APPLICANTS).map(|c| schema::apply_index(r, c)).collect();
-        let total = schema::apply_index(r, TOTAL);
-        let (Some(expected), Some(actual)) = (sum(v, &parts), v[total].value.number()) else {
-            continue;
-        };
-        if differs(expected, actual) {
-            let mut fields = parts;
-            fields.push(total);
-            found.push(Finding {
-                rule: "T3.ROW_TOTAL",
-                location: v[total].at.clone(),
-                fields,
-                expected: format_number(expected),
-                actual: format_number(actual),
-                message: format!(
-                    "表三“{}”一行：总计应为六类申请人之和 {}，填报为 {}",
-                    row_label(r),
-                    format_number(expected),
-                    format_number(actual)
-                ),
-            });
-        }
-    }
-    found
+    (0..APPLY_ROWS.len())
+        .filter_map(|r| {
+            sum_identity(
+                report.values,
+                "T3.ROW_TOTAL",
+                (0..APPLICANTS).map(|c| schema::apply_index(r, c)).collect(),
+                schema::apply_index(r, TOTAL),
+                format!("表三“{}”一行：总计应为六类申请人之和", row_label(r)),
+            )
+        })
+        .collect()
 }
 
 /// T3.RESULT_TOTAL: in every column, (七)总计 is the sum of the 21 outcome rows.
 pub fn t3_result_total(report: &Report) -> Vec<Finding> {
-    let v = report.values;
     let (first, handled) = (apply_row("granted"), apply_row("handled_total"));
-    let mut found = Vec::new();
-    for c in 0..APPLY_COLUMNS.len() {
-        let outcomes: Vec<FieldIdx> = (first..handled)
-            .map(|r| schema::apply_index(r, c))
-            .collect();
-        let total = schema::apply_index(handled, c);
-        let (Some(expected), Some(actual)) = (sum(v, &outcomes), v[total].value.number()) else {
-            continue;
-        };
-        if differs(expected, actual) {
-            let mut fields = outcomes;
-            fields.push(total);
-            found.push(Finding {
-                rule: "T3.RESULT_TOTAL",
-                location: v[total].at.clone(),
-                fields,
-                expected: format_number(expected),
-                actual: format_number(actual),
-                message: format!(
-                    "表三“{}”列：（七）总计应为（一）至（六）各项办理结果之和 {}，填报为 {}",
-                    col_label(c),
-                    format_number(expected),
-                    format_number(actual)
+    (0..APPLY_COLUMNS.len())
+        .filter_map(|c| {
+            sum_identity(
+                report.values,
+                "T3.RESULT_TOTAL",
+                (first..handled)
+                    .map(|r| schema::apply_index(r, c))
+                    .collect(),
+                schema::apply_index(handled, c),
+                format!(
+                    "表三“{}”列：（七）总计应为（一）至（六）各项办理结果之和",
+                    col_label(c)
                 ),
-            });
-        }
-    }
-    found
+            )
+        })
+        .collect()
 }
 
 /// T3.BALANCE: in every column, 一 + 二 = 三(七)总计 + 四.
@@ -145,34 +146,23 @@ pub fn t3_balance(report: &Report) -> Vec<Finding> {
 
 /// T4.TOTAL: in each group of table 四, 总计 = 维持 + 纠正 + 其他 + 尚未审结.
 pub fn t4_total(report: &Report) -> Vec<Finding> {
-    let v = report.values;
     let last = LITIGATION_COLUMNS.len() - 1;
-    let mut found = Vec::new();
-    for (g, group) in LITIGATION_GROUPS.iter().enumerate() {
-        let parts: Vec<FieldIdx> = (0..last).map(|l| schema::litigation_index(g, l)).collect();
-        let total = schema::litigation_index(g, last);
-        let (Some(expected), Some(actual)) = (sum(v, &parts), v[total].value.number()) else {
-            continue;
-        };
-        if differs(expected, actual) {
-            let mut fields = parts;
-            fields.push(total);
-            found.push(Finding {
-                rule: "T4.TOTAL",
-                location: v[total].at.clone(),
-                fields,
-                expected: format_number(expected),
-                actual: format_number(actual),
-                message: format!(
-                    "表四“{}”：总计应为结果维持、结果纠正、其他结果、尚未审结之和 {}，填报为 {}",
-                    group.label.replace('/', " "),
-                    format_number(expected),
-                    format_number(actual)
+    LITIGATION_GROUPS
+        .iter()
+        .enumerate()
+        .filter_map(|(g, group)| {
+            sum_identity(
+                report.values,
+                "T4.TOTAL",
+                (0..last).map(|l| schema::litigation_index(g, l)).collect(),
+                schema::litigation_index(g, last),
+                format!(
+                    "表四“{}”：总计应为结果维持、结果纠正、其他结果、尚未审结之和",
+                    group.label.replace('/', " ")
                 ),
-            });
-        }
-    }
-    found
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

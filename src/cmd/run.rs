@@ -76,17 +76,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     check::sort(&mut anomalies);
     phases.done("check and roll up");
 
-    output::write_atomic(
-        &opts.out,
-        "normalized.csv",
-        &output::normalized_csv(&gathered.submissions, &roster),
-    )?;
+    output::write_atomic_with(&opts.out, "normalized.csv", |w| {
+        output::normalized_csv(w, &gathered.submissions, &roster)
+    })?;
     phases.done("write normalized.csv");
-    output::write_atomic(
-        &opts.out,
-        "anomalies.csv",
-        &output::anomalies_csv(&anomalies),
-    )?;
+    output::write_atomic_with(&opts.out, "anomalies.csv", |w| {
+        output::anomalies_csv(w, &anomalies)
+    })?;
     phases.done("write anomalies.csv");
     #[cfg(feature = "parquet")]
     output::write_atomic(

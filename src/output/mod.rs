@@ -19,12 +19,26 @@ use crate::text::format_number;
 
 /// Writes `bytes` to `dir/name` atomically: a crash leaves the old file or none, never half.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    write_atomic_with(dir, name, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for a file made as it is written: `write` streams into the temporary
+/// file through a buffer, so a large output is never held whole in memory.
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     let target = dir.join(name);
     let temp = dir.join(format!(".{name}.tmp"));
     let result = std::fs::File::create(&temp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
+        .and_then(|f| {
+            let mut buffered = std::io::BufWriter::new(f);
+            write(&mut buffered)?;
+            buffered
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all()
         })
         .and_then(|()| std::fs::rename(&temp, &target));
     result.map_err(|e| {
@@ -83,19 +97,28 @@ pub fn neutralize(text: &str) -> String {
 
 /// A CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly.
 pub fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        writer.write_record(header).expect("writing to memory");
-        // Row by row: a province's twenty million cells are never all held as strings.
-        for row in rows {
-            writer.write_record(&row).expect("writing to memory");
-        }
-        writer.flush().expect("writing to memory");
-    }
+    let mut out = Vec::new();
+    write_csv(&mut out, header, rows).expect("writing to memory");
     out
+}
+
+/// Writes a CSV with its BOM, row by row: a province's twenty million cells are never all
+/// held as strings.
+pub fn write_csv(
+    w: &mut dyn Write,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> std::io::Result<()> {
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
 }
 
 /// The value as `normalized.csv` shows it: blank as 0, unknown as empty.
@@ -110,7 +133,11 @@ pub fn value_text(value: &Value) -> String {
 pub const NORMALIZED_LEAD: &[&str] = &["unit_id", "unit_name", "unit_type", "year", "source_file"];
 
 /// `normalized.csv`: a row per submission, the 200 fields in `fields.csv` order.
-pub fn normalized_csv(submissions: &[Submission], roster: &Roster) -> Vec<u8> {
+pub fn normalized_csv(
+    w: &mut dyn Write,
+    submissions: &[Submission],
+    roster: &Roster,
+) -> std::io::Result<()> {
     let mut header: Vec<&str> = NORMALIZED_LEAD.to_vec();
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
     let rows = submissions.iter().map(|s| {
@@ -125,7 +152,7 @@ pub fn normalized_csv(submissions: &[Submission], roster: &Roster) -> Vec<u8> {
         row.extend(s.values.iter().map(|v| value_text(&v.value)));
         row
     });
-    csv_bytes(&header, rows)
+    write_csv(w, &header, rows)
 }
 
 pub const ANOMALY_COLUMNS: &[&str] = &[
@@ -164,8 +191,8 @@ pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
 }
 
 /// `anomalies.csv`, in the order the checks sorted it.
-pub fn anomalies_csv(anomalies: &[Anomaly]) -> Vec<u8> {
-    csv_bytes(ANOMALY_COLUMNS, anomalies.iter().map(anomaly_row))
+pub fn anomalies_csv(w: &mut dyn Write, anomalies: &[Anomaly]) -> std::io::Result<()> {
+    write_csv(w, ANOMALY_COLUMNS, anomalies.iter().map(anomaly_row))
 }
 
 pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];

@@ -71,6 +71,11 @@ impl fmt::Display for Location {
     }
 }
 
+/// Columns of a sheet read, counted from its first used column (as many as an .xls has).
+pub const MAX_COLS: u32 = 256;
+/// Rows of a sheet read, counted from its first used row (as many as an .xls has).
+pub const MAX_ROWS: u32 = 65_536;
+
 /// One sheet (or a whole CSV file) as a rectangle of cells starting at `origin`.
 #[derive(Debug, Clone, Default)]
 pub struct Sheet {
@@ -87,14 +92,28 @@ pub struct Sheet {
 static EMPTY: Cell = Cell::Empty;
 
 impl Sheet {
-    /// A worksheet from its non-empty cells in row order, as rows as long as their last
-    /// cell: a stray cell far away costs one short row, not a dense rectangle.
-    pub fn from_cells(name: &str, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> Sheet {
+    /// A worksheet from its non-empty cells, as rows as long as their last cell: a stray cell
+    /// far away costs one short row, not a dense rectangle. Cells beyond [`MAX_COLS`] columns
+    /// or [`MAX_ROWS`] rows of the first used cell are left out and counted: no report's
+    /// tables reach them, and two thousand rows that each end in column XFD would take
+    /// gigabytes.
+    pub fn from_cells(name: &str, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> (Sheet, usize) {
         let r0 = cells.iter().map(|c| c.0).min().unwrap_or(0);
         let c0 = cells.iter().map(|c| c.1).min().unwrap_or(0);
-        let height = cells.iter().map(|c| c.0 - r0 + 1).max().unwrap_or(0);
+        let inside = |r: u32, c: u32| r - r0 < MAX_ROWS && c - c0 < MAX_COLS;
+        let height = cells
+            .iter()
+            .filter(|c| inside(c.0, c.1))
+            .map(|c| c.0 - r0 + 1)
+            .max()
+            .unwrap_or(0);
         let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height as usize];
+        let mut left_out = 0;
         for (r, c, cell) in cells {
+            if !inside(r, c) {
+                left_out += 1;
+                continue;
+            }
             let row = &mut rows[(r - r0) as usize];
             let at = (c - c0) as usize;
             if row.len() <= at {
@@ -102,13 +121,14 @@ impl Sheet {
             }
             row[at] = cell;
         }
-        Sheet {
+        let sheet = Sheet {
             name: name.into(),
             origin: (r0, c0),
             rows,
             hidden,
             ..Sheet::default()
-        }
+        };
+        (sheet, left_out)
     }
 
     /// The cell at an absolute address; `Empty` outside the used range.
@@ -245,17 +265,17 @@ mod tests {
     }
 
     #[test]
-    fn a_stray_far_cell_costs_a_short_row() {
-        let sheet = Sheet::from_cells(
-            "s",
-            false,
-            vec![
-                (0, 0, Cell::Number(1.0)),
-                (1_048_575, 16_383, Cell::Number(2.0)),
-            ],
-        );
-        assert_eq!(sheet.rows[0].len(), 1);
-        assert_eq!(sheet.get(1_048_575, 16_383), &Cell::Number(2.0));
+    fn far_cells_cost_nothing_and_are_counted() {
+        let mut cells = vec![
+            (0, 0, Cell::Number(1.0)),
+            (1_048_575, 16_383, Cell::Number(2.0)),
+        ];
+        cells.extend((1..2000).map(|r| (r, 16_000, Cell::Number(3.0))));
+        cells.push((5, 255, Cell::Number(4.0)));
+        let (sheet, left_out) = Sheet::from_cells("s", false, cells);
+        assert_eq!(left_out, 2000);
+        assert_eq!(sheet.rows.len(), 6);
+        assert_eq!(sheet.get(5, 255), &Cell::Number(4.0));
         assert_eq!(sheet.cells().count(), 2);
     }
 

@@ -115,9 +115,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
                 .push(format!("工作表“{name}”无法读取（{e}），已跳过"));
             continue;
         }
-        workbook
-            .sheets
-            .push(Sheet::from_cells(&name, hidden, cells));
+        push_sheet(&mut workbook, &name, hidden, cells);
     }
     finish(workbook, formulas)
 }
@@ -156,14 +154,31 @@ fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
                 });
             }
         }
-        workbook
-            .sheets
-            .push(Sheet::from_cells(&name, hidden, cells));
+        push_sheet(&mut workbook, &name, hidden, cells);
     }
     finish(workbook, formulas)
 }
 
-fn finish(mut workbook: Workbook, formulas: Vec<FormulaCell>) -> Result<Workbook, String> {
+fn push_sheet(workbook: &mut Workbook, name: &str, hidden: bool, cells: Vec<(u32, u32, Cell)>) {
+    let (sheet, left_out) = Sheet::from_cells(name, hidden, cells);
+    if left_out > 0 {
+        workbook.notes.push(format!(
+            "工作表“{name}”有 {left_out} 个单元格在所读区域（自第一个单元格起 {} 行 {} 列）之外，未读取",
+            crate::grid::MAX_ROWS,
+            crate::grid::MAX_COLS
+        ));
+    }
+    workbook.sheets.push(sheet);
+}
+
+fn finish(mut workbook: Workbook, mut formulas: Vec<FormulaCell>) -> Result<Workbook, String> {
+    // A formula outside the area read would grow the grid when its value is set.
+    formulas.retain(|f| {
+        let (r0, c0) = workbook.sheets[f.sheet].origin;
+        let (rows, cols) = (crate::grid::MAX_ROWS, crate::grid::MAX_COLS);
+        (r0.saturating_sub(rows)..r0 + rows).contains(&f.row)
+            && (c0.saturating_sub(cols)..c0 + cols).contains(&f.col)
+    });
     let notes = evaluate_workbook(&mut workbook.sheets, formulas);
     workbook.notes.extend(notes);
     if workbook.sheets.is_empty() {

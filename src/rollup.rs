@@ -19,6 +19,8 @@ pub struct Totals {
     pub unknown: Vec<Vec<UnitIdx>>,
     /// The roster units whose submissions are in the sums.
     pub units: Vec<UnitIdx>,
+    /// The files of those submissions.
+    pub files: Vec<String>,
 }
 
 impl Totals {
@@ -28,11 +30,13 @@ impl Totals {
             values: vec![0.0; FIELD_COUNT],
             unknown: vec![Vec::new(); FIELD_COUNT],
             units: Vec::new(),
+            files: Vec::new(),
         }
     }
 
     fn add(&mut self, unit: UnitIdx, s: &Submission) {
         self.units.push(unit);
+        self.files.push(s.source_file.clone());
         for (f, v) in s.values.iter().enumerate() {
             match v.value.number() {
                 Some(n) => self.values[f] += n,

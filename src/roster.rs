@@ -89,6 +89,22 @@ impl Roster {
     }
 
     pub fn new(units: Vec<Unit>) -> Result<Roster, String> {
+        let mut pages: HashMap<String, &str> = HashMap::new();
+        for unit in &units {
+            let page = page_stem(&unit.id);
+            if page == "index" {
+                return Err(format!(
+                    "the unit id “{}” is reserved for the county's page",
+                    unit.id
+                ));
+            }
+            if let Some(other) = pages.insert(page, &unit.id) {
+                return Err(format!(
+                    "the unit ids “{other}” and “{}” would share one report page",
+                    unit.id
+                ));
+            }
+        }
         let mut names: HashMap<String, UnitIdx> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
             let own = [&unit.id, &unit.name].into_iter().chain(&unit.aliases);
@@ -175,6 +191,21 @@ impl Roster {
     }
 }
 
+/// The name of a unit's page without `.html`: its id, with anything a path could misread
+/// replaced by `_`.
+pub fn page_stem(unit_id: &str) -> String {
+    unit_id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +239,14 @@ mod tests {
         let err = Roster::parse("unit_id,name,type,aliases\na,甲镇,乡镇,乙\nb,乙镇,乡镇,乙\n")
             .unwrap_err();
         assert!(err.contains("乙"), "{err}");
+    }
+
+    #[test]
+    fn ids_that_would_share_a_page_are_refused() {
+        let err =
+            Roster::parse("unit_id,name,type,aliases\nx.y,甲,乡镇,\nx_y,乙,乡镇,\n").unwrap_err();
+        assert!(err.contains("share"), "{err}");
+        assert!(Roster::parse("unit_id,name,type,aliases\nindex,甲,乡镇,\n").is_err());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! tables obey. Sums of tables that obey an identity obey it too, so a broken total names
 //! the units whose own tables break it, or whose unreadable values left the sum short.
 
+use std::collections::{BTreeSet, HashSet};
+
 use super::{check_report, Anomaly, Finding, Report};
 use crate::normalize::{FieldValue, Value};
 use crate::rollup::{Rollup, Totals};
@@ -79,29 +81,23 @@ fn causes(
     unit_anomalies: &[Anomaly],
     roster: &Roster,
 ) -> Option<String> {
-    let counted: std::collections::HashSet<&str> = totals
-        .units
-        .iter()
-        .map(|&u| roster.units[u].id.as_str())
-        .collect();
-    let mut broken: Vec<&str> = unit_anomalies
+    // The counted submissions, by file: a unit's uncounted file of another year is no cause.
+    let counted: HashSet<&str> = totals.files.iter().map(String::as_str).collect();
+    let broken: BTreeSet<&str> = unit_anomalies
         .iter()
         .filter(|a| {
             a.rule == finding.rule
                 && a.finding.fields == finding.fields
-                && counted.contains(a.unit_id.as_str())
+                && counted.contains(a.source_file.as_str())
         })
         .map(|a| a.unit_name.as_str())
         .collect();
-    broken.dedup();
-    let mut unknown: Vec<&str> = finding
+    let unknown: BTreeSet<&str> = finding
         .fields
         .iter()
         .flat_map(|&f| &totals.unknown[f])
         .map(|&u| roster.units[u].name.as_str())
         .collect();
-    unknown.sort_unstable();
-    unknown.dedup();
     if broken.is_empty() && !unknown.is_empty() {
         return None;
     }
@@ -109,17 +105,29 @@ fn causes(
     if !broken.is_empty() {
         parts.push(format!(
             "原因在于以下单位自身的表不符：{}",
-            broken.join("、")
+            some_of(&broken)
         ));
     }
     if !unknown.is_empty() {
         parts.push(format!(
             "另有以下单位的相关数值无法读取、未计入合计：{}",
-            unknown.join("、")
+            some_of(&unknown)
         ));
     }
     if parts.is_empty() {
         parts.push("各单位自身的表均相符，请核对汇总".into());
     }
     Some(parts.join("；"))
+}
+
+/// Units named in a message: the first twenty, then how many more, so that a province's
+/// message stays readable (and within a spreadsheet cell's 32,767 characters).
+fn some_of(names: &BTreeSet<&str>) -> String {
+    const SHOWN: usize = 20;
+    let first: Vec<&str> = names.iter().take(SHOWN).copied().collect();
+    if names.len() > SHOWN {
+        format!("{} 等 {} 个单位", first.join("、"), names.len())
+    } else {
+        first.join("、")
+    }
 }

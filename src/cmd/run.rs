@@ -76,21 +76,28 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     check::sort(&mut anomalies);
     phases.done("check and roll up");
 
-    output::write_atomic_with(&opts.out, "normalized.csv", |w| {
+    // Every output is staged under a temporary name, and all are renamed into place
+    // together once all were made: a failure leaves the previous run's outputs whole.
+    let out = &opts.out;
+    let mut staged = vec![output::stage_file(out, "normalized.csv", |w| {
         output::normalized_csv(w, &gathered.submissions, &roster)
-    })?;
+    })?];
     phases.done("write normalized.csv");
-    output::write_atomic_with(&opts.out, "anomalies.csv", |w| {
+    staged.push(output::stage_file(out, "anomalies.csv", |w| {
         output::anomalies_csv(w, &anomalies)
-    })?;
+    })?);
     phases.done("write anomalies.csv");
     #[cfg(feature = "parquet")]
-    output::write_atomic(
-        &opts.out,
-        "normalized.parquet",
-        &output::parquet::normalized_parquet(&gathered.submissions, &roster)?,
-    )?;
-    output::write_atomic(&opts.out, "rollup.csv", &output::rollup_csv(&rollup))?;
+    {
+        let parquet = output::parquet::normalized_parquet(&gathered.submissions, &roster)?;
+        staged.push(output::stage_file(out, "normalized.parquet", |w| {
+            w.write_all(&parquet)
+        })?);
+    }
+    let rollup_csv = output::rollup_csv(&rollup);
+    staged.push(output::stage_file(out, "rollup.csv", |w| {
+        w.write_all(&rollup_csv)
+    })?);
     phases.done("write rollup.csv");
     // The workbook (one thread of compression) and the pages (mostly the filesystem's
     // time) are independent: they are made side by side.
@@ -98,7 +105,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         let workbook =
             output::workbook::rollup_xlsx(&rollup, &gathered.submissions, &anomalies, &roster)
                 .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
-        output::write_atomic(&opts.out, "rollup.xlsx", &workbook)
+        output::stage_file(out, "rollup.xlsx", |w| w.write_all(&workbook))
     };
     // Pages are rendered in parallel and written from one thread, a batch at a time: two
     // threads creating files in one folder only contend for its lock (the profile shows
@@ -111,7 +118,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         prior.as_ref(),
     );
     let write_pages = || {
-        output::replace_dir(&opts.out, "reports", |dir| {
+        output::stage_folder(out, "reports", |dir| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
             for batch in units.chunks(PAGE_BATCH) {
                 let rendered: Vec<(String, String)> = batch
@@ -127,9 +134,10 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             output::write_file(dir, "index.html", html::index_html(&county).as_bytes())
         })
     };
-    let (workbook, pages_written) = rayon::join(write_workbook, write_pages);
-    workbook?;
-    pages_written?;
+    let (workbook, reports) = rayon::join(write_workbook, write_pages);
+    staged.push(workbook?);
+    staged.push(reports?);
+    output::commit(staged)?;
     phases.done("write rollup.xlsx and reports");
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
@@ -166,7 +174,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         files: gathered.files,
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
-    output::write_atomic(&opts.out, "manifest.json", &json)?;
+    output::commit(vec![output::stage_file(out, "manifest.json", |w| {
+        w.write_all(&json)
+    })?])?;
     Ok(Summary {
         files: manifest.counts.files,
         submissions: manifest.counts.submissions,

@@ -10,19 +10,9 @@ use crate::report::{CountyPage, UnitPage};
 use crate::schema::{FieldIdx, ACTIVE_TABLE, APPLY_TABLE, FIELD_COUNT, LITIGATION_TABLE};
 use crate::text::format_number;
 
-/// The file of a unit's page: its id, with anything a path could misread replaced.
+/// The file of a unit's page (the roster makes it unique and never `index`).
 pub fn page_file(unit_id: &str) -> String {
-    let safe: String = unit_id
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{safe}.html")
+    format!("{}.html", crate::roster::page_stem(unit_id))
 }
 
 pub fn escape(s: &str) -> String {

@@ -7,7 +7,7 @@ pub mod parquet;
 pub mod workbook;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -17,21 +17,44 @@ use crate::roster::Roster;
 use crate::schema;
 use crate::text::format_number;
 
-/// Writes `bytes` to `dir/name` atomically: a crash leaves the old file or none, never half.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    write_atomic_with(dir, name, |w| w.write_all(bytes))
+/// An output written under a temporary name, waiting to be renamed into place with the
+/// others by [`commit`]. Dropped without being committed, it removes itself: an error
+/// half-way through a run leaves the previous outputs as they were, and no litter.
+pub struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
 }
 
-/// [`write_atomic`] for a file made as it is written: `write` streams into the temporary
-/// file through a buffer, so a large output is never held whole in memory.
-pub fn write_atomic_with(
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = if self.temp.is_dir() {
+                std::fs::remove_dir_all(&self.temp)
+            } else {
+                std::fs::remove_file(&self.temp)
+            };
+        }
+    }
+}
+
+fn failed(what: &Path, e: std::io::Error) -> String {
+    format!("cannot write {}: {e}", what.display())
+}
+
+/// Stages `dir/name`, made as it is written: `write` streams through a buffer into the
+/// temporary file, so a large output is never held whole in memory.
+pub fn stage_file(
     dir: &Path,
     name: &str,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
-    let target = dir.join(name);
-    let temp = dir.join(format!(".{name}.tmp"));
-    let result = std::fs::File::create(&temp)
+) -> Result<Staged, String> {
+    let staged = Staged {
+        temp: dir.join(format!(".{name}.tmp")),
+        target: dir.join(name),
+        committed: false,
+    };
+    std::fs::File::create(&staged.temp)
         .and_then(|f| {
             let mut buffered = std::io::BufWriter::new(f);
             write(&mut buffered)?;
@@ -40,46 +63,55 @@ pub fn write_atomic_with(
                 .map_err(|e| e.into_error())?
                 .sync_all()
         })
-        .and_then(|()| std::fs::rename(&temp, &target));
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write {}: {e}", target.display())
-    })
+        .map_err(|e| failed(&staged.target, e))?;
+    Ok(staged)
 }
 
-/// Replaces the folder `dir/name` with what `fill` writes into a fresh one, as one step:
-/// the new folder is written beside the old and swapped in, so a crash leaves the old or
-/// the new, and a rerun leaves nothing of a unit that is gone.
-pub fn replace_dir(
+/// Stages the folder `dir/name` with what `fill` writes into a fresh one; on commit it
+/// replaces the old folder whole, so no page of a unit that is gone remains.
+pub fn stage_folder(
     dir: &Path,
     name: &str,
     fill: impl FnOnce(&Path) -> Result<(), String>,
-) -> Result<(), String> {
-    let target = dir.join(name);
-    let fresh = dir.join(format!(".{name}.tmp"));
-    let old = dir.join(format!(".{name}.old"));
-    let fail = |what: &Path, e: std::io::Error| format!("cannot write {}: {e}", what.display());
-    for stale in [&fresh, &old] {
-        if stale.exists() {
-            std::fs::remove_dir_all(stale).map_err(|e| fail(stale, e))?;
+) -> Result<Staged, String> {
+    let staged = Staged {
+        temp: dir.join(format!(".{name}.tmp")),
+        target: dir.join(name),
+        committed: false,
+    };
+    if staged.temp.exists() {
+        std::fs::remove_dir_all(&staged.temp).map_err(|e| failed(&staged.temp, e))?;
+    }
+    std::fs::create_dir_all(&staged.temp).map_err(|e| failed(&staged.temp, e))?;
+    fill(&staged.temp)?;
+    Ok(staged)
+}
+
+/// Renames every staged output into place, one right after another, once all were made.
+pub fn commit(staged: Vec<Staged>) -> Result<(), String> {
+    for mut s in staged {
+        if s.temp.is_dir() {
+            let name = s.target.file_name().unwrap_or_default().to_string_lossy();
+            let old = s.target.with_file_name(format!(".{name}.old"));
+            if s.target.exists() {
+                std::fs::rename(&s.target, &old).map_err(|e| failed(&s.target, e))?;
+            }
+            std::fs::rename(&s.temp, &s.target).map_err(|e| failed(&s.target, e))?;
+            if old.exists() {
+                std::fs::remove_dir_all(&old).map_err(|e| failed(&old, e))?;
+            }
+        } else {
+            std::fs::rename(&s.temp, &s.target).map_err(|e| failed(&s.target, e))?;
         }
-    }
-    std::fs::create_dir_all(&fresh).map_err(|e| fail(&fresh, e))?;
-    fill(&fresh)?;
-    if target.exists() {
-        std::fs::rename(&target, &old).map_err(|e| fail(&target, e))?;
-    }
-    std::fs::rename(&fresh, &target).map_err(|e| fail(&target, e))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| fail(&old, e))?;
+        s.committed = true;
     }
     Ok(())
 }
 
-/// Writes one file of a folder that [`replace_dir`] is filling.
+/// Writes one file of a folder that [`stage_folder`] is filling.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     let path = dir.join(name);
-    std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(&path, bytes).map_err(|e| failed(&path, e))
 }
 
 /// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
@@ -334,8 +366,9 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_is_replaced_whole() {
-        let dir = std::env::temp_dir().join(format!("nianbao-dir-{}", std::process::id()));
+    fn outputs_are_replaced_together_or_not_at_all() {
+        let dir = std::env::temp_dir().join(format!("nianbao-stage-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let pages = |names: &'static [&'static str]| {
             move |d: &Path| {
@@ -344,26 +377,33 @@ mod tests {
                     .try_for_each(|n| write_file(d, n, n.as_bytes()))
             }
         };
-        replace_dir(&dir, "reports", pages(&["a.html", "gone.html"])).unwrap();
-        replace_dir(&dir, "reports", pages(&["a.html", "b.html"])).unwrap();
+        let run = |text: &'static [u8], names: &'static [&'static str]| {
+            let file = stage_file(&dir, "a.csv", |w| w.write_all(text)).unwrap();
+            let folder = stage_folder(&dir, "reports", pages(names)).unwrap();
+            commit(vec![file, folder]).unwrap();
+        };
+        run(b"one", &["a.html", "gone.html"]);
+        run(b"two", &["a.html", "b.html"]);
+        assert_eq!(std::fs::read(dir.join("a.csv")).unwrap(), b"two");
         let mut names: Vec<String> = std::fs::read_dir(dir.join("reports"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         assert_eq!(names, ["a.html", "b.html"]);
-        assert!(!dir.join(".reports.tmp").exists() && !dir.join(".reports.old").exists());
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp() {
-        let dir = std::env::temp_dir().join(format!("nianbao-atomic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        write_atomic(&dir, "f.csv", b"one").unwrap();
-        write_atomic(&dir, "f.csv", b"two").unwrap();
-        assert_eq!(std::fs::read(dir.join("f.csv")).unwrap(), b"two");
-        assert!(!dir.join(".f.csv.tmp").exists());
+        // A failure before the commit leaves the previous outputs and no temporary files.
+        let staged = stage_file(&dir, "a.csv", |w| w.write_all(b"three")).unwrap();
+        let failing = stage_folder(&dir, "reports", |_| Err("no".to_string()));
+        assert!(failing.is_err());
+        drop(staged);
+        assert_eq!(std::fs::read(dir.join("a.csv")).unwrap(), b"two");
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.csv", "reports"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -120,15 +120,26 @@ pub fn fixed_properties() -> DocProperties {
 }
 
 /// The official layout of some totals, on one sheet named after them.
-fn totals_sheet(book: &mut Workbook, totals: &Totals, year: Option<i32>) -> Result<(), XlsxError> {
+fn totals_sheet(
+    book: &mut Workbook,
+    name: &str,
+    totals: &Totals,
+    year: Option<i32>,
+) -> Result<(), XlsxError> {
     let style = Style {
         unit_line: UnitLine::TitleOnly,
         ..Style::official()
     };
-    let title = format!("{}合计（{} 个单位）", totals.name, totals.units.len());
-    let template: Template = layout(&title, year.unwrap_or_default(), &totals.values, &style);
+    let mut template: Template = layout("", year.unwrap_or_default(), &totals.values, &style);
+    let year = year.map_or(String::new(), |y| format!("{y}年"));
+    let title = format!(
+        "{}合计（{} 个单位）{year}政府信息公开工作年度报告统计表",
+        totals.name,
+        totals.units.len()
+    );
+    template.sheets[0].cells.insert((0, 0), TCell::Text(title));
     let ws = book.add_worksheet();
-    ws.set_name(sheet_name(&totals.name))?;
+    ws.set_name(name)?;
     ws.set_column_width(0, 22)?;
     ws.set_column_width(1, 16)?;
     ws.set_column_width(2, 30)?;
@@ -138,13 +149,49 @@ fn totals_sheet(book: &mut Workbook, totals: &Totals, year: Option<i32>) -> Resu
     write_template(ws, &template.sheets[0], &TemplateFormats::official())
 }
 
-/// Excel allows 31 characters and none of `[]:*?/\`.
-fn sheet_name(name: &str) -> String {
-    name.chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(31)
-        .collect()
+/// Sheet names for the given wishes, valid and distinct whatever a roster's unit types are:
+/// Excel allows 31 characters, none of `[]:*?/\`, no leading or trailing apostrophe, and
+/// compares names without case.
+fn sheet_names(wishes: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for wish in wishes {
+        let cleaned: String = wish
+            .chars()
+            .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+            .collect();
+        let cleaned = cleaned.trim_matches('\'').trim();
+        let base: String = if cleaned.is_empty() {
+            "未分类"
+        } else {
+            cleaned
+        }
+        .chars()
+        .take(27)
+        .collect();
+        let taken = |n: &str| names.iter().any(|m| m.to_lowercase() == n.to_lowercase());
+        let mut name = base.clone();
+        let mut k = 2;
+        while taken(&name) {
+            name = format!("{base}({k})");
+            k += 1;
+        }
+        names.push(name);
+    }
+    names
 }
+
+/// Excel's limit for the text of one cell.
+const CELL_CHARS: usize = 32_767;
+
+fn cell_text(s: &str) -> &str {
+    match s.char_indices().nth(CELL_CHARS) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
+const NORMALIZED_SHEET: &str = "各单位";
+const ANOMALY_SHEET: &str = "异常清单";
 
 pub fn rollup_xlsx(
     rollup: &Rollup,
@@ -154,9 +201,14 @@ pub fn rollup_xlsx(
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     book.set_properties(&fixed_properties());
-    totals_sheet(&mut book, &rollup.county, rollup.year)?;
-    for totals in &rollup.by_type {
-        totals_sheet(&mut book, totals, rollup.year)?;
+    let all: Vec<&Totals> = std::iter::once(&rollup.county)
+        .chain(&rollup.by_type)
+        .collect();
+    let mut wishes: Vec<&str> = vec![NORMALIZED_SHEET, ANOMALY_SHEET];
+    wishes.extend(all.iter().map(|t| t.name.as_str()));
+    let names = sheet_names(&wishes);
+    for (totals, name) in all.iter().zip(&names[2..]) {
+        totals_sheet(&mut book, name, totals, rollup.year)?;
     }
     normalized_sheet(&mut book, rollup, submissions, roster)?;
     anomalies_sheet(&mut book, anomalies)?;
@@ -178,55 +230,85 @@ fn normalized_sheet(
 ) -> Result<(), XlsxError> {
     // Rows stream to a temporary file: a province's 20 million cells never sit in memory.
     let ws = book.add_worksheet_with_constant_memory()?;
-    ws.set_name("各单位")?;
+    ws.set_name(NORMALIZED_SHEET)?;
     ws.set_column_width(4, 40)?;
     let header = header_format();
+    // Row 1 says in Chinese what each column is; row 2 has the stable ids of normalized.csv.
+    let mut labels: Vec<String> = ["单位编号", "单位", "类型", "年度", "文件", "是否计入汇总"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    labels.extend((0..schema::FIELD_COUNT).map(schema::display_name));
     let mut columns: Vec<&str> = NORMALIZED_LEAD.to_vec();
     columns.push("counted");
     columns.extend(schema::fields().iter().map(|f| f.id.as_str()));
-    for (c, name) in columns.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *name, &header)?;
+    for (c, (label, id)) in labels.iter().zip(&columns).enumerate() {
+        ws.write_string_with_format(0, c as u16, label, &header)?;
+        ws.write_string_with_format(1, c as u16, *id, &header)?;
     }
     for (i, s) in submissions.iter().enumerate() {
-        let r = i as u32 + 1;
+        let r = i as u32 + 2;
         let unit = s.unit.map(|u| &roster.units[u]);
         let lead = [
             unit.map_or(String::new(), |u| u.id.clone()),
             unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
             unit.map_or(String::new(), |u| u.unit_type.clone()),
-            s.year.map_or(String::new(), |y| y.to_string()),
             s.source_file.clone(),
             rollup.left_out[i].map_or("计入".to_string(), |why| why.describe().to_string()),
         ];
-        for (c, text) in lead.iter().enumerate() {
-            ws.write_string(r, c as u16, neutralize(text))?;
+        for (c, text) in lead.iter().take(3).enumerate() {
+            ws.write_string(r, c as u16, cell_text(&neutralize(text)))?;
+        }
+        if let Some(year) = s.year {
+            ws.write_number(r, 3, f64::from(year))?;
+        }
+        for (c, text) in lead.iter().enumerate().skip(3) {
+            ws.write_string(r, c as u16 + 1, cell_text(&neutralize(text)))?;
         }
         for (f, v) in s.values.iter().enumerate() {
-            let c = (lead.len() + f) as u16;
+            let c = (NORMALIZED_LEAD.len() + 1 + f) as u16;
             // Unknown values stay empty, as in normalized.csv.
             if let Some(n) = v.value.number() {
                 ws.write_number(r, c, n)?;
             }
         }
     }
-    ws.set_freeze_panes(1, 2)?;
-    ws.autofilter(0, 0, submissions.len() as u32, (columns.len() - 1) as u16)?;
+    ws.set_freeze_panes(2, 2)?;
+    ws.autofilter(
+        1,
+        0,
+        submissions.len() as u32 + 1,
+        (columns.len() - 1) as u16,
+    )?;
     Ok(())
 }
 
 fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), XlsxError> {
     let ws = book.add_worksheet_with_constant_memory()?;
-    ws.set_name("异常清单")?;
+    ws.set_name(ANOMALY_SHEET)?;
     for (c, width) in [8, 20, 12, 16, 36, 12, 24, 14, 14, 80].iter().enumerate() {
         ws.set_column_width(c as u16, *width)?;
     }
     let header = header_format();
-    for (c, name) in ANOMALY_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *name, &header)?;
+    let titles = [
+        "级别",
+        "规则",
+        "单位编号",
+        "单位",
+        "文件",
+        "位置",
+        "字段",
+        "应为",
+        "实为",
+        "说明",
+    ];
+    debug_assert_eq!(titles.len(), ANOMALY_COLUMNS.len());
+    for (c, title) in titles.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *title, &header)?;
     }
     for (i, a) in anomalies.iter().enumerate() {
         for (c, text) in crate::output::anomaly_row(a).iter().enumerate() {
-            ws.write_string(i as u32 + 1, c as u16, text)?;
+            ws.write_string(i as u32 + 1, c as u16, cell_text(text))?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
@@ -237,4 +319,45 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
         (ANOMALY_COLUMNS.len() - 1) as u16,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_unit_types_make_valid_distinct_sheet_names() {
+        let names = sheet_names(&[
+            "各单位",
+            "异常清单",
+            "全县",
+            "乡镇/街道",
+            "乡镇_街道",
+            "",
+            "'镇'",
+            "各单位",
+        ]);
+        assert_eq!(
+            names,
+            [
+                "各单位",
+                "异常清单",
+                "全县",
+                "乡镇_街道",
+                "乡镇_街道(2)",
+                "未分类",
+                "镇",
+                "各单位(2)"
+            ]
+        );
+        let long = "很长的类型名称".repeat(10);
+        assert!(sheet_names(&[&long])[0].chars().count() <= 31);
+    }
+
+    #[test]
+    fn cell_text_is_cut_at_excels_limit() {
+        let long = "字".repeat(40_000);
+        assert_eq!(cell_text(&long).chars().count(), CELL_CHARS);
+        assert_eq!(cell_text("短"), "短");
+    }
 }

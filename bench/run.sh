@@ -7,8 +7,9 @@
 #   BENCH_FULL=1 bench/run.sh # adds 100,000 units (about 5 minutes to generate, 3 GB of disk)
 #
 # Counties are generated once into $BENCH_DIR (default /tmp/nianbao-bench) and reused. Each
-# figure is the best of three runs, after a warm-up run, with the page cache warm. Figures go
-# to bench/results.csv; peak memory is the maximum resident set size from /usr/bin/time.
+# figure is the best of three runs, after a warm-up run, with the page cache warm: wall time
+# from the clock, peak memory (maximum resident set size) from /usr/bin/time. Figures go to
+# $BENCH_DIR/results.csv; a command that fails stops the benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin nianbao --example floor
@@ -16,20 +17,24 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 [ "${BENCH_FULL:-}" = 1 ] && sizes+=(100000)
 work=${BENCH_DIR:-/tmp/nianbao-bench}
-results=bench/results.csv
+mkdir -p "$work"
+results=$work/results.csv
 nianbao=target/release/nianbao
 floor=target/release/examples/floor
 
 # Best of three: the least wall time and its peak memory, as "seconds kilobytes".
 best_of_three() {
-  local best="" line stats
+  local best="" kb start end seconds stats
   stats=$(mktemp)
-  "$@" > /dev/null 2>&1 || true
+  "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
   for _ in 1 2 3; do
-    /usr/bin/time -f "%e %M" -o "$stats" "$@" > /dev/null 2>&1
-    line=$(tail -n 1 "$stats")
-    if [ -z "$best" ] || awk -v a="${line% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
-      best=$line
+    start=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$stats" "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    end=$(date +%s.%N)
+    kb=$(tail -n 1 "$stats")
+    seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+    if [ -z "$best" ] || awk -v a="$seconds" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
+      best="$seconds $kb"
     fi
   done
   rm -f "$stats"
@@ -44,10 +49,13 @@ for n in "${sizes[@]}"; do
     "$nianbao" demo --units "$n" --out "$dir" > /dev/null
   fi
   files=$(find "$dir/inputs" -type f | wc -l)
-  read -r floor_s floor_kb <<< "$(best_of_three "$floor" "$dir/inputs")"
-  read -r run_s run_kb <<< "$(best_of_three "$nianbao" run --inputs "$dir/inputs" --config "$dir/config" --out "$dir/out")"
+  floor_best=$(best_of_three "$floor" "$dir/inputs") || exit 1
+  run_best=$(best_of_three "$nianbao" run --inputs "$dir/inputs" --config "$dir/config" --out "$dir/out") || exit 1
+  read -r floor_s floor_kb <<< "$floor_best"
+  read -r run_s run_kb <<< "$run_best"
   awk -v n="$n" -v f="$files" -v fs="$floor_s" -v fk="$floor_kb" -v rs="$run_s" -v rk="$run_kb" 'BEGIN {
-    printf "%d,%d,%.2f,%.0f,%.0f,%.2f,%.0f,%.0f,%.2f\n", n, f, fs, f / fs, fk / 1024, rs, f / rs, rk / 1024, rs / fs
+    if (fs <= 0) fs = 0.001
+    printf "%d,%d,%.3f,%.0f,%.0f,%.3f,%.0f,%.0f,%.2f\n", n, f, fs, f / fs, fk / 1024, rs, f / rs, rk / 1024, rs / fs
   }' >> "$results"
 done
 column -t -s, "$results"

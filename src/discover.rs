@@ -13,17 +13,25 @@ pub struct InputFile {
     pub skip: Option<String>,
 }
 
-pub fn discover(root: &Path) -> Result<Vec<InputFile>, String> {
+/// Every file under `root`, never entering the folders in `skip` (the outputs and the
+/// config, when they lie inside the inputs: last run's rollup.xlsx is no submission).
+pub fn discover(root: &Path, skip: &[&Path]) -> Result<Vec<InputFile>, String> {
     if !root.is_dir() {
         return Err(format!("--inputs {} is not a folder", root.display()));
     }
+    let skip: Vec<std::path::PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut files = Vec::new();
-    walk(root, root, &mut files)?;
+    walk(root, root, &skip, &mut files)?;
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(files)
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<InputFile>) -> Result<(), String> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    skip: &[std::path::PathBuf],
+    files: &mut Vec<InputFile>,
+) -> Result<(), String> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
@@ -34,8 +42,9 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<InputFile>) -> Result<(), Strin
             .file_type()
             .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
         if file_type.is_dir() {
-            if !name.starts_with('.') {
-                walk(root, &path, files)?;
+            let skipped = path.canonicalize().is_ok_and(|p| skip.contains(&p));
+            if !name.starts_with('.') && !skipped {
+                walk(root, &path, skip, files)?;
             }
             continue;
         }
@@ -76,6 +85,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nianbao-discover-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("乡镇/.git")).unwrap();
+        std::fs::create_dir_all(dir.join("outputs")).unwrap();
+        std::fs::write(dir.join("outputs/rollup.xlsx"), b"x").unwrap();
         for f in [
             "b.csv",
             "乡镇/a.XLSX",
@@ -85,7 +96,7 @@ mod tests {
         ] {
             std::fs::write(dir.join(f), b"x").unwrap();
         }
-        let files = discover(&dir).unwrap();
+        let files = discover(&dir, &[&dir.join("outputs")]).unwrap();
         let names: Vec<(&str, &str, bool)> = files
             .iter()
             .map(|f| (f.relative.as_str(), f.ext.as_str(), f.skip.is_some()))
@@ -100,6 +111,6 @@ mod tests {
             ]
         );
         std::fs::remove_dir_all(&dir).unwrap();
-        assert!(discover(&dir).is_err());
+        assert!(discover(&dir, &[]).is_err());
     }
 }

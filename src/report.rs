@@ -145,9 +145,10 @@ impl<'a> Pages<'a> {
                 unit: unit_key[k],
                 last_year: last_key.as_ref().and_then(|l| l[k]),
                 county: self.county_key[k].unwrap_or(0.0),
+                // A submission left out of the totals has no share of them.
                 share: unit_key[k]
                     .zip(self.county_key[k])
-                    .filter(|(_, c)| *c > 0.0)
+                    .filter(|(_, c)| *c > 0.0 && self.rollup.left_out[i].is_none())
                     .map(|(u, c)| u / c),
             })
             .collect();
@@ -171,10 +172,20 @@ impl<'a> Pages<'a> {
     pub fn county(&self, unreadable: &[crate::check::UnreadableFile]) -> CountyPage {
         let (submissions, rollup, roster, anomalies) =
             (self.submissions, self.rollup, self.roster, self.anomalies);
-        let count = |id: &str, severity: Severity| {
-            self.by_unit.get(id).map_or(0, |all| {
-                all.iter().filter(|a| a.severity == severity).count()
-            })
+        // Counted like the unit's page: the anomalies of the submission it shows, and those
+        // about the unit itself (UNIT.MISSING has no file).
+        let count = |u: UnitIdx, severity: Severity| {
+            let shown = self.shown_submission[u].map(|i| submissions[i].source_file.as_str());
+            self.by_unit
+                .get(roster.units[u].id.as_str())
+                .map_or(0, |all| {
+                    all.iter()
+                        .filter(|a| a.severity == severity)
+                        .filter(|a| {
+                            a.source_file.is_empty() || Some(a.source_file.as_str()) == shown
+                        })
+                        .count()
+                })
         };
         let received = schema::field("apply.received.total");
         let mut units: Vec<UnitLine> = roster
@@ -191,8 +202,8 @@ impl<'a> Pages<'a> {
                     id: unit.id.clone(),
                     name: unit.name.clone(),
                     unit_type: unit.unit_type.clone(),
-                    errors: count(&unit.id, Severity::Error),
-                    warnings: count(&unit.id, Severity::Warning),
+                    errors: count(u, Severity::Error),
+                    warnings: count(u, Severity::Warning),
                     status,
                     has_page: self.shown_submission[u].is_some(),
                     received: rollup.counted[u]
@@ -243,7 +254,8 @@ impl<'a> Pages<'a> {
                 .iter()
                 .zip(&rollup.left_out)
                 .filter_map(|(s, why)| {
-                    why.map(|w| (s.source_file.clone(), s.claimed_unit.clone(), w.describe()))
+                    let name = s.unit.map_or(&s.claimed_unit, |u| &roster.units[u].name);
+                    why.map(|w| (s.source_file.clone(), name.clone(), w.describe()))
                 })
                 .collect(),
             unreadable: unreadable

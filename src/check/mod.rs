@@ -515,7 +515,16 @@ pub fn unit_names(s: &Submission, roster: &Roster) -> (String, String) {
 pub fn sort(anomalies: &mut [Anomaly]) {
     // Roster units in roster-id order; unknown units (empty id) after them, by name.
     anomalies.sort_by(|a, b| {
-        let unit = |x: &Anomaly| (x.unit_id.is_empty(), x.unit_id.clone(), x.unit_name.clone());
+        // The county's total before the unit types' totals, which are named after the types.
+        let unit = |x: &Anomaly| {
+            let county_total = x.unit_name == "全县合计";
+            (
+                x.unit_id.is_empty(),
+                !county_total,
+                x.unit_id.clone(),
+                x.unit_name.clone(),
+            )
+        };
         (
             a.severity,
             unit(a),

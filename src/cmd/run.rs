@@ -52,7 +52,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let roster = Roster::load(&opts.config)?;
     let settings = Settings::load(&opts.config)?;
     let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
-    let files = discover(&opts.inputs)?;
+    let files = discover(&opts.inputs, &[&opts.out, &opts.config])?;
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| format!("cannot create --out {}: {e}", opts.out.display()))?;
 

@@ -288,6 +288,7 @@ fn anomaly_table(anomalies: &[&Anomaly], numbered: bool) -> String {
 
 pub fn unit_html(p: &UnitPage) -> String {
     let mut body = String::new();
+    let title_year = p.year.map_or(String::new(), |y| format!("{y}年"));
     let year = p
         .year
         .map_or("年度未知".to_string(), |y| format!("{y} 年度"));
@@ -345,19 +346,21 @@ pub fn unit_html(p: &UnitPage) -> String {
     body.push_str(&tables(&p.shown, &p.marks, &p.involved, &severities));
     body.push_str("<h2>问题清单</h2>");
     body.push_str(&anomaly_table(&p.anomalies, true));
-    page(&format!("{} {year}政府信息公开年报", p.name), &body)
+    page(&format!("{} {title_year}政府信息公开年报", p.name), &body)
 }
 
 /// Horizontal bars, one per item, scaled to the largest value.
 fn bar_chart(items: &[(String, f64, Option<String>)], width: u32) -> String {
-    let label_w = 150;
+    // Room for the longest label, at about 13 px a Chinese character.
+    let longest = items.iter().map(|i| i.0.chars().count()).max().unwrap_or(0) as u32;
+    let label_w = (longest * 13 + 12).clamp(80, width / 2);
     let bar_w = width.saturating_sub(label_w + 50).max(40) as f64;
     let max = items.iter().map(|i| i.1).fold(0.0, f64::max).max(1.0);
     let h = 22 * items.len() as u32 + 6;
     let mut svg = format!("<svg width=\"{width}\" height=\"{h}\" role=\"img\">");
     for (i, (label, v, href)) in items.iter().enumerate() {
         let y = 22 * i as u32 + 4;
-        let w = (v / max * bar_w).round();
+        let w = (v / max * bar_w).round().max(0.0);
         let text = format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
             label_w - 6,

@@ -233,7 +233,8 @@ pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label"
 /// per unit type. For table 四, whose rows are its groups, `row_label` is the group.
 pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
     let mut header: Vec<&str> = ROLLUP_LEAD.to_vec();
-    header.extend(rollup.by_type.iter().map(|t| t.name.as_str()));
+    let types: Vec<String> = rollup.by_type.iter().map(|t| neutralize(&t.name)).collect();
+    header.extend(types.iter().map(String::as_str));
     let rows = schema::fields().iter().enumerate().map(|(i, f)| {
         let row_label = if f.row_label.is_empty() {
             f.group

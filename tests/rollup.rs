@@ -165,6 +165,40 @@ fn the_workbook_holds_the_official_layout_and_reads_back_as_the_totals() {
         Some(&Data::Float(county[received]))
     );
 
+    // Every unit's row, under a row of Chinese labels and a row of the stable ids.
+    let units = book.worksheet_range("各单位").unwrap();
+    let header = |r: u32| -> Vec<String> {
+        (0..5 + 1 + 200)
+            .map(|c| match units.get_value((r, c)) {
+                Some(Data::String(s)) => s.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    };
+    let labels = header(0);
+    assert_eq!(labels[0], "单位编号");
+    assert_eq!(labels[6], schema::display_name(0));
+    assert_eq!(labels[205], schema::display_name(199));
+    let ids = header(1);
+    assert_eq!(
+        ids[..6],
+        [
+            "unit_id",
+            "unit_name",
+            "unit_type",
+            "year",
+            "source_file",
+            "counted"
+        ]
+    );
+    assert_eq!(ids[205], schema::fields()[199].id);
+    assert_eq!(units.height(), 2 + 10);
+    let anomaly_sheet = book.worksheet_range("异常清单").unwrap();
+    assert_eq!(
+        anomaly_sheet.get_value((0, 1)),
+        Some(&Data::String("规则".into()))
+    );
+
     // Our own reader finds the county's totals in it, every one of the 200.
     let sub = common::only_submission(read_file(
         &temp_dir("rollup-xlsx-read"),

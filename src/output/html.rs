@@ -36,8 +36,8 @@ main{max-width:1180px;margin:0 auto;padding:24px 28px 48px;background:#fff;min-h
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 10px;padding-bottom:6px;border-bottom:2px solid #e4e7eb}
 h3{font-size:15px;margin:18px 0 8px;color:#3e4c59}
 .sub{color:#616e7c;margin:0 0 16px}a{color:#1d5fbf}
-.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
-.card{flex:1 1 120px;border:1px solid #e4e7eb;border-radius:8px;padding:10px 14px;background:#fafbfc}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:12px;margin:16px 0}
+.card{border:1px solid #e4e7eb;border-radius:8px;padding:10px 14px;background:#fafbfc}
 .card b{display:block;font-size:24px}.card span{color:#616e7c;font-size:13px}
 .card.err b{color:#b42318}.card.warn b{color:#b54708}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 14px}

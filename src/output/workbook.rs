@@ -242,8 +242,11 @@ fn normalized_sheet(
     let mut columns: Vec<&str> = NORMALIZED_LEAD.to_vec();
     columns.push("counted");
     columns.extend(schema::fields().iter().map(|f| f.id.as_str()));
-    for (c, (label, id)) in labels.iter().zip(&columns).enumerate() {
+    // A streamed sheet is written row by row: all of row 1, then all of row 2.
+    for (c, label) in labels.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, label, &header)?;
+    }
+    for (c, id) in columns.iter().enumerate() {
         ws.write_string_with_format(1, c as u16, *id, &header)?;
     }
     for (i, s) in submissions.iter().enumerate() {

@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, DataRef, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsx};
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
 use crate::formula::{evaluate_workbook, FormulaCell};
@@ -101,7 +101,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
                         text,
                     });
                 }
-                let value = cell_from_ref(&cell.value);
+                let value = cell_from_data(&Data::from(cell.value));
                 if value != Cell::Empty {
                     cells.push((row, col, value));
                 }
@@ -185,20 +185,6 @@ fn finish(mut workbook: Workbook, mut formulas: Vec<FormulaCell>) -> Result<Work
         return Err("工作簿中没有可读取的工作表".into());
     }
     Ok(workbook)
-}
-
-fn cell_from_ref(data: &DataRef) -> Cell {
-    match data {
-        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
-        DataRef::Empty => Cell::Empty,
-        DataRef::Int(i) => Cell::Number(*i as f64),
-        DataRef::Float(f) => Cell::Number(*f),
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-        DataRef::DateTime(d) => Cell::Text(format!("日期{d}")),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(e) => Cell::Text(e.to_string()),
-    }
 }
 
 fn cell_from_data(data: &Data) -> Cell {

@@ -37,6 +37,60 @@ pub enum Location {
     Csv { line: u64, field: u32 },
 }
 
+/// A [`Location`] in 12 bytes, for the 200 fields every submission keeps: its sheet as an
+/// index into the submission's sheet names ([`CellAt::CSV`] for a CSV, whose `row` is then the
+/// line and `col` the field number), its row and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellAt {
+    pub sheet: u16,
+    pub row: u32,
+    pub col: u32,
+}
+
+impl CellAt {
+    pub const CSV: u16 = u16::MAX;
+
+    /// The cell at `location`, its sheet's name added to `sheets` if new.
+    pub fn of(location: &Location, sheets: &mut Vec<Arc<str>>) -> CellAt {
+        match location {
+            Location::Csv { line, field } => CellAt {
+                sheet: Self::CSV,
+                row: u32::try_from(*line).unwrap_or(u32::MAX),
+                col: *field,
+            },
+            Location::Sheet { sheet, row, col } => {
+                let index = match sheets.iter().position(|s| s == sheet) {
+                    Some(i) => i,
+                    None => {
+                        sheets.push(sheet.clone());
+                        sheets.len() - 1
+                    }
+                };
+                CellAt {
+                    sheet: u16::try_from(index).unwrap_or(Self::CSV - 1),
+                    row: *row,
+                    col: *col,
+                }
+            }
+        }
+    }
+
+    /// The full location, with the sheet's name from the submission's table.
+    pub fn location(self, sheets: &[Arc<str>]) -> Location {
+        match sheets.get(usize::from(self.sheet)) {
+            Some(name) if self.sheet != Self::CSV => Location::Sheet {
+                sheet: name.clone(),
+                row: self.row,
+                col: self.col,
+            },
+            _ => Location::Csv {
+                line: u64::from(self.row),
+                field: self.col,
+            },
+        }
+    }
+}
+
 /// `A`, `B`, …, `Z`, `AA`, … for a 0-based column.
 pub fn column_name(col: u32) -> String {
     let mut n = col + 1;

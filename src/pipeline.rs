@@ -201,7 +201,7 @@ pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
         unread.push(format!("{}（{} 个字段）", part.what, part.fields.len()));
     }
     for (i, v) in s.values.iter().enumerate() {
-        if let (Value::NotNumber(text), Some(at)) = (&v.value, &v.at) {
+        if let (Value::NotNumber(text), Some(at)) = (&v.value, s.location(i)) {
             unread.push(format!("{} {}：“{}”不是数字", at, fields[i].id, text));
         }
     }

@@ -120,7 +120,7 @@ impl<'a> Pages<'a> {
                 .finding
                 .fields
                 .iter()
-                .find(|&&f| at.is_some() && s.values[f].at.as_ref() == at);
+                .find(|&&f| at.is_some() && s.location(f).as_ref() == at);
             match pointed {
                 Some(&f) => {
                     marks[f].push(n + 1);
@@ -275,7 +275,7 @@ fn shown(value: &Value) -> String {
     match value {
         Value::Number(n) => format_number(*n),
         Value::Blank => "0".into(),
-        Value::NotNumber(text) => text.clone(),
+        Value::NotNumber(text) => text.to_string(),
         Value::Missing => "缺".into(),
     }
 }

@@ -215,6 +215,7 @@ mod tests {
             year: Some(year),
             year_evidence: Evidence::FileName,
             values,
+            sheets: Vec::new(),
             missing: Vec::new(),
             old_format: Vec::new(),
             notes: Vec::new(),
@@ -229,7 +230,7 @@ mod tests {
         .unwrap();
         let subs = vec![
             submission(Some(0), 2024, Value::Number(5.0)),
-            submission(Some(1), 2024, Value::NotNumber("约5".into())),
+            submission(Some(1), 2024, Value::NotNumber(Box::new("约5".into()))),
             submission(Some(2), 2024, Value::Blank),
             submission(Some(3), 2024, Value::Number(7.0)),
             submission(Some(3), 2024, Value::Number(7.0)),

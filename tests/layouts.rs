@@ -47,7 +47,7 @@ fn check_addresses(
                 }
             };
             assert_eq!(
-                sub.values[field].at.as_ref(),
+                sub.location(field).as_ref(),
                 Some(&expected),
                 "{ctx}: address of {}",
                 schema::fields()[field].id

@@ -42,12 +42,13 @@ const TOTAL: usize = 6;
 /// A total that must be the sum of its parts: the finding when both are known and differ.
 /// `what` says in Chinese which total it is, e.g. 表三“（一）予以公开”一行：总计应为六类申请人之和.
 fn sum_identity(
-    v: &[crate::normalize::FieldValue],
+    report: &Report,
     rule: &'static str,
     parts: Vec<FieldIdx>,
     total: FieldIdx,
     what: String,
 ) -> Option<Finding> {
+    let v = report.values;
     let expected = sum(v, &parts)?;
     let actual = v[total].value.number()?;
     if !differs(expected, actual) {
@@ -57,7 +58,7 @@ fn sum_identity(
     fields.push(total);
     Some(Finding {
         rule,
-        location: v[total].at.clone(),
+        location: report.location(total),
         fields,
         expected: format_number(expected),
         actual: format_number(actual),
@@ -74,7 +75,7 @@ pub fn t3_row_total(report: &Report) -> Vec<Finding> {
     (0..APPLY_ROWS.len())
         .filter_map(|r| {
             sum_identity(
-                report.values,
+                report,
                 "T3.ROW_TOTAL",
                 (0..APPLICANTS).map(|c| schema::apply_index(r, c)).collect(),
                 schema::apply_index(r, TOTAL),
@@ -90,7 +91,7 @@ pub fn t3_result_total(report: &Report) -> Vec<Finding> {
     (0..APPLY_COLUMNS.len())
         .filter_map(|c| {
             sum_identity(
-                report.values,
+                report,
                 "T3.RESULT_TOTAL",
                 (first..handled)
                     .map(|r| schema::apply_index(r, c))
@@ -123,7 +124,7 @@ pub fn t3_balance(report: &Report) -> Vec<Finding> {
             let n = |f: FieldIdx| format_number(v[f].value.number().unwrap_or(0.0));
             found.push(Finding {
                 rule: "T3.BALANCE",
-                location: v[handled].at.clone(),
+                location: report.location(handled),
                 fields: vec![received, carried_in, handled, carried_out],
                 expected: format_number(inflow),
                 actual: format_number(outflow),
@@ -152,7 +153,7 @@ pub fn t4_total(report: &Report) -> Vec<Finding> {
         .enumerate()
         .filter_map(|(g, group)| {
             sum_identity(
-                report.values,
+                report,
                 "T4.TOTAL",
                 (0..last).map(|l| schema::litigation_index(g, l)).collect(),
                 schema::litigation_index(g, last),
@@ -237,7 +238,7 @@ mod tests {
     fn unknown_values_make_identities_unknown_not_broken() {
         let mut v = with(&[("apply.granted.natural", 3.0), ("apply.granted.total", 4.0)]);
         v[schema::index_of("apply.granted.legal").unwrap()].value =
-            crate::normalize::Value::NotNumber("约1".into());
+            crate::normalize::Value::NotNumber(Box::new("约1".into()));
         assert!(t3_row_total(&report_of(&v)).is_empty());
     }
 

@@ -54,11 +54,20 @@ impl Severity {
 /// totals (`totals.rs`).
 pub struct Report<'a> {
     pub values: &'a [FieldValue],
+    /// The names of the sheets the values' cells are on.
+    pub sheets: &'a [std::sync::Arc<str>],
     pub missing: &'a [MissingPart],
     pub old_format: &'a [Claim],
     /// The same unit's numbers of last year, when `--prior` has them.
     pub prior: Option<&'a PriorReport>,
     pub thresholds: &'a Thresholds,
+}
+
+impl Report<'_> {
+    /// Where a field's value was read, for a finding's location.
+    pub fn location(&self, f: FieldIdx) -> Option<Location> {
+        self.values[f].at.map(|at| at.location(self.sheets))
+    }
 }
 
 /// What a rule found, before it is attached to a unit and a file.
@@ -479,6 +488,7 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
             };
             let report = Report {
                 values: &s.values,
+                sheets: &s.sheets,
                 missing: &s.missing,
                 old_format: &s.old_format,
                 prior,
@@ -548,21 +558,21 @@ pub fn sort(anomalies: &mut [Anomaly]) {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Report;
-    use crate::grid::Location;
+    use crate::grid::CellAt;
     use crate::normalize::{FieldValue, Value};
     use crate::prior::PriorReport;
     use crate::schema::{self, FIELD_COUNT};
     use crate::settings::DEFAULT_THRESHOLDS;
 
-    /// A report of zeros but for the given fields; field i sits in cell `T!A{i+1}`.
+    /// A report of zeros but for the given fields; field i sits on CSV line i+1.
     pub fn with(pairs: &[(&str, f64)]) -> Vec<FieldValue> {
         let mut values: Vec<FieldValue> = (0..FIELD_COUNT)
             .map(|i| FieldValue {
                 value: Value::Number(0.0),
-                at: Some(Location::Sheet {
-                    sheet: "T".into(),
-                    row: i as u32,
-                    col: 0,
+                at: Some(CellAt {
+                    sheet: CellAt::CSV,
+                    row: i as u32 + 1,
+                    col: 1,
                 }),
             })
             .collect();
@@ -575,6 +585,7 @@ pub(crate) mod testing {
     pub fn report_of(values: &[FieldValue]) -> Report<'_> {
         Report {
             values,
+            sheets: &[],
             missing: &[],
             old_format: &[],
             prior: None,

@@ -28,7 +28,7 @@ pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
         .collect();
     vec![Finding {
         rule: "T2.REGULATION_LEVEL",
-        location: report.values[first].at.clone(),
+        location: report.location(first),
         fields,
         expected: "0".into(),
         actual: shown.join(" / "),
@@ -55,14 +55,14 @@ pub fn t2_fee_unit(report: &Report) -> Vec<Finding> {
             ),
         ),
         Value::NotNumber(text) if text.contains('元') && !text.contains("万元") => (
-            text.clone(),
+            text.to_string(),
             format!("行政事业性收费填的是“{text}”：单位应为万元"),
         ),
         _ => return Vec::new(),
     };
     vec![Finding {
         rule: "T2.FEE_UNIT",
-        location: v.at.clone(),
+        location: report.location(f),
         fields: vec![f],
         expected: format!("≤ {} 万元", format_number(max)),
         actual,
@@ -89,7 +89,7 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
         if gone > last + new {
             found.push(Finding {
                 rule: "T2.REPEALED",
-                location: report.values[repealed].at.clone(),
+                location: report.location(repealed),
                 fields: vec![repealed, issued, in_force],
                 expected: format!("≤ {}", format_number(last + new)),
                 actual: format_number(gone),
@@ -124,7 +124,7 @@ pub fn t4_review_before_suit(report: &Report) -> Vec<Finding> {
     };
     vec![Finding {
         rule: "T4.REVIEW_BEFORE_SUIT",
-        location: report.values[suits].at.clone(),
+        location: report.location(suits),
         fields: vec![suits, review],
         expected: "行政复议 > 0".into(),
         actual: format!("复议后起诉 {}，行政复议 0", format_number(after)),
@@ -160,9 +160,9 @@ mod tests {
         let v = with(&[("active.fee.amount_wan", 12.5)]);
         assert!(t2_fee_unit(&report_of(&v)).is_empty());
         let mut v = with(&[]);
-        v[field("active.fee.amount_wan")].value = Value::NotNumber("1200元".into());
+        v[field("active.fee.amount_wan")].value = Value::NotNumber(Box::new("1200元".into()));
         assert_eq!(t2_fee_unit(&report_of(&v)).len(), 1);
-        v[field("active.fee.amount_wan")].value = Value::NotNumber("12万元".into());
+        v[field("active.fee.amount_wan")].value = Value::NotNumber(Box::new("12万元".into()));
         assert!(t2_fee_unit(&report_of(&v)).is_empty());
     }
 

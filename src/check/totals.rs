@@ -42,6 +42,7 @@ fn check_one(
         .collect();
     let report = Report {
         values: &values,
+        sheets: &[],
         missing: &[],
         old_format: &[],
         prior: None,

@@ -14,7 +14,7 @@ pub fn value_negative(report: &Report) -> Vec<Finding> {
         .filter_map(|(f, v)| match v.value {
             Value::Number(n) if n < 0.0 => Some(Finding {
                 rule: "VALUE.NEGATIVE",
-                location: v.at.clone(),
+                location: report.location(f),
                 fields: vec![f],
                 expected: "≥ 0".into(),
                 actual: format_number(n),
@@ -36,7 +36,7 @@ pub fn value_not_integer(report: &Report) -> Vec<Finding> {
             Value::Number(n) if fields[f].kind == Kind::Count && n.fract() != 0.0 => {
                 Some(Finding {
                     rule: "VALUE.NOT_INTEGER",
-                    location: v.at.clone(),
+                    location: report.location(f),
                     fields: vec![f],
                     expected: "整数".into(),
                     actual: format_number(n),
@@ -61,10 +61,10 @@ pub fn value_not_number(report: &Report) -> Vec<Finding> {
         .filter_map(|(f, v)| match &v.value {
             Value::NotNumber(text) => Some(Finding {
                 rule: "VALUE.NOT_NUMBER",
-                location: v.at.clone(),
+                location: report.location(f),
                 fields: vec![f],
                 expected: "数字".into(),
-                actual: text.clone(),
+                actual: text.to_string(),
                 message: format!(
                     "{} 填的是“{text}”，不是数字；该值按未知处理，不计入汇总，相关勾稽关系不检查",
                     display_name(f)
@@ -89,7 +89,7 @@ pub fn value_blank(report: &Report) -> Vec<Finding> {
     };
     vec![Finding {
         rule: "VALUE.BLANK",
-        location: report.values[first].at.clone(),
+        location: report.location(first),
         expected: "0 或实际数字".into(),
         actual: format!("{} 个空白或占位符", blanks.len()),
         message: format!(
@@ -152,7 +152,8 @@ mod tests {
             ("active.license.decisions", 2.5),
         ]);
         v[schema::index_of("active.fee.amount_wan").unwrap()].value = Value::Number(1.25);
-        v[schema::index_of("review.upheld").unwrap()].value = Value::NotNumber("约5".into());
+        v[schema::index_of("review.upheld").unwrap()].value =
+            Value::NotNumber(Box::new("约5".into()));
         v[schema::index_of("review.other").unwrap()].value = Value::Blank;
         v[schema::index_of("review.pending").unwrap()].value = Value::Blank;
         let r = report_of(&v);

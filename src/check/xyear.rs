@@ -24,7 +24,7 @@ pub fn xyear_carry(report: &Report) -> Vec<Finding> {
         if now != then {
             found.push(Finding {
                 rule: "XYEAR.CARRY",
-                location: report.values[carried_in].at.clone(),
+                location: report.location(carried_in),
                 fields: vec![carried_in, carried_out],
                 expected: format_number(then),
                 actual: format_number(now),
@@ -62,7 +62,7 @@ pub fn xyear_in_force(report: &Report) -> Vec<Finding> {
         if now != expected {
             found.push(Finding {
                 rule: "XYEAR.IN_FORCE",
-                location: report.values[in_force].at.clone(),
+                location: report.location(in_force),
                 fields: vec![in_force, issued, repealed],
                 expected: format_number(expected),
                 actual: format_number(now),
@@ -129,7 +129,7 @@ pub fn xyear_jump(report: &Report) -> Vec<Finding> {
         if now > then * t.jump_factor || now * t.jump_factor < then {
             found.push(Finding {
                 rule: "XYEAR.JUMP",
-                location: v.at.clone(),
+                location: report.location(f),
                 fields: vec![f],
                 expected: if then == 0.0 {
                     "上年为 0".to_string()

@@ -78,7 +78,7 @@ mod tests {
             };
             schema::FIELD_COUNT
         ];
-        values[1].value = Value::NotNumber("约5".into());
+        values[1].value = Value::NotNumber(Box::new("约5".into()));
         values[2].value = Value::Blank;
         let sub = |unit, year| Submission {
             source_file: "a.xlsx".into(),
@@ -88,6 +88,7 @@ mod tests {
             year,
             year_evidence: Evidence::FileName,
             values: values.clone(),
+            sheets: Vec::new(),
             missing: Vec::new(),
             old_format: Vec::new(),
             notes: Vec::new(),

@@ -69,7 +69,9 @@ pub fn assert_values(sub: &Submission, expected: &[f64], context: &str) {
         if !ok {
             wrong.push(format!(
                 "{} = {:?} at {:?}, expected {x}",
-                fields[i].id, v.value, v.at
+                fields[i].id,
+                v.value,
+                sub.location(i)
             ));
         }
     }
@@ -85,5 +87,5 @@ pub fn assert_values(sub: &Submission, expected: &[f64], context: &str) {
 
 pub fn location(sub: &Submission, field_id: &str) -> Location {
     let i = schema::index_of(field_id).unwrap();
-    sub.values[i].at.clone().unwrap()
+    sub.location(i).unwrap()
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::read::decode_text;
+use crate::read::{csv_with_header, decode_text};
 use crate::schema::{self, FIELD_COUNT};
 use crate::text::{parse_value, ParsedValue};
 
@@ -32,15 +32,7 @@ impl Prior {
     }
 
     pub fn parse(text: &str) -> Result<Prior, String> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .collect();
+        let (mut reader, header) = csv_with_header(text)?;
         let col = |name: &str| header.iter().position(|h| h == name);
         let unit_col = col("unit_id").ok_or("not a normalized.csv: no unit_id column")?;
         let year_col = col("year");

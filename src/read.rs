@@ -290,6 +290,21 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText {
     }
 }
 
+/// A CSV with a header row, as the roster and last year's normalized.csv are: the reader,
+/// and its column names trimmed, without a BOM, in lower case.
+pub fn csv_with_header(text: &str) -> Result<(csv::Reader<&[u8]>, Vec<String>), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
+    Ok((reader, header))
+}
+
 /// Comma, tab or semicolon: whichever the first lines use most.
 fn sniff_delimiter(text: &str) -> u8 {
     let head: String = text.lines().take(30).collect::<Vec<_>>().join("\n");

@@ -5,7 +5,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::read::decode_text;
+use crate::read::{csv_with_header, decode_text};
 use crate::text::fold;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,15 +39,7 @@ impl Roster {
     }
 
     pub fn parse(text: &str) -> Result<Roster, String> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
+        let (mut reader, headers) = csv_with_header(text)?;
         let col = |name: &str| headers.iter().position(|h| h == name);
         let (Some(id_col), Some(name_col)) = (col("unit_id"), col("name")) else {
             return Err("the header must name the columns unit_id,name,type,aliases".into());

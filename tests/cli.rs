@@ -114,3 +114,49 @@ fn it_refuses_to_run_with_one_line_when_it_cannot() {
     let bad_args = nianbao(&["run", "--jobs", "many"]);
     assert!(!bad_args.status.success());
 }
+
+#[test]
+fn a_unit_checks_its_own_file_without_county_rules() {
+    let dir = temp_dir("cli-check");
+    let made = nianbao(&[
+        "demo",
+        "--units",
+        "8",
+        "--clean",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(made.status.success());
+    let file = dir.join("inputs/乡镇/易俗河镇2024年政府信息公开年报.xlsx");
+    let config = dir.join("config");
+    let args = |f: &Path| {
+        vec![
+            "check".to_string(),
+            f.to_str().unwrap().to_string(),
+            "--config".into(),
+            config.to_str().unwrap().into(),
+        ]
+    };
+    let clean = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(args(&file))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{text}");
+    assert!(text.contains("易俗河镇（yisuhe"), "{text}");
+    // Seven other units have no file here: a unit's own check does not call them missing.
+    assert!(!text.contains("UNIT.MISSING"), "{text}");
+
+    // A file with an error exits 1 and names the rule.
+    let bad = dir.join("bad.csv");
+    let mut csv = std::fs::read_to_string(dir.join("inputs/乡镇/paitou_2024_long.csv")).unwrap();
+    csv = csv.replace("active.penalty.decisions,", "active.penalty.decisions,-");
+    std::fs::write(&bad, csv).unwrap();
+    let failed = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(args(&bad))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&failed.stdout);
+    assert_eq!(failed.status.code(), Some(1), "{text}");
+    assert!(text.contains("VALUE.NEGATIVE"), "{text}");
+}

@@ -15,27 +15,40 @@ pub struct UnreadableFile {
 /// A finding with the unit (id, name) and file it belongs to.
 type Placed = (String, String, String, Finding);
 
-/// A county rule: its id and the function that checks it.
-type CountyRule = (&'static str, fn(&County) -> Vec<Placed>);
+/// What a county rule needs of the run to mean anything.
+#[derive(Clone, Copy, PartialEq)]
+enum Needs {
+    Nothing,
+    /// A roster to compare names with.
+    Roster,
+    /// The roster, and the inputs being the whole county (not a unit checking its file).
+    WholeCounty,
+}
+
+/// A county rule: its id, what it needs, the function that checks it.
+type CountyRule = (&'static str, Needs, fn(&County) -> Vec<Placed>);
+
+const RULES: [CountyRule; 5] = [
+    ("FILE.UNREADABLE", Needs::Nothing, file_unreadable),
+    ("UNIT.UNKNOWN", Needs::Roster, unit_unknown),
+    ("UNIT.MISSING", Needs::WholeCounty, unit_missing),
+    ("UNIT.DUPLICATE", Needs::WholeCounty, unit_duplicate),
+    ("YEAR.MISMATCH", Needs::Nothing, year_mismatch),
+];
 
 pub fn check(county: &County) -> Vec<Anomaly> {
-    let rules: [CountyRule; 5] = [
-        ("FILE.UNREADABLE", file_unreadable),
-        ("UNIT.UNKNOWN", unit_unknown),
-        ("UNIT.MISSING", unit_missing),
-        ("UNIT.DUPLICATE", unit_duplicate),
-        ("YEAR.MISMATCH", year_mismatch),
-    ];
+    let has_roster = !county.roster.units.is_empty();
     let mut anomalies = Vec::new();
-    for (id, rule) in rules {
+    for (id, needs, rule) in RULES {
         let Some(severity) = county.settings.severity(id) else {
             continue;
         };
-        let needs_county = matches!(id, "UNIT.MISSING" | "UNIT.DUPLICATE");
-        let needs_roster = id.starts_with("UNIT.");
-        if (needs_county && !county.whole_county)
-            || (needs_roster && county.roster.units.is_empty())
-        {
+        let applies = match needs {
+            Needs::Nothing => true,
+            Needs::Roster => has_roster,
+            Needs::WholeCounty => has_roster && county.whole_county,
+        };
+        if !applies {
             continue;
         }
         for (unit_id, unit_name, source_file, finding) in rule(county) {

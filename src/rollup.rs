@@ -9,6 +9,15 @@ use crate::normalize::Submission;
 use crate::roster::{Roster, UnitIdx};
 use crate::schema::{self, FIELD_COUNT};
 
+/// The name of the county's totals; each unit type's are named after the type.
+pub const COUNTY: &str = "全县";
+
+/// How a set of totals is named where a unit's name would stand (anomalies, sheets):
+/// 全县合计, 乡镇合计…
+pub fn total_name(name: &str) -> String {
+    format!("{name}合计")
+}
+
 /// Sums over a set of units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Totals {
@@ -95,7 +104,7 @@ pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -
         }
     }
     let types: Vec<&str> = roster.types();
-    let mut county = Totals::new("全县".into());
+    let mut county = Totals::new(COUNTY.into());
     let mut by_type: Vec<Totals> = types.iter().map(|t| Totals::new((*t).into())).collect();
     let mut counted = vec![None; roster.units.len()];
     for (u, subs) in per_unit.iter().enumerate() {

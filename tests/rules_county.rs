@@ -91,6 +91,10 @@ fn every_injected_problem_is_found_and_nothing_else() {
     let planned = build(&dir);
     assert_same(&found(&dir, true), &expected(&planned, true));
     assert_same(&found(&dir, false), &expected(&planned, false));
+    // The county's total is listed before the unit types' totals.
+    let list = std::fs::read_to_string(dir.join("out/anomalies.csv")).unwrap();
+    let first = |name: &str| list.find(&format!(",{name},")).unwrap();
+    assert!(first("全县合计") < first("乡镇合计"));
 }
 
 #[test]

@@ -527,7 +527,7 @@ pub fn sort(anomalies: &mut [Anomaly]) {
     anomalies.sort_by(|a, b| {
         // The county's total before the unit types' totals, which are named after the types.
         let unit = |x: &Anomaly| {
-            let county_total = x.unit_name == "全县合计";
+            let county_total = x.unit_name == crate::rollup::total_name(crate::rollup::COUNTY);
             (
                 x.unit_id.is_empty(),
                 !county_total,

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::{check_report, Anomaly, Finding, Report};
 use crate::normalize::{FieldValue, Value};
-use crate::rollup::{Rollup, Totals};
+use crate::rollup::{total_name, Rollup, Totals};
 use crate::roster::Roster;
 use crate::settings::Settings;
 
@@ -48,7 +48,7 @@ fn check_one(
         prior: None,
         thresholds: &settings.thresholds,
     };
-    let name = format!("{}合计", totals.name);
+    let name = total_name(&totals.name);
     check_report(&report, settings)
         .into_iter()
         .filter(|(_, f)| super::rule(f.rule).is_some_and(|r| r.on_totals))

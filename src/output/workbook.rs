@@ -133,8 +133,8 @@ fn totals_sheet(
     let mut template: Template = layout("", year.unwrap_or_default(), &totals.values, &style);
     let year = year.map_or(String::new(), |y| format!("{y}年"));
     let title = format!(
-        "{}合计（{} 个单位）{year}政府信息公开工作年度报告统计表",
-        totals.name,
+        "{}（{} 个单位）{year}政府信息公开工作年度报告统计表",
+        crate::rollup::total_name(&totals.name),
         totals.units.len()
     );
     template.sheets[0].cells.insert((0, 0), TCell::Text(title));

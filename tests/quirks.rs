@@ -384,8 +384,17 @@ fn a_stray_cell_at_the_end_of_the_sheet_costs_nothing() {
     t.sheets[0]
         .cells
         .insert((1_048_575, 16_383), TCell::Text("x".into()));
-    let sub = only_submission(read_file(&dir, "河口镇.xlsx", &demo::xlsx_bytes(&t), None));
-    assert_values(&sub, &values, "stray cell");
+    let result = read_file(&dir, "河口镇.xlsx", &demo::xlsx_bytes(&t), None);
+    // Outside the area read, and said so rather than dropped silently.
+    assert!(
+        result
+            .notes
+            .iter()
+            .any(|n| n.contains("1 个单元格") && n.contains("未读取")),
+        "{:?}",
+        result.notes
+    );
+    assert_values(&only_submission(result), &values, "stray cell");
 }
 
 #[test]

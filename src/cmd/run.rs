@@ -107,9 +107,10 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                 .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
         output::stage_file(out, "rollup.xlsx", |w| w.write_all(&workbook))
     };
-    // Pages are rendered in parallel and written from one thread, a batch at a time: two
-    // threads creating files in one folder only contend for its lock (the profile shows
-    // them spinning), and a province's pages are never all in memory at once.
+    // Pages are rendered (and compared with the previous run's) in parallel and written
+    // from one thread, a batch at a time: two threads creating files in one folder only
+    // contend for its lock (the profile shows them spinning), and a province's pages are
+    // never all in memory at once.
     let pages = report::Pages::new(
         &gathered.submissions,
         &rollup,
@@ -118,20 +119,25 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         prior.as_ref(),
     );
     let write_pages = || {
-        output::stage_folder(out, "reports", |dir| {
+        output::stage_folder(out, "reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
             for batch in units.chunks(PAGE_BATCH) {
-                let rendered: Vec<(String, String)> = batch
+                let rendered: Vec<(String, String, bool)> = batch
                     .par_iter()
                     .filter_map(|&u| pages.unit(u))
-                    .map(|page| (html::page_file(&page.id), html::unit_html(&page)))
+                    .map(|page| {
+                        let (file, html) = (html::page_file(&page.id), html::unit_html(&page));
+                        let unchanged = folder.unchanged(&file, html.as_bytes());
+                        (file, html, unchanged)
+                    })
                     .collect();
-                for (file, page) in &rendered {
-                    output::write_file(dir, file, page.as_bytes())?;
+                for (file, page, unchanged) in &rendered {
+                    folder.put(file, page.as_bytes(), *unchanged)?;
                 }
             }
-            let county = pages.county(&gathered.unreadable);
-            output::write_file(dir, "index.html", html::index_html(&county).as_bytes())
+            let index = html::index_html(&pages.county(&gathered.unreadable));
+            let unchanged = folder.unchanged("index.html", index.as_bytes());
+            folder.put("index.html", index.as_bytes(), unchanged)
         })
     };
     let (workbook, reports) = rayon::join(write_workbook, write_pages);

@@ -72,7 +72,7 @@ pub fn stage_file(
 pub fn stage_folder(
     dir: &Path,
     name: &str,
-    fill: impl FnOnce(&Path) -> Result<(), String>,
+    fill: impl FnOnce(&Folder) -> Result<(), String>,
 ) -> Result<Staged, String> {
     let staged = Staged {
         temp: dir.join(format!(".{name}.tmp")),
@@ -83,8 +83,42 @@ pub fn stage_folder(
         std::fs::remove_dir_all(&staged.temp).map_err(|e| failed(&staged.temp, e))?;
     }
     std::fs::create_dir_all(&staged.temp).map_err(|e| failed(&staged.temp, e))?;
-    fill(&staged.temp)?;
+    fill(&Folder {
+        temp: staged.temp.clone(),
+        previous: staged.target.clone(),
+    })?;
     Ok(staged)
+}
+
+/// A folder being filled by [`stage_folder`], beside the previous run's.
+///
+/// A file whose bytes are the same as the previous run's is hard-linked from it rather than
+/// written again. A rerun mostly makes the same pages, and creating a province's 100,000
+/// files right after deleting as many is slow on ext4 (each new inode is checked against the
+/// recently deleted ones); a link creates no inode, and the old folder's removal frees none.
+pub struct Folder {
+    temp: PathBuf,
+    previous: PathBuf,
+}
+
+impl Folder {
+    /// Whether the previous run's `name` holds exactly `bytes`. Only reads; safe to call
+    /// from many threads, so the comparing can be done beside the rendering.
+    pub fn unchanged(&self, name: &str, bytes: &[u8]) -> bool {
+        let old = self.previous.join(name);
+        std::fs::metadata(&old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && std::fs::read(&old).is_ok_and(|b| b == bytes)
+    }
+
+    /// Puts `name` in the folder: linked from the previous run's when `unchanged` (as
+    /// [`Folder::unchanged`] found), written otherwise or if the link cannot be made.
+    pub fn put(&self, name: &str, bytes: &[u8], unchanged: bool) -> Result<(), String> {
+        let path = self.temp.join(name);
+        if unchanged && std::fs::hard_link(self.previous.join(name), &path).is_ok() {
+            return Ok(());
+        }
+        std::fs::write(&path, bytes).map_err(|e| failed(&path, e))
+    }
 }
 
 /// Renames every staged output into place, one right after another, once all were made.
@@ -106,12 +140,6 @@ pub fn commit(staged: Vec<Staged>) -> Result<(), String> {
         s.committed = true;
     }
     Ok(())
-}
-
-/// Writes one file of a folder that [`stage_folder`] is filling.
-pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).map_err(|e| failed(&path, e))
 }
 
 /// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
@@ -371,27 +399,72 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nianbao-stage-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let pages = |names: &'static [&'static str]| {
-            move |d: &Path| {
-                names
-                    .iter()
-                    .try_for_each(|n| write_file(d, n, n.as_bytes()))
+        // Each page's bytes are its name and the text of the run.
+        let pages = |text: &'static str, names: &'static [&'static str]| {
+            move |folder: &Folder| {
+                names.iter().try_for_each(|n| {
+                    let bytes = format!("{n} {text}");
+                    folder.put(n, bytes.as_bytes(), folder.unchanged(n, bytes.as_bytes()))
+                })
             }
         };
-        let run = |text: &'static [u8], names: &'static [&'static str]| {
-            let file = stage_file(&dir, "a.csv", |w| w.write_all(text)).unwrap();
-            let folder = stage_folder(&dir, "reports", pages(names)).unwrap();
+        let run = |text: &'static str, names: &'static [&'static str]| {
+            let file = stage_file(&dir, "a.csv", |w| w.write_all(text.as_bytes())).unwrap();
+            let folder = stage_folder(&dir, "reports", pages(text, names)).unwrap();
             commit(vec![file, folder]).unwrap();
         };
-        run(b"one", &["a.html", "gone.html"]);
-        run(b"two", &["a.html", "b.html"]);
+        run("one", &["a.html", "gone.html"]);
+        run("two", &["a.html", "b.html"]);
         assert_eq!(std::fs::read(dir.join("a.csv")).unwrap(), b"two");
+        assert_eq!(
+            std::fs::read(dir.join("reports/a.html")).unwrap(),
+            b"a.html two"
+        );
         let mut names: Vec<String> = std::fs::read_dir(dir.join("reports"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         assert_eq!(names, ["a.html", "b.html"]);
+
+        // A page the same as last run's is the same file, linked, not written again; a
+        // changed page is written anew, and the old one left as it was until the commit.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let inode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().ino();
+            let (a, b) = (inode("reports/a.html"), inode("reports/b.html"));
+            let folder = stage_folder(&dir, "reports", |folder| {
+                folder.put(
+                    "a.html",
+                    b"a.html two",
+                    folder.unchanged("a.html", b"a.html two"),
+                )?;
+                folder.put(
+                    "b.html",
+                    b"b.html 3",
+                    folder.unchanged("b.html", b"b.html 3"),
+                )
+            })
+            .unwrap();
+            assert_eq!(
+                std::fs::read(dir.join("reports/b.html")).unwrap(),
+                b"b.html two"
+            );
+            commit(vec![folder]).unwrap();
+            assert_eq!(inode("reports/a.html"), a);
+            assert_ne!(inode("reports/b.html"), b);
+            assert_eq!(
+                std::fs::read(dir.join("reports/b.html")).unwrap(),
+                b"b.html 3"
+            );
+            assert_eq!(
+                std::fs::metadata(dir.join("reports/a.html"))
+                    .unwrap()
+                    .nlink(),
+                1
+            );
+        }
 
         // A failure before the commit leaves the previous outputs and no temporary files.
         let staged = stage_file(&dir, "a.csv", |w| w.write_all(b"three")).unwrap();

@@ -1,6 +1,7 @@
 //! The one shape every reader produces: sheets of cells with their true addresses.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,27 +38,40 @@ pub enum Location {
     Csv { line: u64, field: u32 },
 }
 
-/// A [`Location`] in 12 bytes, for the 200 fields every submission keeps: its sheet as an
-/// index into the submission's sheet names ([`CellAt::CSV`] for a CSV, whose `row` is then the
-/// line and `col` the field number), its row and column.
+/// A [`Location`] in 8 bytes, and `Option<CellAt>` too, for the 200 fields every
+/// submission keeps: its sheet as an index into the submission's sheet names
+/// ([`CellAt::CSV`] for a CSV, whose row is then the line and column the field number), its
+/// row and column. Columns past 65,535 (only a CSV could have them) are kept as 65,535.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CellAt {
-    pub sheet: u16,
-    pub row: u32,
-    pub col: u32,
+    /// The row plus one, so that `Option<CellAt>` needs no room of its own.
+    row_after: NonZeroU32,
+    col: u16,
+    sheet: u16,
 }
 
 impl CellAt {
-    pub const CSV: u16 = u16::MAX;
+    const CSV: u16 = u16::MAX;
+
+    fn new(sheet: u16, row: u32, col: u32) -> CellAt {
+        CellAt {
+            row_after: NonZeroU32::new(row.saturating_add(1)).expect("at least 1"),
+            col: u16::try_from(col).unwrap_or(u16::MAX),
+            sheet,
+        }
+    }
+
+    /// Line `line`, field `field` of a CSV, both 1-based.
+    pub fn csv(line: u32, field: u32) -> CellAt {
+        CellAt::new(Self::CSV, line, field)
+    }
 
     /// The cell at `location`, its sheet's name added to `sheets` if new.
     pub fn of(location: &Location, sheets: &mut Vec<Arc<str>>) -> CellAt {
         match location {
-            Location::Csv { line, field } => CellAt {
-                sheet: Self::CSV,
-                row: u32::try_from(*line).unwrap_or(u32::MAX),
-                col: *field,
-            },
+            Location::Csv { line, field } => {
+                CellAt::csv(u32::try_from(*line).unwrap_or(u32::MAX), *field)
+            }
             Location::Sheet { sheet, row, col } => {
                 let index = match sheets.iter().position(|s| s == sheet) {
                     Some(i) => i,
@@ -66,26 +80,23 @@ impl CellAt {
                         sheets.len() - 1
                     }
                 };
-                CellAt {
-                    sheet: u16::try_from(index).unwrap_or(Self::CSV - 1),
-                    row: *row,
-                    col: *col,
-                }
+                CellAt::new(u16::try_from(index).unwrap_or(Self::CSV - 1), *row, *col)
             }
         }
     }
 
     /// The full location, with the sheet's name from the submission's table.
     pub fn location(self, sheets: &[Arc<str>]) -> Location {
+        let (row, col) = (self.row_after.get() - 1, u32::from(self.col));
         match sheets.get(usize::from(self.sheet)) {
             Some(name) if self.sheet != Self::CSV => Location::Sheet {
                 sheet: name.clone(),
-                row: self.row,
-                col: self.col,
+                row,
+                col,
             },
             _ => Location::Csv {
-                line: u64::from(self.row),
-                field: self.col,
+                line: u64::from(row),
+                field: col,
             },
         }
     }
@@ -283,6 +294,44 @@ pub struct Workbook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_kept_in_8_bytes_gives_back_its_location() {
+        assert_eq!(std::mem::size_of::<Option<CellAt>>(), 8);
+        let mut sheets = Vec::new();
+        let places = [
+            Location::Sheet {
+                sheet: "表二".into(),
+                row: 0,
+                col: 0,
+            },
+            Location::Sheet {
+                sheet: "Sheet1".into(),
+                row: 1_048_575,
+                col: 16_383,
+            },
+            Location::Csv { line: 1, field: 1 },
+            Location::Csv {
+                line: 4_000_000,
+                field: 200,
+            },
+        ];
+        for place in places {
+            assert_eq!(CellAt::of(&place, &mut sheets).location(&sheets), place);
+        }
+        assert_eq!(sheets.len(), 2);
+        let far = Location::Csv {
+            line: 2,
+            field: 70_000,
+        };
+        assert_eq!(
+            CellAt::of(&far, &mut sheets).location(&sheets),
+            Location::Csv {
+                line: 2,
+                field: 65_535
+            }
+        );
+    }
 
     #[test]
     fn addresses_read_like_excel() {

@@ -33,6 +33,7 @@ impl Value {
     }
 }
 
+/// A submission keeps 200 of these until its outputs are written: 24 bytes each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldValue {
     pub value: Value,
@@ -245,6 +246,11 @@ fn resolve_year(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_value_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<FieldValue>(), 24);
+    }
 
     #[test]
     fn cells_become_values() {

@@ -569,11 +569,7 @@ pub(crate) mod testing {
         let mut values: Vec<FieldValue> = (0..FIELD_COUNT)
             .map(|i| FieldValue {
                 value: Value::Number(0.0),
-                at: Some(CellAt {
-                    sheet: CellAt::CSV,
-                    row: i as u32 + 1,
-                    col: 1,
-                }),
+                at: Some(CellAt::csv(i as u32 + 1, 1)),
             })
             .collect();
         for (id, x) in pairs {

@@ -201,6 +201,7 @@ pub fn rollup_xlsx(
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     book.set_properties(&fixed_properties());
+    book.set_zip_compression_level(4);
     let all: Vec<&Totals> = std::iter::once(&rollup.county)
         .chain(&rollup.by_type)
         .collect();

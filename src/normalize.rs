@@ -33,12 +33,112 @@ impl Value {
     }
 }
 
-/// A submission keeps 200 of these until its outputs are written: 24 bytes each.
+/// A submission's 200 values and the cells they were read from. A province's submissions
+/// are all kept until the outputs are written, so a field takes 16 bytes: its number and its
+/// cell; which fields are blank or missing is a bit each, and the rare text that is not a
+/// number is kept aside.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldValue {
-    pub value: Value,
-    /// Where the value was read; `Submission::location` gives it in full.
-    pub at: Option<CellAt>,
+pub struct Values {
+    /// The number a field holds; 0 for a blank, a missing field or text.
+    numbers: Vec<f64>,
+    /// Where each field was read, when it was read from a cell.
+    cells: Vec<Option<CellAt>>,
+    blanks: FieldBits,
+    missing: FieldBits,
+    /// The fields holding text that is not a number, in field order, with their text.
+    texts: Vec<(FieldIdx, Box<str>)>,
+}
+
+/// A bit per field of the schema.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct FieldBits([u64; FIELD_COUNT.div_ceil(64)]);
+
+impl FieldBits {
+    fn get(&self, f: FieldIdx) -> bool {
+        self.0[f / 64] & (1 << (f % 64)) != 0
+    }
+
+    fn set(&mut self, f: FieldIdx, on: bool) {
+        if on {
+            self.0[f / 64] |= 1 << (f % 64);
+        } else {
+            self.0[f / 64] &= !(1 << (f % 64));
+        }
+    }
+}
+
+impl Values {
+    /// Every field holding `n`, read from no cell: totals, and reports built by tests.
+    pub fn all(n: f64) -> Values {
+        Values {
+            numbers: vec![n; FIELD_COUNT],
+            cells: vec![None; FIELD_COUNT],
+            blanks: FieldBits::default(),
+            missing: FieldBits::default(),
+            texts: Vec::new(),
+        }
+    }
+
+    /// The value of field `f`.
+    pub fn get(&self, f: FieldIdx) -> Value {
+        if self.missing.get(f) {
+            Value::Missing
+        } else if self.blanks.get(f) {
+            Value::Blank
+        } else if let Some(text) = self.text(f) {
+            Value::NotNumber(Box::new(text.to_string()))
+        } else {
+            Value::Number(self.numbers[f])
+        }
+    }
+
+    /// The number field `f` counts as, if it is known (see [`Value::number`]).
+    pub fn number(&self, f: FieldIdx) -> Option<f64> {
+        let unknown = self.missing.get(f) || self.text(f).is_some();
+        (!unknown).then_some(self.numbers[f])
+    }
+
+    pub fn is_blank(&self, f: FieldIdx) -> bool {
+        self.blanks.get(f)
+    }
+
+    /// The text of a field that holds text that is not a number.
+    pub fn text(&self, f: FieldIdx) -> Option<&str> {
+        self.texts
+            .binary_search_by_key(&f, |(g, _)| *g)
+            .ok()
+            .map(|i| &*self.texts[i].1)
+    }
+
+    /// The cell field `f` was read from.
+    pub fn at(&self, f: FieldIdx) -> Option<CellAt> {
+        self.cells[f]
+    }
+
+    /// Every field's value, in schema order.
+    pub fn iter(&self) -> impl Iterator<Item = Value> + '_ {
+        (0..FIELD_COUNT).map(|f| self.get(f))
+    }
+
+    /// Sets field `f`, keeping its cell.
+    pub fn set(&mut self, f: FieldIdx, value: Value) {
+        if let Ok(i) = self.texts.binary_search_by_key(&f, |(g, _)| *g) {
+            self.texts.remove(i);
+        }
+        self.blanks.set(f, value == Value::Blank);
+        self.missing.set(f, value == Value::Missing);
+        self.numbers[f] = value.number().unwrap_or(0.0);
+        if let Value::NotNumber(text) = value {
+            let i = self.texts.partition_point(|(g, _)| *g < f);
+            self.texts.insert(i, (f, text.as_str().into()));
+        }
+    }
+
+    /// Sets field `f` and the cell it was read from.
+    pub fn set_at(&mut self, f: FieldIdx, value: Value, at: Option<CellAt>) {
+        self.set(f, value);
+        self.cells[f] = at;
+    }
 }
 
 /// How the unit or year of a submission was established.
@@ -80,8 +180,7 @@ pub struct Submission {
     pub unit_evidence: Evidence,
     pub year: Option<i32>,
     pub year_evidence: Evidence,
-    /// Indexed by [`crate::schema::FieldIdx`].
-    pub values: Vec<FieldValue>,
+    pub values: Values,
     /// The names of the sheets the values' cells are on.
     pub sheets: Vec<Arc<str>>,
     pub missing: Vec<MissingPart>,
@@ -92,7 +191,7 @@ pub struct Submission {
 impl Submission {
     /// Where a field's value was read.
     pub fn location(&self, f: FieldIdx) -> Option<Location> {
-        self.values[f].at.map(|at| at.location(&self.sheets))
+        self.values.at(f).map(|at| at.location(&self.sheets))
     }
 }
 
@@ -115,21 +214,16 @@ pub fn normalize(
     default_year: Option<i32>,
 ) -> Submission {
     let mut sheets: Vec<Arc<str>> = Vec::new();
-    let values: Vec<FieldValue> = raw
-        .values
-        .iter()
-        .map(|v| match v {
-            Some(raw) => FieldValue {
-                value: value_of(&raw.cell),
-                at: Some(CellAt::of(&raw.at, &mut sheets)),
-            },
-            None => FieldValue {
-                value: Value::Missing,
-                at: None,
-            },
-        })
-        .collect();
-    debug_assert_eq!(values.len(), FIELD_COUNT);
+    let mut values = Values::all(0.0);
+    for (f, raw) in raw.values.iter().enumerate() {
+        match raw {
+            Some(raw) => {
+                let at = CellAt::of(&raw.at, &mut sheets);
+                values.set_at(f, value_of(&raw.cell), Some(at));
+            }
+            None => values.set(f, Value::Missing),
+        }
+    }
     let mut notes = raw.notes;
     let stem = file_stem(source_file);
 
@@ -248,8 +342,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_field_value_is_24_bytes() {
-        assert_eq!(std::mem::size_of::<FieldValue>(), 24);
+    fn values_keep_what_each_field_holds_and_where() {
+        let mut v = Values::all(1.0);
+        let at = CellAt::csv(3, 4);
+        v.set_at(5, Value::Blank, Some(at));
+        v.set(7, Value::NotNumber(Box::new("约5".into())));
+        v.set(2, Value::NotNumber(Box::new("3件".into())));
+        v.set(9, Value::Missing);
+        v.set(10, Value::Number(2.5));
+        assert_eq!(v.get(0), Value::Number(1.0));
+        assert_eq!(
+            (v.get(5), v.number(5), v.at(5)),
+            (Value::Blank, Some(0.0), Some(at))
+        );
+        assert_eq!((v.text(7), v.number(7)), (Some("约5"), None));
+        assert_eq!(v.get(2), Value::NotNumber(Box::new("3件".into())));
+        assert_eq!((v.get(9), v.number(9)), (Value::Missing, None));
+        assert_eq!(v.number(10), Some(2.5));
+        // A value set again forgets what the field held before.
+        v.set(7, Value::Number(5.0));
+        v.set(5, Value::Number(4.0));
+        assert_eq!(
+            (v.get(7), v.get(5), v.at(5)),
+            (Value::Number(5.0), Value::Number(4.0), Some(at))
+        );
+        assert_eq!(
+            v.iter().filter(|x| *x == Value::Number(1.0)).count(),
+            FIELD_COUNT - 5
+        );
     }
 
     #[test]

@@ -10,9 +10,10 @@ use sha2::{Digest, Sha256};
 
 use crate::check::UnreadableFile;
 use crate::discover::InputFile;
-use crate::normalize::{normalize, Evidence, Submission, Value};
+use crate::normalize::{normalize, Evidence, Submission};
 use crate::output::{Counts, FileEntry, SubmissionEntry};
 use crate::roster::Roster;
+use crate::schema::FIELD_COUNT;
 use crate::{locate, read};
 
 /// What became of one input file.
@@ -200,9 +201,9 @@ pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
     for part in &s.missing {
         unread.push(format!("{}（{} 个字段）", part.what, part.fields.len()));
     }
-    for (i, v) in s.values.iter().enumerate() {
-        if let (Value::NotNumber(text), Some(at)) = (&v.value, s.location(i)) {
-            unread.push(format!("{} {}：“{}”不是数字", at, fields[i].id, text));
+    for (i, field) in fields.iter().enumerate() {
+        if let (Some(text), Some(at)) = (s.values.text(i), s.location(i)) {
+            unread.push(format!("{} {}：“{}”不是数字", at, field.id, text));
         }
     }
     for claim in &s.old_format {
@@ -218,12 +219,10 @@ pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
         unit_from: s.unit_evidence.describe(),
         year: s.year,
         year_from: s.year_evidence.describe(),
-        fields_read: s
-            .values
-            .iter()
-            .filter(|v| v.value.number().is_some())
+        fields_read: (0..FIELD_COUNT)
+            .filter(|&f| s.values.number(f).is_some())
             .count(),
-        fields_blank: s.values.iter().filter(|v| v.value == Value::Blank).count(),
+        fields_blank: (0..FIELD_COUNT).filter(|&f| s.values.is_blank(f)).count(),
         unread,
     }
 }

@@ -135,7 +135,7 @@ impl<'a> Pages<'a> {
             .prior
             .zip(self.rollup.year)
             .and_then(|(p, y)| p.report(&unit.id, y - 1));
-        let unit_key = key_figures(|f| s.values[f].value.number());
+        let unit_key = key_figures(|f| s.values.number(f));
         let last_key = last.map(|l| key_figures(|f| l.values[f]));
         let key = KEY_FIGURES
             .iter()
@@ -159,7 +159,7 @@ impl<'a> Pages<'a> {
             year: s.year,
             source_file: s.source_file.clone(),
             left_out: self.rollup.left_out[i],
-            shown: s.values.iter().map(|v| shown(&v.value)).collect(),
+            shown: s.values.iter().map(|v| shown(&v)).collect(),
             marks,
             involved,
             anomalies: mine,
@@ -207,7 +207,7 @@ impl<'a> Pages<'a> {
                     status,
                     has_page: self.shown_submission[u].is_some(),
                     received: rollup.counted[u]
-                        .and_then(|i| submissions[i].values[received].value.number()),
+                        .and_then(|i| submissions[i].values.number(received)),
                 }
             })
             .collect();

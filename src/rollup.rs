@@ -46,8 +46,8 @@ impl Totals {
     fn add(&mut self, unit: UnitIdx, s: &Submission) {
         self.units.push(unit);
         self.files.push(s.source_file.clone());
-        for (f, v) in s.values.iter().enumerate() {
-            match v.value.number() {
+        for f in 0..FIELD_COUNT {
+            match s.values.number(f) {
                 Some(n) => self.values[f] += n,
                 None => self.unknown[f].push(unit),
             }
@@ -204,18 +204,18 @@ pub fn key_figures(value: impl Fn(usize) -> Option<f64>) -> Vec<Option<f64>> {
 mod tests {
     use super::*;
     use crate::grid::Location;
-    use crate::normalize::{Evidence, FieldValue, Value};
+    use crate::normalize::{Evidence, Value, Values};
 
     fn submission(unit: Option<usize>, year: i32, penalty: Value) -> Submission {
-        let mut values = vec![
-            FieldValue {
-                value: Value::Number(1.0),
-                at: None,
-            };
-            FIELD_COUNT
-        ];
-        values[schema::index_of("active.penalty.decisions").unwrap()].value = penalty;
-        values[schema::index_of("active.fee.amount_wan").unwrap()].value = Value::Number(0.1);
+        let mut values = Values::all(1.0);
+        values.set(
+            schema::index_of("active.penalty.decisions").unwrap(),
+            penalty,
+        );
+        values.set(
+            schema::index_of("active.fee.amount_wan").unwrap(),
+            Value::Number(0.1),
+        );
         Submission {
             source_file: format!("{unit:?}-{year}.xlsx"),
             unit,

@@ -2,15 +2,15 @@
 //! with the values as entered. An unknown value makes an identity unknown, not broken.
 
 use super::{Finding, Report};
-use crate::normalize::FieldValue;
+use crate::normalize::Values;
 use crate::schema::{
     self, apply_row, FieldIdx, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
 use crate::text::format_number;
 
 /// The sum of the fields, or `None` if any is unknown.
-fn sum(values: &[FieldValue], fields: &[FieldIdx]) -> Option<f64> {
-    fields.iter().map(|&f| values[f].value.number()).sum()
+fn sum(values: &Values, fields: &[FieldIdx]) -> Option<f64> {
+    fields.iter().map(|&f| values.number(f)).sum()
 }
 
 fn differs(a: f64, b: f64) -> bool {
@@ -50,7 +50,7 @@ fn sum_identity(
 ) -> Option<Finding> {
     let v = report.values;
     let expected = sum(v, &parts)?;
-    let actual = v[total].value.number()?;
+    let actual = v.number(total)?;
     if !differs(expected, actual) {
         return None;
     }
@@ -121,7 +121,7 @@ pub fn t3_balance(report: &Report) -> Vec<Finding> {
             continue;
         };
         if differs(inflow, outflow) {
-            let n = |f: FieldIdx| format_number(v[f].value.number().unwrap_or(0.0));
+            let n = |f: FieldIdx| format_number(v.number(f).unwrap_or(0.0));
             found.push(Finding {
                 rule: "T3.BALANCE",
                 location: report.location(handled),
@@ -237,8 +237,10 @@ mod tests {
     #[test]
     fn unknown_values_make_identities_unknown_not_broken() {
         let mut v = with(&[("apply.granted.natural", 3.0), ("apply.granted.total", 4.0)]);
-        v[schema::index_of("apply.granted.legal").unwrap()].value =
-            crate::normalize::Value::NotNumber(Box::new("约1".into()));
+        v.set(
+            schema::index_of("apply.granted.legal").unwrap(),
+            crate::normalize::Value::NotNumber(Box::new("约1".into())),
+        );
         assert!(t3_row_total(&report_of(&v)).is_empty());
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::grid::Location;
 use crate::locate::{Claim, MissingPart};
-use crate::normalize::{FieldValue, Submission};
+use crate::normalize::{Submission, Values};
 use crate::prior::{Prior, PriorReport};
 use crate::roster::Roster;
 use crate::schema::FieldIdx;
@@ -53,7 +53,7 @@ impl Severity {
 /// One report as the rules see it: a unit's submission, or the county's or a unit type's
 /// totals (`totals.rs`).
 pub struct Report<'a> {
-    pub values: &'a [FieldValue],
+    pub values: &'a Values,
     /// The names of the sheets the values' cells are on.
     pub sheets: &'a [std::sync::Arc<str>],
     pub missing: &'a [MissingPart],
@@ -66,7 +66,7 @@ pub struct Report<'a> {
 impl Report<'_> {
     /// Where a field's value was read, for a finding's location.
     pub fn location(&self, f: FieldIdx) -> Option<Location> {
-        self.values[f].at.map(|at| at.location(self.sheets))
+        self.values.at(f).map(|at| at.location(self.sheets))
     }
 }
 
@@ -559,26 +559,24 @@ pub fn sort(anomalies: &mut [Anomaly]) {
 pub(crate) mod testing {
     use super::Report;
     use crate::grid::CellAt;
-    use crate::normalize::{FieldValue, Value};
+    use crate::normalize::{Value, Values};
     use crate::prior::PriorReport;
     use crate::schema::{self, FIELD_COUNT};
     use crate::settings::DEFAULT_THRESHOLDS;
 
     /// A report of zeros but for the given fields; field i sits on CSV line i+1.
-    pub fn with(pairs: &[(&str, f64)]) -> Vec<FieldValue> {
-        let mut values: Vec<FieldValue> = (0..FIELD_COUNT)
-            .map(|i| FieldValue {
-                value: Value::Number(0.0),
-                at: Some(CellAt::csv(i as u32 + 1, 1)),
-            })
-            .collect();
+    pub fn with(pairs: &[(&str, f64)]) -> Values {
+        let mut values = Values::all(0.0);
+        for f in 0..FIELD_COUNT {
+            values.set_at(f, Value::Number(0.0), Some(CellAt::csv(f as u32 + 1, 1)));
+        }
         for (id, x) in pairs {
-            values[schema::field(id)].value = Value::Number(*x);
+            values.set(schema::field(id), Value::Number(*x));
         }
         values
     }
 
-    pub fn report_of(values: &[FieldValue]) -> Report<'_> {
+    pub fn report_of(values: &Values) -> Report<'_> {
         Report {
             values,
             sheets: &[],

@@ -14,7 +14,7 @@ pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
     let nonzero: Vec<usize> = fields
         .iter()
         .copied()
-        .filter(|&f| report.values[f].value.number().is_some_and(|n| n > 0.0))
+        .filter(|&f| report.values.number(f).is_some_and(|n| n > 0.0))
         .collect();
     let Some(&first) = nonzero.first() else {
         return Vec::new();
@@ -22,7 +22,7 @@ pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
     let shown: Vec<String> = fields
         .iter()
         .map(|&f| {
-            let n = report.values[f].value.number();
+            let n = report.values.number(f);
             n.map_or("?".into(), format_number)
         })
         .collect();
@@ -42,14 +42,13 @@ pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
 /// T2.FEE_UNIT: a fee that looks entered in 元 rather than 万元.
 pub fn t2_fee_unit(report: &Report) -> Vec<Finding> {
     let f = field("active.fee.amount_wan");
-    let v = &report.values[f];
     let max = report.thresholds.fee_wan_max;
-    let (actual, why) = match &v.value {
-        Value::Number(n) if *n > max => (
-            format_number(*n),
+    let (actual, why) = match report.values.get(f) {
+        Value::Number(n) if n > max => (
+            format_number(n),
             format!(
                 "行政事业性收费 {} 万元（即 {} 元），超过 {} 万元，像是按元填写",
-                format_number(*n),
+                format_number(n),
                 format_number(n * 10_000.0),
                 format_number(max)
             ),
@@ -81,8 +80,8 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
         let (issued, repealed, in_force) = (field("issued"), field("repealed"), field("in_force"));
         let (Some(last), Some(new), Some(gone)) = (
             prior.values[in_force],
-            report.values[issued].value.number(),
-            report.values[repealed].value.number(),
+            report.values.number(issued),
+            report.values.number(repealed),
         ) else {
             continue;
         };
@@ -108,10 +107,8 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
 /// T4.REVIEW_BEFORE_SUIT: suits after review with no review this year (nor last).
 pub fn t4_review_before_suit(report: &Report) -> Vec<Finding> {
     let (review, suits) = (field("review.total"), field("suit_after_review.total"));
-    let (Some(reviews), Some(after)) = (
-        report.values[review].value.number(),
-        report.values[suits].value.number(),
-    ) else {
+    let (Some(reviews), Some(after)) = (report.values.number(review), report.values.number(suits))
+    else {
         return Vec::new();
     };
     if after <= 0.0 || reviews != 0.0 {
@@ -160,9 +157,15 @@ mod tests {
         let v = with(&[("active.fee.amount_wan", 12.5)]);
         assert!(t2_fee_unit(&report_of(&v)).is_empty());
         let mut v = with(&[]);
-        v[field("active.fee.amount_wan")].value = Value::NotNumber(Box::new("1200元".into()));
+        v.set(
+            field("active.fee.amount_wan"),
+            Value::NotNumber(Box::new("1200元".into())),
+        );
         assert_eq!(t2_fee_unit(&report_of(&v)).len(), 1);
-        v[field("active.fee.amount_wan")].value = Value::NotNumber(Box::new("12万元".into()));
+        v.set(
+            field("active.fee.amount_wan"),
+            Value::NotNumber(Box::new("12万元".into())),
+        );
         assert!(t2_fee_unit(&report_of(&v)).is_empty());
     }
 

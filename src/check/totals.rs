@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::{check_report, Anomaly, Finding, Report};
-use crate::normalize::{FieldValue, Value};
+use crate::normalize::{Value, Values};
 use crate::rollup::{total_name, Rollup, Totals};
 use crate::roster::Roster;
 use crate::settings::Settings;
@@ -32,14 +32,10 @@ fn check_one(
     roster: &Roster,
     settings: &Settings,
 ) -> Vec<Anomaly> {
-    let values: Vec<FieldValue> = totals
-        .values
-        .iter()
-        .map(|&n| FieldValue {
-            value: Value::Number(n),
-            at: None,
-        })
-        .collect();
+    let mut values = Values::all(0.0);
+    for (f, &n) in totals.values.iter().enumerate() {
+        values.set(f, Value::Number(n));
+    }
     let report = Report {
         values: &values,
         sheets: &[],

@@ -2,7 +2,7 @@
 
 use super::{Finding, Report};
 use crate::normalize::Value;
-use crate::schema::{self, display_name, Kind};
+use crate::schema::{self, display_name, Kind, FIELD_COUNT};
 use crate::text::format_number;
 
 /// VALUE.NEGATIVE: no number is negative.
@@ -11,7 +11,7 @@ pub fn value_negative(report: &Report) -> Vec<Finding> {
         .values
         .iter()
         .enumerate()
-        .filter_map(|(f, v)| match v.value {
+        .filter_map(|(f, v)| match v {
             Value::Number(n) if n < 0.0 => Some(Finding {
                 rule: "VALUE.NEGATIVE",
                 location: report.location(f),
@@ -32,7 +32,7 @@ pub fn value_not_integer(report: &Report) -> Vec<Finding> {
         .values
         .iter()
         .enumerate()
-        .filter_map(|(f, v)| match v.value {
+        .filter_map(|(f, v)| match v {
             Value::Number(n) if fields[f].kind == Kind::Count && n.fract() != 0.0 => {
                 Some(Finding {
                     rule: "VALUE.NOT_INTEGER",
@@ -58,7 +58,7 @@ pub fn value_not_number(report: &Report) -> Vec<Finding> {
         .values
         .iter()
         .enumerate()
-        .filter_map(|(f, v)| match &v.value {
+        .filter_map(|(f, v)| match v {
             Value::NotNumber(text) => Some(Finding {
                 rule: "VALUE.NOT_NUMBER",
                 location: report.location(f),
@@ -77,12 +77,8 @@ pub fn value_not_number(report: &Report) -> Vec<Finding> {
 
 /// VALUE.BLANK: empty or placeholder cells, read as 0; one finding lists them all.
 pub fn value_blank(report: &Report) -> Vec<Finding> {
-    let mut blanks: Vec<usize> = report
-        .values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.value == Value::Blank)
-        .map(|(f, _)| f)
+    let mut blanks: Vec<usize> = (0..FIELD_COUNT)
+        .filter(|&f| report.values.is_blank(f))
         .collect();
     // Kept with the anomaly until the outputs are written: up to 200 fields for each of a
     // province's submissions, so without the growth's spare room.
@@ -154,11 +150,16 @@ mod tests {
             ("active.penalty.decisions", -3.0),
             ("active.license.decisions", 2.5),
         ]);
-        v[schema::index_of("active.fee.amount_wan").unwrap()].value = Value::Number(1.25);
-        v[schema::index_of("review.upheld").unwrap()].value =
-            Value::NotNumber(Box::new("约5".into()));
-        v[schema::index_of("review.other").unwrap()].value = Value::Blank;
-        v[schema::index_of("review.pending").unwrap()].value = Value::Blank;
+        v.set(
+            schema::index_of("active.fee.amount_wan").unwrap(),
+            Value::Number(1.25),
+        );
+        v.set(
+            schema::index_of("review.upheld").unwrap(),
+            Value::NotNumber(Box::new("约5".into())),
+        );
+        v.set(schema::index_of("review.other").unwrap(), Value::Blank);
+        v.set(schema::index_of("review.pending").unwrap(), Value::Blank);
         let r = report_of(&v);
         let negative = value_negative(&r);
         assert_eq!(negative.len(), 1);

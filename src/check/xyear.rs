@@ -3,7 +3,7 @@
 
 use super::{Finding, Report};
 use crate::check::identities::col_label;
-use crate::schema::{self, apply_row, display_name, Kind, APPLY_COLUMNS};
+use crate::schema::{self, apply_row, display_name, Kind, APPLY_COLUMNS, FIELD_COUNT};
 use crate::text::format_number;
 
 /// XYEAR.CARRY: 二、上年结转 equals last year's 四、结转下年度继续办理, per column.
@@ -15,10 +15,8 @@ pub fn xyear_carry(report: &Report) -> Vec<Finding> {
     for c in 0..APPLY_COLUMNS.len() {
         let carried_in = schema::apply_index(apply_row("carried_in"), c);
         let carried_out = schema::apply_index(apply_row("carried_out"), c);
-        let (Some(now), Some(then)) = (
-            report.values[carried_in].value.number(),
-            prior.values[carried_out],
-        ) else {
+        let (Some(now), Some(then)) = (report.values.number(carried_in), prior.values[carried_out])
+        else {
             continue;
         };
         if now != then {
@@ -49,7 +47,7 @@ pub fn xyear_in_force(report: &Report) -> Vec<Finding> {
     for (item, name) in [("regulation", "规章"), ("normative", "行政规范性文件")] {
         let field = |c: &str| schema::field(&format!("active.{item}.{c}"));
         let (issued, repealed, in_force) = (field("issued"), field("repealed"), field("in_force"));
-        let number = |f: usize| report.values[f].value.number();
+        let number = |f: usize| report.values.number(f);
         let (Some(last), Some(new), Some(gone), Some(now)) = (
             prior.values[in_force],
             number(issued),
@@ -89,10 +87,10 @@ pub fn xyear_copied(report: &Report) -> Vec<Finding> {
         .values
         .iter()
         .zip(&prior.values)
-        .filter_map(|(v, p)| Some((v.value.number()?, (*p)?)))
+        .filter_map(|(v, p)| Some((v.number()?, (*p)?)))
         .collect();
     // Comparable on most fields, equal on all of them, and not an all-zero report.
-    let copied = pairs.len() * 2 > report.values.len()
+    let copied = pairs.len() * 2 > FIELD_COUNT
         && pairs.iter().all(|(a, b)| a == b)
         && pairs.iter().any(|(a, _)| *a != 0.0);
     if !copied {
@@ -120,7 +118,7 @@ pub fn xyear_jump(report: &Report) -> Vec<Finding> {
     let fields = schema::fields();
     let mut found = Vec::new();
     for (f, v) in report.values.iter().enumerate() {
-        let (Some(now), Some(then)) = (v.value.number(), prior.values[f]) else {
+        let (Some(now), Some(then)) = (v.number(), prior.values[f]) else {
             continue;
         };
         if fields[f].kind != Kind::Count || now.max(then) < t.jump_floor {
@@ -160,7 +158,7 @@ mod tests {
     use crate::check::testing::{prior_of, report_of, with};
 
     fn with_prior<'a>(
-        v: &'a [crate::normalize::FieldValue],
+        v: &'a crate::normalize::Values,
         p: &'a crate::prior::PriorReport,
     ) -> Report<'a> {
         Report {

@@ -102,10 +102,10 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // The workbook (one thread of compression) and the pages (mostly the filesystem's
     // time) are independent: they are made side by side.
     let write_workbook = || {
-        let workbook =
-            output::workbook::rollup_xlsx(&rollup, &gathered.submissions, &anomalies, &roster)
-                .map_err(|e| format!("cannot write rollup.xlsx: {e}"))?;
-        output::stage_file(out, "rollup.xlsx", |w| w.write_all(&workbook))
+        output::stage_file(out, "rollup.xlsx", |w| {
+            output::workbook::rollup_xlsx(w, &rollup, &gathered.submissions, &anomalies, &roster)
+                .map_err(std::io::Error::other)
+        })
     };
     // Pages are rendered (and compared with the previous run's) in parallel and written
     // from one thread, a batch at a time: two threads creating files in one folder only

@@ -47,7 +47,7 @@ fn failed(what: &Path, e: std::io::Error) -> String {
 pub fn stage_file(
     dir: &Path,
     name: &str,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<Staged, String> {
     let staged = Staged {
         temp: dir.join(format!(".{name}.tmp")),
@@ -209,7 +209,7 @@ pub fn normalized_csv(
             s.year.map_or(String::new(), |y| y.to_string()),
             neutralize(&s.source_file),
         ];
-        row.extend(s.values.iter().map(|v| value_text(&v.value)));
+        row.extend(s.values.iter().map(|v| value_text(&v)));
         row
     });
     write_csv(w, &header, rows)

@@ -48,10 +48,7 @@ pub fn normalized_parquet(submissions: &[Submission], roster: &Roster) -> Result
         ),
     ];
     for (f, field) in schema::fields().iter().enumerate() {
-        let values: Vec<Option<f64>> = submissions
-            .iter()
-            .map(|s| s.values[f].value.number())
-            .collect();
+        let values: Vec<Option<f64>> = submissions.iter().map(|s| s.values.number(f)).collect();
         columns.push(Series::new(field.id.as_str().into(), values).into_column());
     }
     let mut frame = DataFrame::new(submissions.len(), columns).map_err(|e| e.to_string())?;
@@ -66,20 +63,14 @@ pub fn normalized_parquet(submissions: &[Submission], roster: &Roster) -> Result
 mod tests {
     use super::*;
     use crate::grid::Location;
-    use crate::normalize::{Evidence, FieldValue, Value};
+    use crate::normalize::{Evidence, Value, Values};
 
     #[test]
     fn the_parquet_file_reads_back_with_types_and_nulls() {
         let roster = Roster::parse("unit_id,name,type,aliases\nhekou,河口镇,乡镇,\n").unwrap();
-        let mut values = vec![
-            FieldValue {
-                value: Value::Number(2.0),
-                at: None,
-            };
-            schema::FIELD_COUNT
-        ];
-        values[1].value = Value::NotNumber(Box::new("约5".into()));
-        values[2].value = Value::Blank;
+        let mut values = Values::all(2.0);
+        values.set(1, Value::NotNumber(Box::new("约5".into())));
+        values.set(2, Value::Blank);
         let sub = |unit, year| Submission {
             source_file: "a.xlsx".into(),
             unit,

@@ -1,6 +1,8 @@
 //! `rollup.xlsx`: the county's totals in the official layout, a sheet per unit type, every
 //! unit's normalized row, and the anomaly list.
 
+use std::io::Write;
+
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -193,12 +195,14 @@ fn cell_text(s: &str) -> &str {
 const NORMALIZED_SHEET: &str = "各单位";
 const ANOMALY_SHEET: &str = "异常清单";
 
+/// Writes rollup.xlsx into `w` as it is made: a province's workbook is never held whole.
 pub fn rollup_xlsx(
+    w: &mut (dyn Write + Send),
     rollup: &Rollup,
     submissions: &[Submission],
     anomalies: &[Anomaly],
     roster: &Roster,
-) -> Result<Vec<u8>, XlsxError> {
+) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
     book.set_properties(&fixed_properties());
     book.set_zip_compression_level(4);
@@ -213,7 +217,7 @@ pub fn rollup_xlsx(
     }
     normalized_sheet(&mut book, rollup, submissions, roster)?;
     anomalies_sheet(&mut book, anomalies)?;
-    book.save_to_buffer()
+    book.save_to_writer(w)
 }
 
 fn header_format() -> Format {
@@ -269,10 +273,10 @@ fn normalized_sheet(
         for (c, text) in lead.iter().enumerate().skip(3) {
             ws.write_string(r, c as u16 + 1, cell_text(&neutralize(text)))?;
         }
-        for (f, v) in s.values.iter().enumerate() {
+        for f in 0..schema::FIELD_COUNT {
             let c = (NORMALIZED_LEAD.len() + 1 + f) as u16;
             // Unknown values stay empty, as in normalized.csv.
-            if let Some(n) = v.value.number() {
+            if let Some(n) = s.values.number(f) {
                 ws.write_number(r, c, n)?;
             }
         }

@@ -61,7 +61,7 @@ pub fn assert_values(sub: &Submission, expected: &[f64], context: &str) {
     let fields = schema::fields();
     let mut wrong = Vec::new();
     for (i, (v, x)) in sub.values.iter().zip(expected).enumerate() {
-        let ok = match &v.value {
+        let ok = match &v {
             Value::Number(n) => n == x,
             Value::Blank => *x == 0.0,
             _ => false,
@@ -70,7 +70,7 @@ pub fn assert_values(sub: &Submission, expected: &[f64], context: &str) {
             wrong.push(format!(
                 "{} = {:?} at {:?}, expected {x}",
                 fields[i].id,
-                v.value,
+                v,
                 sub.location(i)
             ));
         }

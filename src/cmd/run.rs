@@ -79,28 +79,26 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // Every output is staged under a temporary name, and all are renamed into place
     // together once all were made: a failure leaves the previous run's outputs whole.
     let out = &opts.out;
-    let mut staged = vec![output::stage_file(out, "normalized.csv", |w| {
-        output::normalized_csv(w, &gathered.submissions, &roster)
-    })?];
-    phases.done("write normalized.csv");
-    staged.push(output::stage_file(out, "anomalies.csv", |w| {
-        output::anomalies_csv(w, &anomalies)
-    })?);
-    phases.done("write anomalies.csv");
-    #[cfg(feature = "parquet")]
-    {
-        let parquet = output::parquet::normalized_parquet(&gathered.submissions, &roster)?;
-        staged.push(output::stage_file(out, "normalized.parquet", |w| {
-            w.write_all(&parquet)
+    let write_csvs = || -> Result<Vec<output::Staged>, String> {
+        let mut staged = vec![output::stage_file(out, "normalized.csv", |w| {
+            output::normalized_csv(w, &gathered.submissions, &roster)
+        })?];
+        staged.push(output::stage_file(out, "anomalies.csv", |w| {
+            output::anomalies_csv(w, &anomalies)
         })?);
-    }
-    let rollup_csv = output::rollup_csv(&rollup);
-    staged.push(output::stage_file(out, "rollup.csv", |w| {
-        w.write_all(&rollup_csv)
-    })?);
-    phases.done("write rollup.csv");
-    // The workbook (one thread of compression) and the pages (mostly the filesystem's
-    // time) are independent: they are made side by side.
+        #[cfg(feature = "parquet")]
+        {
+            let parquet = output::parquet::normalized_parquet(&gathered.submissions, &roster)?;
+            staged.push(output::stage_file(out, "normalized.parquet", |w| {
+                w.write_all(&parquet)
+            })?);
+        }
+        let rollup_csv = output::rollup_csv(&rollup);
+        staged.push(output::stage_file(out, "rollup.csv", |w| {
+            w.write_all(&rollup_csv)
+        })?);
+        Ok(staged)
+    };
     let write_workbook = || {
         output::stage_file(out, "rollup.xlsx", |w| {
             output::workbook::rollup_xlsx(w, &rollup, &gathered.submissions, &anomalies, &roster)
@@ -140,11 +138,16 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             folder.put("index.html", index.as_bytes(), unchanged)
         })
     };
-    let (workbook, reports) = rayon::join(write_workbook, write_pages);
+    // The CSVs, the workbook (a thread each: formatting and compression) and the pages
+    // (rendered in parallel; the rest is the filesystem's time) are independent: they are
+    // made side by side.
+    let ((csvs, workbook), reports) =
+        rayon::join(|| rayon::join(write_csvs, write_workbook), write_pages);
+    let mut staged = csvs?;
     staged.push(workbook?);
     staged.push(reports?);
     output::commit(staged)?;
-    phases.done("write rollup.xlsx and reports");
+    phases.done("write outputs");
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
         prior: prior.as_ref().map(|p| p.source.clone()),

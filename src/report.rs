@@ -120,15 +120,15 @@ impl<'a> Pages<'a> {
                 .finding
                 .fields
                 .iter()
-                .find(|&&f| at.is_some() && s.location(f).as_ref() == at);
+                .find(|&f| at.is_some() && s.location(f).as_ref() == at);
             match pointed {
-                Some(&f) => {
+                Some(f) => {
                     marks[f].push(n + 1);
-                    for &other in &a.finding.fields {
+                    for other in a.finding.fields.iter() {
                         involved[other] |= other != f;
                     }
                 }
-                None => a.finding.fields.iter().for_each(|&f| marks[f].push(n + 1)),
+                None => a.finding.fields.iter().for_each(|f| marks[f].push(n + 1)),
             }
         }
         let last = self

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{unit_names, Anomaly, County, Finding};
+use super::{unit_names, Anomaly, County, FieldList, Finding};
 use crate::normalize::{Evidence, Submission};
 
 /// A file that could not be read, with the reason.
@@ -87,7 +87,7 @@ fn file_unreadable(county: &County) -> Vec<Placed> {
                 Finding {
                     rule: "FILE.UNREADABLE",
                     location: None,
-                    fields: Vec::new(),
+                    fields: FieldList::default(),
                     expected: "可读取的年报文件".into(),
                     actual: f.reason.clone(),
                     message: format!("文件无法读取：{}", f.reason),
@@ -107,7 +107,7 @@ fn unit_unknown(county: &County) -> Vec<Placed> {
             let finding = Finding {
                 rule: "UNIT.UNKNOWN",
                 location: evidence_location(&s.unit_evidence),
-                fields: Vec::new(),
+                fields: FieldList::default(),
                 expected: "单位名单（units.csv）中的单位".into(),
                 actual: s.claimed_unit.clone(),
                 message: format!(
@@ -135,7 +135,7 @@ fn unit_missing(county: &County) -> Vec<Placed> {
             let finding = Finding {
                 rule: "UNIT.MISSING",
                 location: None,
-                fields: Vec::new(),
+                fields: FieldList::default(),
                 expected: "1 份报告".into(),
                 actual: "0".into(),
                 message: format!(
@@ -169,7 +169,7 @@ fn unit_duplicate(county: &County) -> Vec<Placed> {
             let finding = Finding {
                 rule: "UNIT.DUPLICATE",
                 location: evidence_location(&s.unit_evidence),
-                fields: Vec::new(),
+                fields: FieldList::default(),
                 expected: "1 份报告".into(),
                 actual: format!("{} 份：{}", files.len(), files.join("、")),
                 message: format!(
@@ -209,7 +209,7 @@ fn year_mismatch(county: &County) -> Vec<Placed> {
             let finding = Finding {
                 rule: "YEAR.MISMATCH",
                 location: evidence_location(&s.year_evidence),
-                fields: Vec::new(),
+                fields: FieldList::default(),
                 expected: wanted,
                 actual,
                 message,

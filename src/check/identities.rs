@@ -59,7 +59,7 @@ fn sum_identity(
     Some(Finding {
         rule,
         location: report.location(total),
-        fields,
+        fields: fields.into(),
         expected: format_number(expected),
         actual: format_number(actual),
         message: format!(
@@ -125,7 +125,7 @@ pub fn t3_balance(report: &Report) -> Vec<Finding> {
             found.push(Finding {
                 rule: "T3.BALANCE",
                 location: report.location(handled),
-                fields: vec![received, carried_in, handled, carried_out],
+                fields: vec![received, carried_in, handled, carried_out].into(),
                 expected: format_number(inflow),
                 actual: format_number(outflow),
                 message: format!(

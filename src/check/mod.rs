@@ -77,13 +77,43 @@ pub struct Finding {
     /// The cell to look at: the wrong total, the unreadable value, …
     pub location: Option<Location>,
     /// Every field the rule read.
-    pub fields: Vec<FieldIdx>,
+    pub fields: FieldList,
     /// What the identity derives, or what the rule wanted.
     pub expected: String,
     /// What the unit entered.
     pub actual: String,
     /// The finding in plain Chinese.
     pub message: String,
+}
+
+/// The fields a finding names, in the rule's order, a byte each: a province's anomalies
+/// name millions of fields (VALUE.BLANK lists every blank cell of a report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FieldList(Vec<u8>);
+
+const _: () = assert!(
+    crate::schema::FIELD_COUNT <= 256,
+    "a field index fits a byte"
+);
+
+impl FieldList {
+    pub fn iter(&self) -> impl Iterator<Item = FieldIdx> + '_ {
+        self.0.iter().map(|&f| usize::from(f))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<FieldIdx>> for FieldList {
+    fn from(fields: Vec<FieldIdx>) -> Self {
+        FieldList(fields.into_iter().map(|f| f as u8).collect())
+    }
 }
 
 /// A finding attached to its unit and file, as `anomalies.csv` lists it.

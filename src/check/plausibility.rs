@@ -29,7 +29,7 @@ pub fn t2_regulation_level(report: &Report) -> Vec<Finding> {
     vec![Finding {
         rule: "T2.REGULATION_LEVEL",
         location: report.location(first),
-        fields,
+        fields: fields.into(),
         expected: "0".into(),
         actual: shown.join(" / "),
         message: format!(
@@ -62,7 +62,7 @@ pub fn t2_fee_unit(report: &Report) -> Vec<Finding> {
     vec![Finding {
         rule: "T2.FEE_UNIT",
         location: report.location(f),
-        fields: vec![f],
+        fields: vec![f].into(),
         expected: format!("≤ {} 万元", format_number(max)),
         actual,
         message: why,
@@ -89,7 +89,7 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
             found.push(Finding {
                 rule: "T2.REPEALED",
                 location: report.location(repealed),
-                fields: vec![repealed, issued, in_force],
+                fields: vec![repealed, issued, in_force].into(),
                 expected: format!("≤ {}", format_number(last + new)),
                 actual: format_number(gone),
                 message: format!(
@@ -122,7 +122,7 @@ pub fn t4_review_before_suit(report: &Report) -> Vec<Finding> {
     vec![Finding {
         rule: "T4.REVIEW_BEFORE_SUIT",
         location: report.location(suits),
-        fields: vec![suits, review],
+        fields: vec![suits, review].into(),
         expected: "行政复议 > 0".into(),
         actual: format!("复议后起诉 {}，行政复议 0", format_number(after)),
         message: format!(

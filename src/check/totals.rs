@@ -92,7 +92,7 @@ fn causes(
     let unknown: BTreeSet<&str> = finding
         .fields
         .iter()
-        .flat_map(|&f| &totals.unknown[f])
+        .flat_map(|f| &totals.unknown[f])
         .map(|&u| roster.units[u].name.as_str())
         .collect();
     if broken.is_empty() && !unknown.is_empty() {

@@ -1,6 +1,6 @@
 //! Rules about single values and about what the reader could not find.
 
-use super::{Finding, Report};
+use super::{FieldList, Finding, Report};
 use crate::normalize::Value;
 use crate::schema::{self, display_name, Kind, FIELD_COUNT};
 use crate::text::format_number;
@@ -15,7 +15,7 @@ pub fn value_negative(report: &Report) -> Vec<Finding> {
             Value::Number(n) if n < 0.0 => Some(Finding {
                 rule: "VALUE.NEGATIVE",
                 location: report.location(f),
-                fields: vec![f],
+                fields: vec![f].into(),
                 expected: "≥ 0".into(),
                 actual: format_number(n),
                 message: format!("{} 为负数 {}", display_name(f), format_number(n)),
@@ -37,7 +37,7 @@ pub fn value_not_integer(report: &Report) -> Vec<Finding> {
                 Some(Finding {
                     rule: "VALUE.NOT_INTEGER",
                     location: report.location(f),
-                    fields: vec![f],
+                    fields: vec![f].into(),
                     expected: "整数".into(),
                     actual: format_number(n),
                     message: format!(
@@ -62,7 +62,7 @@ pub fn value_not_number(report: &Report) -> Vec<Finding> {
             Value::NotNumber(text) => Some(Finding {
                 rule: "VALUE.NOT_NUMBER",
                 location: report.location(f),
-                fields: vec![f],
+                fields: vec![f].into(),
                 expected: "数字".into(),
                 actual: text.to_string(),
                 message: format!(
@@ -77,12 +77,9 @@ pub fn value_not_number(report: &Report) -> Vec<Finding> {
 
 /// VALUE.BLANK: empty or placeholder cells, read as 0; one finding lists them all.
 pub fn value_blank(report: &Report) -> Vec<Finding> {
-    let mut blanks: Vec<usize> = (0..FIELD_COUNT)
+    let blanks: Vec<usize> = (0..FIELD_COUNT)
         .filter(|&f| report.values.is_blank(f))
         .collect();
-    // Kept with the anomaly until the outputs are written: up to 200 fields for each of a
-    // province's submissions, so without the growth's spare room.
-    blanks.shrink_to_fit();
     let Some(&first) = blanks.first() else {
         return Vec::new();
     };
@@ -96,7 +93,7 @@ pub fn value_blank(report: &Report) -> Vec<Finding> {
             blanks.len(),
             display_name(first)
         ),
-        fields: blanks,
+        fields: blanks.into(),
     }]
 }
 
@@ -108,7 +105,7 @@ pub fn field_missing(report: &Report) -> Vec<Finding> {
         .map(|part| Finding {
             rule: "FIELD.MISSING",
             location: part.at.clone(),
-            fields: part.fields.clone(),
+            fields: part.fields.clone().into(),
             expected: "格式中的行、列或表".into(),
             actual: "未找到".into(),
             message: format!(
@@ -129,7 +126,7 @@ pub fn format_old(report: &Report) -> Vec<Finding> {
     vec![Finding {
         rule: "FORMAT.OLD",
         location: Some(first.at.clone()),
-        fields: Vec::new(),
+        fields: FieldList::default(),
         expected: "2021 年格式（国办公开办函〔2021〕30号）".into(),
         actual: labels.join("、"),
         message: format!(

@@ -1,7 +1,7 @@
 //! Rules across years: this year's report against the same unit's report of last year.
 //! Each runs only where `--prior` has the unit.
 
-use super::{Finding, Report};
+use super::{FieldList, Finding, Report};
 use crate::check::identities::col_label;
 use crate::schema::{self, apply_row, display_name, Kind, APPLY_COLUMNS, FIELD_COUNT};
 use crate::text::format_number;
@@ -23,7 +23,7 @@ pub fn xyear_carry(report: &Report) -> Vec<Finding> {
             found.push(Finding {
                 rule: "XYEAR.CARRY",
                 location: report.location(carried_in),
-                fields: vec![carried_in, carried_out],
+                fields: vec![carried_in, carried_out].into(),
                 expected: format_number(then),
                 actual: format_number(now),
                 message: format!(
@@ -61,7 +61,7 @@ pub fn xyear_in_force(report: &Report) -> Vec<Finding> {
             found.push(Finding {
                 rule: "XYEAR.IN_FORCE",
                 location: report.location(in_force),
-                fields: vec![in_force, issued, repealed],
+                fields: vec![in_force, issued, repealed].into(),
                 expected: format_number(expected),
                 actual: format_number(now),
                 message: format!(
@@ -99,7 +99,7 @@ pub fn xyear_copied(report: &Report) -> Vec<Finding> {
     vec![Finding {
         rule: "XYEAR.COPIED",
         location: None,
-        fields: Vec::new(),
+        fields: FieldList::default(),
         expected: "与上年不同的数字".into(),
         actual: format!("{} 个数字与上年完全相同", pairs.len()),
         message: format!(
@@ -128,7 +128,7 @@ pub fn xyear_jump(report: &Report) -> Vec<Finding> {
             found.push(Finding {
                 rule: "XYEAR.JUMP",
                 location: report.location(f),
-                fields: vec![f],
+                fields: vec![f].into(),
                 expected: if then == 0.0 {
                     "上年为 0".to_string()
                 } else {

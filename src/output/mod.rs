@@ -233,7 +233,7 @@ pub const ANOMALY_COLUMNS: &[&str] = &[
 pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
     let fields = schema::fields();
     let f = &a.finding;
-    let ids: Vec<&str> = f.fields.iter().map(|&i| fields[i].id.as_str()).collect();
+    let ids: Vec<&str> = f.fields.iter().map(|i| fields[i].id.as_str()).collect();
     vec![
         a.severity.name().to_string(),
         a.rule.to_string(),

@@ -83,9 +83,14 @@ pub fn stage_folder(
         std::fs::remove_dir_all(&staged.temp).map_err(|e| failed(&staged.temp, e))?;
     }
     std::fs::create_dir_all(&staged.temp).map_err(|e| failed(&staged.temp, e))?;
+    // Only a real folder, which the commit removes, lends its files: a linked page must not
+    // stay shared with anything once the run is done.
+    let previous = std::fs::symlink_metadata(&staged.target)
+        .is_ok_and(|m| m.is_dir())
+        .then(|| staged.target.clone());
     fill(&Folder {
         temp: staged.temp.clone(),
-        previous: staged.target.clone(),
+        previous,
     })?;
     Ok(staged)
 }
@@ -98,24 +103,45 @@ pub fn stage_folder(
 /// recently deleted ones); a link creates no inode, and the old folder's removal frees none.
 pub struct Folder {
     temp: PathBuf,
-    previous: PathBuf,
+    previous: Option<PathBuf>,
 }
 
 impl Folder {
     /// Whether the previous run's `name` holds exactly `bytes`. Only reads; safe to call
     /// from many threads, so the comparing can be done beside the rendering.
+    /// Only a plain file with no other name is taken (not a symlink, not a file also linked
+    /// elsewhere), so that after the commit the page is the new folder's alone.
+    #[cfg(unix)]
     pub fn unchanged(&self, name: &str, bytes: &[u8]) -> bool {
-        let old = self.previous.join(name);
-        std::fs::metadata(&old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        use std::os::unix::fs::MetadataExt;
+        let Some(previous) = &self.previous else {
+            return false;
+        };
+        let old = previous.join(name);
+        std::fs::symlink_metadata(&old)
+            .is_ok_and(|m| m.is_file() && m.nlink() == 1 && m.len() == bytes.len() as u64)
             && std::fs::read(&old).is_ok_and(|b| b == bytes)
+    }
+
+    /// Elsewhere every page is written: the cost it avoids is ext4's.
+    #[cfg(not(unix))]
+    pub fn unchanged(&self, _name: &str, _bytes: &[u8]) -> bool {
+        false
     }
 
     /// Puts `name` in the folder: linked from the previous run's when `unchanged` (as
     /// [`Folder::unchanged`] found), written otherwise or if the link cannot be made.
     pub fn put(&self, name: &str, bytes: &[u8], unchanged: bool) -> Result<(), String> {
         let path = self.temp.join(name);
-        if unchanged && std::fs::hard_link(self.previous.join(name), &path).is_ok() {
-            return Ok(());
+        if let (true, Some(previous)) = (unchanged, &self.previous) {
+            if std::fs::hard_link(previous.join(name), &path).is_ok() {
+                return Ok(());
+            }
+        }
+        // Where two names are one file (a case-insensitive file system), the first may be a
+        // link: replace it rather than write through it into the previous run's page.
+        if std::fs::symlink_metadata(&path).is_ok() {
+            std::fs::remove_file(&path).map_err(|e| failed(&path, e))?;
         }
         std::fs::write(&path, bytes).map_err(|e| failed(&path, e))
     }
@@ -464,6 +490,51 @@ mod tests {
                     .nlink(),
                 1
             );
+
+            // A page that is a symlink, or has another name too, is written anew: nothing
+            // stays shared with what the run replaces.
+            std::fs::rename(dir.join("reports/a.html"), dir.join("a-kept.html")).unwrap();
+            std::os::unix::fs::symlink(dir.join("a-kept.html"), dir.join("reports/a.html"))
+                .unwrap();
+            std::fs::hard_link(dir.join("reports/b.html"), dir.join("b-kept.html")).unwrap();
+            let same = |folder: &Folder, name: &str, bytes: &[u8]| {
+                folder.put(name, bytes, folder.unchanged(name, bytes))
+            };
+            let folder = stage_folder(&dir, "reports", |folder| {
+                same(folder, "a.html", b"a.html two")?;
+                same(folder, "b.html", b"b.html 3")
+            })
+            .unwrap();
+            commit(vec![folder]).unwrap();
+            for name in ["reports/a.html", "reports/b.html"] {
+                let m = std::fs::symlink_metadata(dir.join(name)).unwrap();
+                assert!(m.is_file() && m.nlink() == 1, "{name}");
+            }
+            assert_eq!(
+                std::fs::read(dir.join("reports/a.html")).unwrap(),
+                b"a.html two"
+            );
+
+            // Nor does a reports folder that is a symlink to another folder lend its files.
+            std::fs::rename(dir.join("reports"), dir.join("elsewhere")).unwrap();
+            std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("reports")).unwrap();
+            let folder = stage_folder(&dir, "reports", |folder| {
+                same(folder, "a.html", b"a.html two")?;
+                same(folder, "b.html", b"b.html 3")
+            })
+            .unwrap();
+            commit(vec![folder]).unwrap();
+            assert_ne!(inode("elsewhere/a.html"), inode("reports/a.html"));
+            assert_eq!(
+                std::fs::metadata(dir.join("elsewhere/a.html"))
+                    .unwrap()
+                    .nlink(),
+                1
+            );
+            for extra in ["a-kept.html", "b-kept.html"] {
+                std::fs::remove_file(dir.join(extra)).unwrap();
+            }
+            std::fs::remove_dir_all(dir.join("elsewhere")).unwrap();
         }
 
         // A failure before the commit leaves the previous outputs and no temporary files.

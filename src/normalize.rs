@@ -68,10 +68,16 @@ impl FieldBits {
 }
 
 impl Values {
-    /// Every field holding `n`, read from no cell: totals, and reports built by tests.
+    /// Every field holding `n`, read from no cell: reports built by tests.
     pub fn all(n: f64) -> Values {
+        Values::from_numbers(vec![n; FIELD_COUNT])
+    }
+
+    /// Every field holding its number, read from no cell: the county's totals.
+    pub fn from_numbers(numbers: Vec<f64>) -> Values {
+        assert_eq!(numbers.len(), FIELD_COUNT, "a number per field");
         Values {
-            numbers: vec![n; FIELD_COUNT],
+            numbers,
             cells: vec![None; FIELD_COUNT],
             blanks: FieldBits::default(),
             missing: FieldBits::default(),

@@ -112,7 +112,12 @@ impl FieldList {
 
 impl From<Vec<FieldIdx>> for FieldList {
     fn from(fields: Vec<FieldIdx>) -> Self {
-        FieldList(fields.into_iter().map(|f| f as u8).collect())
+        FieldList(
+            fields
+                .into_iter()
+                .map(|f| u8::try_from(f).expect("a field index"))
+                .collect(),
+        )
     }
 }
 

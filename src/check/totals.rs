@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::{check_report, Anomaly, Finding, Report};
-use crate::normalize::{Value, Values};
+use crate::normalize::Values;
 use crate::rollup::{total_name, Rollup, Totals};
 use crate::roster::Roster;
 use crate::settings::Settings;
@@ -32,10 +32,7 @@ fn check_one(
     roster: &Roster,
     settings: &Settings,
 ) -> Vec<Anomaly> {
-    let mut values = Values::all(0.0);
-    for (f, &n) in totals.values.iter().enumerate() {
-        values.set(f, Value::Number(n));
-    }
+    let values = Values::from_numbers(totals.values.clone());
     let report = Report {
         values: &values,
         sheets: &[],

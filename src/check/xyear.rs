@@ -83,11 +83,8 @@ pub fn xyear_copied(report: &Report) -> Vec<Finding> {
     let Some(prior) = report.prior else {
         return Vec::new();
     };
-    let pairs: Vec<(f64, f64)> = report
-        .values
-        .iter()
-        .zip(&prior.values)
-        .filter_map(|(v, p)| Some((v.number()?, (*p)?)))
+    let pairs: Vec<(f64, f64)> = (0..FIELD_COUNT)
+        .filter_map(|f| Some((report.values.number(f)?, prior.values[f]?)))
         .collect();
     // Comparable on most fields, equal on all of them, and not an all-zero report.
     let copied = pairs.len() * 2 > FIELD_COUNT

@@ -622,6 +622,14 @@ pub(crate) mod testing {
         }
     }
 
+    /// [`report_of`] with last year's report.
+    pub fn with_prior<'a>(values: &'a Values, prior: &'a PriorReport) -> Report<'a> {
+        Report {
+            prior: Some(prior),
+            ..report_of(values)
+        }
+    }
+
     pub fn prior_of(pairs: &[(&str, f64)]) -> PriorReport {
         let mut values = vec![Some(0.0); FIELD_COUNT];
         for (id, x) in pairs {

@@ -135,8 +135,7 @@ pub fn t4_review_before_suit(report: &Report) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{prior_of, report_of, with};
-    use crate::check::Report;
+    use crate::check::testing::{prior_of, report_of, with, with_prior};
 
     #[test]
     fn regulations_fire_once_for_any_nonzero() {
@@ -177,10 +176,7 @@ mod tests {
         ]);
         assert!(t2_repealed(&report_of(&v)).is_empty(), "no prior, no check");
         let prior = prior_of(&[("active.normative.in_force", 3.0)]);
-        let r = Report {
-            prior: Some(&prior),
-            ..report_of(&v)
-        };
+        let r = with_prior(&v, &prior);
         let found = t2_repealed(&r);
         assert_eq!(found.len(), 1);
         assert_eq!(
@@ -188,10 +184,7 @@ mod tests {
             ("≤ 4", "6")
         );
         let enough = prior_of(&[("active.normative.in_force", 5.0)]);
-        let r = Report {
-            prior: Some(&enough),
-            ..report_of(&v)
-        };
+        let r = with_prior(&v, &enough);
         assert!(t2_repealed(&r).is_empty());
     }
 
@@ -205,10 +198,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("未提供上年数据"));
         let reviewed_last_year = prior_of(&[("review.total", 2.0)]);
-        let r = Report {
-            prior: Some(&reviewed_last_year),
-            ..report_of(&v)
-        };
+        let r = with_prior(&v, &reviewed_last_year);
         assert!(t4_review_before_suit(&r).is_empty());
         let both = with(&[
             ("suit_after_review.total", 1.0),

@@ -152,17 +152,7 @@ pub fn xyear_jump(report: &Report) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{prior_of, report_of, with};
-
-    fn with_prior<'a>(
-        v: &'a crate::normalize::Values,
-        p: &'a crate::prior::PriorReport,
-    ) -> Report<'a> {
-        Report {
-            prior: Some(p),
-            ..report_of(v)
-        }
-    }
+    use crate::check::testing::{prior_of, report_of, with, with_prior};
 
     #[test]
     fn carried_applications_must_match_last_year() {

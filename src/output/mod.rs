@@ -425,13 +425,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nianbao-stage-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        // What the run does with each page: link it if unchanged, else write it.
+        let same = |folder: &Folder, name: &str, bytes: &[u8]| {
+            folder.put(name, bytes, folder.unchanged(name, bytes))
+        };
         // Each page's bytes are its name and the text of the run.
         let pages = |text: &'static str, names: &'static [&'static str]| {
             move |folder: &Folder| {
-                names.iter().try_for_each(|n| {
-                    let bytes = format!("{n} {text}");
-                    folder.put(n, bytes.as_bytes(), folder.unchanged(n, bytes.as_bytes()))
-                })
+                names
+                    .iter()
+                    .try_for_each(|n| same(folder, n, format!("{n} {text}").as_bytes()))
             }
         };
         let run = |text: &'static str, names: &'static [&'static str]| {
@@ -460,19 +463,11 @@ mod tests {
             use std::os::unix::fs::MetadataExt;
             let inode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().ino();
             let (a, b) = (inode("reports/a.html"), inode("reports/b.html"));
-            let folder = stage_folder(&dir, "reports", |folder| {
-                folder.put(
-                    "a.html",
-                    b"a.html two",
-                    folder.unchanged("a.html", b"a.html two"),
-                )?;
-                folder.put(
-                    "b.html",
-                    b"b.html 3",
-                    folder.unchanged("b.html", b"b.html 3"),
-                )
-            })
-            .unwrap();
+            let rerun = |folder: &Folder| {
+                same(folder, "a.html", b"a.html two")?;
+                same(folder, "b.html", b"b.html 3")
+            };
+            let folder = stage_folder(&dir, "reports", rerun).unwrap();
             assert_eq!(
                 std::fs::read(dir.join("reports/b.html")).unwrap(),
                 b"b.html two"
@@ -497,14 +492,7 @@ mod tests {
             std::os::unix::fs::symlink(dir.join("a-kept.html"), dir.join("reports/a.html"))
                 .unwrap();
             std::fs::hard_link(dir.join("reports/b.html"), dir.join("b-kept.html")).unwrap();
-            let same = |folder: &Folder, name: &str, bytes: &[u8]| {
-                folder.put(name, bytes, folder.unchanged(name, bytes))
-            };
-            let folder = stage_folder(&dir, "reports", |folder| {
-                same(folder, "a.html", b"a.html two")?;
-                same(folder, "b.html", b"b.html 3")
-            })
-            .unwrap();
+            let folder = stage_folder(&dir, "reports", rerun).unwrap();
             commit(vec![folder]).unwrap();
             for name in ["reports/a.html", "reports/b.html"] {
                 let m = std::fs::symlink_metadata(dir.join(name)).unwrap();
@@ -518,11 +506,7 @@ mod tests {
             // Nor does a reports folder that is a symlink to another folder lend its files.
             std::fs::rename(dir.join("reports"), dir.join("elsewhere")).unwrap();
             std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("reports")).unwrap();
-            let folder = stage_folder(&dir, "reports", |folder| {
-                same(folder, "a.html", b"a.html two")?;
-                same(folder, "b.html", b"b.html 3")
-            })
-            .unwrap();
+            let folder = stage_folder(&dir, "reports", rerun).unwrap();
             commit(vec![folder]).unwrap();
             assert_ne!(inode("elsewhere/a.html"), inode("reports/a.html"));
             assert_eq!(

@@ -409,6 +409,27 @@ pub fn display_name(f: FieldIdx) -> String {
     format!("表{table}“{}”", place.join(" "))
 }
 
+/// A row of table 三 named for messages: 「（三）不予公开 1.属于国家秘密」 rather than its
+/// full path.
+pub fn apply_row_name(r: usize) -> String {
+    let label = APPLY_ROWS[r].label;
+    let parts: Vec<&str> = label.split('/').collect();
+    let shown = if parts.len() > 1 {
+        &parts[1..]
+    } else {
+        &parts[..]
+    };
+    shown
+        .join(" ")
+        .replace("（区分处理的，只计这一情形，不计其他情形）", "")
+}
+
+/// A column of table 三 named for messages: its last level, without the headers above it.
+pub fn apply_col_name(c: usize) -> &'static str {
+    let label = APPLY_COLUMNS[c].label;
+    label.rsplit('/').next().unwrap_or(label)
+}
+
 /// Index of a field the code names by id; the id must be one of the schema's.
 pub fn field(id: &str) -> FieldIdx {
     index_of(id).unwrap_or_else(|| panic!("{id} is not a field of the schema"))

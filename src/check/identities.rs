@@ -4,7 +4,8 @@
 use super::{Finding, Report};
 use crate::normalize::Values;
 use crate::schema::{
-    self, apply_row, FieldIdx, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_COLUMNS, LITIGATION_GROUPS,
+    self, apply_col_name, apply_row, apply_row_name, FieldIdx, APPLY_COLUMNS, APPLY_ROWS,
+    LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
 use crate::text::format_number;
 
@@ -15,25 +16,6 @@ fn sum(values: &Values, fields: &[FieldIdx]) -> Option<f64> {
 
 fn differs(a: f64, b: f64) -> bool {
     (a - b).abs() > 1e-9
-}
-
-/// A short label for messages: 「（三）不予公开 1.属于国家秘密」 rather than the full path.
-pub fn row_label(r: usize) -> String {
-    let label = APPLY_ROWS[r].label;
-    let parts: Vec<&str> = label.split('/').collect();
-    let shown = if parts.len() > 1 {
-        &parts[1..]
-    } else {
-        &parts[..]
-    };
-    shown
-        .join(" ")
-        .replace("（区分处理的，只计这一情形，不计其他情形）", "")
-}
-
-pub fn col_label(c: usize) -> &'static str {
-    let label = APPLY_COLUMNS[c].label;
-    label.rsplit('/').next().unwrap_or(label)
 }
 
 const APPLICANTS: usize = 6;
@@ -79,7 +61,7 @@ pub fn t3_row_total(report: &Report) -> Vec<Finding> {
                 "T3.ROW_TOTAL",
                 (0..APPLICANTS).map(|c| schema::apply_index(r, c)).collect(),
                 schema::apply_index(r, TOTAL),
-                format!("表三“{}”一行：总计应为六类申请人之和", row_label(r)),
+                format!("表三“{}”一行：总计应为六类申请人之和", apply_row_name(r)),
             )
         })
         .collect()
@@ -99,7 +81,7 @@ pub fn t3_result_total(report: &Report) -> Vec<Finding> {
                 schema::apply_index(handled, c),
                 format!(
                     "表三“{}”列：（七）总计应为（一）至（六）各项办理结果之和",
-                    col_label(c)
+                    apply_col_name(c)
                 ),
             )
         })
@@ -131,7 +113,7 @@ pub fn t3_balance(report: &Report) -> Vec<Finding> {
                 message: format!(
                     "表三“{}”列：一、本年新收 {} + 二、上年结转 {} = {}，\
                      应等于三、（七）总计 {} + 四、结转下年度 {} = {}",
-                    col_label(c),
+                    apply_col_name(c),
                     n(received),
                     n(carried_in),
                     format_number(inflow),

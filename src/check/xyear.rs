@@ -2,8 +2,9 @@
 //! Each runs only where `--prior` has the unit.
 
 use super::{FieldList, Finding, Report};
-use crate::check::identities::col_label;
-use crate::schema::{self, apply_row, display_name, Kind, APPLY_COLUMNS, FIELD_COUNT};
+use crate::schema::{
+    self, apply_col_name, apply_row, display_name, Kind, APPLY_COLUMNS, FIELD_COUNT,
+};
 use crate::text::format_number;
 
 /// XYEAR.CARRY: 二、上年结转 equals last year's 四、结转下年度继续办理, per column.
@@ -28,7 +29,7 @@ pub fn xyear_carry(report: &Report) -> Vec<Finding> {
                 actual: format_number(now),
                 message: format!(
                     "表三“{}”列：二、上年结转 {}，上年报告的四、结转下年度继续办理为 {}",
-                    col_label(c),
+                    apply_col_name(c),
                     format_number(now),
                     format_number(then)
                 ),

@@ -14,6 +14,18 @@ fn nianbao(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// A demo county of `units` units in `dir`, made by the binary.
+fn make_county(dir: &Path, units: usize) {
+    let units = units.to_string();
+    let dir = dir.to_str().unwrap();
+    let made = nianbao(&["demo", "--units", &units, "--clean", "--out", dir]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
 fn run_on(county: &Path, out: &Path) -> std::process::Output {
     let s = |p: &Path| p.to_str().unwrap().to_string();
     nianbao(&[
@@ -30,15 +42,7 @@ fn run_on(county: &Path, out: &Path) -> std::process::Output {
 #[test]
 fn a_demo_county_runs_and_reruns_byte_for_byte() {
     let dir = temp_dir("cli-county");
-    let made = nianbao(&[
-        "demo",
-        "--units",
-        "16",
-        "--clean",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(made.status.success());
+    make_county(&dir, 16);
     // What a real inputs folder also holds: a lock file, a hidden file, a stray document.
     std::fs::write(dir.join("inputs/乡镇/~$河口镇2024.xlsx"), b"lock").unwrap();
     std::fs::write(dir.join("inputs/.DS_Store"), b"x").unwrap();
@@ -118,15 +122,7 @@ fn it_refuses_to_run_with_one_line_when_it_cannot() {
 #[test]
 fn a_unit_checks_its_own_file_without_county_rules() {
     let dir = temp_dir("cli-check");
-    let made = nianbao(&[
-        "demo",
-        "--units",
-        "8",
-        "--clean",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(made.status.success());
+    make_county(&dir, 8);
     let file = dir.join("inputs/乡镇/易俗河镇2024年政府信息公开年报.xlsx");
     let config = dir.join("config");
     let args = |f: &Path| {

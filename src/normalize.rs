@@ -68,7 +68,7 @@ impl FieldBits {
 }
 
 impl Values {
-    /// Every field holding `n`, read from no cell: reports built by tests.
+    /// Every field holding `n`, read from no cell: where a report is built field by field.
     pub fn all(n: f64) -> Values {
         Values::from_numbers(vec![n; FIELD_COUNT])
     }

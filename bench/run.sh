@@ -25,25 +25,6 @@ results=$work/results.csv
 nianbao=target/release/nianbao
 floor=target/release/examples/floor
 
-# Best of three: the least wall time and its peak memory, as "seconds kilobytes".
-best_of_three() {
-  local best="" kb start end seconds stats
-  stats=$(mktemp)
-  "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-  for _ in 1 2 3; do
-    start=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$stats" "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    end=$(date +%s.%N)
-    kb=$(tail -n 1 "$stats")
-    seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
-    if [ -z "$best" ] || awk -v a="$seconds" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
-      best="$seconds $kb"
-    fi
-  done
-  rm -f "$stats"
-  echo "$best"
-}
-
 # One timed run, as "seconds kilobytes".
 timed_once() {
   local start end stats kb
@@ -54,6 +35,20 @@ timed_once() {
   kb=$(tail -n 1 "$stats")
   rm -f "$stats"
   awk -v a="$start" -v b="$end" -v k="$kb" 'BEGIN { printf "%.3f %s\n", b - a, k }'
+}
+
+# Best of three after a warm-up run: the least wall time and its peak memory, as
+# "seconds kilobytes".
+best_of_three() {
+  local best="" this
+  "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  for _ in 1 2 3; do
+    this=$(timed_once "$@") || exit 1
+    if [ -z "$best" ] || awk -v a="${this% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
+      best=$this
+    fi
+  done
+  echo "$best"
 }
 
 first_outs=()

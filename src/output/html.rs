@@ -81,10 +81,6 @@ fn severity_badge(s: Severity) -> String {
     format!("<span class=\"sev {}\">{zh}</span>", s.name())
 }
 
-fn number(x: f64) -> String {
-    format_number(x)
-}
-
 fn share_cell(share: Option<f64>) -> String {
     match share {
         Some(s) => format!(
@@ -326,16 +322,16 @@ pub fn unit_html(p: &UnitPage) -> String {
     }
     body.push_str("<th>全县</th><th>占全县</th></tr>");
     for k in &p.key {
-        let unit = k.unit.map_or("未知".into(), number);
+        let unit = k.unit.map_or("未知".into(), format_number);
         let _ = write!(body, "<tr><td>{}</td><td class=\"n\">{unit}</td>", k.label);
         if p.has_prior {
-            let last = k.last_year.map_or("—".into(), number);
+            let last = k.last_year.map_or("—".into(), format_number);
             let _ = write!(body, "<td class=\"n\">{last}</td>");
         }
         let _ = write!(
             body,
             "<td class=\"n\">{}</td><td>{}</td></tr>",
-            number(k.county),
+            format_number(k.county),
             share_cell(k.share)
         );
     }
@@ -379,7 +375,7 @@ fn bar_chart(items: &[(String, f64, Option<String>)], width: u32) -> String {
              <text class=\"v\" x=\"{}\" y=\"{}\">{}</text>",
             label_w as f64 + w + 5.0,
             y + 13,
-            number(*v)
+            format_number(*v)
         );
     }
     svg.push_str("</svg>");
@@ -408,7 +404,7 @@ pub fn index_html(c: &CountyPage) -> String {
         let _ = write!(
             body,
             "<div class=\"card\"><b>{}</b><span>{label}</span></div>",
-            number(*v)
+            format_number(*v)
         );
     }
     body.push_str("</div>");
@@ -426,7 +422,7 @@ pub fn index_html(c: &CountyPage) -> String {
     }
     body.push_str("</tr><tr>");
     for (_, v) in &c.key {
-        let _ = write!(body, "<td class=\"n\">{}</td>", number(*v));
+        let _ = write!(body, "<td class=\"n\">{}</td>", format_number(*v));
     }
     body.push_str("</tr></table>");
 

@@ -1,0 +1,99 @@
+//! Stage 2: bytes of one file → a [`Workbook`] of cells. The format is decided by the
+//! content (a `.xls` that is really an xlsx, or HTML saved as `.xls`, is common), not only
+//! by the file name.
+
+mod csv;
+mod encoding;
+mod sheets;
+mod xls;
+mod xlsx;
+
+pub use self::csv::csv_with_header;
+pub use encoding::{decode_text, DecodedText};
+
+use crate::grid::Workbook;
+
+/// The formats nianbao reads; any other file is reported, not silently ignored.
+pub const READABLE: &[&str] = &["xlsx", "xlsm", "xls", "csv"];
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Reads one submission. `ext` is the lower-case file extension; the error is a reason in
+/// Chinese, for the manifest and the anomaly list.
+pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
+    if !READABLE.contains(&ext) {
+        return Err(format!(
+            "不支持的文件格式 .{ext}，请提交 .xlsx、.xls 或 .csv"
+        ));
+    }
+    if bytes.is_empty() {
+        return Err("文件为空（0 字节）".into());
+    }
+    if bytes.starts_with(ZIP_MAGIC) {
+        let mut book = xlsx::read(bytes)?;
+        if ext != "xlsx" && ext != "xlsm" {
+            book.notes
+                .push(format!("扩展名为 .{ext}，内容实为 xlsx，已按 xlsx 读取"));
+        }
+        return Ok(book);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        let mut book = xls::read(bytes)?;
+        if ext != "xls" {
+            book.notes
+                .push(format!("扩展名为 .{ext}，内容实为 xls，已按 xls 读取"));
+        }
+        return Ok(book);
+    }
+    match ext {
+        "csv" => self::csv::read(bytes),
+        "xlsx" | "xlsm" => Err(format!(
+            "不是有效的 .{ext} 文件（不是 zip 格式，{}）",
+            describe_content(bytes)
+        )),
+        "xls" => Err(format!(
+            "不是有效的 .xls 文件（{}），请用 Excel 或 WPS 打开后另存为 .xlsx",
+            describe_content(bytes)
+        )),
+        _ => unreachable!("extensions outside READABLE were refused above"),
+    }
+}
+
+fn describe_content(bytes: &[u8]) -> &'static str {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_lowercase();
+    if head.contains("<html") || head.contains("<table") || head.contains("<!doctype") {
+        "内容是网页 HTML"
+    } else if head.contains("<?xml") {
+        "内容是 XML"
+    } else {
+        "无法识别的内容"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Cell;
+
+    #[test]
+    fn content_decides_the_format() {
+        assert!(read(b"", "xlsx").unwrap_err().contains("为空"));
+        assert!(read(b"<html><table>", "xls").unwrap_err().contains("HTML"));
+        assert!(read(b"PK\x03\x04garbage", "xlsx")
+            .unwrap_err()
+            .contains("损坏"));
+        assert!(read(b"hello", "docx").unwrap_err().contains("不支持"));
+        assert!(read(b"PK\x03\x04zip", "docx")
+            .unwrap_err()
+            .contains("不支持"));
+        let book = read("a\tb\n1\t2\n".as_bytes(), "csv").unwrap();
+        assert_eq!(book.sheets[0].get(1, 1), &Cell::Text("2".into()));
+        assert_eq!(book.sheets[0].location(1, 1).to_string(), "2:2");
+        let crlf = read("a,b\r\n\"x\r\ny\",1\r\n\r\ne,f\r\n".as_bytes(), "csv").unwrap();
+        let lines: Vec<String> = (0..3)
+            .map(|r| crlf.sheets[0].location(r, 0).to_string())
+            .collect();
+        assert_eq!(lines, ["1:1", "2:1", "5:1"]);
+    }
+}

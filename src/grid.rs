@@ -283,10 +283,21 @@ impl Sheet {
     }
 }
 
+/// A paragraph of a report's narrative (the text around its tables), with where it was
+/// read: the numbers it states are checked against the tables (TEXT.MISMATCH).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paragraph {
+    pub text: String,
+    pub at: Location,
+}
+
 /// What a reader made of one file.
 #[derive(Debug, Clone, Default)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
+    /// The report's text outside its tables, where the form has one (Word, web pages, PDF,
+    /// text); empty for workbooks and CSV grids.
+    pub narrative: Vec<Paragraph>,
     /// What the reader had to decide and the user should know (the encoding it chose, …).
     pub notes: Vec<String>,
 }

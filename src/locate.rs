@@ -5,7 +5,7 @@
 //! A workbook in the long form (`unit,year,field_id,value`) is recognised here too and may
 //! hold several submissions.
 
-use crate::grid::{Cell, Location, Sheet, Workbook};
+use crate::grid::{Cell, Location, Paragraph, Sheet, Workbook};
 use crate::schema::{
     self, FieldIdx, Matcher, Part, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT,
     LITIGATION_COLUMNS, LITIGATION_GROUPS,
@@ -57,6 +57,8 @@ pub struct RawSubmission {
     pub old_format: Vec<Claim>,
     pub unit_claims: Vec<Claim>,
     pub year_claims: Vec<Claim>,
+    /// The report's narrative, when the file has one.
+    pub narrative: Vec<Paragraph>,
     pub notes: Vec<String>,
 }
 
@@ -68,6 +70,7 @@ impl RawSubmission {
             old_format: Vec::new(),
             unit_claims: Vec::new(),
             year_claims: Vec::new(),
+            narrative: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -87,6 +90,7 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
     let sheets: Vec<Labelled> = book.sheets.iter().map(Labelled::new).collect();
     let claims: Vec<SheetClaims> = sheets.iter().map(scan_claims).collect();
     let mut found = RawSubmission::empty();
+    found.narrative.clone_from(&book.narrative);
     let mut used: Vec<usize> = Vec::new();
     let finders: [(TableId, TableFinder); 3] = [
         (TableId::Active, locate_active),

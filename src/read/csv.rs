@@ -116,5 +116,6 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             ..Sheet::default()
         }],
         notes,
+        ..Workbook::default()
     })
 }

@@ -1,0 +1,49 @@
+//! The limits that keep one hostile file from taking the run's memory or time. Every
+//! allocation a reader makes in proportion to what a file *declares* (a count, a size, a
+//! cell's address) is checked against these, or against the bytes really present, before
+//! it is made. A file past a limit is unreadable, and its reason names the limit.
+//!
+//! They are far above any real report: the official tables are some 60 rows by 20
+//! columns, a report's workbook 10–50 KB, a county's consolidated workbook a few MB.
+
+/// The largest file read at all.
+pub const MAX_FILE_BYTES: u64 = 200 << 20;
+
+/// The largest part of a zip package (a worksheet's XML, the shared strings), unpacked.
+pub const MAX_PART_BYTES: u64 = 64 << 20;
+
+/// All the parts of a zip package together, unpacked.
+pub const MAX_UNPACKED_BYTES: u64 = 256 << 20;
+
+/// Unpacked ÷ packed size above which a part larger than [`RATIO_FLOOR_BYTES`] is taken
+/// for a zip bomb: XML of a real sheet packs 5–50 times, runs of one byte a thousand.
+pub const MAX_PACKING_RATIO: u64 = 1_000;
+pub const RATIO_FLOOR_BYTES: u64 = 1 << 20;
+
+/// Entries in a zip package: a workbook has a few dozen.
+pub const MAX_ZIP_ENTRIES: usize = 10_000;
+
+/// Non-empty cells kept from one file, all sheets together (16 bytes of address and 32 of
+/// value each while reading).
+pub const MAX_CELLS: usize = 2_000_000;
+
+/// Cells of an .xls sheet's bounding rectangle: calamine makes the sheet a dense range of
+/// that many values (32 bytes each), so cells that would stretch it further are left out
+/// before it reads them.
+pub const MAX_XLS_AREA: u64 = 1_000_000;
+
+/// Fields of one CSV record kept (as many columns as an xlsx sheet has).
+pub const MAX_CSV_FIELDS: usize = 16_384;
+
+/// Bytes of one CSV field kept: a label or a number is a few dozen.
+pub const MAX_CSV_FIELD_BYTES: usize = 64 << 10;
+
+/// `n` bytes as a clerk reads a size.
+pub fn megabytes(n: u64) -> String {
+    let mb = n as f64 / (1u64 << 20) as f64;
+    if mb >= 10.0 {
+        format!("{mb:.0} MB")
+    } else {
+        format!("{mb:.1} MB")
+    }
+}

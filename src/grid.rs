@@ -291,10 +291,120 @@ pub struct Paragraph {
     pub at: Location,
 }
 
+/// A table in the long form, `unit,year,field_id,value`: one value a row. Kept by row of
+/// indices into its distinct texts, not as a grid of cells: a province's file has millions
+/// of rows, and a grid would hold each unit's name two hundred times.
+#[derive(Debug, Clone, Default)]
+pub struct LongTable {
+    /// Every distinct text of the table, once; `texts[0]` is the empty text.
+    pub texts: Vec<String>,
+    pub rows: Vec<LongRow>,
+    /// The sheet the table is on; `None` for a CSV, whose rows are lines.
+    pub sheet: Option<Arc<str>>,
+    /// The columns of unit, year, field_id and value, 0-based.
+    pub cols: [u32; 4],
+}
+
+/// One row of a [`LongTable`]: where it is, and its four texts as indices.
+#[derive(Debug, Clone, Copy)]
+pub struct LongRow {
+    /// The 0-based row on a sheet, or the 1-based line of a CSV.
+    pub row: u32,
+    pub unit: u32,
+    pub year: u32,
+    pub field_id: u32,
+    pub value: u32,
+}
+
+impl LongTable {
+    pub const UNIT: usize = 0;
+    pub const YEAR: usize = 1;
+    pub const FIELD_ID: usize = 2;
+    pub const VALUE: usize = 3;
+
+    pub fn text(&self, index: u32) -> &str {
+        &self.texts[index as usize]
+    }
+
+    /// Where column `which` ([`LongTable::UNIT`], …) of `row` is.
+    pub fn location(&self, row: &LongRow, which: usize) -> Location {
+        let col = self.cols[which];
+        match &self.sheet {
+            Some(sheet) => Location::Sheet {
+                sheet: sheet.clone(),
+                row: row.row,
+                col,
+            },
+            None => Location::Csv {
+                line: u64::from(row.row),
+                field: col + 1,
+            },
+        }
+    }
+}
+
+/// Builds a [`LongTable`], keeping each distinct text once.
+#[derive(Default)]
+pub struct LongTableBuilder {
+    table: LongTable,
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl LongTableBuilder {
+    pub fn new(sheet: Option<Arc<str>>, cols: [u32; 4]) -> LongTableBuilder {
+        let mut builder = LongTableBuilder {
+            table: LongTable {
+                sheet,
+                cols,
+                ..LongTable::default()
+            },
+            index: std::collections::HashMap::new(),
+        };
+        builder.intern("");
+        builder
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        let i = u32::try_from(self.table.texts.len()).expect("fewer texts than rows");
+        self.table.texts.push(text.to_string());
+        self.index.insert(text.to_string(), i);
+        i
+    }
+
+    /// Adds a row of four trimmed texts: unit, year, field_id, value.
+    pub fn push(&mut self, row: u32, texts: [&str; 4]) {
+        let [unit, year, field_id, value] = texts.map(|t| self.intern(t.trim()));
+        self.table.rows.push(LongRow {
+            row,
+            unit,
+            year,
+            field_id,
+            value,
+        });
+    }
+
+    pub fn rows(&self) -> usize {
+        self.table.rows.len()
+    }
+
+    pub fn cols(&self) -> [u32; 4] {
+        self.table.cols
+    }
+
+    pub fn finish(self) -> LongTable {
+        self.table
+    }
+}
+
 /// What a reader made of one file.
 #[derive(Debug, Clone, Default)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
+    /// The file's data in the long form, when that is its layout.
+    pub long_form: Option<LongTable>,
     /// The report's text outside its tables, where the form has one (Word, web pages, PDF,
     /// text); empty for workbooks and CSV grids.
     pub narrative: Vec<Paragraph>,

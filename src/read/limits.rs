@@ -32,6 +32,10 @@ pub const MAX_CELLS: usize = 2_000_000;
 /// before it reads them.
 pub const MAX_XLS_AREA: u64 = 1_000_000;
 
+/// Rows of a long-form table (`unit,year,field_id,value`): 50,000 units' reports, at 20
+/// bytes a row.
+pub const MAX_LONG_ROWS: usize = 10_000_000;
+
 /// Fields of one CSV record kept (as many columns as an xlsx sheet has).
 pub const MAX_CSV_FIELDS: usize = 16_384;
 

@@ -140,6 +140,8 @@ impl fmt::Display for Location {
 pub const MAX_COLS: u32 = 256;
 /// Rows of a sheet read, counted from its first used row (as many as an .xls has).
 pub const MAX_ROWS: u32 = 65_536;
+/// Cells of a sheet's rows together, each row as long as its last cell.
+pub const MAX_AREA: usize = 2_000_000;
 
 /// One sheet (or a whole CSV file) as a rectangle of cells starting at `origin`.
 #[derive(Debug, Clone, Default)]
@@ -161,24 +163,40 @@ impl Sheet {
     /// far away costs one short row, not a dense rectangle. Cells beyond [`MAX_COLS`] columns
     /// or [`MAX_ROWS`] rows of the first used cell are left out and counted: no report's
     /// tables reach them, and two thousand rows that each end in column XFD would take
-    /// gigabytes.
-    pub fn from_cells(name: &str, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> (Sheet, usize) {
+    /// gigabytes. So are the cells of the rows past [`MAX_AREA`] cells of rows in all, top
+    /// down: 65,536 rows that each end in column IV would take half a gigabyte.
+    pub fn from_cells(
+        name: &str,
+        hidden: bool,
+        mut cells: Vec<(u32, u32, Cell)>,
+    ) -> (Sheet, usize) {
         let r0 = cells.iter().map(|c| c.0).min().unwrap_or(0);
         let c0 = cells.iter().map(|c| c.1).min().unwrap_or(0);
         let inside = |r: u32, c: u32| r - r0 < MAX_ROWS && c - c0 < MAX_COLS;
-        let height = cells
-            .iter()
-            .filter(|c| inside(c.0, c.1))
-            .map(|c| c.0 - r0 + 1)
-            .max()
-            .unwrap_or(0);
-        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height as usize];
-        let mut left_out = 0;
-        for (r, c, cell) in cells {
-            if !inside(r, c) {
-                left_out += 1;
-                continue;
+        let before = cells.len();
+        cells.retain(|c| inside(c.0, c.1));
+        let mut left_out = before - cells.len();
+        cells.sort_unstable_by_key(|c| (c.0, c.1));
+        // Each row's length is its last cell's column; rows come in order, so the cells kept
+        // are a prefix.
+        let mut area = 0usize;
+        let mut kept = cells.len();
+        let mut i = 0;
+        while i < cells.len() {
+            let row = cells[i].0;
+            let end = i + cells[i..].iter().take_while(|c| c.0 == row).count();
+            area += (cells[end - 1].1 - c0 + 1) as usize;
+            if area > MAX_AREA {
+                kept = i;
+                break;
             }
+            i = end;
+        }
+        left_out += cells.len() - kept;
+        cells.truncate(kept);
+        let height = cells.last().map_or(0, |c| c.0 - r0 + 1);
+        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height as usize];
+        for (r, c, cell) in cells {
             let row = &mut rows[(r - r0) as usize];
             let at = (c - c0) as usize;
             if row.len() <= at {
@@ -501,6 +519,18 @@ mod tests {
         assert_eq!(sheet.rows.len(), 6);
         assert_eq!(sheet.get(5, 255), &Cell::Number(4.0));
         assert_eq!(sheet.cells().count(), 2);
+    }
+
+    #[test]
+    fn rows_past_the_area_are_left_out_and_counted() {
+        let cells: Vec<(u32, u32, Cell)> = (0..65_536)
+            .flat_map(|r| [(r, 0, Cell::Number(1.0)), (r, 255, Cell::Number(2.0))])
+            .collect();
+        let (sheet, left_out) = Sheet::from_cells("s", false, cells);
+        let rows = MAX_AREA / 256;
+        assert_eq!(sheet.rows.len(), rows);
+        assert_eq!(left_out, (65_536 - rows) * 2);
+        assert_eq!(sheet.get(rows as u32 - 1, 255), &Cell::Number(2.0));
     }
 
     #[test]

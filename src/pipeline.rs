@@ -76,6 +76,13 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
     };
     result.size = bytes.len() as u64;
     result.sha256 = hex(&Sha256::digest(&bytes));
+    // What the limits allow one file is not to be multiplied by the threads.
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_heavy_file_at_a_time = read::is_heavy(&bytes).then(|| {
+        HEAVY
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     let processed = quietly_catching_panics(|| {
         let book = read::read(&bytes, &file.ext)?;
         let raws = locate::locate(&book)?;

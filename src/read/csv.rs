@@ -1,7 +1,7 @@
 //! CSV grids: one sheet, each record's physical line kept for its locations.
 
 use super::encoding::decode_text;
-use super::limits::{MAX_CELLS, MAX_CSV_FIELDS, MAX_CSV_FIELD_BYTES, MAX_LONG_ROWS};
+use super::limits::{MAX_CELLS, MAX_CSV_FIELDS, MAX_LONG_ROWS, MAX_TEXT_BYTES};
 use crate::grid::{Cell, LongTableBuilder, Sheet, Workbook};
 
 /// A CSV with a header row, as the roster and last year's normalized.csv are: the reader,
@@ -21,11 +21,28 @@ pub fn csv_with_header(text: &str) -> Result<(csv::Reader<&[u8]>, Vec<String>), 
 
 /// Comma, tab or semicolon: whichever the first lines use most.
 fn sniff_delimiter(text: &str) -> u8 {
-    let head: String = text.lines().take(30).collect::<Vec<_>>().join("\n");
+    let head = text.as_bytes();
+    let head = &head[..head.len().min(64 << 10)];
+    let head_lines = head.split(|&b| b == b'\n').take(30);
+    let mut counts = [0usize; 3];
+    for line in head_lines {
+        for (count, d) in counts.iter_mut().zip([b',', b'\t', b';']) {
+            *count += line.iter().filter(|&&b| b == d).count();
+        }
+    }
     [b',', b'\t', b';']
         .into_iter()
-        .max_by_key(|d| head.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
+        .zip(counts)
+        .max_by_key(|&(_, count)| count)
+        .map_or(b',', |(d, _)| d)
+}
+
+/// The first line with more than [`MAX_CSV_FIELDS`] delimiters, 1-based.
+fn overlong_line(text: &str, delimiter: u8) -> Option<usize> {
+    text.as_bytes()
+        .split(|&b| b == b'\n')
+        .position(|line| line.iter().filter(|&&b| b == delimiter).count() >= MAX_CSV_FIELDS)
+        .map(|i| i + 1)
 }
 
 /// Physical line numbers of record starts. The csv crate's own count is one short after a
@@ -82,13 +99,13 @@ fn long_form_columns(record: &csv::StringRecord) -> Option<[u32; 4]> {
     ])
 }
 
-/// A field as kept: at most [`MAX_CSV_FIELD_BYTES`], cut at a character's end.
+/// A field as kept: at most [`MAX_TEXT_BYTES`], cut at a character's end.
 fn clipped<'f>(field: &'f str, clipped_fields: &mut usize) -> &'f str {
-    if field.len() <= MAX_CSV_FIELD_BYTES {
+    if field.len() <= MAX_TEXT_BYTES {
         return field;
     }
     *clipped_fields += 1;
-    let mut end = MAX_CSV_FIELD_BYTES;
+    let mut end = MAX_TEXT_BYTES;
     while !field.is_char_boundary(end) {
         end -= 1;
     }
@@ -98,7 +115,7 @@ fn clipped<'f>(field: &'f str, clipped_fields: &mut usize) -> &'f str {
 /// A CSV: the official tables as a grid, or the long form (`unit,year,field_id,value`) as a
 /// [`LongTable`](crate::grid::LongTable). Records are taken one at a time, and what a
 /// file may hold is bounded: [`MAX_CELLS`] cells of a grid, [`MAX_LONG_ROWS`] rows of the
-/// long form, [`MAX_CSV_FIELDS`] fields a record, [`MAX_CSV_FIELD_BYTES`] a field.
+/// long form, [`MAX_CSV_FIELDS`] fields a line, [`MAX_TEXT_BYTES`] a field.
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let decoded = decode_text(bytes);
     let mut notes = Vec::new();
@@ -112,17 +129,23 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         ));
     }
     let text: &str = &decoded.text;
+    let delimiter = sniff_delimiter(text);
+    if let Some(line) = overlong_line(text, delimiter) {
+        return Err(format!(
+            "CSV 第 {line} 行超过 {MAX_CSV_FIELDS} 列，不是年度报告的表格"
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut lines = Vec::new();
     let mut long: Option<LongTableBuilder> = None;
     let mut line_counter = LineCounter::new(text);
     let mut record = csv::StringRecord::new();
-    let (mut cells, mut clipped_fields, mut cut_records) = (0usize, 0usize, 0usize);
+    let (mut cells, mut clipped_fields) = (0usize, 0usize);
     let mut stopped = false;
     loop {
         match reader.read_record(&mut record) {
@@ -152,12 +175,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                         continue;
                     }
                 }
-                if record.len() > MAX_CSV_FIELDS {
-                    cut_records += 1;
-                }
                 let row: Vec<Cell> = record
                     .iter()
-                    .take(MAX_CSV_FIELDS)
                     .map(|f| match clipped(f, &mut clipped_fields) {
                         "" => Cell::Empty,
                         f => Cell::Text(f.to_string()),
@@ -177,13 +196,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     if clipped_fields > 0 {
         notes.push(format!(
             "有 {clipped_fields} 个字段超过 {} KB，只读取了前 {} KB",
-            MAX_CSV_FIELD_BYTES >> 10,
-            MAX_CSV_FIELD_BYTES >> 10
-        ));
-    }
-    if cut_records > 0 {
-        notes.push(format!(
-            "有 {cut_records} 行超过 {MAX_CSV_FIELDS} 列，其后的列未读取"
+            MAX_TEXT_BYTES >> 10,
+            MAX_TEXT_BYTES >> 10
         ));
     }
     if let Some(long) = long {

@@ -25,7 +25,7 @@ pub const MAX_ZIP_ENTRIES: usize = 10_000;
 
 /// Non-empty cells kept from one file, all sheets together (16 bytes of address and 32 of
 /// value each while reading).
-pub const MAX_CELLS: usize = 2_000_000;
+pub const MAX_CELLS: usize = 1_000_000;
 
 /// Cells of an .xls sheet's bounding rectangle: calamine makes the sheet a dense range of
 /// that many values (32 bytes each), so cells that would stretch it further are left out
@@ -36,11 +36,19 @@ pub const MAX_XLS_AREA: u64 = 1_000_000;
 /// bytes a row.
 pub const MAX_LONG_ROWS: usize = 10_000_000;
 
-/// Fields of one CSV record kept (as many columns as an xlsx sheet has).
+/// Fields of one CSV record (as many columns as an xlsx sheet has). A file with a longer
+/// line is refused before it is parsed: the csv reader would hold every field of it.
 pub const MAX_CSV_FIELDS: usize = 16_384;
 
-/// Bytes of one CSV field kept: a label or a number is a few dozen.
-pub const MAX_CSV_FIELD_BYTES: usize = 64 << 10;
+/// Bytes of a cell's text kept (a CSV field, a workbook cell): a label or a number is a
+/// few dozen, Excel's own limit 32,767 characters.
+pub const MAX_TEXT_BYTES: usize = 64 << 10;
+
+/// A file larger than this, or a package that unpacks to more than
+/// [`HEAVY_UNPACKED_BYTES`], is read while no other such file is: what the limits allow one
+/// file is then not multiplied by the number of threads.
+pub const HEAVY_FILE_BYTES: u64 = 1 << 20;
+pub const HEAVY_UNPACKED_BYTES: u64 = 4 << 20;
 
 /// `n` bytes as a clerk reads a size.
 pub fn megabytes(n: u64) -> String {

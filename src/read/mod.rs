@@ -67,6 +67,29 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
     }
 }
 
+/// Whether reading `bytes` may take far more memory than a report does: a file above
+/// [`limits::HEAVY_FILE_BYTES`], or a package that unpacks to more than
+/// [`limits::HEAVY_UNPACKED_BYTES`]. The pipeline reads such files one at a time.
+pub fn is_heavy(bytes: &[u8]) -> bool {
+    if bytes.len() as u64 > limits::HEAVY_FILE_BYTES {
+        return true;
+    }
+    if !bytes.starts_with(ZIP_MAGIC) {
+        return false;
+    }
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return false;
+    };
+    let mut unpacked = 0u64;
+    for i in 0..zip.len() {
+        unpacked += zip.by_index_raw(i).map_or(0, |part| part.size());
+        if unpacked > limits::HEAVY_UNPACKED_BYTES {
+            return true;
+        }
+    }
+    false
+}
+
 /// The reason for a file above [`limits::MAX_FILE_BYTES`].
 pub fn too_large(size: u64) -> String {
     format!(

@@ -319,8 +319,12 @@ pub struct LongTable {
     pub rows: Vec<LongRow>,
     /// The sheet the table is on; `None` for a CSV, whose rows are lines.
     pub sheet: Option<Arc<str>>,
-    /// The columns of unit, year, field_id and value, 0-based.
+    /// The columns of unit, year, field_id and value, 0-based; [`LongTable::OWN_COLUMN`]
+    /// where each row's value column stands for it.
     pub cols: [u32; 4],
+    /// In the wide form (a row per unit, a column per field) each source row is a report of
+    /// its own, even when two name the same unit and year.
+    pub wide: bool,
 }
 
 /// One row of a [`LongTable`]: where it is, and its four texts as indices.
@@ -328,6 +332,9 @@ pub struct LongTable {
 pub struct LongRow {
     /// The 0-based row on a sheet, or the 1-based line of a CSV.
     pub row: u32,
+    /// The value's column, 0-based: the table's value column, or in the wide form the
+    /// field's own column.
+    pub col: u32,
     pub unit: u32,
     pub year: u32,
     pub field_id: u32,
@@ -339,6 +346,8 @@ impl LongTable {
     pub const YEAR: usize = 1;
     pub const FIELD_ID: usize = 2;
     pub const VALUE: usize = 3;
+    /// In [`LongTable::cols`]: the column is the row's value column.
+    pub const OWN_COLUMN: u32 = u32::MAX;
 
     pub fn text(&self, index: u32) -> &str {
         &self.texts[index as usize]
@@ -346,7 +355,11 @@ impl LongTable {
 
     /// Where column `which` ([`LongTable::UNIT`], …) of `row` is.
     pub fn location(&self, row: &LongRow, which: usize) -> Location {
-        let col = self.cols[which];
+        let col = match self.cols[which] {
+            _ if which == Self::VALUE => row.col,
+            Self::OWN_COLUMN => row.col,
+            col => col,
+        };
         match &self.sheet {
             Some(sheet) => Location::Sheet {
                 sheet: sheet.clone(),
@@ -394,9 +407,15 @@ impl LongTableBuilder {
 
     /// Adds a row of four trimmed texts: unit, year, field_id, value.
     pub fn push(&mut self, row: u32, texts: [&str; 4]) {
+        self.push_at(row, self.table.cols[LongTable::VALUE], texts);
+    }
+
+    /// Adds a row whose value is in column `col`.
+    pub fn push_at(&mut self, row: u32, col: u32, texts: [&str; 4]) {
         let [unit, year, field_id, value] = texts.map(|t| self.intern(t.trim()));
         self.table.rows.push(LongRow {
             row,
+            col,
             unit,
             year,
             field_id,

@@ -85,17 +85,21 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
     });
     let processed = quietly_catching_panics(|| {
         let book = read::read(&bytes, &file.ext)?;
-        let raws = locate::locate(&book)?;
-        let submissions = raws
-            .into_iter()
-            .map(|raw| normalize(raw, &file.relative, roster, year))
-            .collect();
-        Ok((book.notes, submissions))
+        // The reader's notes say why a file read in part had no tables: they stay.
+        let located = locate::locate(&book).map(|raws| {
+            raws.into_iter()
+                .map(|raw| normalize(raw, &file.relative, roster, year))
+                .collect()
+        });
+        Ok((book.notes, located))
     });
     result.outcome = match processed {
-        Ok((notes, submissions)) => {
+        Ok((notes, located)) => {
             result.notes = notes;
-            Outcome::Read(submissions)
+            match located {
+                Ok(submissions) => Outcome::Read(submissions),
+                Err(reason) => Outcome::Unreadable(reason),
+            }
         }
         Err(reason) => Outcome::Unreadable(reason),
     };

@@ -150,13 +150,20 @@ impl Staging {
         check_replaceable(&self.out)?;
         carry(&self.out, &self.dir)?;
         failpoint("before-switch");
-        let exists = std::fs::symlink_metadata(&self.out).is_ok();
-        if !exists {
+        let Ok(previous) = std::fs::metadata(&self.out) else {
             std::fs::rename(&self.dir, &self.out).map_err(|e| self.not_replaced(&e))?;
+            self.synced();
             failpoint("after-switch");
             return Ok(());
-        }
+        };
+        // The new folder keeps the previous one's permissions: one shared with a group stays
+        // shared. (Windows folders inherit theirs from the parent.)
+        #[cfg(unix)]
+        let _ = std::fs::set_permissions(&self.dir, previous.permissions());
+        #[cfg(not(unix))]
+        let _ = previous;
         if exchange(&self.dir, &self.out).map_err(|e| self.not_replaced(&e))? {
+            self.synced();
             failpoint("after-switch");
         } else {
             self.switch_by_renames()?;
@@ -190,6 +197,7 @@ impl Staging {
             }
             return Err(self.not_replaced(&e));
         }
+        self.synced();
         failpoint("after-switch");
         // The staging path is free now; from there the previous set is deleted as after an
         // exchange. Should this rename fail, the previous set is deleted where it is.
@@ -229,6 +237,16 @@ impl Staging {
             remove_tree(&self.dir).map_err(|e| leftover(e, &self.dir))?;
         }
         Ok(())
+    }
+
+    /// Asks the system to write the switch to disk, so that a power cut right after a run
+    /// that said it succeeded does not bring the previous set back. The staged files were
+    /// synced as they were written (all but the pages).
+    fn synced(&self) {
+        #[cfg(unix)]
+        if let Some(parent) = self.out.parent() {
+            let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
+        }
     }
 
     fn not_replaced(&self, e: &std::io::Error) -> String {
@@ -792,9 +810,15 @@ mod tests {
         );
         #[cfg(unix)]
         {
-            use std::os::unix::fs::MetadataExt;
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
             // Once the previous set is gone the clerk's file has one name again.
             assert_eq!(std::fs::metadata(out.join("notes.txt")).unwrap().nlink(), 1);
+            // A folder shared with a group stays shared.
+            let shared = std::fs::Permissions::from_mode(0o2770);
+            std::fs::set_permissions(&out, shared).unwrap();
+            run(&out, "three", &["a.html"]);
+            let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+            assert_eq!(mode & 0o7777, 0o2770);
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -95,8 +95,12 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     };
     let write_workbook = || {
         staging.file("rollup.xlsx", |w| {
+            // The writer's own I/O error as it is, so that a full disk is said to be one.
             output::workbook::rollup_xlsx(w, &rollup, &gathered.submissions, &anomalies, &roster)
-                .map_err(std::io::Error::other)
+                .map_err(|e| match e {
+                    rust_xlsxwriter::XlsxError::IoError(e) => e,
+                    e => std::io::Error::other(e),
+                })
         })
     };
     // Pages are rendered (and compared with the previous run's) in parallel and written

@@ -587,11 +587,12 @@ fn failed(what: &Path, e: &std::io::Error) -> String {
 /// system's own words after it for whoever helps.
 pub fn reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
+    let cause = cause(e);
     #[cfg(windows)]
-    if matches!(e.raw_os_error(), Some(32 | 33)) {
+    if matches!(cause.raw_os_error(), Some(32 | 33)) {
         return format!("文件正被其他程序占用（{e}）");
     }
-    let zh = match e.kind() {
+    let zh = match cause.kind() {
         StorageFull => "磁盘空间不足",
         QuotaExceeded => "超出了磁盘配额",
         PermissionDenied => "没有权限",
@@ -605,6 +606,26 @@ pub fn reason(e: &std::io::Error) -> String {
         _ => return format!("出错（{e}）"),
     };
     format!("{zh}（{e}）")
+}
+
+/// The system's error under the writers' wrappings (the CSV writer's error, carried in an
+/// `io::Error` of kind `Other`): its kind says what happened, a full disk say.
+fn cause(e: &std::io::Error) -> &std::io::Error {
+    let mut inner = e
+        .get_ref()
+        .map(|wrapped| wrapped as &(dyn std::error::Error + 'static));
+    while let Some(err) = inner {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return cause(io);
+        }
+        // The CSV writer's error holds the system's without offering it as its source.
+        if let Some(::csv::ErrorKind::Io(io)) = err.downcast_ref::<::csv::Error>().map(|e| e.kind())
+        {
+            return cause(io);
+        }
+        inner = err.source();
+    }
+    e
 }
 
 /// Whether the fault `name` is asked for, in a debug build, by `NIANBAO_FAILPOINT` (a
@@ -909,6 +930,13 @@ mod tests {
             reason(&full).starts_with("磁盘空间不足"),
             "{}",
             reason(&full)
+        );
+        // As the CSV writer passes it on.
+        let csv_full = std::io::Error::from(::csv::Error::from(full));
+        assert!(
+            reason(&csv_full).starts_with("磁盘空间不足"),
+            "{}",
+            reason(&csv_full)
         );
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert!(reason(&denied).starts_with("没有权限"));

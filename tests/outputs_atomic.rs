@@ -388,3 +388,18 @@ fn unchanged_pages_are_linked_on_a_rerun() {
     }
     std::fs::remove_dir_all(&f.dir).unwrap();
 }
+
+/// Where `--out` lies in the inputs folder its lock file does too, and is not listed as an
+/// input: the manifest is the one a run with `--out` elsewhere writes.
+#[test]
+fn the_lock_beside_out_is_no_input() {
+    let f = fixture("atomic-out-in-inputs");
+    let out = f.dir.join("inputs-less/out");
+    for _ in 0..2 {
+        let ran = run(&f.dir, "inputs-less", &out, None);
+        assert!(ran.status.success(), "{}", stderr(&ran));
+    }
+    assert!(f.dir.join("inputs-less/.out.nianbao.lock").exists());
+    assert!(comparable(&out) == comparable(&f.new));
+    std::fs::remove_dir_all(&f.dir).unwrap();
+}

@@ -55,7 +55,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // The lock on --out is taken, and what an interrupted run left cleaned up, before
     // anything is read: a second run into the same --out stops here, at once.
     let staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
-    let files = discover(&opts.inputs, &[staging.out(), &opts.config])?;
+    let mut files = discover(&opts.inputs, &[staging.out(), &opts.config])?;
+    // Where --out lies in the inputs folder, so does its lock file: no submission, not listed.
+    files.retain(|f| !staging.keeps(&f.path));
 
     let mut phases = Phases::new();
     let results = process_all(&files, &roster, opts.year);

@@ -50,8 +50,10 @@ pub struct Staging {
     dir: PathBuf,
     /// Where the fallback switch moves the previous set between its two renames.
     old: PathBuf,
+    /// The lock file, beside `--out`.
+    lock: PathBuf,
     /// The lock, held while this lives; released when it is dropped or the process ends.
-    _lock: std::fs::File,
+    _held: std::fs::File,
 }
 
 impl Staging {
@@ -75,12 +77,14 @@ impl Staging {
                 ));
             }
         }
-        let lock = lock(&out, &parent.join(format!(".{name}.nianbao.lock")))?;
+        let lock_file = parent.join(format!(".{name}.nianbao.lock"));
+        let held = lock(&out, &lock_file)?;
         let staging = Staging {
             dir: parent.join(format!(".{name}.nianbao-new")),
             old: parent.join(format!(".{name}.nianbao-old")),
             out,
-            _lock: lock,
+            lock: lock_file,
+            _held: held,
         };
         staging.recover()?;
         check_replaceable(&staging.out)?;
@@ -98,6 +102,12 @@ impl Staging {
     /// `--out`, as resolved: where the outputs will be once switched.
     pub fn out(&self) -> &Path {
         &self.out
+    }
+
+    /// Whether `path` is the lock file this keeps beside `--out`. Where `--out` lies in the
+    /// inputs folder, so does the lock, and it is no submission.
+    pub fn keeps(&self, path: &Path) -> bool {
+        real(path).is_some_and(|p| p == self.lock)
     }
 
     /// Stages the file `name`, made as it is written: `write` streams through a buffer into

@@ -407,16 +407,16 @@ fn lock(out: &Path, path: &Path) -> Result<std::fs::File, String> {
             ))
         }
         // A file system that cannot lock (some network shares): the run goes on unlocked,
-        // as every run did before there was a lock.
-        Err(std::fs::TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+        // as every run did before there was a lock, and says so.
+        Err(std::fs::TryLockError::Error(e)) => {
+            eprintln!(
+                "nianbao: 注意：无法锁定 {}（锁文件 {}：{}），本次运行不加锁；请勿同时运行两个 nianbao。",
+                out.display(),
+                path.display(),
+                reason(&e)
+            );
             Ok(file)
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(format!(
-            "无法锁定 {}（锁文件 {}）：{}",
-            out.display(),
-            path.display(),
-            reason(&e)
-        )),
     }
 }
 
@@ -437,7 +437,7 @@ fn check_replaceable(out: &Path) -> Result<(), String> {
             ));
         }
         #[cfg(windows)]
-        if let Err(e) = open_alone(&path) {
+        if let Some(e) = held_open(&path) {
             return Err(format!(
                 "无法替换 {}：文件正被其他程序占用（{e}）。请关闭 Excel/WPS 中打开的 {name} 后重试。",
                 path.display()
@@ -456,17 +456,19 @@ fn check_replaceable(out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens `path` for writing, sharing it with no one, and closes it at once: this fails
-/// while another program has it open, as Excel has the workbook it shows. Nothing is
-/// written.
+/// The error that says another program holds `path` open, as Excel holds the workbook it
+/// shows: opening it for writing, shared with no one, then fails with a sharing (32) or lock
+/// (33) violation. Nothing is written, and the file is closed at once; any other failure (a
+/// read-only file, say) is left for the switch to meet.
 #[cfg(windows)]
-fn open_alone(path: &Path) -> std::io::Result<()> {
+fn held_open(path: &Path) -> Option<std::io::Error> {
     use std::os::windows::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
         .share_mode(0)
         .open(path)
-        .map(drop)
+        .err()
+        .filter(|e| matches!(e.raw_os_error(), Some(32 | 33)))
 }
 
 /// Whether `name` in `--out` is one of the outputs, or the litter of an interrupted run of

@@ -290,7 +290,7 @@ fn years(s: &str) -> Vec<u32> {
 
 /// Units that follow a count, longest first; 万元 is the fee's.
 const UNITS: &[&str] = &[
-    "万元", "件次", "件", "条", "个", "起", "项", "次", "宗", "例",
+    "万元", "件次", "件", "条", "个", "起", "项", "次", "宗", "例", "份", "部",
 ];
 
 /// Characters that end a clause.
@@ -646,16 +646,130 @@ fn benign_tail(tail: &str) -> bool {
             .any(|w| tail.starts_with(w))
 }
 
-/// The table quantity a number counts, if its words name exactly one.
+/// The table quantity a number counts, if its words name exactly one, in a unit that
+/// counts it, right after the words that name it.
 fn classify(cx: &Context, unit: &str) -> Option<Target> {
     let c = cx.clause;
     if unit == "万元" {
         let fee = has(c, &["行政事业性收费", "收费金额"]) && !has(c, &["信息处理费"]);
-        return fee.then_some(Target::Fee);
+        return (fee && benign_tail(cx.tail) && anchored(c, FEE_ANCHORS)).then_some(Target::Fee);
     }
     if has(c, &["收费", "费用", "金额", "信息处理费"]) {
         return None;
     }
+    let names_nothing = group_of(c) == Ok(None)
+        && col_of(c) == Ok(None)
+        && decision_of(c) == Ok(None)
+        && doc_type_of(c) == Ok(None)
+        && action_of(c) == Ok(None)
+        && row_of(c) == Ok(None)
+        && applicant_of(c) == Ok(None);
+    if names_nothing {
+        return classify_tail(cx).filter(|t| counts(*t, unit));
+    }
+    let target = classify_clause(cx)?;
+    let anchors = match target {
+        Target::Apply(..) => APPLY_ANCHORS,
+        Target::Lit(..) => LIT_ANCHORS,
+        Target::Doc(..) => DOC_ANCHORS,
+        Target::Decision(_) => DECISION_ANCHORS,
+        Target::Fee => FEE_ANCHORS,
+    };
+    (counts(target, unit) && anchored(c, anchors)).then_some(target)
+}
+
+/// Whether the unit counts the target's things: applications 件 or 条, not 个 (渠道3个).
+fn counts(target: Target, unit: &str) -> bool {
+    let units: &[&str] = match target {
+        Target::Apply(..) => &["件", "件次", "条", "宗", "例"],
+        Target::Lit(..) => &["件", "件次", "起", "条", "宗", "例", "次"],
+        Target::Doc(..) => &["件", "个", "项", "份", "部"],
+        Target::Decision(_) => &["件", "项", "条", "个", "宗", "次", "起", "例"],
+        Target::Fee => &["万元"],
+    };
+    units.contains(&unit)
+}
+
+/// The words that name each kind of quantity; the last of them in a clause must be followed
+/// by nothing but [`FILLER`] up to the number (申请渠道3个 counts channels, not applications).
+const APPLY_ANCHORS: &[&str] = &[
+    "申请",
+    "新收",
+    "收到",
+    "受理",
+    "接收",
+    "接到",
+    "收悉",
+    "办结",
+    "答复",
+    "办理完毕",
+    "处理完毕",
+    "完成办理",
+    "结转",
+    "顺延",
+    "办理",
+    "下年度",
+    "下一年度",
+    "自然人",
+    "法人或其他组织",
+    "法人",
+    "企业",
+    "科研机构",
+    "公益组织",
+    "法律服务机构",
+    "公民个人",
+];
+const LIT_ANCHORS: &[&str] = &[
+    "复议",
+    "诉讼",
+    "起诉",
+    "维持",
+    "纠正",
+    "纠错",
+    "其他结果",
+    "审结",
+    "在审",
+    "审理中",
+];
+const DOC_ANCHORS: &[&str] = &[
+    "规章",
+    "规范性文件",
+    "制发",
+    "印发",
+    "出台",
+    "制定",
+    "废止",
+    "废除",
+    "现行有效",
+];
+const DECISION_ANCHORS: &[&str] = &["行政许可", "行政处罚", "行政强制", "决定"];
+const FEE_ANCHORS: &[&str] = &["行政事业性收费", "收费金额", "收费"];
+
+/// Words that may stand between a quantity's name and its number.
+const FILLER: &[&str] = &[
+    "案件", "件数", "数量", "总数", "共计", "合计", "总计", "共", "为", "是", "达", "计", "有",
+    "数", "的", "事项", "”", "\"", "》", "'", "’",
+];
+
+fn anchored(clause: &str, anchors: &[&str]) -> bool {
+    let end = anchors
+        .iter()
+        .filter_map(|a| clause.rfind(a).map(|i| i + a.len()))
+        .max();
+    let Some(end) = end else { return false };
+    let mut rest = &clause[end..];
+    while !rest.is_empty() {
+        match FILLER.iter().find(|f| rest.starts_with(**f)) {
+            Some(f) => rest = &rest[f.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// [`classify`] of a clause that names something.
+fn classify_clause(cx: &Context) -> Option<Target> {
+    let c = cx.clause;
     let lit = (group_of(c).ok()?, col_of(c).ok()?);
     let dec = decision_of(c).ok()?;
     let doc = (doc_type_of(c).ok()?, action_of(c).ok()?);
@@ -667,7 +781,7 @@ fn classify(cx: &Context, unit: &str) -> Option<Target> {
         app.0.is_some() || app.1.is_some(),
     ];
     match families.iter().filter(|b| **b).count() {
-        0 => return classify_tail(cx),
+        0 => return None,
         1 => {}
         _ => return None,
     }
@@ -685,6 +799,10 @@ fn classify(cx: &Context, unit: &str) -> Option<Target> {
         };
     }
     if let Some(kind) = dec {
+        // 公开行政处罚决定信息120条 counts what was published, not the decisions made.
+        if has(c, &["公开", "公示", "发布", "信息", "推送"]) {
+            return None;
+        }
         let decided = c.contains("决定") || matches!(cx.prev, Some(Target::Decision(_)));
         return decided.then_some(Target::Decision(kind));
     }
@@ -795,11 +913,12 @@ fn claims(sentence: &str, year: Option<u32>) -> Vec<Claim> {
         } else {
             classify(&cx, m.unit)
         };
-        // 收到申请17件（含上年结转2件）: the 17 is not this year's new applications alone.
+        // 收到申请17件（含上年结转2件）, 17件，其中本年新收15件: the 17 is not this year's
+        // new applications alone.
         let next_start = found.get(k + 1).map_or(chars.len(), |n| n.start);
         let includes_carry = {
             let after = text(m.end, next_start);
-            after.contains('含') && has(&after, &["结转", "上年"])
+            has(&after, &["含", "其中"]) && has(&after, &["结转", "上年", "新收", "本年"])
         };
         let judged =
             target.filter(|t| !(includes_carry && matches!(t, Target::Apply(Row::Received, _))));
@@ -833,6 +952,8 @@ const NEGATIONS: &[&str] = &[
     "未发生",
     "未产生",
     "未出现",
+    "未提起",
+    "未被",
     "未有",
     "未制发",
     "未出台",
@@ -915,7 +1036,17 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
     );
     let happen_neg = matches!(
         neg,
-        "未发生" | "没有发生" | "未产生" | "未出现" | "无" | "没有" | "未有" | "未收到" | "未接到"
+        "未发生"
+            | "没有发生"
+            | "未产生"
+            | "未出现"
+            | "未提起"
+            | "未被"
+            | "无"
+            | "没有"
+            | "未有"
+            | "未收到"
+            | "未接到"
     );
     // 行政复议, 行政诉讼 (each named; 复议后起诉 and 直接起诉 are left alone).
     if has(subject, &["复议", "诉讼", "起诉"]) {
@@ -943,6 +1074,9 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
         };
     }
     if has(subject, &["决定"]) {
+        if has(subject, &["公开", "公示", "信息"]) {
+            return Vec::new();
+        }
         if !matches!(
             neg,
             "未作出" | "未做出" | "无" | "没有" | "未发生" | "未产生"
@@ -1382,6 +1516,10 @@ mod tests {
             "主动公开行政规范性文件3件。",
             "维持行政复议决定1件。",
             "全年办理政府信息公开申请6件。",
+            "畅通依申请公开受理渠道3个。",
+            "政府信息公开申请受理渠道3条。",
+            "在门户网站公开行政处罚决定信息120条。",
+            "行政复议机关3个。",
         ] {
             none(t, text);
         }
@@ -1402,6 +1540,40 @@ mod tests {
             "2",
             "3",
         );
+    }
+
+    #[test]
+    fn a_total_with_its_parts_after_it_is_not_judged_as_one_part() {
+        let t = &[
+            ("apply.received.total", 15.0),
+            ("apply.carried_in.total", 2.0),
+        ];
+        none(
+            t,
+            "共收到政府信息公开申请17件，其中上年结转2件，本年新收15件。",
+        );
+        one(
+            t,
+            "共收到政府信息公开申请17件，其中上年结转2件，本年新收16件。",
+            &["apply.received.total"],
+            "15",
+            "16",
+        );
+    }
+
+    #[test]
+    fn units_and_words_that_count_the_quantity() {
+        let t = &[("active.regulation.issued", 1.0)];
+        none(t, "本年度制定规章1部。");
+        one(
+            t,
+            "本年度制定规章2部。",
+            &["active.regulation.issued"],
+            "1",
+            "2",
+        );
+        // 个 counts channels, not applications, even after 申请.
+        none(SEED_TABLE, "收到政府信息公开申请5个。");
     }
 
     #[test]
@@ -1477,6 +1649,13 @@ mod tests {
             found[0].message
         );
         one(
+            &[("review.total", 1.0)],
+            "收到政府信息公开申请0件，申请人未提起行政复议。",
+            &["review.total"],
+            "1",
+            "0",
+        );
+        one(
             &[("active.fee.amount_wan", 0.2)],
             "本单位未收取行政事业性收费。",
             &["active.fee.amount_wan"],
@@ -1505,6 +1684,7 @@ mod tests {
             "力争无政府信息公开行政复议。",
             "无一起政府信息公开行政复议被纠正。",
             "上年未收到政府信息公开申请。",
+            "本年度无行政处罚决定公开。",
             "未发生行政复议、行政诉讼。",
         ] {
             none(t, text);

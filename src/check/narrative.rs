@@ -818,13 +818,27 @@ fn classify_clause(cx: &Context) -> Option<Target> {
         Some(Target::Apply(row, _)) => Some(row),
         _ => None,
     };
-    let named = has(c, &["公开申请", "依申请公开"]) || prev_row.is_some();
-    if !named
-        || has(
-            c,
-            &["咨询", "许可", "审批", "办件", "政务服务", "信访", "投诉"],
-        )
-    {
+    let named_here = has(c, &["公开申请", "依申请公开"]);
+    if !named_here && prev_row.is_none() {
+        return None;
+    }
+    // Continuing a list, the clause must not name other requests (办结各类申请事项30件).
+    let others = ["申请", "事项", "各类", "业务", "来信", "来电"];
+    if !named_here && has(&c.replace("结转申请", ""), &others) {
+        return None;
+    }
+    if has(
+        c,
+        &["咨询", "许可", "审批", "办件", "政务服务", "信访", "投诉"],
+    ) {
+        return None;
+    }
+    // A part of a row, by channel or by timeliness: 网上受理3件, 按时答复4件.
+    if has(c, QUALIFIERS) {
+        return None;
+    }
+    // 其中按时答复4件: a part of the handled ones, whatever its qualifier.
+    if c.contains("其中") && app.0 == Some(Row::Handled) {
         return None;
     }
     match app {
@@ -835,6 +849,12 @@ fn classify_clause(cx: &Context) -> Option<Target> {
         _ => None,
     }
 }
+
+/// Words that make a count of applications a part of its row.
+const QUALIFIERS: &[&str] = &[
+    "网上", "网络", "在线", "线上", "线下", "当面", "现场", "窗口", "平台", "信函", "邮寄", "邮件",
+    "传真", "电话", "按时", "按期", "如期", "逾期", "延期", "超期", "当场", "当日", "即时",
+];
 
 /// A number whose clause names nothing but whose tail does, continuing the list before
 /// it: 另有103件结转下年度办理; 其中2件尚未审结.
@@ -920,8 +940,10 @@ fn claims(sentence: &str, year: Option<u32>) -> Vec<Claim> {
             let after = text(m.end, next_start);
             has(&after, &["含", "其中"]) && has(&after, &["结转", "上年", "新收", "本年"])
         };
-        let judged =
-            target.filter(|t| !(includes_carry && matches!(t, Target::Apply(Row::Received, _))));
+        let judged = target
+            .filter(|t| !(includes_carry && matches!(t, Target::Apply(Row::Received, _))))
+            // The same quantity twice in a sentence: the second is a part or a restatement.
+            .filter(|t| Some(*t) != prev);
         let count_unit = m.unit != "万元";
         if let Some(t) = judged {
             if count_unit || t == Target::Fee {
@@ -1520,6 +1542,11 @@ mod tests {
             "政府信息公开申请受理渠道3条。",
             "在门户网站公开行政处罚决定信息120条。",
             "行政复议机关3个。",
+            "收到政府信息公开申请2件，办结各类申请事项30件。",
+            "收到政府信息公开申请2件，其中按时答复1件。",
+            "通过网上受理政府信息公开申请1件，当面受理1件。",
+            "收到政府信息公开申请2件，办结2件，其中当场答复1件，按期答复1件。",
+            "受理政府信息公开申请2件，已办结2件，办结5件次。",
         ] {
             none(t, text);
         }

@@ -413,8 +413,11 @@ fn mentions(chars: &[char]) -> Vec<Mention> {
             continue;
         }
         let rest: String = chars[end..chars.len().min(end + 2)].iter().collect();
-        let Some(unit) = UNITS.iter().find(|u| rest.starts_with(**u)) else {
-            continue;
+        let unit = match UNITS.iter().find(|u| rest.starts_with(**u)) {
+            Some(unit) => *unit,
+            // 收费金额为0: a zero needs no unit, at the end of its clause.
+            None if value == 0.0 && chars.get(end).is_none_or(|&c| is_tail_end(c)) => "",
+            None => continue,
         };
         end += unit.chars().count();
         i = end;
@@ -654,6 +657,10 @@ fn classify(cx: &Context, unit: &str) -> Option<Target> {
         let fee = has(c, &["行政事业性收费", "收费金额"]) && !has(c, &["信息处理费"]);
         return (fee && benign_tail(cx.tail) && anchored(c, FEE_ANCHORS)).then_some(Target::Fee);
     }
+    if unit.is_empty() && has(c, &["行政事业性收费", "收费金额"]) && !has(c, &["信息处理费"])
+    {
+        return (benign_tail(cx.tail) && anchored(c, FEE_ANCHORS)).then_some(Target::Fee);
+    }
     if has(c, &["收费", "费用", "金额", "信息处理费"]) {
         return None;
     }
@@ -687,12 +694,14 @@ fn counts(target: Target, unit: &str) -> bool {
         Target::Decision(_) => &["件", "项", "条", "个", "宗", "次", "起", "例"],
         Target::Fee => &["万元"],
     };
-    units.contains(&unit)
+    // A bare number is a zero (收费金额为0), in any unit.
+    unit.is_empty() || units.contains(&unit)
 }
 
 /// The words that name each kind of quantity; the last of them in a clause must be followed
 /// by nothing but [`FILLER`] up to the number (申请渠道3个 counts channels, not applications).
 const APPLY_ANCHORS: &[&str] = &[
+    "依申请公开",
     "申请",
     "新收",
     "收到",
@@ -935,25 +944,27 @@ fn claims(sentence: &str, year: Option<u32>) -> Vec<Claim> {
         };
         // 收到申请17件（含上年结转2件）, 17件，其中本年新收15件: the 17 is not this year's
         // new applications alone.
-        let next_start = found.get(k + 1).map_or(chars.len(), |n| n.start);
+        // 5件，其中1件为上年度结转: up to the end of the next number's words.
+        let next_end = found.get(k + 1).map_or(chars.len(), |n| {
+            (n.end..chars.len())
+                .find(|&i| is_tail_end(chars[i]))
+                .unwrap_or(chars.len())
+        });
         let includes_carry = {
-            let after = text(m.end, next_start);
+            let after = text(m.end, next_end);
             has(&after, &["含", "其中"]) && has(&after, &["结转", "上年", "新收", "本年"])
         };
         let judged = target
             .filter(|t| !(includes_carry && matches!(t, Target::Apply(Row::Received, _))))
             // The same quantity twice in a sentence: the second is a part or a restatement.
             .filter(|t| Some(*t) != prev);
-        let count_unit = m.unit != "万元";
         if let Some(t) = judged {
-            if count_unit || t == Target::Fee {
-                out.push(Claim {
-                    target: t,
-                    value: m.value,
-                    written: text(m.start, m.end),
-                    by_negation: false,
-                });
-            }
+            out.push(Claim {
+                target: t,
+                value: m.value,
+                written: text(m.start, m.end),
+                by_negation: false,
+            });
         }
         prev = target;
         if benign_tail(&tail) || target.is_some() {
@@ -1446,6 +1457,21 @@ mod tests {
             "1",
         );
         none(t, "本年度行政事业性收费0万元。");
+        none(t, "本单位行政事业性收费金额为0。");
+        one(
+            &[("active.fee.amount_wan", 3.0)],
+            "本单位行政事业性收费金额为0。",
+            &["active.fee.amount_wan"],
+            "3",
+            "0",
+        );
+        one(
+            t,
+            "本年度收到政府信息公开申请数量为零。",
+            &["apply.received.total"],
+            "2",
+            "0",
+        );
         one(
             t,
             "本年度收取行政事业性收费1.5万元。",
@@ -1547,6 +1573,9 @@ mod tests {
             "通过网上受理政府信息公开申请1件，当面受理1件。",
             "收到政府信息公开申请2件，办结2件，其中当场答复1件，按期答复1件。",
             "受理政府信息公开申请2件，已办结2件，办结5件次。",
+            "全年共收到政府信息公开申请3件，其中1件为上年度结转。",
+            "本单位2024年行政事业性收费金额为1200。",
+            "邮编：223001，电话：0517-83605210。",
         ] {
             none(t, text);
         }
@@ -1609,6 +1638,14 @@ mod tests {
         none(t, "收到政府信息公开申请两件。");
         none(t, "收到政府信息公开申请２件。");
         none(t, "收到政府信息公开申请 2 件。");
+        none(t, "全年共受理依申请公开事项２件，均在规定时限内答复。");
+        one(
+            t,
+            "全年共受理依申请公开事项3件，均在规定时限内答复。",
+            &["apply.received.total"],
+            "2",
+            "3",
+        );
         one(
             t,
             "收到政府信息公开申请三件。",

@@ -1040,6 +1040,22 @@ fn zero_claims(chars: &[char], found: &[Mention], year: Option<u32>) -> Vec<Clai
     out
 }
 
+/// Whether the words after a negation end with what they negate (未发生行政复议案件),
+/// rather than with something said of it (无因政府信息公开申请被纠错的情况).
+fn ends_with_subject(subject: &str, names: &[&str]) -> bool {
+    let mut s = subject;
+    loop {
+        let trimmed = ["的情况", "情况", "案件", "事项", "的", ")", "”", "。"]
+            .iter()
+            .find_map(|end| s.strip_suffix(end));
+        match trimmed {
+            Some(t) => s = t,
+            None => break,
+        }
+    }
+    names.iter().any(|n| s.ends_with(n))
+}
+
 fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
     let Some((at, neg)) = NEGATIONS
         .iter()
@@ -1048,7 +1064,14 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
     else {
         return Vec::new();
     };
-    let subject = &clause[at + neg.len()..];
+    // 公民、法人或其他组织 is every applicant, not a column.
+    let everyone = ["公民、法人或其他组织", "公民、法人和其他组织"];
+    let subject = &everyone
+        .iter()
+        .fold(clause[at + neg.len()..].to_string(), |s, e| {
+            s.replace(e, "")
+        });
+    let subject = subject.as_str();
     let before = &clause[..at];
     if matches!(neg, "无" | "没有") && !SUBJECTS.iter().any(|s| subject.starts_with(s)) {
         return Vec::new();
@@ -1086,7 +1109,8 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
         let plain = !has(subject, &["复议后", "直接", "未经", "起诉"]);
         let no_result = col_of(subject).is_ok_and(|c| c.is_none()) && !has(subject, &["结果"]);
         let context = has(sentence_so_far, &["信息公开", "依申请"]);
-        if !(happen_neg && plain && no_result && context) {
+        let ends = ends_with_subject(subject, &["行政复议", "行政诉讼"]);
+        if !(happen_neg && plain && no_result && context && ends) {
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -1100,14 +1124,16 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
     }
     if has(subject, &["行政事业性收费"]) {
         let fee_neg = matches!(neg, "未收取" | "无" | "没有" | "未产生");
-        return if fee_neg && !has(subject, &["信息处理费"]) {
+        let ends = ends_with_subject(subject, &["行政事业性收费"]);
+        return if fee_neg && ends && !has(subject, &["信息处理费"]) {
             vec![claim(Target::Fee)]
         } else {
             Vec::new()
         };
     }
     if has(subject, &["决定"]) {
-        if has(subject, &["公开", "公示", "信息"]) {
+        if has(subject, &["公开", "公示", "信息"]) || !ends_with_subject(subject, &["决定"])
+        {
             return Vec::new();
         }
         if !matches!(
@@ -1129,7 +1155,9 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
     }
     let issue_neg = matches!(neg, "未制发" | "未出台" | "未印发" | "未制定");
     if issue_neg || neg == "未废止" {
-        if has(subject, &["现行有效", "备案", "审核", "清理", "修订"]) {
+        if has(subject, &["现行有效", "备案", "审核", "清理", "修订"])
+            || !ends_with_subject(subject, &["规章", "规范性文件"])
+        {
             return Vec::new();
         }
         let mut actions = Vec::new();
@@ -1167,7 +1195,9 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
             "法人",
         ],
     );
-    if receive_neg && application && !other {
+    let ends = ends_with_subject(subject, &["公开申请", "依申请公开"]);
+    let said_of = has(subject, &["被", "纠", "复议", "诉讼", "上年"]);
+    if receive_neg && application && ends && !other && !said_of {
         return vec![claim(Target::Apply(Row::Received, Applicant::Total))];
     }
     Vec::new()
@@ -1694,6 +1724,18 @@ mod tests {
         let text = "本年度未收到政府信息公开申请。";
         none(zero, text);
         one(SEED_TABLE, text, &["apply.received.total"], "2", "0");
+        let everyone = "全年未收到公民、法人或其他组织提出的政府信息公开申请，\
+                        无因政府信息公开引起的行政复议、行政诉讼案件。";
+        none(zero, everyone);
+        let found = check(
+            &[("apply.received.total", 1.0), ("review.total", 1.0)],
+            &[everyone],
+        );
+        assert_eq!(ids(&found), [["apply.received.total"], ["review.total"]]);
+        none(
+            &[("apply.received.total", 1.0)],
+            "全年未收到法人或其他组织提出的政府信息公开申请。",
+        );
         let text = "全年未发生因政府信息公开引起的行政复议、行政诉讼。";
         none(zero, text);
         let found = check(
@@ -1749,6 +1791,9 @@ mod tests {
             "无一起政府信息公开行政复议被纠正。",
             "上年未收到政府信息公开申请。",
             "本年度无行政处罚决定公开。",
+            "无因政府信息公开申请被纠错的情况。",
+            "未发生政府信息公开行政复议被纠正。",
+            "未收到政府信息公开申请人的投诉。",
             "未发生行政复议、行政诉讼。",
         ] {
             none(t, text);

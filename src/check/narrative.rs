@@ -859,6 +859,21 @@ fn classify_clause(cx: &Context) -> Option<Target> {
     }
 }
 
+/// 政府信息公开行政复议、行政诉讼（均为）: both groups together, and nothing else.
+fn both_litigations(cx: &Context) -> bool {
+    let c = cx.clause;
+    c.contains("行政复议")
+        && c.contains("行政诉讼")
+        && has(c, &["信息公开", "依申请"])
+        && !has(c, &["复议后", "直接", "未经", "起诉"])
+        && col_of(c) == Ok(None)
+        && decision_of(c) == Ok(None)
+        && doc_type_of(c) == Ok(None)
+        && row_of(c) == Ok(None)
+        && benign_tail(cx.tail)
+        && anchored(&c.replace(['均', '各', '都'], ""), LIT_ANCHORS)
+}
+
 /// Words that make a count of applications a part of its row.
 const QUALIFIERS: &[&str] = &[
     "网上", "网络", "在线", "线上", "线下", "当面", "现场", "窗口", "平台", "信函", "邮寄", "邮件",
@@ -937,11 +952,23 @@ fn claims(sentence: &str, year: Option<u32>) -> Vec<Claim> {
             tail: &tail,
             prev,
         };
-        let target = if poisoned(&since_phrase, year) || poisoned(&tail, year) {
-            None
-        } else {
-            classify(&cx, m.unit)
-        };
+        let clean = !poisoned(&since_phrase, year) && !poisoned(&tail, year);
+        let target = if clean { classify(&cx, m.unit) } else { None };
+        // 行政复议、行政诉讼均为0件: counts are never negative, so a zero for both together
+        // is a zero for each.
+        if clean && m.value == 0.0 && both_litigations(&cx) {
+            for target in [
+                Target::Lit(Group::Review, Col::Total),
+                Target::Lit(Group::Suit, Col::Total),
+            ] {
+                out.push(Claim {
+                    target,
+                    value: 0.0,
+                    written: text(m.start, m.end),
+                    by_negation: false,
+                });
+            }
+        }
         // 收到申请17件（含上年结转2件）, 17件，其中本年新收15件: the 17 is not this year's
         // new applications alone.
         // 5件，其中1件为上年度结转: up to the end of the next number's words.
@@ -986,6 +1013,8 @@ const NEGATIONS: &[&str] = &[
     "未产生",
     "未出现",
     "未提起",
+    "未引发",
+    "未引起",
     "未被",
     "未有",
     "未制发",
@@ -1097,6 +1126,8 @@ fn zero_clause(clause: &str, sentence_so_far: &str) -> Vec<Claim> {
             | "未产生"
             | "未出现"
             | "未提起"
+            | "未引发"
+            | "未引起"
             | "未被"
             | "无"
             | "没有"
@@ -1577,6 +1608,7 @@ mod tests {
             "收到行政复议申请4件。",
             "政府信息公开行政复议、行政诉讼共3件。",
             "政府信息公开行政复议和行政诉讼各1件。",
+            "政府信息公开行政复议、行政诉讼共1件。",
             "受理行政许可申请120件。",
             "办理行政复议案件45件。",
             "本年受理行政处罚案件12起。",
@@ -1773,6 +1805,20 @@ mod tests {
             "本年度未制发行政规范性文件。",
             &["active.normative.issued"],
             "2",
+            "0",
+        );
+        let both = "本年度政府信息公开行政复议、行政诉讼均为0件。";
+        none(zero, both);
+        let found = check(&[("suit_after_review.total", 1.0)], &[both]);
+        assert_eq!(
+            ids(&found),
+            [["suit_direct.total", "suit_after_review.total"]]
+        );
+        one(
+            &[("review.total", 1.0)],
+            "收到政府信息公开申请0件，均未引发行政复议。",
+            &["review.total"],
+            "1",
             "0",
         );
         // Not statements of zero about a table quantity.

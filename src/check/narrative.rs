@@ -799,11 +799,14 @@ fn classify_clause(cx: &Context) -> Option<Target> {
     }
     let context = has(c, &["信息公开", "依申请", "公开申请"]);
     if families[0] {
+        // Continuing a list of cases, the clause may say nothing else (作为复议机关办理
+        // 行政复议案件20件 is not about this unit's disclosure).
+        let continues = matches!(cx.prev, Some(Target::Lit(..))) && bare_litigation(c);
         return match (lit, cx.prev) {
-            ((Some(g), col), _) if context || matches!(cx.prev, Some(Target::Lit(..))) => {
+            ((Some(g), col), _) if context || continues => {
                 Some(Target::Lit(g, col.unwrap_or(Col::Total)))
             }
-            ((None, Some(col)), Some(Target::Lit(g, _))) => Some(Target::Lit(g, col)),
+            ((None, Some(col)), Some(Target::Lit(g, _))) if continues => Some(Target::Lit(g, col)),
             _ => None,
         };
     }
@@ -857,6 +860,74 @@ fn classify_clause(cx: &Context) -> Option<Target> {
         (None, Some(applicant)) => Some(Target::Apply(prev_row?, applicant)),
         _ => None,
     }
+}
+
+/// Whether a clause names a group or result of table 四 and nothing else: 、提起行政诉讼,
+/// 其中结果维持, 复议机关维持.
+fn bare_litigation(clause: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "政府信息公开",
+        "行政复议",
+        "行政诉讼",
+        "复议后起诉",
+        "直接起诉",
+        "未经复议",
+        "复议机关",
+        "人民法院",
+        "法院",
+        "起诉",
+        "诉讼",
+        "复议",
+        "被申请",
+        "申请",
+        "被提起",
+        "提起",
+        "被诉",
+        "发生",
+        "引发",
+        "引起",
+        "涉及",
+        "其中",
+        "另有",
+        "结果为",
+        "结果",
+        "维持",
+        "纠正",
+        "纠错",
+        "其他结果",
+        "尚未审结",
+        "未审结",
+        "尚在",
+        "在审",
+        "审理中",
+        "判决",
+        "裁定",
+        "经",
+        "被",
+        "共",
+        "计",
+        "为",
+        "案件",
+        "的",
+        "、",
+        "和",
+        "及",
+        "全年",
+        "本年度",
+        "本年",
+        "年度",
+    ];
+    let mut rest = clause;
+    'strip: while !rest.is_empty() {
+        for w in WORDS {
+            if let Some(r) = rest.strip_prefix(w) {
+                rest = r;
+                continue 'strip;
+            }
+        }
+        return false;
+    }
+    true
 }
 
 /// 政府信息公开行政复议、行政诉讼（均为）: both groups together, and nothing else.
@@ -1579,6 +1650,16 @@ mod tests {
             "2",
         );
         none(t, "因政府信息公开未经复议直接起诉的行政诉讼1件。");
+        let review =
+            "全年因政府信息公开被申请行政复议3件，复议机关维持2件，纠正1件，尚在审理中0件。";
+        none(t, review);
+        one(
+            t,
+            &review.replace("尚在审理中0件", "尚在审理中1件"),
+            &["review.pending"],
+            "0",
+            "1",
+        );
     }
 
     #[test]
@@ -1609,6 +1690,8 @@ mod tests {
             "政府信息公开行政复议、行政诉讼共3件。",
             "政府信息公开行政复议和行政诉讼各1件。",
             "政府信息公开行政复议、行政诉讼共1件。",
+            "因政府信息公开被申请行政复议0件，本单位作为复议机关办理行政复议案件20件。",
+            "因政府信息公开被申请行政复议0件，本局办理的行政复议案件中维持12件。",
             "受理行政许可申请120件。",
             "办理行政复议案件45件。",
             "本年受理行政处罚案件12起。",

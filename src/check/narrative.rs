@@ -834,9 +834,9 @@ fn classify_clause(cx: &Context) -> Option<Target> {
     if !named_here && prev_row.is_none() {
         return None;
     }
-    // Continuing a list, the clause must not name other requests (办结各类申请事项30件).
-    let others = ["申请", "事项", "各类", "业务", "来信", "来电"];
-    if !named_here && has(&c.replace("结转申请", ""), &others) {
+    // Continuing a list, the clause may say nothing else: 办结各类申请事项30件,
+    // 县政府办办结10件, 其中涉及企业的3件 are other things or parts.
+    if !named_here && !only_words(c, APPLY_WORDS) {
         return None;
     }
     if has(
@@ -862,64 +862,11 @@ fn classify_clause(cx: &Context) -> Option<Target> {
     }
 }
 
-/// Whether a clause names a group or result of table 四 and nothing else: 、提起行政诉讼,
-/// 其中结果维持, 复议机关维持.
-fn bare_litigation(clause: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "政府信息公开",
-        "行政复议",
-        "行政诉讼",
-        "复议后起诉",
-        "直接起诉",
-        "未经复议",
-        "复议机关",
-        "人民法院",
-        "法院",
-        "起诉",
-        "诉讼",
-        "复议",
-        "被申请",
-        "申请",
-        "被提起",
-        "提起",
-        "被诉",
-        "发生",
-        "引发",
-        "引起",
-        "涉及",
-        "其中",
-        "另有",
-        "结果为",
-        "结果",
-        "维持",
-        "纠正",
-        "纠错",
-        "其他结果",
-        "尚未审结",
-        "未审结",
-        "尚在",
-        "在审",
-        "审理中",
-        "判决",
-        "裁定",
-        "经",
-        "被",
-        "共",
-        "计",
-        "为",
-        "案件",
-        "的",
-        "、",
-        "和",
-        "及",
-        "全年",
-        "本年度",
-        "本年",
-        "年度",
-    ];
+/// Whether a clause is made of these words only (longest first where they overlap).
+fn only_words(clause: &str, words: &[&str]) -> bool {
     let mut rest = clause;
     'strip: while !rest.is_empty() {
-        for w in WORDS {
+        for w in words {
             if let Some(r) = rest.strip_prefix(w) {
                 rest = r;
                 continue 'strip;
@@ -929,6 +876,141 @@ fn bare_litigation(clause: &str) -> bool {
     }
     true
 }
+
+/// The words a clause continuing a list of table 三's rows may be made of: 上年结转,
+/// 办结, (含上年度结转申请, 另有, 结转下年度继续办理, 其中自然人申请.
+const APPLY_WORDS: &[&str] = &[
+    "其中",
+    "另有",
+    "包括",
+    "含",
+    "上年度结转",
+    "上一年度结转",
+    "上年结转",
+    "上一年结转",
+    "结转下一年度",
+    "结转下年度",
+    "结转至下一年度",
+    "结转至下年度",
+    "结转到下一年度",
+    "转入下一年度",
+    "顺延到下年度",
+    "顺延至下年度",
+    "顺延到下一年度",
+    "下一年度",
+    "下年度",
+    "继续办理",
+    "结转",
+    "顺延",
+    "办结",
+    "办理完毕",
+    "处理完毕",
+    "完成办理",
+    "予以答复",
+    "答复",
+    "办理",
+    "依法",
+    "已",
+    "均",
+    "全部",
+    "共计",
+    "共",
+    "计",
+    "为",
+    "本年度新收",
+    "本年新收",
+    "新收",
+    "本年度",
+    "本年",
+    "全年",
+    "收到",
+    "受理",
+    "接收",
+    "申请",
+    "数量",
+    "件数",
+    "的",
+    "、",
+    "和",
+    "及",
+    "(",
+    "来自",
+    "由",
+    "提出",
+    "提交",
+    "自然人",
+    "法人或其他组织",
+    "法人",
+    "商业企业",
+    "企业",
+    "科研机构",
+    "社会公益组织",
+    "公益组织",
+    "法律服务机构",
+    "公民个人",
+    "政府信息公开",
+    "信息公开",
+    "公开",
+];
+
+/// Whether a clause names a group or result of table 四 and nothing else: 、提起行政诉讼,
+/// 其中结果维持, 复议机关维持.
+fn bare_litigation(clause: &str) -> bool {
+    only_words(clause, LITIGATION_WORDS)
+}
+
+const LITIGATION_WORDS: &[&str] = &[
+    "政府信息公开",
+    "行政复议",
+    "行政诉讼",
+    "复议后起诉",
+    "直接起诉",
+    "未经复议",
+    "复议机关",
+    "人民法院",
+    "法院",
+    "起诉",
+    "诉讼",
+    "复议",
+    "被申请",
+    "申请",
+    "被提起",
+    "提起",
+    "被诉",
+    "发生",
+    "引发",
+    "引起",
+    "涉及",
+    "其中",
+    "另有",
+    "结果为",
+    "结果",
+    "维持",
+    "纠正",
+    "纠错",
+    "其他结果",
+    "尚未审结",
+    "未审结",
+    "尚在",
+    "在审",
+    "审理中",
+    "判决",
+    "裁定",
+    "经",
+    "被",
+    "共",
+    "计",
+    "为",
+    "案件",
+    "的",
+    "、",
+    "和",
+    "及",
+    "全年",
+    "本年度",
+    "本年",
+    "年度",
+];
 
 /// 政府信息公开行政复议、行政诉讼（均为）: both groups together, and nothing else.
 fn both_litigations(cx: &Context) -> bool {
@@ -1517,6 +1599,13 @@ mod tests {
         );
         one(
             t,
+            "全年共收到政府信息公开申请2件，其中，自然人申请1件。",
+            &["apply.received.natural"],
+            "2",
+            "1",
+        );
+        one(
+            t,
             "收到政府信息公开申请2件，其中自然人1件。",
             &["apply.received.natural"],
             "2",
@@ -1717,6 +1806,8 @@ mod tests {
             "收到政府信息公开申请2件，其中按时答复1件。",
             "通过网上受理政府信息公开申请1件，当面受理1件。",
             "收到政府信息公开申请2件，办结2件，其中当场答复1件，按期答复1件。",
+            "收到政府信息公开申请2件，其中涉及企业的1件。",
+            "收到政府信息公开申请2件，县政府办办结1件。",
             "受理政府信息公开申请2件，已办结2件，办结5件次。",
             "全年共收到政府信息公开申请3件，其中1件为上年度结转。",
             "本单位2024年行政事业性收费金额为1200。",

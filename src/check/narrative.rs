@@ -815,12 +815,14 @@ fn classify_clause(cx: &Context) -> Option<Target> {
         if has(c, &["公开", "公示", "发布", "信息", "推送"]) {
             return None;
         }
-        let decided = c.contains("决定") || matches!(cx.prev, Some(Target::Decision(_)));
-        return decided.then_some(Target::Decision(kind));
+        let continues =
+            matches!(cx.prev, Some(Target::Decision(_))) && only_words(c, DECISION_WORDS);
+        return (c.contains("决定") || continues).then_some(Target::Decision(kind));
     }
     if families[2] {
+        // Continuing a list (制发规章0件、规范性文件3件), the clause may say nothing else.
         let (prev_ty, prev_action) = match cx.prev {
-            Some(Target::Doc(t, a)) => (Some(t), Some(a)),
+            Some(Target::Doc(t, a)) if only_words(c, DOC_WORDS) => (Some(t), Some(a)),
             _ => (None, None),
         };
         return Some(Target::Doc(doc.0.or(prev_ty)?, doc.1.or(prev_action)?));
@@ -951,6 +953,65 @@ const APPLY_WORDS: &[&str] = &[
     "政府信息公开",
     "信息公开",
     "公开",
+];
+
+/// The words of a clause continuing a list of table 二's documents.
+const DOC_WORDS: &[&str] = &[
+    "其中",
+    "另",
+    "本年度",
+    "本年",
+    "全年",
+    "新制发",
+    "制发",
+    "印发",
+    "出台",
+    "制定",
+    "废止",
+    "废除",
+    "现行有效",
+    "政府规章",
+    "规章",
+    "行政规范性文件",
+    "规范性文件",
+    "件数",
+    "数量",
+    "共计",
+    "共",
+    "计",
+    "为",
+    "的",
+    "已",
+    "依法",
+    "、",
+    "和",
+    "及",
+    "截至目前",
+    "截至年底",
+    "目前",
+];
+
+/// The words of a clause continuing a list of table 二's decisions.
+const DECISION_WORDS: &[&str] = &[
+    "行政许可",
+    "行政处罚",
+    "行政强制",
+    "处理决定",
+    "决定",
+    "作出",
+    "做出",
+    "数量",
+    "共计",
+    "共",
+    "计",
+    "为",
+    "的",
+    "、",
+    "和",
+    "及",
+    "本年度",
+    "本年",
+    "全年",
 ];
 
 /// Whether a clause names a group or result of table 四 and nothing else: 、提起行政诉讼,
@@ -1808,6 +1869,8 @@ mod tests {
             "收到政府信息公开申请2件，办结2件，其中当场答复1件，按期答复1件。",
             "收到政府信息公开申请2件，其中涉及企业的1件。",
             "收到政府信息公开申请2件，县政府办办结1件。",
+            "本年度制发行政规范性文件0件，各部门废止5件。",
+            "作出行政处罚决定3件，行政强制措施2次。",
             "受理政府信息公开申请2件，已办结2件，办结5件次。",
             "全年共收到政府信息公开申请3件，其中1件为上年度结转。",
             "本单位2024年行政事业性收费金额为1200。",

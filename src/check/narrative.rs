@@ -4,8 +4,13 @@
 //! clause) name one table quantity beyond doubt: 收到政府信息公开申请N件 → 本年新收 总计,
 //! 行政复议N件 → 行政复议 总计, 制发行政规范性文件N件 → 本年制发件数, … A clause that names
 //! two quantities, a comparison (同比, 较上年), another year, an approximation (约, 余, 以上),
-//! a running total (累计), or a number followed by another noun (3个部门) is not judged.
+//! a running total (累计), other units (各部门), a part of a row (网上申请, 按时答复), or a
+//! number followed by another noun (3个部门) is not judged. The name must come right
+//! before the number (申请渠道3个 is not a count of applications), in a unit that counts it.
+//! A clause may continue the sentence's list (规章0件、规范性文件3件; 其中结果维持2件;
+//! 其中自然人12件) only if it says nothing but the words of that table.
 //! Statements of nothing (未收到政府信息公开申请, 未发生行政复议、行政诉讼) state 0.
+//! Traditional characters (公開, 申請) are not read: nothing in such a text is judged.
 
 use super::{Finding, Report};
 use crate::schema::{self, FieldIdx};

@@ -689,6 +689,8 @@ struct Context<'a> {
     clause: &'a str,
     tail: &'a str,
     prev: Option<Target>,
+    /// The sentence up to the number.
+    sentence: &'a str,
 }
 
 /// What follows a number without changing what it counts: nothing, or 均/并/已 … opening a
@@ -840,10 +842,19 @@ fn classify_clause(cx: &Context) -> Option<Target> {
         doc.0.is_some() || doc.1.is_some(),
         app.0.is_some() || app.1.is_some(),
     ];
-    match families.iter().filter(|b| **b).count() {
-        0 => return None,
-        1 => {}
-        _ => return None,
+    // 因政府信息公开申请答复被申请行政复议1件: the number follows the case, which the
+    // application words before it only explain.
+    let explains = has(
+        c,
+        &["因", "引起", "引发", "被申请", "被提起", "针对", "不服"],
+    ) && !has(c, &["及", "和", "与", "、", "并"]);
+    let families = if families[0] && explains && anchored(c, LIT_ANCHORS) {
+        [true, false, false, false]
+    } else {
+        families
+    };
+    if families.iter().filter(|b| **b).count() != 1 {
+        return None;
     }
     if !benign_tail(cx.tail) {
         return None;
@@ -883,7 +894,10 @@ fn classify_clause(cx: &Context) -> Option<Target> {
         Some(Target::Apply(row, _)) => Some(row),
         _ => None,
     };
-    let named_here = has(c, &["公开申请", "依申请公开"]);
+    // 依申请公开方面，共收到申请4件: named earlier in the sentence, the clause bare.
+    let disclosure = ["公开申请", "依申请公开"];
+    let named_here =
+        has(c, &disclosure) || (has(cx.sentence, &disclosure) && only_words(c, APPLY_WORDS));
     if !named_here && prev_row.is_none() {
         return None;
     }
@@ -1212,10 +1226,12 @@ fn claims(sentence: &str, year: Option<u32>) -> Vec<Claim> {
             .unwrap_or(chars.len());
         let tail = text(m.end, tail_end);
         let since_phrase = text(phrase_start, m.start);
+        let sentence_so_far = text(0, m.start);
         let cx = Context {
             clause: &clause,
             tail: &tail,
             prev,
+            sentence: &sentence_so_far,
         };
         let clean = !poisoned(&since_phrase, year) && !poisoned(&tail, year);
         let target = if clean { classify(&cx, m.unit) } else { None };
@@ -1851,6 +1867,23 @@ mod tests {
             "2",
         );
         none(t, "因政府信息公开未经复议直接起诉的行政诉讼1件。");
+        let explained =
+            "本年度因政府信息公开申请答复被申请行政复议3件，复议结果为维持；被提起行政诉讼2件。";
+        none(t, explained);
+        one(
+            t,
+            &explained.replace("复议3件", "复议4件"),
+            &["review.total"],
+            "3",
+            "4",
+        );
+        one(
+            t,
+            &explained.replace("诉讼2件", "诉讼1件"),
+            &["suit_direct.total", "suit_after_review.total"],
+            "2",
+            "1",
+        );
         let review =
             "全年因政府信息公开被申请行政复议3件，复议机关维持2件，纠正1件，尚在审理中0件。";
         none(t, review);
@@ -1923,6 +1956,8 @@ mod tests {
             "本年度制发行政规范性文件0件，各部门废止5件。",
             "作出行政处罚决定3件，行政强制措施2次。",
             "全县各部门共受理政府信息公开申请90件。",
+            "因政府信息公开收到申请及行政复议共3件。",
+            "收到政府信息公开申请和行政复议共3件。",
             "受理政府信息公开申请2件，已办结2件，办结5件次。",
             "全年共收到政府信息公开申请3件，其中1件为上年度结转。",
             "本单位2024年行政事业性收费金额为1200。",
@@ -1989,6 +2024,14 @@ mod tests {
         none(t, "收到政府信息公开申请两件。");
         none(t, "收到政府信息公开申请２件。");
         none(t, "收到政府信息公开申请 2 件。");
+        none(t, "2024年依申请公开方面，共收到申请2件，全部按时答复。");
+        one(
+            t,
+            "2024年依申请公开方面，共收到申请5件，全部按时答复。",
+            &["apply.received.total"],
+            "2",
+            "5",
+        );
         none(t, "全年共受理依申请公开事项２件，均在规定时限内答复。");
         one(
             t,

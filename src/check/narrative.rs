@@ -1163,7 +1163,8 @@ const QUALIFIERS: &[&str] = &[
 /// it: 另有103件结转下年度办理; 其中2件尚未审结.
 fn classify_tail(cx: &Context) -> Option<Target> {
     let t = cx.tail;
-    if has(cx.clause, &["其他", "申请人", "部门", "单位"]) || t.is_empty() {
+    let lead = ["其中", "另有", "尚有", "还有", "另", "有", "共", "(", "含"];
+    if !only_words(cx.clause, &lead) || t.is_empty() {
         return None;
     }
     if decision_of(t).ok()?.is_some() || doc_type_of(t).ok()?.is_some() {
@@ -1956,6 +1957,7 @@ mod tests {
             "本年度制发行政规范性文件0件，各部门废止5件。",
             "作出行政处罚决定3件，行政强制措施2次。",
             "全县各部门共受理政府信息公开申请90件。",
+            "政府信息公开行政复议0件，法院判决1件尚未审结。",
             "因政府信息公开收到申请及行政复议共3件。",
             "收到政府信息公开申请和行政复议共3件。",
             "受理政府信息公开申请2件，已办结2件，办结5件次。",

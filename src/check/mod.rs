@@ -21,7 +21,7 @@ use crate::roster::Roster;
 use crate::schema::FieldIdx;
 use crate::settings::{Settings, Thresholds};
 
-pub use county::UnreadableFile;
+pub use county::{FileCopy, UnreadableFile};
 pub use totals::{check_totals, TOTALS_SOURCE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -352,6 +352,19 @@ pub const RULES: &[Rule] = &[
               Example: a .xlsx cut off in transfer; a Word document; a scanned PDF.",
     },
     Rule {
+        id: "FILE.COPY",
+        severity: Some(Info),
+        on_totals: false,
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "文件与另一文件内容完全相同（重复下载的副本），只计一次",
+        en: "a byte-identical copy of another input file; counted once",
+        doc: "What: 两个输入文件的内容逐字节相同（SHA-256 一致），例如同一附件下载了两次，\n\
+              名为 河口镇.xlsx 和 河口镇(1).xlsx。名字较短的一份计入汇总，副本只在此列出。\n\
+              Why: 副本不是第二份报告，不应使该单位因 UNIT.DUPLICATE 被排除出汇总。\n\
+              Example: 河口镇(1).xlsx 与 河口镇.xlsx 完全相同：河口镇计入一次，副本列为提示。",
+    },
+    Rule {
         id: "UNIT.UNKNOWN",
         severity: Some(Error),
         on_totals: false,
@@ -515,6 +528,8 @@ pub fn check_report(report: &Report, settings: &Settings) -> Vec<(Severity, Find
 pub struct County<'a> {
     pub submissions: &'a [Submission],
     pub unreadable: &'a [UnreadableFile],
+    /// Files identical to another input, which were not read a second time.
+    pub copies: &'a [FileCopy],
     pub roster: &'a Roster,
     /// The year being rolled up.
     pub year: Option<i32>,

@@ -64,6 +64,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
+        copies: &gathered.copies,
         roster: &roster,
         year,
         prior: prior.as_ref(),

@@ -541,7 +541,28 @@ fn poisoned(s: &str, year: Option<u32>) -> bool {
     for phrase in CARRIED_IN {
         s = s.replace(phrase, "");
     }
-    has(&s, POISON) || has(&s, OTHER_YEAR) || years(&s).into_iter().any(|y| Some(y) != year)
+    has(&s, POISON)
+        || has(&s, OTHER_YEAR)
+        || years(&s).into_iter().any(|y| Some(y) != year)
+        || part_of_year(&s)
+}
+
+/// Whether a text speaks of a part of the year (上半年, 一季度, 1-6月), not the whole.
+fn part_of_year(s: &str) -> bool {
+    let mut s = s.to_string();
+    for whole in [
+        "1月1日",
+        "12月31日",
+        "12月底",
+        "1-12月",
+        "1至12月",
+        "1月至12月",
+        "1月—12月",
+        "1月-12月",
+    ] {
+        s = s.replace(whole, "");
+    }
+    has(&s, &["月", "季度", "半年", "上旬", "中旬", "下旬"])
 }
 
 /// Zero, one, or (Err) several of the alternatives.
@@ -1977,6 +1998,9 @@ mod tests {
             "本年度制发行政规范性文件0件，各部门废止5件。",
             "作出行政处罚决定3件，行政强制措施2次。",
             "全县各部门共受理政府信息公开申请90件。",
+            "上半年收到政府信息公开申请1件。",
+            "2024年1-6月，共收到政府信息公开申请1件。",
+            "第四季度受理政府信息公开申请1件。",
             "政府信息公开行政复议0件，法院判决1件尚未审结。",
             "因政府信息公开收到申请及行政复议共3件。",
             "收到政府信息公开申请和行政复议共3件。",
@@ -2046,6 +2070,14 @@ mod tests {
         none(t, "收到政府信息公开申请两件。");
         none(t, "收到政府信息公开申请２件。");
         none(t, "收到政府信息公开申请 2 件。");
+        none(t, "2024年1月1日至12月31日，共收到政府信息公开申请2件。");
+        one(
+            t,
+            "截至2024年12月31日，共收到政府信息公开申请4件。",
+            &["apply.received.total"],
+            "2",
+            "4",
+        );
         none(t, "2024年依申请公开方面，共收到申请2件，全部按时答复。");
         one(
             t,

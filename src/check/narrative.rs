@@ -1639,6 +1639,57 @@ mod tests {
     }
 
     #[test]
+    fn every_target_names_fields_of_the_schema() {
+        let rows = [Row::Received, Row::CarriedIn, Row::Handled, Row::CarriedOut];
+        let applicants = [
+            Applicant::Natural,
+            Applicant::Organisations,
+            Applicant::Commercial,
+            Applicant::Research,
+            Applicant::Nonprofit,
+            Applicant::LegalService,
+            Applicant::Total,
+        ];
+        let groups = [
+            Group::Review,
+            Group::Direct,
+            Group::AfterReview,
+            Group::Suit,
+        ];
+        let cols = [
+            Col::Upheld,
+            Col::Corrected,
+            Col::Other,
+            Col::Pending,
+            Col::Total,
+        ];
+        let mut targets = vec![Target::Fee];
+        targets.extend(
+            rows.iter()
+                .flat_map(|&r| applicants.map(|a| Target::Apply(r, a))),
+        );
+        targets.extend(groups.iter().flat_map(|&g| cols.map(|c| Target::Lit(g, c))));
+        for t in [DocType::Regulation, DocType::Normative] {
+            targets.extend(
+                [Action::Issued, Action::Repealed, Action::InForce].map(|a| Target::Doc(t, a)),
+            );
+        }
+        targets.extend(
+            [Decision::License, Decision::Penalty, Decision::Coercion].map(Target::Decision),
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        for t in targets {
+            let fields = t.fields();
+            assert!(!fields.is_empty());
+            assert!(
+                seen.insert(fields),
+                "{t:?} names the fields of another target"
+            );
+        }
+        assert_eq!(seen.len(), 1 + 4 * 7 + 4 * 5 + 6 + 3);
+    }
+
+    #[test]
     fn without_a_narrative_the_rule_is_silent() {
         let values = with(&[("apply.received.total", 5.0)]);
         assert!(text_mismatch(&report_of(&values)).is_empty());

@@ -154,6 +154,10 @@ pub struct Sheet {
     pub csv_lines: Option<Vec<u64>>,
     /// A worksheet the workbook hides: considered only where no visible one has a table.
     pub hidden: bool,
+    /// The rows and columns the sheet hides (absolute, sorted): a label there is read only
+    /// when no visible cell has the same label.
+    pub hidden_rows: Vec<u32>,
+    pub hidden_cols: Vec<u32>,
 }
 
 static EMPTY: Cell = Cell::Empty;
@@ -253,6 +257,11 @@ impl Sheet {
             line.resize(c + 1, Cell::Empty);
         }
         line[c] = cell;
+    }
+
+    /// Whether the cell is in a hidden row or column.
+    pub fn is_hidden(&self, row: u32, col: u32) -> bool {
+        self.hidden_rows.binary_search(&row).is_ok() || self.hidden_cols.binary_search(&col).is_ok()
     }
 
     /// One past the last used row, absolute.

@@ -197,6 +197,24 @@ fn submission_from(
     for (table, table_hits) in tables.into_iter().zip(by_table) {
         match choose_sheet(table_hits, sheets, claims, table, &mut found.notes) {
             Some((i, hit)) => {
+                let sheet = sheets[i].sheet;
+                let from_hidden: Vec<String> = hit
+                    .values
+                    .iter()
+                    .filter(|(_, raw)| match &raw.at {
+                        Location::Sheet { row, col, .. } => sheet.is_hidden(*row, *col),
+                        _ => false,
+                    })
+                    .map(|(_, raw)| raw.at.to_string())
+                    .collect();
+                if !from_hidden.is_empty() {
+                    found.notes.push(format!(
+                        "“{}”中有 {} 个数值取自隐藏的行或列（如 {}），因为没有可见的同名行列",
+                        table.title(),
+                        from_hidden.len(),
+                        from_hidden[..from_hidden.len().min(3)].join("、")
+                    ));
+                }
                 for (field, raw) in hit.values {
                     found.values[field] = Some(raw);
                 }
@@ -213,6 +231,18 @@ fn submission_from(
                 }
             }
             None => missing_table(table, &mut found),
+        }
+    }
+    for &i in &used {
+        let aside = &sheets[i].set_aside;
+        if !aside.is_empty() {
+            let shown: Vec<String> = aside.iter().take(3).map(ToString::to_string).collect();
+            found.notes.push(format!(
+                "工作表“{}”隐藏的行或列中有 {} 个标签与可见的标签相同（如 {}），已按可见的读取",
+                sheets[i].sheet.name,
+                aside.len(),
+                shown.join("、")
+            ));
         }
     }
     // The sheets the tables came from speak first for the unit and the year.
@@ -321,11 +351,13 @@ struct Label {
 struct Labelled<'a> {
     sheet: &'a Sheet,
     labels: Vec<Vec<Option<Label>>>,
+    /// Labels in hidden rows or columns not read, because a visible cell has the same.
+    set_aside: Vec<Location>,
 }
 
 impl<'a> Labelled<'a> {
     fn new(sheet: &'a Sheet) -> Self {
-        let labels = sheet
+        let mut labels: Vec<Vec<Option<Label>>> = sheet
             .rows
             .iter()
             .map(|row| {
@@ -343,7 +375,45 @@ impl<'a> Labelled<'a> {
                     .collect()
             })
             .collect();
-        Labelled { sheet, labels }
+        let mut set_aside = Vec::new();
+        if !sheet.hidden_rows.is_empty() || !sheet.hidden_cols.is_empty() {
+            // What the clerk sees is what is read: a label in a hidden row or column (last
+            // year's 总计 column kept beside this year's) gives way to a visible one.
+            let (r0, c0) = sheet.origin;
+            let hidden = |r: usize, c: usize| sheet.is_hidden(r0 + r as u32, c0 + c as u32);
+            let visible: std::collections::HashSet<&str> = labels
+                .iter()
+                .enumerate()
+                .flat_map(|(r, row)| {
+                    row.iter().enumerate().filter_map(move |(c, l)| {
+                        l.as_ref()
+                            .filter(|l| !l.core.is_empty() && !hidden(r, c))
+                            .map(|l| l.core.as_str())
+                    })
+                })
+                .collect();
+            for (r, row) in labels.iter().enumerate() {
+                for (c, label) in row.iter().enumerate() {
+                    if let Some(l) = label.as_ref().filter(|l| !l.core.is_empty()) {
+                        if hidden(r, c) && visible.contains(l.core.as_str()) {
+                            set_aside.push((r, c));
+                        }
+                    }
+                }
+            }
+            for &(r, c) in &set_aside {
+                labels[r][c] = None;
+            }
+        }
+        let set_aside = set_aside
+            .into_iter()
+            .map(|(r, c)| sheet.location(sheet.origin.0 + r as u32, sheet.origin.1 + c as u32))
+            .collect();
+        Labelled {
+            sheet,
+            labels,
+            set_aside,
+        }
     }
 
     fn label(&self, row: u32, col: u32) -> Option<&Label> {

@@ -106,6 +106,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             }
         }
         push_sheet(&mut workbook, &name, hidden, cells);
+        if let Some((_, rows, cols)) = mended.hidden.iter().find(|(n, _, _)| *n == name) {
+            let sheet = workbook.sheets.last_mut().expect("just pushed");
+            sheet.hidden_rows.clone_from(rows);
+            sheet.hidden_cols.clone_from(cols);
+        }
     }
     finish(workbook, formulas)
 }
@@ -115,6 +120,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
 struct Mended {
     /// (offset in the stream, new byte).
     patches: Vec<(usize, u8)>,
+    /// Each sheet's name with the rows and the columns it hides, sorted.
+    hidden: Vec<(String, Vec<u32>, Vec<u32>)>,
     bad_dimensions: usize,
     damaged_cells: usize,
     far_cells: usize,
@@ -129,6 +136,8 @@ const BLANK: u16 = 0x0201;
 const FORMULA: u16 = 0x0006;
 const STRING: u16 = 0x0207;
 const MULRK: u16 = 0x00BD;
+const ROW: u16 = 0x0208;
+const COLINFO: u16 = 0x007D;
 
 /// The shortest record calamine parses without an error, for each kind of cell it reads.
 fn shortest_cell(typ: u16) -> Option<usize> {
@@ -199,14 +208,17 @@ fn mend(stream: &Stream) -> Result<Mended, String> {
                 if pos >= data.len() {
                     return Err("xls 文件已损坏（工作表的位置超出文件）".into());
                 }
-                sheets.push(pos);
+                sheets.push((pos, sheet_name(&data[r.data.clone()])));
             }
             EOF => break,
             _ => {}
         }
     }
-    for pos in sheets {
-        mend_sheet(data, pos, &mut mended);
+    for (pos, name) in sheets {
+        let (rows, cols) = mend_sheet(data, pos, &mut mended);
+        if let Some(name) = name.filter(|_| !rows.is_empty() || !cols.is_empty()) {
+            mended.hidden.push((name, rows, cols));
+        }
     }
     Ok(mended)
 }
@@ -217,7 +229,28 @@ fn blank(mended: &mut Mended, at: usize) {
     mended.patches.push((at + 1, hi));
 }
 
-fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
+/// A BIFF8 BOUNDSHEET's sheet name: a length, a flag for two-byte characters, the
+/// characters. `None` if cut short.
+fn sheet_name(body: &[u8]) -> Option<String> {
+    let len = *body.get(6)? as usize;
+    let wide = body.get(7)? & 1 == 1;
+    let chars = body.get(8..)?;
+    if wide {
+        let units: Vec<u16> = chars
+            .get(..len * 2)?
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        Some(chars.get(..len)?.iter().map(|&b| char::from(b)).collect())
+    }
+}
+
+/// Mends one sheet's records (see [`mend`]); gives back the rows and columns it hides:
+/// a ROW record with its height zeroed (fDyZero), a COLINFO with fHidden.
+fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) -> (Vec<u32>, Vec<u32>) {
+    let (mut hidden_rows, mut hidden_cols) = (Vec::new(), Vec::new());
     let mut cells: Vec<CellRecord> = Vec::new();
     let (mut seen_bof, mut depth) = (false, 0usize);
     let mut last_formula: Option<usize> = None;
@@ -248,6 +281,13 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
                 if let Some(i) = last_formula.take() {
                     cells[i].string_at = Some(r.at);
                 }
+            }
+            ROW if body.len() >= 16 && u16_in(body, 12) & 0x20 != 0 => {
+                hidden_rows.push(u16_in(body, 0));
+            }
+            COLINFO if body.len() >= 10 && u16_in(body, 8) & 1 != 0 => {
+                let (first, last) = (u16_in(body, 0), u16_in(body, 2).min(255));
+                hidden_cols.extend(first..=last);
             }
             typ => {
                 let Some(shortest) = shortest_cell(typ) else {
@@ -280,8 +320,12 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
     }
     // The rectangle calamine will make: as wide as the columns used, and as many rows
     // from the first as keep it within the area.
+    for lines in [&mut hidden_rows, &mut hidden_cols] {
+        lines.sort_unstable();
+        lines.dedup();
+    }
     let Some(first_row) = cells.iter().map(|c| c.row).min() else {
-        return;
+        return (hidden_rows, hidden_cols);
     };
     let first_col = cells.iter().map(|c| c.cols.0).min().unwrap_or(0);
     let last_col = cells.iter().map(|c| c.cols.1).max().unwrap_or(0);
@@ -296,6 +340,7 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
             }
         }
     }
+    (hidden_rows, hidden_cols)
 }
 
 /// Whether calamine can take a DIMENSIONS record as it is: first before last, and a

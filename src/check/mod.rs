@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::grid::{Location, Paragraph};
-use crate::locate::{Claim, MissingPart};
+use crate::locate::{Claim, MissingPart, TwiceLine};
 use crate::normalize::{Submission, Values};
 use crate::prior::{Prior, PriorReport};
 use crate::roster::Roster;
@@ -61,6 +61,8 @@ pub struct Report<'a> {
     pub old_format: &'a [Claim],
     /// The report's narrative, when the file has one.
     pub narrative: &'a [Paragraph],
+    /// Rows or columns found twice with different numbers.
+    pub twice: &'a [TwiceLine],
     /// The same unit's numbers of last year, when `--prior` has them.
     pub prior: Option<&'a PriorReport>,
     pub thresholds: &'a Thresholds,
@@ -274,6 +276,20 @@ pub const RULES: &[Rule] = &[
         doc: "What: the labels of a row, a column or a whole table of the format were not found.\n\
               Why: its fields are unknown (empty in normalized.csv) and add nothing to the totals.\n\
               Example: table 三 without the row 8.属于行政查询事项; a file without table 四.",
+    },
+    Rule {
+        id: "FIELD.TWICE",
+        severity: Some(Error),
+        on_totals: false,
+        needs_prior: false,
+        scope: Scope::Report(values::field_twice),
+        zh: "表中同一行或同一列出现了两次，且数字不同",
+        en: "a row or column of a table appears twice among the visible cells, with different numbers",
+        doc: "What: 表中可见的单元格里，同一行标签（如“一、本年新收政府信息公开申请数量”）或同一列标签\n\
+              （如“总计”）出现了两次，两处的数字不同。读取第一处，另一处不读；两处都在本条中列出。\n\
+              （隐藏的行、列不在此列：有可见的同名行列时，隐藏的不读。）\n\
+              Why: 多出的一处常是上一年的数字或草稿，哪一处是本年的只有填报单位知道。\n\
+              Example: 表三中两行“二、上年结转政府信息公开申请数量”，一行 3，一行 5。",
     },
     Rule {
         id: "FORMAT.OLD",
@@ -557,6 +573,7 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                 missing: &s.missing,
                 old_format: &s.old_format,
                 narrative: &s.narrative,
+                twice: &s.twice,
                 prior,
                 thresholds: &county.settings.thresholds,
             };
@@ -649,6 +666,7 @@ pub(crate) mod testing {
             missing: &[],
             old_format: &[],
             narrative: &[],
+            twice: &[],
             prior: None,
             thresholds: &DEFAULT_THRESHOLDS,
         }

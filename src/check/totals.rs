@@ -39,6 +39,7 @@ fn check_one(
         missing: &[],
         old_format: &[],
         narrative: &[],
+        twice: &[],
         prior: None,
         thresholds: &settings.thresholds,
     };

@@ -1,0 +1,296 @@
+//! Reports as documents: Word, web pages and text, each written as a real file from one set
+//! of 200 values and read back through the real pipeline: every value, and where it was read.
+
+mod common;
+
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+
+use common::*;
+use nianbao::demo::{self, Rng};
+use nianbao::layout::{Style, TCell, TSheet};
+use nianbao::schema;
+use nianbao::text::format_number;
+
+/// The shared real reports, or `None` (and a line saying the test is skipped).
+fn real_reports(test: &str) -> Option<&'static Path> {
+    let dir = Path::new("../shared/real-reports");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("{test}: skipped, ../shared/real-reports is absent");
+        None
+    }
+}
+
+fn values(seed: u64) -> Vec<f64> {
+    demo::consistent_report(&mut Rng::new(seed))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn cell_text(cell: Option<&TCell>) -> String {
+    match cell {
+        Some(TCell::Text(s)) => s.clone(),
+        Some(TCell::Number(n)) | Some(TCell::Formula(_, n)) => format_number(*n),
+        None => String::new(),
+    }
+}
+
+fn zip_bytes(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, bytes) in parts {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+// ---- Word ----------------------------------------------------------------------------
+
+/// A Word paragraph; a label broken over lines alternates new paragraphs and `w:br`.
+fn word_paragraphs(text: &str) -> String {
+    let mut out = String::from("<w:p>");
+    for (i, piece) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str(if i % 2 == 1 {
+                "</w:p><w:p>"
+            } else {
+                "<w:r><w:br/></w:r>"
+            });
+        }
+        // A run split in two, as Word does after an edit.
+        let chars: Vec<char> = piece.chars().collect();
+        let (a, b) = chars.split_at(chars.len() / 2);
+        for part in [a, b] {
+            let s: String = part.iter().collect();
+            out.push_str(&format!(
+                "<w:r><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+                xml_escape(&s)
+            ));
+        }
+    }
+    out.push_str("</w:p>");
+    out
+}
+
+/// Rows `rows` of a template sheet as one `w:tbl`, its merges as gridSpan and vMerge.
+fn word_table(sheet: &TSheet, rows: std::ops::Range<u32>, cols: u32) -> String {
+    let mut out = String::from("<w:tbl><w:tblPr/><w:tblGrid>");
+    for _ in 0..cols {
+        out.push_str("<w:gridCol w:w=\"900\"/>");
+    }
+    out.push_str("</w:tblGrid>");
+    for r in rows {
+        out.push_str("<w:tr>");
+        let mut c = 0;
+        while c < cols {
+            let merge = sheet
+                .merges
+                .iter()
+                .find(|m| r >= m.0 && r <= m.2 && c >= m.1 && c <= m.3);
+            let (span, vmerge, first) = match merge {
+                Some(m) => (
+                    m.3 - m.1 + 1,
+                    if m.2 > m.0 {
+                        if r == m.0 {
+                            "<w:vMerge w:val=\"restart\"/>"
+                        } else {
+                            "<w:vMerge/>"
+                        }
+                    } else {
+                        ""
+                    },
+                    r == m.0,
+                ),
+                None => (1, "", true),
+            };
+            let span_xml = if span > 1 {
+                format!("<w:gridSpan w:val=\"{span}\"/>")
+            } else {
+                String::new()
+            };
+            let text = if first {
+                cell_text(sheet.cells.get(&(r, c)))
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "<w:tc><w:tcPr><w:tcW w:w=\"900\" w:type=\"dxa\"/>{span_xml}{vmerge}</w:tcPr>{}</w:tc>",
+                word_paragraphs(&text)
+            ));
+            c += span;
+        }
+        out.push_str("</w:tr>");
+    }
+    out.push_str("</w:tbl>");
+    out
+}
+
+const WORD_NS: &str = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"";
+
+fn docx_of(body: &str) -> Vec<u8> {
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+         <w:document {WORD_NS}><w:body>{body}<w:sectPr/></w:body></w:document>"
+    );
+    zip_bytes(&[
+        (
+            "[Content_Types].xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#.to_vec(),
+        ),
+        ("word/document.xml", document.into_bytes()),
+    ])
+}
+
+fn last_row_and_col(sheet: &TSheet) -> (u32, u32) {
+    let rows = sheet.cells.keys().map(|k| k.0).max().unwrap_or(0) + 1;
+    let cols = sheet.cells.keys().map(|k| k.1).max().unwrap_or(0) + 1;
+    (rows, cols)
+}
+
+#[test]
+fn a_word_report_with_merges_nesting_a_page_break_and_broken_labels_reads_exactly() {
+    let dir = temp_dir("docx-built");
+    for (s, style) in [Style::official(), demo::styles()[2]].iter().enumerate() {
+        let values = values(40 + s as u64);
+        let style = Style {
+            three_sheets: false,
+            line_breaks: true,
+            ..*style
+        };
+        let template = nianbao::layout::layout("河口镇", 2024, &values, &style);
+        let sheet = &template.sheets[0];
+        let (rows, cols) = last_row_and_col(sheet);
+        // The page break falls inside table 三, after 本年新收's row.
+        let received = sheet
+            .fields
+            .iter()
+            .find(|f| f.0 == schema::field("apply.received.natural"))
+            .unwrap()
+            .1;
+        let split = received + 1;
+        // The whole report sits in a one-cell layout table (table 1); its two halves are
+        // tables 2 and 3, nested in it.
+        let inner = format!(
+            "{}<w:p/><w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>{}",
+            word_table(sheet, 0..split, cols),
+            word_table(sheet, split..rows, cols)
+        );
+        let body = format!(
+            "{}{}<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr><w:tc>{inner}<w:p/></w:tc></w:tr></w:tbl>{}",
+            word_paragraphs("河口镇2024年政府信息公开工作年度报告"),
+            word_paragraphs("本年度收到政府信息公开申请若干件。"),
+            word_paragraphs("五、存在的主要问题及改进情况"),
+        );
+        let name = format!("河口镇2024年报-{s}.docx");
+        let result = read_file(&dir, &name, &docx_of(&body), None);
+        let sub = only_submission(result);
+        let ctx = format!("docx style {s}");
+        assert_values(&sub, &values, &ctx);
+        for &(field, r, c) in &sheet.fields {
+            let (table, row) = if r < split {
+                (2, r + 1)
+            } else {
+                (3, r - split + 1)
+            };
+            assert_eq!(
+                sub.location(field).unwrap().to_string(),
+                format!("第{table}个表格第{row}行第{}列", c + 1),
+                "{ctx}: {}",
+                schema::fields()[field].id
+            );
+        }
+        let narrative: Vec<&str> = sub.narrative.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            narrative,
+            [
+                "河口镇2024年政府信息公开工作年度报告",
+                "本年度收到政府信息公开申请若干件。",
+                "五、存在的主要问题及改进情况"
+            ],
+            "{ctx}"
+        );
+        assert_eq!(sub.narrative[2].at.to_string(), "第3段");
+    }
+}
+
+/// The official template with the k-th cell to fill (its empty cells that no vertical merge
+/// continues, in document order: the 200 fields in schema order) holding `values[k]`.
+fn fill_template(xml: &str, values: &[f64]) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    let mut k = 0;
+    while let Some(start) = rest.find("<w:tc>") {
+        out.push_str(&rest[..start]);
+        let end = start + rest[start..].find("</w:tc>").unwrap() + "</w:tc>".len();
+        let tc = &rest[start..end];
+        let mut text = String::new();
+        let mut t = tc;
+        while let Some(i) = t.find("<w:t>").or_else(|| t.find("<w:t ")) {
+            let open_end = i + t[i..].find('>').unwrap() + 1;
+            let close = open_end + t[open_end..].find("</w:t>").unwrap();
+            text.push_str(&t[open_end..close]);
+            t = &t[close..];
+        }
+        let continues = tc.contains("<w:vMerge/>") || tc.contains("w:val=\"continue\"");
+        if text.trim().is_empty() && !continues {
+            let p_end = tc.rfind("</w:p>").unwrap();
+            out.push_str(&tc[..p_end]);
+            out.push_str(&format!(
+                "<w:r><w:t>{}</w:t></w:r>",
+                format_number(values[k])
+            ));
+            out.push_str(&tc[p_end..]);
+            k += 1;
+        } else {
+            out.push_str(tc);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    assert_eq!(k, values.len(), "the template has 200 cells to fill");
+    out
+}
+
+#[test]
+fn the_official_word_template_filled_in_reads_all_200_values() {
+    let Some(dir) = real_reports("the_official_word_template") else {
+        return;
+    };
+    let template = std::fs::read(dir.join("政务公开年报模版.docx")).unwrap();
+    let mut zip = zip::ZipArchive::new(Cursor::new(&template)).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        parts.push((part.name().unwrap().to_string(), bytes));
+    }
+    let out = temp_dir("docx-template");
+    for seed in 0..3 {
+        let values = values(70 + seed);
+        let filled: Vec<(&str, Vec<u8>)> = parts
+            .iter()
+            .map(|(name, bytes)| {
+                let bytes = if name == "word/document.xml" {
+                    fill_template(std::str::from_utf8(bytes).unwrap(), &values).into_bytes()
+                } else {
+                    bytes.clone()
+                };
+                (name.as_str(), bytes)
+            })
+            .collect();
+        let name = format!("河口镇2024年度报告-{seed}.docx");
+        let sub = only_submission(read_file(&out, &name, &zip_bytes(&filled), None));
+        assert_values(&sub, &values, &format!("template seed {seed}"));
+        assert!(location(&sub, "active.regulation.issued")
+            .to_string()
+            .starts_with("第1个表格第3行"));
+    }
+}

@@ -294,3 +294,116 @@ fn the_official_word_template_filled_in_reads_all_200_values() {
             .starts_with("第1个表格第3行"));
     }
 }
+
+// ---- Web pages -------------------------------------------------------------------------
+
+/// A template sheet as a CMS writes it: upper-case tags, `<td>` left unclosed, rowspan and
+/// colspan, `<br>` inside labels, `&nbsp;` in blank cells, zeros left blank.
+fn html_table(sheet: &TSheet, messy: bool) -> String {
+    let (rows, cols) = last_row_and_col(sheet);
+    let mut out = String::from(if messy {
+        "<TABLE border=1>\n"
+    } else {
+        "<table>"
+    });
+    for r in 0..rows {
+        out.push_str(if messy { "<TR>" } else { "<tr>" });
+        for c in 0..cols {
+            let merge = sheet
+                .merges
+                .iter()
+                .find(|m| r >= m.0 && r <= m.2 && c >= m.1 && c <= m.3);
+            let mut attrs = String::new();
+            if let Some(m) = merge {
+                if (r, c) != (m.0, m.1) {
+                    continue;
+                }
+                if m.2 > m.0 {
+                    attrs.push_str(&format!(" rowspan=\"{}\"", m.2 - m.0 + 1));
+                }
+                if m.3 > m.1 {
+                    attrs.push_str(&format!(" colspan={}", m.3 - m.1 + 1));
+                }
+            }
+            let mut text = xml_escape(&cell_text(sheet.cells.get(&(r, c)))).replace('\n', "<br>");
+            if messy && text == "0" {
+                text = "&nbsp;".into();
+            }
+            if messy {
+                out.push_str(&format!("<TD{attrs} style=\"width:60px\"><P>{text}\n"));
+            } else {
+                out.push_str(&format!("<td{attrs}>{text}</td>"));
+            }
+        }
+        out.push_str(if messy { "\n" } else { "</tr>" });
+    }
+    out.push_str(if messy { "</TABLE>" } else { "</table>" });
+    out
+}
+
+fn page(title: &str, table: &str, charset: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={charset}\">\
+         <title>{title}</title><style>td {{ border: 1px }} /* <table><tr><td>规章</td><td>9</td> */</style>\
+         <script>var t = '<td>行政许可</td><td>9</td>'; if (a < b) {{}}</script></head>\
+         <body><h1>{title}</h1><p>本年度收到政府信息公开申请若干件。<p>二、主动公开政府信息情况\
+         {table}<div>五、存在的主要问题及改进情况</div></body></html>"
+    )
+}
+
+#[test]
+fn a_web_page_in_any_charset_reads_exactly_and_blank_cells_stay_in_place() {
+    let dir = temp_dir("html");
+    for (s, style) in demo::styles().iter().enumerate() {
+        let values = values(200 + s as u64);
+        let style = Style {
+            three_sheets: false,
+            ..*style
+        };
+        let template = nianbao::layout::layout("河口镇", 2024, &values, &style);
+        let sheet = &template.sheets[0];
+        for (variant, (messy, charset, ext)) in [
+            (false, "utf-8", "html"),
+            (true, "gb2312", "htm"),
+            (true, "GBK", "xls"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let title = "河口镇2024年政府信息公开工作年度报告";
+            let html = page(title, &html_table(sheet, messy), charset);
+            let bytes = if charset == "utf-8" {
+                html.into_bytes()
+            } else {
+                encoding_rs::GBK.encode(&html).0.into_owned()
+            };
+            let name = format!("河口镇2024年报-{s}-{variant}.{ext}");
+            let result = read_file(&dir, &name, &bytes, None);
+            let notes = result.notes.clone();
+            let sub = only_submission(result);
+            let ctx = format!("html style {s} variant {variant}");
+            assert_values(&sub, &values, &ctx);
+            for &(field, r, c) in &sheet.fields {
+                let expected = format!("第1个表格第{}行第{}列", r + 1, c + 1);
+                assert_eq!(sub.location(field).unwrap().to_string(), expected, "{ctx}");
+            }
+            assert_eq!(
+                notes.iter().any(|n| n.contains("内容实为网页")),
+                ext == "xls",
+                "{ctx}: {notes:?}"
+            );
+            let narrative: Vec<&str> = sub.narrative.iter().map(|p| p.text.as_str()).collect();
+            assert_eq!(
+                narrative,
+                [
+                    title,
+                    title,
+                    "本年度收到政府信息公开申请若干件。",
+                    "二、主动公开政府信息情况",
+                    "五、存在的主要问题及改进情况"
+                ],
+                "{ctx}"
+            );
+        }
+    }
+}

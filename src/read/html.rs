@@ -103,7 +103,7 @@ fn decode(bytes: &[u8]) -> (String, Option<String>) {
 
 /// Decodes one `&…;` reference at the start of `s`: the text and the bytes it took.
 fn entity(s: &str) -> Option<(String, usize)> {
-    let end = s[..s.len().min(12)].find(';')?;
+    let end = s.as_bytes().iter().take(12).position(|&b| b == b';')?;
     let name = &s[1..end];
     let text = if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
@@ -157,6 +157,13 @@ fn push_text(out: &mut String, raw: &str) {
         }
         rest = &rest[c.len_utf8()..];
     }
+}
+
+/// Where `needle` (ASCII) first occurs in `hay`, ignoring ASCII case.
+fn find_ignoring_case(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// A tag as read: lower-case name, whether it closes, its attributes' text.
@@ -354,7 +361,11 @@ fn parse(html: &str) -> Parsed {
             i += rest.find('>').map_or(rest.len(), |e| e + 1);
             continue;
         }
-        let text_end = rest[1..].find('<').map_or(rest.len(), |e| e + 1);
+        // '<' is one byte that no UTF-8 sequence contains: a char boundary.
+        let text_end = rest.as_bytes()[1..]
+            .iter()
+            .position(|&b| b == b'<')
+            .map_or(rest.len(), |e| e + 1);
         let tag = rest.starts_with('<').then(|| tag_at(rest)).flatten();
         let Some((tag, len)) = tag else {
             let text = &rest[..text_end];
@@ -379,10 +390,7 @@ fn parse(html: &str) -> Parsed {
             )
         {
             let close = format!("</{name}");
-            let lower_rest = html[i..].to_ascii_lowercase();
-            i += lower_rest
-                .find(&close)
-                .map_or(html.len() - i, |e| e + close.len());
+            i += find_ignoring_case(&html[i..], &close).map_or(html.len() - i, |e| e + close.len());
             if let Some(gt) = html[i..].find('>') {
                 i += gt + 1;
             }
@@ -444,5 +452,74 @@ fn parse(html: &str) -> Parsed {
     Parsed {
         sheets: sheets.into_iter().map(|(_, s)| s).collect(),
         paragraphs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sheet: &Sheet) -> Vec<(u32, u32, String)> {
+        sheet
+            .cells()
+            .map(|(r, c, cell)| (r, c, cell.text().unwrap_or_default().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn spans_nesting_and_unclosed_cells_lay_out_as_a_browser_does() {
+        let page =
+            "<p>前言<table><tr><td rowspan=2>三、本年度办理结果<td>（一）予以公开<td>1<td><td>3\
+                    <tr><td>（二）部分<br>公开<td colspan=2>&nbsp;<td>4</tr>\
+                    <tr><td><table><tr><td>内表</td></tr></table><td>5</table>后记";
+        let parsed = parse(page);
+        assert_eq!(parsed.sheets.len(), 2);
+        let outer = &parsed.sheets[0];
+        assert_eq!(
+            texts(outer),
+            [
+                (0, 0, "三、本年度办理结果".to_string()),
+                (0, 1, "（一）予以公开".into()),
+                (0, 2, "1".into()),
+                (0, 4, "3".into()),
+                (1, 1, "（二）部分\n公开".into()),
+                (1, 4, "4".into()),
+                (2, 1, "5".into()),
+            ]
+        );
+        assert_eq!(outer.location(1, 4).to_string(), "第1个表格第2行第5列");
+        assert_eq!(texts(&parsed.sheets[1]), [(0, 0, "内表".to_string())]);
+        assert_eq!(
+            parsed.sheets[1].location(0, 0).to_string(),
+            "第2个表格第1行第1列"
+        );
+        let narrative: Vec<&str> = parsed.paragraphs.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(narrative, ["前言", "后记"]);
+    }
+
+    #[test]
+    fn hostile_pages_end_without_panic_and_within_bounds() {
+        let deep = "<table><tr><td>".repeat(50) + "规章";
+        let parsed = parse(&deep);
+        assert_eq!(parsed.sheets.len(), MAX_DEPTH);
+        let wide = "<table><tr>".to_string() + &"<td colspan=99999 rowspan=99999>1".repeat(20);
+        let parsed = parse(&wide);
+        assert!(parsed.sheets[0].end_col() <= MAX_COLS);
+        for junk in [
+            "<",
+            "<td",
+            "&#xFFFFFFFF;",
+            "<a href='>",
+            "<script>",
+            "<!--",
+            "&",
+            "<>",
+        ] {
+            parse(junk);
+        }
+        assert_eq!(
+            declared_charset(b"<meta charset=\"gb2312\">").map(|e| e.name()),
+            Some("GBK")
+        );
     }
 }

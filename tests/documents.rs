@@ -149,9 +149,13 @@ fn docx_of(body: &str) -> Vec<u8> {
 }
 
 fn last_row_and_col(sheet: &TSheet) -> (u32, u32) {
-    let rows = sheet.cells.keys().map(|k| k.0).max().unwrap_or(0) + 1;
-    let cols = sheet.cells.keys().map(|k| k.1).max().unwrap_or(0) + 1;
-    (rows, cols)
+    let used = sheet
+        .cells
+        .keys()
+        .copied()
+        .chain(sheet.fields.iter().map(|f| (f.1, f.2)));
+    let (rows, cols) = used.fold((0, 0), |(r, c), (r1, c1)| (r.max(r1), c.max(c1)));
+    (rows + 1, cols + 1)
 }
 
 #[test]
@@ -406,4 +410,290 @@ fn a_web_page_in_any_charset_reads_exactly_and_blank_cells_stay_in_place() {
             );
         }
     }
+}
+
+// ---- Text ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TextLayout {
+    /// As the seed reads: a tab before each cell, a lone tab for an empty one, a blank line
+    /// between rows.
+    Tabs,
+    /// One cell per line, a blank line between cells, empty cells gone.
+    Cells,
+    /// One cell per line ending in ` |`; an empty cell is a lone `|`.
+    BarAfter,
+    /// One cell per line and a lone `|` line after each; an empty cell is an empty line.
+    BarLines,
+    /// A row per line: `规章 | 0 | 0 | 0 |`.
+    Inline,
+    /// Markdown: `## 标题`, `| a | b |` rows and a rule under each table's first row.
+    Markdown,
+    /// The tab layout in traditional characters, as mirror sites publish it.
+    Traditional,
+}
+
+const TRADITIONAL: &[(char, char)] = &[
+    ('规', '規'),
+    ('范', '範'),
+    ('发', '發'),
+    ('废', '廢'),
+    ('数', '數'),
+    ('现', '現'),
+    ('许', '許'),
+    ('处', '處'),
+    ('决', '決'),
+    ('罚', '罰'),
+    ('强', '強'),
+    ('业', '業'),
+    ('费', '費'),
+    ('额', '額'),
+    ('单', '單'),
+    ('万', '萬'),
+    ('开', '開'),
+    ('请', '請'),
+    ('结', '結'),
+    ('转', '轉'),
+    ('办', '辦'),
+    ('属', '屬'),
+    ('国', '國'),
+    ('稳', '穩'),
+    ('护', '護'),
+    ('权', '權'),
+    ('类', '類'),
+    ('务', '務'),
+    ('过', '過'),
+    ('执', '執'),
+    ('询', '詢'),
+    ('项', '項'),
+    ('无', '無'),
+    ('机', '機'),
+    ('关', '關'),
+    ('没', '沒'),
+    ('补', '補'),
+    ('后', '後'),
+    ('确', '確'),
+    ('访', '訪'),
+    ('举', '舉'),
+    ('报', '報'),
+    ('诉', '訴'),
+    ('复', '復'),
+    ('议', '議'),
+    ('当', '當'),
+    ('获', '獲'),
+    ('缴', '繳'),
+    ('纳', '納'),
+    ('总', '總'),
+    ('计', '計'),
+    ('继', '繼'),
+    ('续', '續'),
+    ('组', '組'),
+    ('织', '織'),
+    ('构', '構'),
+    ('会', '會'),
+    ('经', '經'),
+    ('维', '維'),
+    ('纠', '糾'),
+    ('审', '審'),
+    ('动', '動'),
+    ('况', '況'),
+    ('条', '條'),
+    ('镇', '鎮'),
+    ('内', '內'),
+    ('于', '於'),
+    ('制', '製'),
+];
+
+fn traditional(s: &str) -> String {
+    s.chars()
+        .map(|c| TRADITIONAL.iter().find(|p| p.0 == c).map_or(c, |p| p.1))
+        .collect()
+}
+
+/// A template sheet flattened to text in `layout`, and the line each cell went to.
+fn text_of(
+    sheet: &TSheet,
+    layout: TextLayout,
+) -> (String, std::collections::HashMap<(u32, u32), u64>) {
+    let (rows, cols) = last_row_and_col(sheet);
+    let mut lines: Vec<String> = Vec::new();
+    let mut at = std::collections::HashMap::new();
+    for r in 0..rows {
+        // The row's cells: (col, text), without those a colspan covers; a cell a rowspan
+        // covers is an empty one.
+        let cells: Vec<(u32, String)> = (0..cols)
+            .filter_map(|c| {
+                let merge = sheet
+                    .merges
+                    .iter()
+                    .find(|m| r >= m.0 && r <= m.2 && c >= m.1 && c <= m.3);
+                match merge {
+                    Some(m) if c > m.1 => None,
+                    Some(m) if r > m.0 => Some((c, String::new())),
+                    _ => Some((c, cell_text(sheet.cells.get(&(r, c))).replace('\n', ""))),
+                }
+            })
+            .collect();
+        let filled: Vec<&(u32, String)> = cells.iter().filter(|c| !c.1.is_empty()).collect();
+        let holds_values = sheet.fields.iter().any(|f| f.1 == r);
+        if filled.is_empty() && !holds_values {
+            continue;
+        }
+        let mut put = |lines: &mut Vec<String>, c: u32, text: String| {
+            lines.push(text);
+            at.insert((r, c), lines.len() as u64);
+        };
+        match layout {
+            TextLayout::Tabs | TextLayout::Traditional => {
+                for (c, t) in &cells {
+                    put(&mut lines, *c, format!("\t{t}"));
+                }
+                lines.push(String::new());
+            }
+            TextLayout::Cells => {
+                for (c, t) in filled {
+                    put(&mut lines, *c, t.clone());
+                    lines.push(String::new());
+                }
+            }
+            TextLayout::BarAfter => {
+                for (c, t) in &cells {
+                    put(
+                        &mut lines,
+                        *c,
+                        if t.is_empty() {
+                            "|".into()
+                        } else {
+                            format!("{t} |")
+                        },
+                    );
+                }
+            }
+            TextLayout::BarLines => {
+                for (c, t) in &cells {
+                    put(&mut lines, *c, t.clone());
+                    lines.push("|".into());
+                }
+            }
+            TextLayout::Inline | TextLayout::Markdown => {
+                if filled.len() == 1 && !holds_values && layout == TextLayout::Markdown {
+                    put(&mut lines, filled[0].0, format!("## {}", filled[0].1));
+                    continue;
+                }
+                let row: Vec<&str> = cells.iter().map(|c| c.1.as_str()).collect();
+                let line = if layout == TextLayout::Markdown {
+                    format!("| {} |", row.join(" | "))
+                } else {
+                    format!("{} |", row.join(" | "))
+                };
+                lines.push(line);
+                for (c, _) in &cells {
+                    at.insert((r, *c), lines.len() as u64);
+                }
+                let rule_due = layout == TextLayout::Markdown
+                    && lines.len() >= 2
+                    && !lines[lines.len() - 2].starts_with('|');
+                if rule_due {
+                    lines.push(format!("|{}", "---|".repeat(cells.len())));
+                }
+            }
+        }
+    }
+    let mut text = format!(
+        "前言：本报告依据条例编制。\n\n{}\n五、存在的主要问题及改进情况\n",
+        lines.join("\n")
+    );
+    // The preface shifts every line by two.
+    for line in at.values_mut() {
+        *line += 2;
+    }
+    if layout == TextLayout::Traditional {
+        text = traditional(&text);
+    }
+    (text, at)
+}
+
+#[test]
+fn text_in_every_layout_reads_all_200_values_with_their_lines() {
+    let dir = temp_dir("text");
+    let layouts = [
+        TextLayout::Tabs,
+        TextLayout::Cells,
+        TextLayout::BarAfter,
+        TextLayout::BarLines,
+        TextLayout::Inline,
+        TextLayout::Markdown,
+        TextLayout::Traditional,
+    ];
+    for (l, layout) in layouts.into_iter().enumerate() {
+        for (s, style) in [Style::official(), demo::styles()[3]].iter().enumerate() {
+            let values = values(300 + 10 * l as u64 + s as u64);
+            // Where blank cells survive as text, zeros are left blank.
+            let zero = if layout == TextLayout::Cells { "0" } else { "" };
+            let style = Style {
+                three_sheets: false,
+                zero,
+                ..*style
+            };
+            let template = nianbao::layout::layout("河口镇", 2024, &values, &style);
+            let sheet = &template.sheets[0];
+            let (text, at) = text_of(sheet, layout);
+            let name = format!("河口镇2024年报-{l}-{s}.txt");
+            let sub = only_submission(read_file(&dir, &name, text.as_bytes(), None));
+            let ctx = format!("{layout:?} style {s}");
+            assert_values(&sub, &values, &ctx);
+            for &(field, r, c) in &sheet.fields {
+                let Some(line) = at.get(&(r, c)) else {
+                    continue; // a blank cell dropped by the layout
+                };
+                assert_eq!(
+                    sub.location(field).unwrap().to_string(),
+                    format!("第{line}行"),
+                    "{ctx}: {}",
+                    schema::fields()[field].id
+                );
+            }
+            assert_eq!(sub.year, Some(2024), "{ctx}");
+            assert_eq!(sub.unit, Some(1), "{ctx}: {}", sub.claimed_unit);
+            let narrative: Vec<&str> = sub.narrative.iter().map(|p| p.text.as_str()).collect();
+            // The narrative keeps the text as written.
+            let preface = "前言：本报告依据条例编制。";
+            let preface = if layout == TextLayout::Traditional {
+                traditional(preface)
+            } else {
+                preface.to_string()
+            };
+            assert_eq!(narrative.first(), Some(&preface.as_str()), "{ctx}");
+        }
+    }
+}
+
+#[test]
+fn the_seed_page_as_text_reads_all_200_values() {
+    let path = Path::new("../shared/seeds/000_61f640e52d4e149d.txt");
+    if !path.is_file() {
+        println!("the_seed_page_as_text: skipped, ../shared/seeds is absent");
+        return;
+    }
+    let dir = temp_dir("seed-text");
+    let sub = only_submission(read_file(
+        &dir,
+        "seed.txt",
+        &std::fs::read(path).unwrap(),
+        None,
+    ));
+    // Read off the page by hand: 行政处罚 3; 本年新收, 予以公开 and （七）总计 2 each from
+    // 自然人 (总计 2); every other cell 0.
+    assert_values(&sub, &demo::yisuhe_2024(), "seed");
+    assert!(
+        sub.claimed_unit.contains("易俗河镇"),
+        "{}",
+        sub.claimed_unit
+    );
+    assert_eq!(sub.unit, Some(0));
+    assert_eq!(sub.year, Some(2024));
+    assert!(sub
+        .narrative
+        .iter()
+        .any(|p| p.text.contains("收到政府信息公开申请2条")));
 }

@@ -37,20 +37,24 @@ pub(super) fn is_word97(bytes: &[u8]) -> bool {
 
 /// One part of a zip, inflated no further than [`MAX_PART_BYTES`].
 pub(super) fn read_part(bytes: &[u8], name: &str) -> Result<Vec<u8>, String> {
+    read_part_within(bytes, name, MAX_PART_BYTES)
+}
+
+fn read_part_within(bytes: &[u8], name: &str, max: u64) -> Result<Vec<u8>, String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("文件已损坏，无法作为 zip 打开（{e}）"))?;
     let part = zip
         .by_name(name)
         .map_err(|_| format!("文件中缺少 {name}，不是有效的 Word 文档"))?;
-    let limit_mb = MAX_PART_BYTES >> 20;
-    if part.size() > MAX_PART_BYTES {
+    let limit_mb = max.div_ceil(1 << 20);
+    if part.size() > max {
         return Err(format!("{name} 解压后超过 {limit_mb} MB，不像年度报告"));
     }
     let mut out = Vec::new();
-    part.take(MAX_PART_BYTES + 1)
+    part.take(max + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("文件已损坏，{name} 无法解压（{e}）"))?;
-    if out.len() as u64 > MAX_PART_BYTES {
+    if out.len() as u64 > max {
         return Err(format!("{name} 解压后超过 {limit_mb} MB，不像年度报告"));
     }
     Ok(out)
@@ -340,4 +344,51 @@ fn sheet_of(tables: &[RawTable], run: std::ops::Range<usize>) -> Sheet {
         Places::Each(places)
     };
     sheet
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(name: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_part_that_inflates_past_the_limit_is_refused_in_chinese() {
+        let zip = zip_of("word/document.xml", &vec![b' '; 300_000]);
+        assert!(zip.len() < 10_000);
+        let err = read_part_within(&zip, "word/document.xml", 100_000).unwrap_err();
+        assert!(err.contains("解压后超过 1 MB"), "{err}");
+        assert_eq!(
+            read_part_within(&zip, "word/document.xml", 300_000)
+                .unwrap()
+                .len(),
+            300_000
+        );
+        assert!(read(&zip_of("word/other.xml", b"x"))
+            .unwrap_err()
+            .contains("缺少"));
+    }
+
+    #[test]
+    fn tables_nested_too_deep_are_read_as_text_and_bad_xml_is_an_error() {
+        let cell = "<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr><w:tc><w:p><w:r><w:t>规章</w:t></w:r></w:p>";
+        let parsed = parse(&cell.repeat(50)).unwrap();
+        assert_eq!(parsed.tables.len(), MAX_DEPTH);
+        let deepest = &parsed.tables[MAX_DEPTH - 1].rows[0];
+        assert!(deepest.is_empty(), "the open cell is never closed");
+        let xml = "<w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val=\"99999\"/></w:tcPr>\
+                   <w:p><w:r><w:t>a</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>b</w:t></w:r></w:p></w:tc>\
+                   </w:tr></w:tbl>";
+        let parsed = parse(xml).unwrap();
+        let row = &parsed.tables[0].rows[0];
+        assert_eq!((row[0].span, row[1].col), (MAX_SPAN, MAX_SPAN));
+        assert!(parse("<w:p><w:t>a</w:x>").is_err());
+    }
 }

@@ -192,7 +192,8 @@ fn a_word_report_with_merges_nesting_a_page_break_and_broken_labels_reads_exactl
             word_paragraphs("本年度收到政府信息公开申请若干件。"),
             word_paragraphs("五、存在的主要问题及改进情况"),
         );
-        let name = format!("河口镇2024年报-{s}.docx");
+        // A file name that names neither unit nor year: both come from the title.
+        let name = format!("report-{s}.docx");
         let result = read_file(&dir, &name, &docx_of(&body), None);
         let sub = only_submission(result);
         let ctx = format!("docx style {s}");
@@ -221,6 +222,7 @@ fn a_word_report_with_merges_nesting_a_page_break_and_broken_labels_reads_exactl
             "{ctx}"
         );
         assert_eq!(sub.narrative[2].at.to_string(), "第3段");
+        assert_eq!((sub.unit, sub.year), (Some(1), Some(2024)), "{ctx}");
     }
 }
 
@@ -381,7 +383,7 @@ fn a_web_page_in_any_charset_reads_exactly_and_blank_cells_stay_in_place() {
             } else {
                 encoding_rs::GBK.encode(&html).0.into_owned()
             };
-            let name = format!("河口镇2024年报-{s}-{variant}.{ext}");
+            let name = format!("page-{s}-{variant}.{ext}");
             let result = read_file(&dir, &name, &bytes, None);
             let notes = result.notes.clone();
             let sub = only_submission(result);
@@ -391,6 +393,7 @@ fn a_web_page_in_any_charset_reads_exactly_and_blank_cells_stay_in_place() {
                 let expected = format!("第1个表格第{}行第{}列", r + 1, c + 1);
                 assert_eq!(sub.location(field).unwrap().to_string(), expected, "{ctx}");
             }
+            assert_eq!((sub.unit, sub.year), (Some(1), Some(2024)), "{ctx}");
             assert_eq!(
                 notes.iter().any(|n| n.contains("内容实为网页")),
                 ext == "xls",
@@ -638,6 +641,7 @@ fn text_in_every_layout_reads_all_200_values_with_their_lines() {
             let template = nianbao::layout::layout("河口镇", 2024, &values, &style);
             let sheet = &template.sheets[0];
             let (text, at) = text_of(sheet, layout);
+            // Style 3 has no title: its unit and year come from the file name.
             let name = format!("河口镇2024年报-{l}-{s}.txt");
             let sub = only_submission(read_file(&dir, &name, text.as_bytes(), None));
             let ctx = format!("{layout:?} style {s}");

@@ -65,15 +65,45 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let xml = read_part(bytes, "word/document.xml")?;
     let xml = String::from_utf8_lossy(&xml);
     let parsed = parse(&xml)?;
-    let mut book = Workbook {
-        sheets: sheets_of(parsed.tables),
-        narrative: parsed.paragraphs,
-        notes: Vec::new(),
-    };
-    if book.sheets.is_empty() {
-        book.notes.push("Word 文档中没有表格".into());
+    let mut sheets = sheets_of(parsed.tables);
+    let mut notes = Vec::new();
+    if sheets.is_empty() {
+        notes.push("Word 文档中没有表格".into());
     }
-    Ok(book)
+    sheets.extend(heading_sheet(&parsed.paragraphs));
+    Ok(Workbook {
+        sheets,
+        narrative: parsed.paragraphs,
+        notes,
+    })
+}
+
+/// Paragraphs read as a heading (the title, a 填报单位 line) rather than prose.
+const HEADING_MAX_CHARS: usize = 60;
+/// How many of a document's first paragraphs may be its headings.
+const HEADINGS: usize = 12;
+
+/// The document's first short paragraphs (its title, a 填报单位 line) as a one-column sheet
+/// after the tables, so that the unit and the year are claimed from them as from a
+/// workbook's title rows. Each keeps its paragraph's place (`第1段`).
+pub(super) fn heading_sheet(paragraphs: &[Paragraph]) -> Option<Sheet> {
+    let mut cells = Vec::new();
+    let mut places = BTreeMap::new();
+    for (r, p) in paragraphs
+        .iter()
+        .take(HEADINGS)
+        .filter(|p| p.text.chars().count() <= HEADING_MAX_CHARS)
+        .enumerate()
+    {
+        cells.push((r as u32, 0, Cell::Text(p.text.clone())));
+        places.insert((r as u32, 0), p.at.clone());
+    }
+    if cells.is_empty() {
+        return None;
+    }
+    let (mut sheet, _) = Sheet::from_cells("正文标题", false, cells);
+    sheet.places = Places::Each(places);
+    Some(sheet)
 }
 
 /// One `w:tc` as read: its grid column, how many it spans, and its text.

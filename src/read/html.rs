@@ -46,6 +46,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     if book.sheets.is_empty() {
         book.notes.push("网页中没有表格".into());
     }
+    book.sheets
+        .extend(super::docx::heading_sheet(&book.narrative));
     Ok(book)
 }
 

@@ -701,3 +701,168 @@ fn the_seed_page_as_text_reads_all_200_values() {
         .iter()
         .any(|p| p.text.contains("收到政府信息公开申请2条")));
 }
+
+// ---- PDF -------------------------------------------------------------------------------
+
+#[cfg(feature = "pdf")]
+fn read_pdf(name: &str) -> Option<nianbao::pipeline::FileResult> {
+    let dir = real_reports("pdf")?;
+    let bytes = std::fs::read(dir.join(name)).unwrap();
+    Some(read_file(&temp_dir("pdf"), "report.pdf", &bytes, None))
+}
+
+#[cfg(feature = "pdf")]
+fn found_values(sub: &nianbao::normalize::Submission) -> usize {
+    sub.values
+        .iter()
+        .filter(|v| {
+            matches!(
+                v,
+                nianbao::normalize::Value::Number(_) | nianbao::normalize::Value::Blank
+            )
+        })
+        .count()
+}
+
+#[cfg(feature = "pdf")]
+fn value(sub: &nianbao::normalize::Submission, id: &str) -> f64 {
+    match sub.values.get(schema::field(id)) {
+        nianbao::normalize::Value::Number(n) => n,
+        nianbao::normalize::Value::Blank => 0.0,
+        other => panic!("{id}: {other:?}"),
+    }
+}
+
+/// The three real PDFs, each value checked against the page as printed.
+#[cfg(feature = "pdf")]
+#[test]
+fn the_real_pdfs_read_as_printed() {
+    let Some(result) = read_pdf("淮安市人民政府2024年政府信息公开工作年度报告.pdf")
+    else {
+        return;
+    };
+    let city = only_submission(result);
+    assert_eq!(found_values(&city), 200, "{:?}", city.missing);
+    for (id, x) in [
+        ("active.regulation.issued", 1.0),
+        ("active.regulation.in_force", 11.0),
+        ("active.normative.repealed", 26.0),
+        ("active.license.decisions", 447_228.0),
+        ("active.penalty.decisions", 3_985_758.0),
+        ("active.fee.amount_wan", 96_171.6),
+        ("apply.received.natural", 3001.0),
+        ("apply.received.legal", 61.0),
+        ("apply.received.total", 3119.0),
+        ("apply.partial.total", 454.0),
+        ("apply.denied_law.commercial", 1.0),
+        ("apply.denied_query.total", 105.0),
+        ("apply.unable_not_held.total", 769.0),
+        ("apply.rejected_confirm.total", 1.0),
+        ("apply.other_no_correction.total", 71.0),
+        ("apply.other_no_fee.total", 6.0),
+        ("apply.other_other.total", 110.0),
+        ("apply.handled_total.total", 3050.0),
+        ("apply.carried_out.total", 103.0),
+        ("review.total", 351.0),
+        ("suit_direct.total", 26.0),
+        ("suit_after_review.pending", 6.0),
+    ] {
+        assert_eq!(value(&city, id), x, "city {id}");
+    }
+    assert!(location(&city, "apply.received.total")
+        .to_string()
+        .starts_with("第4页第"));
+    assert_eq!(city.year, Some(2024));
+    assert_eq!(city.narrative[0].at.to_string(), "第1页第1行");
+    assert!(city
+        .narrative
+        .iter()
+        .any(|p| p.text.contains("政府信息公开行政复议351")));
+
+    // 洪泽区 prints （六）其他处理 as one row: its three rows are missing, all else reads.
+    let hongze = |name: &str| only_submission(read_pdf(name).unwrap());
+    let h24 = hongze("淮安市洪泽区人民政府2024年政府信息公开工作年度报告.pdf");
+    assert_eq!(found_values(&h24), 179, "{:?}", h24.missing);
+    assert_eq!(h24.missing.len(), 3);
+    assert!(h24
+        .missing
+        .iter()
+        .all(|m| m.what.contains("（六）其他处理")));
+    for (id, x) in [
+        ("active.normative.in_force", 8.0),
+        ("active.license.decisions", 9487.0),
+        ("active.fee.amount_wan", 7545.0),
+        ("apply.received.total", 95.0),
+        ("apply.partial.natural", 9.0),
+        ("apply.denied_safety.total", 1.0),
+        ("apply.unable_not_held.natural", 31.0),
+        ("apply.rejected_petition.total", 1.0),
+        ("apply.handled_total.total", 95.0),
+        ("review.upheld", 1.0),
+        ("review.total", 2.0),
+        ("suit_direct.total", 1.0),
+        ("suit_after_review.other", 1.0),
+        ("suit_after_review.total", 3.0),
+    ] {
+        assert_eq!(value(&h24, id), x, "洪泽 2024 {id}");
+    }
+    // Its 2.其他法律行政法规禁止公开 lost 法规禁 in the text layer: read by its place.
+    assert_eq!(
+        location(&h24, "apply.denied_law.total").to_string(),
+        "第3页第26行"
+    );
+    let h23 = hongze("淮安市洪泽区人民政府2023年政府信息公开工作年度报告.pdf");
+    assert_eq!(found_values(&h23), 179, "{:?}", h23.missing);
+    assert_eq!(h23.year, Some(2023));
+    // The real error: 行政复议 维持 10 + 纠正 1 with 总计 0.
+    for (id, x) in [
+        ("review.upheld", 10.0),
+        ("review.corrected", 1.0),
+        ("review.total", 0.0),
+        ("suit_after_review.upheld", 5.0),
+        ("active.fee.amount_wan", 7730.28),
+        ("active.penalty.decisions", 4119.0),
+        ("apply.received.total", 21.0),
+    ] {
+        assert_eq!(value(&h23, id), x, "洪泽 2023 {id}");
+    }
+}
+
+/// A PDF whose page has no text (a scan) says what to send instead.
+#[test]
+fn a_pdf_without_text_asks_for_word_or_excel() {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        "<< /Length 0 >>\nstream\n\nendstream",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for o in offsets {
+        pdf.extend(format!("{o:010} 00000 n \n").bytes());
+    }
+    pdf.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .bytes(),
+    );
+    let result = read_file(&temp_dir("scan"), "scan.pdf", &pdf, None);
+    match result.outcome {
+        nianbao::pipeline::Outcome::Unreadable(why) => {
+            assert!(why.contains("请提供 Word 或 Excel 版本"), "{why}");
+            if cfg!(feature = "pdf") {
+                assert!(why.contains("扫描件"), "{why}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+}

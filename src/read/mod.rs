@@ -6,6 +6,8 @@ mod csv;
 mod docx;
 mod encoding;
 mod html;
+#[cfg(feature = "pdf")]
+mod pdf;
 mod sheets;
 mod text;
 mod xls;
@@ -25,10 +27,13 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const PDF_MAGIC: &[u8] = b"%PDF";
 
-/// PDF is not read yet: say what to send instead.
+/// A PDF, read where nianbao was built with the `pdf` feature; else say what to send instead.
 fn pdf_unreadable(bytes: &[u8]) -> Result<Workbook, String> {
     if bytes.starts_with(PDF_MAGIC) {
-        Err("暂不能从 PDF 中读取表格数字：请提供 Word 或 Excel 版本".into())
+        #[cfg(feature = "pdf")]
+        return pdf::read(bytes);
+        #[cfg(not(feature = "pdf"))]
+        Err("此版本未含 PDF 读取，无法从 PDF 中读取表格数字：请提供 Word 或 Excel 版本".into())
     } else {
         Err(format!(
             "不是有效的 PDF 文件（{}），请提供 Word 或 Excel 版本",

@@ -296,15 +296,25 @@ fn leaf(label: &str) -> &str {
 }
 
 pub(super) fn rebuild(tokens: &[Token], out: &mut Rebuilt, notes: &mut Vec<String>) {
-    // The title, for the unit and the year.
-    if let Some(t) = tokens.iter().find(|t| {
+    // The title, for the unit and the year; a name on the line just above it belongs to it
+    // (a PDF's title set in two lines: 淮安市人民政府 / 2024年政府信息公开工作年度报告).
+    let is_title = |t: &Token| {
         let f = fold(&t.text);
         t.kind == Kind::Label
             && (f.contains("年度报告") || f.contains("年报"))
             && f.chars().count() <= 60
-    }) {
+    };
+    if let Some(k) = tokens.iter().position(is_title) {
+        let t = &tokens[k];
+        let above = k.checked_sub(1).map(|j| &tokens[j]).filter(|a| {
+            a.kind == Kind::Label && a.line + 1 == t.line && a.text.chars().count() <= 20
+        });
+        let title = match above {
+            Some(a) => format!("{}{}", a.text, t.text),
+            None => t.text.clone(),
+        };
         let r = out.row();
-        out.put(r, 0, &t.text, &t.at);
+        out.put(r, 0, &title, &above.unwrap_or(t).at);
     }
 
     // 表二: each item's label and its 3 or 1 numbers, under a header naming its columns.
@@ -367,8 +377,17 @@ fn rebuild_apply(tokens: &[Token], out: &mut Rebuilt, notes: &mut Vec<String>) {
             i += 1;
             continue;
         };
-        let row =
-            (next_row..APPLY_ROWS.len()).find(|&r| APPLY_ROWS[r].matcher.matches(&tokens[i].core));
+        // The label with the lines that continue it (a label wrapped over lines).
+        let joined = core(
+            &tokens[i..v]
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<String>(),
+        );
+        let row = (next_row..APPLY_ROWS.len()).find(|&r| {
+            let matcher = &APPLY_ROWS[r].matcher;
+            matcher.matches(&tokens[i].core) || matcher.matches(&joined)
+        });
         if let Some(r) = row {
             next_row = r + 1;
         }
@@ -421,13 +440,24 @@ fn rebuild_apply(tokens: &[Token], out: &mut Rebuilt, notes: &mut Vec<String>) {
         match run.row {
             Some(row) if run.by_place => {
                 let official = leaf(APPLY_ROWS[row].label);
+                let read: String = tokens[run.label..run.values]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect();
                 notes.push(format!(
-                    "{}“{}”按所在位置读作表三“{}”一行",
-                    label.at, label.text, official
+                    "{}“{read}”按所在位置读作表三“{official}”一行",
+                    label.at
                 ));
                 out.put(r, 0, official, &label.at);
             }
-            _ => out.take(r, 0, label),
+            _ => {
+                // The label as read, with the lines that continue it.
+                let read: String = tokens[run.label..run.values]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect();
+                out.put(r, 0, &read, &label.at);
+            }
         }
         for k in 0..columns {
             out.take(r, k as u32 + 1, &tokens[run.values + k]);

@@ -866,3 +866,31 @@ fn a_pdf_without_text_asks_for_word_or_excel() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Every form cut short anywhere, or with bytes flipped, is read or refused, never a panic.
+#[test]
+fn damaged_documents_never_panic() {
+    let dir = temp_dir("damaged");
+    let values = values(900);
+    let template = nianbao::layout::layout("河口镇", 2024, &values, &Style::official());
+    let sheet = &template.sheets[0];
+    let (rows, cols) = last_row_and_col(sheet);
+    let docx = docx_of(&word_table(sheet, 0..rows, cols));
+    let html = page("标题", &html_table(sheet, true), "utf-8").into_bytes();
+    let text = text_of(sheet, TextLayout::Tabs).0.into_bytes();
+    let mut forms: Vec<(&str, Vec<u8>)> = vec![("docx", docx), ("html", html), ("txt", text)];
+    if let Some(dir) = real_reports("damaged pdf") {
+        let pdf = std::fs::read(dir.join("淮安市洪泽区人民政府2024年政府信息公开工作年度报告.pdf"))
+            .unwrap();
+        forms.push(("pdf", pdf));
+    }
+    for (ext, bytes) in &forms {
+        let step = (bytes.len() / 23).max(1);
+        for cut in (1..bytes.len()).step_by(step) {
+            let mut damaged = bytes[..cut].to_vec();
+            let _ = read_file(&dir, &format!("cut.{ext}"), &damaged, None);
+            damaged.extend(bytes[cut..].iter().map(|b| b ^ 0x5A));
+            let _ = read_file(&dir, &format!("flipped.{ext}"), &damaged, None);
+        }
+    }
+}

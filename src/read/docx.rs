@@ -12,9 +12,18 @@ use quick_xml::Reader;
 
 use crate::grid::{Cell, Location, Paragraph, Places, Sheet, Workbook, MAX_COLS, MAX_ROWS};
 
-/// Largest inflated size of one part of the zip read: a report's document.xml is well under
-/// 1 MB; a part that inflates past this is a zip bomb or not a report.
-pub(super) const MAX_PART_BYTES: u64 = 64 << 20;
+// The largest inflated size of one part read (64 MB): a report's document.xml is well
+// under 1 MB; a part that inflates past it is a zip bomb or not a report.
+use super::limits::{MAX_CELLS, MAX_PART_BYTES, MAX_TEXT_BYTES};
+
+/// A cell's text as kept: at most [`MAX_TEXT_BYTES`], cut at a character's end.
+pub(super) fn kept(text: &str) -> String {
+    let mut end = text.len().min(MAX_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
 /// Tables nested deeper than this are read as text of the cell that holds them.
 const MAX_DEPTH: usize = 8;
 /// Columns one `w:gridSpan` may cover.
@@ -24,15 +33,6 @@ const MAX_SPAN: u32 = 64;
 pub(super) fn is_docx(bytes: &[u8]) -> bool {
     zip::ZipArchive::new(Cursor::new(bytes))
         .is_ok_and(|zip| zip.index_for_name("word/document.xml").is_some())
-}
-
-/// Whether an OLE compound file holds a Word 97–2003 document (its `WordDocument` stream).
-pub(super) fn is_word97(bytes: &[u8]) -> bool {
-    let name: Vec<u8> = "WordDocument"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
-    bytes.windows(name.len()).any(|w| w == name)
 }
 
 /// One part of a zip, inflated no further than [`MAX_PART_BYTES`].
@@ -75,6 +75,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         sheets,
         narrative: parsed.paragraphs,
         notes,
+        ..Workbook::default()
     })
 }
 
@@ -320,6 +321,7 @@ fn push_text(open: &mut [Open], paragraph: &mut String, text: &str) {
 fn sheets_of(tables: Vec<RawTable>) -> Vec<Sheet> {
     let mut sheets = Vec::new();
     let mut i = 0;
+    let mut room = MAX_CELLS;
     while i < tables.len() {
         // The run of w:tbl that form one table.
         let mut end = i + 1;
@@ -331,13 +333,14 @@ fn sheets_of(tables: Vec<RawTable>) -> Vec<Sheet> {
         {
             end += 1;
         }
-        sheets.push(sheet_of(&tables, i..end));
+        sheets.push(sheet_of(&tables, i..end, &mut room));
         i = end;
     }
     sheets
 }
 
-fn sheet_of(tables: &[RawTable], run: std::ops::Range<usize>) -> Sheet {
+/// One sheet of the tables in `run`, keeping no more than `room` cells (and counting them).
+fn sheet_of(tables: &[RawTable], run: std::ops::Range<usize>, room: &mut usize) -> Sheet {
     let mut cells = Vec::new();
     let mut places = BTreeMap::new();
     let mut row = 0u32;
@@ -358,8 +361,9 @@ fn sheet_of(tables: &[RawTable], run: std::ops::Range<usize>) -> Sheet {
                         col: cell.col + 1,
                     },
                 );
-                if !cell.continues && !cell.text.is_empty() {
-                    cells.push((row, cell.col, Cell::Text(cell.text.clone())));
+                if !cell.continues && !cell.text.is_empty() && *room > 0 {
+                    *room -= 1;
+                    cells.push((row, cell.col, Cell::Text(kept(&cell.text))));
                 }
             }
             row += 1;

@@ -11,7 +11,9 @@
 
 use crate::grid::{Cell, Location, Paragraph, Places, Sheet, Workbook, MAX_COLS, MAX_ROWS};
 
+use super::docx::kept;
 use super::encoding::decode_text;
+use super::limits::MAX_CELLS;
 
 /// Tables nested deeper than this are read as text of the cell that holds them.
 const MAX_DEPTH: usize = 8;
@@ -42,6 +44,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         sheets: parsed.sheets,
         narrative: parsed.paragraphs,
         notes: note.into_iter().collect(),
+        ..Workbook::default()
     };
     if book.sheets.is_empty() {
         book.notes.push("网页中没有表格".into());
@@ -100,7 +103,7 @@ fn decode(bytes: &[u8]) -> (String, Option<String>) {
         ("UTF-8", false) => None,
         (name, false) => Some(format!("网页未声明编码，按 {name} 读取")),
     };
-    (decoded.text, note)
+    (decoded.text.into_owned(), note)
 }
 
 /// Decodes one `&…;` reference at the start of `s`: the text and the bytes it took.
@@ -253,14 +256,16 @@ struct TableB {
     spans: Vec<(u32, u32, u32)>,
     /// The open cell: row, column, text.
     cell: Option<(u32, u32, String)>,
+    /// Cells this table may still keep: what the page's other tables left of [`MAX_CELLS`].
+    room: usize,
 }
 
 impl TableB {
     fn close_cell(&mut self) {
         if let Some((r, c, text)) = self.cell.take() {
             let text = text.trim();
-            if !text.is_empty() && r < MAX_ROWS && c < MAX_COLS {
-                self.cells.push((r, c, Cell::Text(text.to_string())));
+            if !text.is_empty() && r < MAX_ROWS && c < MAX_COLS && self.cells.len() < self.room {
+                self.cells.push((r, c, Cell::Text(kept(text))));
             }
         }
     }
@@ -340,6 +345,7 @@ fn parse(html: &str) -> Parsed {
     let mut paragraphs: Vec<Paragraph> = Vec::new();
     let mut paragraph = String::new();
     let mut table_count = 0u32;
+    let mut room = MAX_CELLS;
     let mut too_deep = 0usize;
     let mut i = 0;
     let finish_paragraph = |paragraph: &mut String, paragraphs: &mut Vec<Paragraph>| {
@@ -407,12 +413,14 @@ fn parse(html: &str) -> Parsed {
                 table_count += 1;
                 tables.push(TableB {
                     number: table_count,
+                    room,
                     ..TableB::default()
                 });
             }
             ("table", true) if too_deep > 0 => too_deep -= 1,
             ("table", true) => {
                 if let Some(t) = tables.pop() {
+                    room = room.saturating_sub(t.cells.len());
                     sheets.push((t.number, t.into_sheet()));
                 }
             }

@@ -288,6 +288,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         sheets,
         narrative,
         notes,
+        ..Workbook::default()
     })
 }
 

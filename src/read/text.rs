@@ -19,7 +19,9 @@ use crate::schema::{
 };
 use crate::text::{core, fold, parse_value, ParsedValue};
 
+use super::docx::kept;
 use super::encoding::decode_text;
+use super::limits::MAX_CELLS;
 
 /// Lines of text read; a report has a few hundred.
 const MAX_LINES: usize = 200_000;
@@ -47,7 +49,8 @@ pub(super) struct Token {
 
 impl Token {
     pub(super) fn new(text: &str, line: u64, at: Location) -> Token {
-        let text = text.trim().trim_start_matches('#').trim();
+        let text = kept(text.trim().trim_start_matches('#').trim());
+        let text = text.as_str();
         let kind = if text.is_empty() {
             Kind::Blank
         } else if matches!(parse_value(text), ParsedValue::NotNumber(_)) {
@@ -102,6 +105,9 @@ fn tokenize(text: &str) -> Vec<Token> {
     let markdown = text.lines().take(MAX_LINES).any(|l| is_rule(l.trim()));
     let mut previous_empty = false;
     for (i, raw) in text.lines().take(MAX_LINES).enumerate() {
+        if tokens.len() >= MAX_CELLS {
+            break;
+        }
         let line = i as u64 + 1;
         let trimmed = raw.trim_matches(|c: char| c.is_whitespace() && c != '\t');
         let was_empty = std::mem::replace(&mut previous_empty, trimmed.trim().is_empty());
@@ -184,6 +190,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         sheets,
         narrative,
         notes,
+        ..Workbook::default()
     })
 }
 

@@ -81,19 +81,38 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
 
 /// Paragraphs read as a heading (the title, a 填报单位 line) rather than prose.
 const HEADING_MAX_CHARS: usize = 60;
-/// How many of a document's first paragraphs may be its headings.
-const HEADINGS: usize = 12;
+/// How many of a document's first paragraphs are looked at for its headings (a web page's
+/// menus come before its title).
+const HEADINGS: usize = 100;
+/// Words of a title or of a line that names the unit or the year.
+const HEADING_WORDS: &[&str] = &[
+    "年度报告",
+    "年报",
+    "政府信息公开工作",
+    "填报单位",
+    "单位名称",
+    "报送单位",
+    "编制单位",
+    "填报机关",
+    "年度",
+    "年份",
+];
 
-/// The document's first short paragraphs (its title, a 填报单位 line) as a one-column sheet
-/// after the tables, so that the unit and the year are claimed from them as from a
-/// workbook's title rows. Each keeps its paragraph's place (`第1段`).
+/// The document's short paragraphs among its first that read as a title or name the unit
+/// or the year (报告, 填报单位, 年度), as a one-column sheet after the tables, so that the
+/// unit and the year are claimed from them as from a workbook's title rows. Each keeps its
+/// paragraph's place (`第1段`).
 pub(super) fn heading_sheet(paragraphs: &[Paragraph]) -> Option<Sheet> {
     let mut cells = Vec::new();
     let mut places = BTreeMap::new();
     for (r, p) in paragraphs
         .iter()
         .take(HEADINGS)
-        .filter(|p| p.text.chars().count() <= HEADING_MAX_CHARS)
+        .filter(|p| {
+            let folded = crate::text::fold(&p.text);
+            folded.chars().count() <= HEADING_MAX_CHARS
+                && HEADING_WORDS.iter().any(|w| folded.contains(w))
+        })
         .enumerate()
     {
         cells.push((r as u32, 0, Cell::Text(p.text.clone())));
@@ -408,6 +427,48 @@ mod tests {
         assert!(read(&zip_of("word/other.xml", b"x"))
             .unwrap_err()
             .contains("缺少"));
+    }
+
+    #[test]
+    fn headings_are_the_title_and_unit_lines_even_after_a_menu() {
+        let long = "正文很长，".repeat(20);
+        let texts = ["首页", "政务公开", "信息公开年报"]
+            .into_iter()
+            .chain(std::iter::repeat_n("栏目", 20))
+            .chain([
+                "河口镇2024年政府信息公开工作年度报告",
+                "填报单位：河口镇",
+                long.as_str(),
+            ])
+            .map(String::from);
+        let paragraphs: Vec<Paragraph> = texts
+            .enumerate()
+            .map(|(i, text)| Paragraph {
+                text,
+                at: Location::Paragraph { n: i as u32 + 1 },
+            })
+            .collect();
+        let sheet = heading_sheet(&paragraphs).unwrap();
+        let kept: Vec<(String, String)> = sheet
+            .cells()
+            .map(|(r, c, cell)| {
+                (
+                    cell.text().unwrap().to_string(),
+                    sheet.location(r, c).to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("信息公开年报".to_string(), "第3段".to_string()),
+                (
+                    "河口镇2024年政府信息公开工作年度报告".into(),
+                    "第24段".into()
+                ),
+                ("填报单位：河口镇".into(), "第25段".into()),
+            ]
+        );
     }
 
     #[test]

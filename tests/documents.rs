@@ -434,6 +434,9 @@ enum TextLayout {
     Markdown,
     /// The tab layout in traditional characters, as mirror sites publish it.
     Traditional,
+    /// A row per line, cells apart by runs of spaces, as a PDF copied as text reads; empty
+    /// cells gone, and the words of a label spaced out (总 计).
+    Spaced,
 }
 
 const TRADITIONAL: &[(char, char)] = &[
@@ -553,6 +556,22 @@ fn text_of(
                 }
                 lines.push(String::new());
             }
+            TextLayout::Spaced => {
+                let row: Vec<String> = filled
+                    .iter()
+                    .map(|(_, t)| {
+                        if t == "总计" {
+                            "总 计".to_string()
+                        } else {
+                            t.clone()
+                        }
+                    })
+                    .collect();
+                lines.push(format!("   {}", row.join("    ")));
+                for (c, _) in &filled {
+                    at.insert((r, *c), lines.len() as u64);
+                }
+            }
             TextLayout::Cells => {
                 for (c, t) in filled {
                     put(&mut lines, *c, t.clone());
@@ -627,12 +646,17 @@ fn text_in_every_layout_reads_all_200_values_with_their_lines() {
         TextLayout::Inline,
         TextLayout::Markdown,
         TextLayout::Traditional,
+        TextLayout::Spaced,
     ];
     for (l, layout) in layouts.into_iter().enumerate() {
         for (s, style) in [Style::official(), demo::styles()[3]].iter().enumerate() {
             let values = values(300 + 10 * l as u64 + s as u64);
             // Where blank cells survive as text, zeros are left blank.
-            let zero = if layout == TextLayout::Cells { "0" } else { "" };
+            let zero = if matches!(layout, TextLayout::Cells | TextLayout::Spaced) {
+                "0"
+            } else {
+                ""
+            };
             let style = Style {
                 three_sheets: false,
                 zero,

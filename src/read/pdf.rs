@@ -13,7 +13,7 @@ use lopdf::{Document, Encoding, LoadOptions, Object};
 
 use crate::grid::{Location, Paragraph, Workbook};
 
-use super::text::{is_page_footer, rebuild, Kind, Rebuilt, Token};
+use super::text::{cell_tokens, is_page_footer, rebuild, Rebuilt};
 
 /// Largest size one stream of the PDF may inflate to.
 const MAX_STREAM_BYTES: usize = 64 << 20;
@@ -206,27 +206,6 @@ fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
             Line { cells }
         })
         .collect()
-}
-
-/// A cell's text as tokens: numbers apart, the words between them joined (a PDF spaces out
-/// 总 计 and breaks 重 新出具 where a table cell was narrow).
-fn cell_tokens(cell: &str, seq: u64, at: &Location, out: &mut Vec<Token>) {
-    let mut words = String::new();
-    for part in cell.split_whitespace() {
-        let token = Token::new(part, seq, at.clone());
-        if token.kind == Kind::Label {
-            words.push_str(part);
-        } else {
-            if !words.is_empty() {
-                out.push(Token::new(&words, seq, at.clone()));
-                words.clear();
-            }
-            out.push(token);
-        }
-    }
-    if !words.is_empty() {
-        out.push(Token::new(&words, seq, at.clone()));
-    }
 }
 
 /// Reads a PDF from its bytes.

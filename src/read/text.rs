@@ -1,7 +1,8 @@
 //! A report as text (`.txt`): a published page flattened by a browser, a crawler or a
 //! mirror site. The cells come one per line (with blank lines between rows or between
 //! cells, a tab before each, a ` |` after each or a lone `|` line after each), or a row per
-//! line (`规章 | 0 | 0 | 0 |`, Markdown tables), in simplified or traditional characters.
+//! line (`规章 | 0 | 0 | 0 |`, Markdown tables, or cells apart by runs of spaces as a PDF
+//! copied as text gives them), in simplified or traditional characters.
 //!
 //! Where the rows were lost, the format's own labels rebuild them: a row label of the
 //! schema followed by as many value cells as its row has (table 二: 3 or 1, table 三: 7,
@@ -87,6 +88,28 @@ pub(super) fn is_page_footer(text: &str) -> bool {
         && inner.chars().all(|c| c.is_ascii_digit())
 }
 
+/// A cell's text as tokens: numbers apart, the words between them joined (a PDF spaces out
+/// 总 计 and breaks 重 新出具 where a table cell was narrow; a row copied from a PDF is
+/// `规章   0   0   0`).
+pub(super) fn cell_tokens(cell: &str, seq: u64, at: &Location, out: &mut Vec<Token>) {
+    let mut words = String::new();
+    for part in cell.split_whitespace() {
+        let token = Token::new(part, seq, at.clone());
+        if token.kind == Kind::Label {
+            words.push_str(part);
+        } else {
+            if !words.is_empty() {
+                out.push(Token::new(&words, seq, at.clone()));
+                words.clear();
+            }
+            out.push(token);
+        }
+    }
+    if !words.is_empty() {
+        out.push(Token::new(&words, seq, at.clone()));
+    }
+}
+
 /// A Markdown rule line: `|---|:--:|`.
 fn is_rule(line: &str) -> bool {
     line.contains('-')
@@ -152,11 +175,21 @@ fn tokenize(text: &str) -> Vec<Token> {
             since_bar = if ends_with_bar { 0 } else { fields.len() };
             continue;
         }
-        let fields: Vec<&str> = content.split('\t').collect();
-        for f in &fields {
-            tokens.push(Token::on_line(f, line));
+        if content.contains('\t') {
+            let fields: Vec<&str> = content.split('\t').collect();
+            for f in &fields {
+                tokens.push(Token::on_line(f, line));
+            }
+            since_bar += fields.len();
+        } else {
+            // A row laid out with spaces (a PDF copied as text): a run of two spaces or
+            // more parts cells; within a cell, numbers apart and words joined.
+            let before = tokens.len();
+            for cell in content.split("  ").filter(|c| !c.trim().is_empty()) {
+                cell_tokens(cell, line, &Location::Line { line }, &mut tokens);
+            }
+            since_bar += tokens.len() - before;
         }
-        since_bar += fields.len();
     }
     tokens
 }

@@ -918,3 +918,69 @@ fn damaged_documents_never_panic() {
         }
     }
 }
+
+/// A Word report whose tables were typed as lines, a tab between cells (and more tabs to
+/// line them up), with no Word table at all.
+#[test]
+fn a_word_report_with_tables_typed_as_tabbed_lines_reads_exactly() {
+    let values = values(500);
+    let style = Style {
+        three_sheets: false,
+        ..Style::official()
+    };
+    let template = nianbao::layout::layout("河口镇", 2024, &values, &style);
+    let sheet = &template.sheets[0];
+    let (rows, cols) = last_row_and_col(sheet);
+    let mut body = word_paragraphs("河口镇2024年政府信息公开工作年度报告");
+    let mut paragraph_of_row = std::collections::HashMap::new();
+    let mut n = 1;
+    for r in 0..rows {
+        let cells: Vec<String> = (0..cols)
+            .map(|c| cell_text(sheet.cells.get(&(r, c))).replace('\n', ""))
+            .filter(|t| !t.is_empty())
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        n += 1;
+        paragraph_of_row.insert(r, n);
+        let runs: Vec<String> = cells
+            .iter()
+            .map(|t| format!("<w:r><w:t>{}</w:t></w:r>", xml_escape(t)))
+            .collect();
+        body.push_str(&format!(
+            "<w:p>{}</w:p>",
+            runs.join("<w:r><w:tab/><w:tab/></w:r>")
+        ));
+    }
+    let result = read_file(
+        &temp_dir("docx-tabbed"),
+        "report.docx",
+        &docx_of(&body),
+        None,
+    );
+    assert!(
+        result.notes.iter().any(|n| n.contains("制表符")),
+        "{:?}",
+        result.notes
+    );
+    let sub = only_submission(result);
+    assert_values(&sub, &values, "tabbed docx");
+    for &(field, r, _) in &sheet.fields {
+        assert_eq!(
+            sub.location(field).unwrap().to_string(),
+            format!("第{}段", paragraph_of_row[&r]),
+            "{}",
+            schema::fields()[field].id
+        );
+    }
+    assert_eq!((sub.unit, sub.year), (Some(1), Some(2024)));
+    // The lines from the first row read to the last are the table's, not narrative.
+    assert_eq!(
+        sub.narrative[0].text,
+        "河口镇2024年政府信息公开工作年度报告"
+    );
+    assert!(sub.narrative.iter().all(|p| !p.text.contains("本年新收")
+        && !p.text.starts_with("规章")
+        && !p.text.contains("结果维持")));
+}

@@ -15,6 +15,7 @@ use crate::grid::{Cell, Location, Paragraph, Places, Sheet, Workbook, MAX_COLS, 
 // The largest inflated size of one part read (64 MB): a report's document.xml is well
 // under 1 MB; a part that inflates past it is a zip bomb or not a report.
 use super::limits::{MAX_CELLS, MAX_PART_BYTES, MAX_TEXT_BYTES};
+use super::text;
 
 /// A cell's text as kept: at most [`MAX_TEXT_BYTES`], cut at a character's end.
 pub(super) fn kept(text: &str) -> String {
@@ -67,13 +68,36 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let parsed = parse(&xml)?;
     let mut sheets = sheets_of(parsed.tables);
     let mut notes = Vec::new();
+    let mut narrative = parsed.paragraphs;
     if sheets.is_empty() {
-        notes.push("Word 文档中没有表格".into());
+        // Tables typed as lines (label, a tab, numbers): read as a text page is.
+        let mut tokens = Vec::new();
+        for (p, raw) in narrative.iter().zip(&parsed.tabbed) {
+            let Location::Paragraph { n } = p.at else {
+                continue;
+            };
+            for cell in raw.split('\t') {
+                text::cell_tokens(cell, u64::from(n), &p.at, &mut tokens);
+            }
+        }
+        let mut rebuilt = text::Rebuilt::default();
+        text::rebuild(&tokens, &mut rebuilt, &mut notes);
+        if let Some(first) = rebuilt.first_line {
+            notes.push("Word 文档中没有表格，按段落中用制表符分隔的文字读取".into());
+            // The table's lines are not narrative.
+            let last = rebuilt.last_line;
+            narrative.retain(|p| {
+                !matches!(p.at, Location::Paragraph { n } if (first..=last).contains(&u64::from(n)))
+            });
+            sheets.push(rebuilt.into_sheet("正文"));
+        } else {
+            notes.push("Word 文档中没有表格".into());
+        }
     }
-    sheets.extend(heading_sheet(&parsed.paragraphs));
+    sheets.extend(heading_sheet(&narrative));
     Ok(Workbook {
         sheets,
-        narrative: parsed.paragraphs,
+        narrative,
         notes,
         ..Workbook::default()
     })
@@ -150,6 +174,8 @@ struct RawTable {
 struct Parsed {
     tables: Vec<RawTable>,
     paragraphs: Vec<Paragraph>,
+    /// Each paragraph's text with its tabs, for tables typed as tab-separated lines.
+    tabbed: Vec<String>,
 }
 
 /// A table being read: its index in `tables`, the row's next grid column, the open cell.
@@ -171,6 +197,7 @@ fn parse(xml: &str) -> Result<Parsed, String> {
     let mut tables: Vec<RawTable> = Vec::new();
     let mut open: Vec<Open> = Vec::new();
     let mut paragraphs = Vec::new();
+    let mut tabbed = Vec::new();
     let mut paragraph = String::new();
     let mut text_since_table = false;
     // Tables started past MAX_DEPTH: read as their parent cell's text.
@@ -248,7 +275,7 @@ fn parse(xml: &str) -> Result<Parsed, String> {
                     }
                     "vMerge" if too_deep == 0 => set_vmerge(&mut open, &e),
                     "br" | "cr" => push_text(&mut open, &mut paragraph, "\n"),
-                    "tab" => push_text(&mut open, &mut paragraph, " "),
+                    "tab" => push_text(&mut open, &mut paragraph, "\t"),
                     _ => {}
                 }
             }
@@ -277,14 +304,15 @@ fn parse(xml: &str) -> Result<Parsed, String> {
                     }
                     "p" => {
                         if open.is_empty() {
-                            let text = paragraph.trim().to_string();
+                            let raw = paragraph.trim().to_string();
                             paragraph.clear();
-                            if !text.is_empty() {
+                            if !raw.is_empty() {
                                 let n = paragraphs.len() as u32 + 1;
                                 paragraphs.push(Paragraph {
-                                    text,
+                                    text: raw.replace('\t', " "),
                                     at: Location::Paragraph { n },
                                 });
+                                tabbed.push(raw);
                             }
                         } else {
                             push_text(&mut open, &mut paragraph, "\n");
@@ -312,7 +340,11 @@ fn parse(xml: &str) -> Result<Parsed, String> {
             _ => {}
         }
     }
-    Ok(Parsed { tables, paragraphs })
+    Ok(Parsed {
+        tables,
+        paragraphs,
+        tabbed,
+    })
 }
 
 /// `w:vMerge w:val="restart"` opens a region; a bare `w:vMerge` (or `continue`) goes on.

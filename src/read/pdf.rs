@@ -19,8 +19,8 @@ use super::text::{cell_tokens, is_page_footer, rebuild, Rebuilt};
 const MAX_STREAM_BYTES: usize = 64 << 20;
 /// Pages read; a report has five or six.
 const MAX_PAGES: u32 = 300;
-/// Operators read per page.
-const MAX_OPERATIONS: usize = 2_000_000;
+/// Operators read in the whole document (a report's pages have a few thousand each).
+const MAX_OPERATIONS: usize = 5_000_000;
 
 const ASK_FOR: &str = "请提供 Word 或 Excel 版本";
 
@@ -72,7 +72,12 @@ fn advance(c: char) -> f32 {
 }
 
 /// The text runs of one page.
-fn page_runs(doc: &Document, page: lopdf::ObjectId) -> Result<Vec<Run>, String> {
+/// The text runs of one page, reading no more than `budget` operators (and counting them).
+fn page_runs(
+    doc: &Document,
+    page: lopdf::ObjectId,
+    budget: &mut usize,
+) -> Result<Vec<Run>, String> {
     let fonts = doc.get_page_fonts(page).unwrap_or_default();
     let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
         .into_iter()
@@ -94,7 +99,9 @@ fn page_runs(doc: &Document, page: lopdf::ObjectId) -> Result<Vec<Run>, String> 
     let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
     let mut font: Option<&Encoding> = None;
     let (mut size, mut leading, mut scale) = (0f32, 0f32, 1f32);
-    for op in content.operations.iter().take(MAX_OPERATIONS) {
+    let take = content.operations.len().min(*budget);
+    *budget -= take;
+    for op in content.operations.iter().take(take) {
         let n = numbers(&op.operands);
         let arg = |i: usize| n.get(i).copied().unwrap_or(0.0);
         let mut show: Vec<&Object> = Vec::new();
@@ -232,8 +239,12 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             pages.len()
         ));
     }
+    let mut budget = MAX_OPERATIONS;
     for (&page, &id) in pages.iter().take(MAX_PAGES as usize) {
-        for (l, line) in lines_of(page_runs(&doc, id)?).into_iter().enumerate() {
+        for (l, line) in lines_of(page_runs(&doc, id, &mut budget)?)
+            .into_iter()
+            .enumerate()
+        {
             seq += 1;
             let at = Location::Page {
                 page,

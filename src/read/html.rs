@@ -258,7 +258,13 @@ struct TableB {
     cell: Option<(u32, u32, String)>,
     /// Cells this table may still keep: what the page's other tables left of [`MAX_CELLS`].
     room: usize,
+    /// The text of cells long enough to be prose: a page laid out in a table keeps its
+    /// narrative in cells.
+    prose: Vec<Paragraph>,
 }
+
+/// A cell with this many characters is prose, not a label (the longest label has about 40).
+const PROSE_CHARS: usize = 80;
 
 impl TableB {
     fn close_cell(&mut self) {
@@ -266,6 +272,23 @@ impl TableB {
             let text = text.trim();
             if !text.is_empty() && r < MAX_ROWS && c < MAX_COLS && self.cells.len() < self.room {
                 self.cells.push((r, c, Cell::Text(kept(text))));
+            }
+            if text.chars().count() >= PROSE_CHARS {
+                let at = Location::Table {
+                    table: self.number,
+                    row: r.saturating_add(1),
+                    col: c.saturating_add(1),
+                };
+                self.prose
+                    .extend(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(|line| Paragraph {
+                                text: line.to_string(),
+                                at: at.clone(),
+                            }),
+                    );
             }
         }
     }
@@ -297,10 +320,10 @@ impl TableB {
         self.cell = Some((row, col, String::new()));
     }
 
-    fn into_sheet(mut self) -> Sheet {
+    fn take_sheet(&mut self) -> Sheet {
         self.close_cell();
         let name = format!("第{}个表格", self.number);
-        let (mut sheet, _) = Sheet::from_cells(&name, false, self.cells);
+        let (mut sheet, _) = Sheet::from_cells(&name, false, std::mem::take(&mut self.cells));
         sheet.places = Places::Table(self.number);
         sheet
     }
@@ -348,11 +371,14 @@ fn parse(html: &str) -> Parsed {
     let mut room = MAX_CELLS;
     let mut too_deep = 0usize;
     let mut i = 0;
-    let finish_paragraph = |paragraph: &mut String, paragraphs: &mut Vec<Paragraph>| {
+    // Paragraphs outside tables, counted for their place (第n段).
+    let mut body = 0u32;
+    let mut finish_paragraph = |paragraph: &mut String, paragraphs: &mut Vec<Paragraph>| {
         let text = paragraph.trim().to_string();
         paragraph.clear();
         if !text.is_empty() {
-            let n = paragraphs.len() as u32 + 1;
+            body += 1;
+            let n = body;
             paragraphs.push(Paragraph {
                 text,
                 at: Location::Paragraph { n },
@@ -419,9 +445,10 @@ fn parse(html: &str) -> Parsed {
             }
             ("table", true) if too_deep > 0 => too_deep -= 1,
             ("table", true) => {
-                if let Some(t) = tables.pop() {
+                if let Some(mut t) = tables.pop() {
                     room = room.saturating_sub(t.cells.len());
-                    sheets.push((t.number, t.into_sheet()));
+                    sheets.push((t.number, t.take_sheet()));
+                    paragraphs.append(&mut t.prose);
                 }
             }
             ("tr", false) if too_deep == 0 => {
@@ -453,8 +480,9 @@ fn parse(html: &str) -> Parsed {
         }
     }
     // Tables left open at the end of the page.
-    while let Some(t) = tables.pop() {
-        sheets.push((t.number, t.into_sheet()));
+    while let Some(mut t) = tables.pop() {
+        sheets.push((t.number, t.take_sheet()));
+        paragraphs.append(&mut t.prose);
     }
     finish_paragraph(&mut paragraph, &mut paragraphs);
     // A nested table ends before the table that holds it: back to document order.
@@ -505,6 +533,33 @@ mod tests {
         );
         let narrative: Vec<&str> = parsed.paragraphs.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(narrative, ["前言", "后记"]);
+    }
+
+    #[test]
+    fn a_page_laid_out_in_a_table_keeps_its_prose_as_narrative() {
+        let prose = "2024年，我镇收到政府信息公开申请2件，全年因政府信息公开工作被申请行政复议0件、提起行政诉讼0件，".repeat(2);
+        let page = format!(
+            "<table><tr><td>菜单</td></tr><tr><td><p>{prose}</p><p>第二段</p>\
+             <table><tr><td>规章</td><td>0</td></tr></table></td></tr></table><p>页脚</p>"
+        );
+        let parsed = parse(&page);
+        let narrative: Vec<(String, String)> = parsed
+            .paragraphs
+            .iter()
+            .map(|p| (p.text.clone(), p.at.to_string()))
+            .collect();
+        assert_eq!(
+            narrative,
+            [
+                (prose.clone(), "第1个表格第2行第1列".to_string()),
+                ("第二段".into(), "第1个表格第2行第1列".into()),
+                ("页脚".into(), "第1段".into()),
+            ]
+        );
+        assert_eq!(
+            parsed.sheets[1].location(0, 1).to_string(),
+            "第2个表格第1行第2列"
+        );
     }
 
     #[test]

@@ -137,6 +137,13 @@ const FORMULA: u16 = 0x0006;
 const STRING: u16 = 0x0207;
 const MULRK: u16 = 0x00BD;
 const ROW: u16 = 0x0208;
+const CONTINUE: u16 = 0x003C;
+const CODEPAGE: u16 = 0x0042;
+const DATEMODE: u16 = 0x0022;
+const EXTERNSHEET: u16 = 0x0017;
+const LBL: u16 = 0x0018;
+const SST: u16 = 0x00FC;
+const MERGECELLS: u16 = 0x00E5;
 const COLINFO: u16 = 0x007D;
 
 /// The shortest record calamine parses without an error, for each kind of cell it reads.
@@ -200,18 +207,30 @@ fn mend(stream: &Stream) -> Result<Mended, String> {
     let data = &stream.data;
     let mut mended = Mended::default();
     let mut sheets = Vec::new();
-    for r in records(data, 0) {
-        match r.typ {
-            FILEPASS => return Err(ENCRYPTED.into()),
-            BOUNDSHEET if r.data.len() >= 4 => {
-                let pos = u32_in(data, r.data.start) as usize;
-                if pos >= data.len() {
-                    return Err("xls 文件已损坏（工作表的位置超出文件）".into());
-                }
-                sheets.push((pos, sheet_name(&data[r.data.clone()])));
+    let globals: Vec<Record> = records(data, 0).take_while(|r| r.typ != EOF).collect();
+    for (i, r) in globals.iter().enumerate() {
+        let body = &data[r.data.clone()];
+        if r.typ == FILEPASS {
+            return Err(ENCRYPTED.into());
+        }
+        // Its CONTINUE records: calamine reads a record's data across them.
+        let continued: Vec<&[u8]> = globals[i + 1..]
+            .iter()
+            .take_while(|c| c.typ == CONTINUE)
+            .map(|c| &data[c.data.clone()])
+            .collect();
+        if !global_fits(r.typ, body, &continued) {
+            return Err(format!(
+                "xls 文件已损坏（记录 0x{:04X} 的长度与内容不符）",
+                r.typ
+            ));
+        }
+        if r.typ == BOUNDSHEET {
+            let pos = u32_in(data, r.data.start) as usize;
+            if pos >= data.len() {
+                return Err("xls 文件已损坏（工作表的位置超出文件）".into());
             }
-            EOF => break,
-            _ => {}
+            sheets.push((pos, sheet_name(body)));
         }
     }
     for (pos, name) in sheets {
@@ -221,6 +240,108 @@ fn mend(stream: &Stream) -> Result<Mended, String> {
         }
     }
     Ok(mended)
+}
+
+/// Whether a workbook-globals record is as long as what calamine reads of it without
+/// checking (it indexes its data directly: a short record panics).
+fn global_fits(typ: u16, body: &[u8], continued: &[&[u8]]) -> bool {
+    let len = body.len();
+    match typ {
+        BOF | CODEPAGE | DATEMODE | EXTERNSHEET => len >= 2,
+        BOUNDSHEET => {
+            // Position, state and type, then the name: its length, a flag, its characters.
+            len >= 8 && {
+                let width = if body[7] & 1 == 1 { 2 } else { 1 };
+                len >= 8 + body[6] as usize * width
+            }
+        }
+        LBL => {
+            // A 14-byte header (cch at 3, cce at 4), the name (a flag byte, then cch
+            // characters), the formula: cce bytes at the end.
+            len >= 14 && {
+                let (cch, cce) = (body[3] as usize, u16_in(body, 4) as usize);
+                let width = match body.get(14) {
+                    Some(flags) if flags & 1 == 1 => 2,
+                    _ => 1,
+                };
+                len >= 15 + cch * width + cce
+            }
+        }
+        SST => len >= 8 && sst_fits(&body[8..], continued),
+        _ => true,
+    }
+}
+
+/// Walks the shared strings as calamine reads them, across CONTINUE records: each string's
+/// header (length, flags, and the counts its flags announce) must lie whole in one record.
+fn sst_fits(first: &[u8], continued: &[&[u8]]) -> bool {
+    let segments: Vec<&[u8]> = std::iter::once(first)
+        .chain(continued.iter().copied())
+        .collect();
+    let (mut seg, mut pos) = (0usize, 0usize);
+    loop {
+        while pos >= segments[seg].len() {
+            seg += 1;
+            pos = 0;
+            if seg == segments.len() {
+                return true;
+            }
+        }
+        let d = segments[seg];
+        if d.len() - pos < 3 {
+            return false;
+        }
+        let cch = u16_in(d, pos) as usize;
+        let flags = d[pos + 2];
+        pos += 3;
+        let mut width = if flags & 1 == 1 { 2 } else { 1 };
+        let mut extra = 0usize;
+        if flags & 8 != 0 {
+            if d.len() - pos < 2 {
+                return false;
+            }
+            extra += 4 * u16_in(d, pos) as usize;
+            pos += 2;
+        }
+        if flags & 4 != 0 {
+            if d.len() - pos < 4 {
+                return false;
+            }
+            extra += u32_in(d, pos) as usize;
+            pos += 4;
+        }
+        // The characters, a continuation starting with its own flags byte.
+        let mut left = cch;
+        loop {
+            let take = ((segments[seg].len() - pos) / width).min(left);
+            pos += take * width;
+            left -= take;
+            if left == 0 {
+                break;
+            }
+            seg += 1;
+            match segments.get(seg) {
+                Some(next) if !next.is_empty() => {
+                    width = if next[0] & 1 == 1 { 2 } else { 1 };
+                    pos = 1;
+                }
+                _ => return false,
+            }
+        }
+        // The formatting runs and the phonetic block, skipped.
+        while extra > 0 {
+            let take = (segments[seg].len() - pos).min(extra);
+            pos += take;
+            extra -= take;
+            if extra > 0 {
+                seg += 1;
+                pos = 0;
+                if seg == segments.len() {
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 fn blank(mended: &mut Mended, at: usize) {
@@ -281,6 +402,10 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) -> (Vec<u32>, Vec<u3
                 if let Some(i) = last_formula.take() {
                     cells[i].string_at = Some(r.at);
                 }
+            }
+            MERGECELLS if body.len() < 2 || body.len() < 2 + 8 * u16_in(body, 0) as usize => {
+                mended.damaged_cells += 1;
+                blank(mended, r.at);
             }
             ROW if body.len() >= 16 && u16_in(body, 12) & 0x20 != 0 => {
                 hidden_rows.push(u16_in(body, 0));

@@ -1,4 +1,5 @@
 //! Stage 1: every file under `--inputs`, in a stable order, with what will be done with it.
+//! Only regular files are ever opened: a FIFO would block the run, a device never ends.
 
 use std::path::{Path, PathBuf};
 
@@ -9,71 +10,126 @@ pub struct InputFile {
     pub relative: String,
     /// Lower-case extension without the dot.
     pub ext: String,
-    /// Why the file is passed over without being read (lock files, hidden files).
+    /// Why the file is passed over without being read (lock files, system files, pipes).
     pub skip: Option<String>,
+    /// Why the entry cannot be read at all (a folder that cannot be listed).
+    pub problem: Option<String>,
 }
 
-/// Every file under `root`, never entering the folders in `skip` (the outputs and the
-/// config, when they lie inside the inputs: last run's rollup.xlsx is no submission).
-pub fn discover(root: &Path, skip: &[&Path]) -> Result<Vec<InputFile>, String> {
-    if !root.is_dir() {
-        return Err(format!("--inputs {} is not a folder", root.display()));
-    }
-    let skip: Vec<std::path::PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let mut files = Vec::new();
-    walk(root, root, &skip, &mut files)?;
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(files)
-}
-
-fn walk(
-    root: &Path,
-    dir: &Path,
-    skip: &[std::path::PathBuf],
-    files: &mut Vec<InputFile>,
-) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let file_type = entry
-            .file_type()
-            .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
-        if file_type.is_dir() {
-            let skipped = path.canonicalize().is_ok_and(|p| skip.contains(&p));
-            if !name.starts_with('.') && !skipped {
-                walk(root, &path, skip, files)?;
-            }
-            continue;
-        }
-        let relative = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+impl InputFile {
+    /// A file to read, named in the outputs as `relative`.
+    pub fn at(path: PathBuf, relative: String) -> InputFile {
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        let skip = if name.starts_with("~$") {
-            Some("Office 锁文件（~$ 开头），跳过".to_string())
-        } else if name.starts_with('.') {
-            Some("隐藏文件，跳过".to_string())
-        } else {
-            None
-        };
-        files.push(InputFile {
+        InputFile {
             path,
             relative,
             ext,
-            skip,
-        });
+            skip: None,
+            problem: None,
+        }
     }
-    Ok(())
+}
+
+/// Every file under `root`, never entering the folders in `skip` (the outputs and the
+/// config, when they lie inside the inputs: last run's rollup.xlsx is no submission).
+/// A folder that cannot be listed is one more entry, unreadable, and the walk goes on.
+pub fn discover(root: &Path, skip: &[&Path]) -> Result<Vec<InputFile>, String> {
+    if !root.is_dir() {
+        return Err(format!(
+            "找不到 --inputs 指定的文件夹 {}：请确认路径，或在该位置放置各单位报送的文件",
+            root.display()
+        ));
+    }
+    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut files = Vec::new();
+    walk(root, root, &skip, &mut files);
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(files)
+}
+
+fn relative_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn walk(root: &Path, dir: &Path, skip: &[PathBuf], files: &mut Vec<InputFile>) {
+    let unlistable = |files: &mut Vec<InputFile>, e: std::io::Error| {
+        let mut entry = InputFile::at(dir.to_path_buf(), relative_name(root, dir) + "/");
+        entry.problem = Some(format!(
+            "文件夹无法读取（{}），其中的文件未处理",
+            os_reason(&e)
+        ));
+        files.push(entry);
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return unlistable(files, e),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => return unlistable(files, e),
+        };
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Follows a symbolic link to what it names; a dangling one fails here.
+        let kind = std::fs::metadata(&path).map(|m| m.file_type());
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        if let Ok(kind) = &kind {
+            if kind.is_dir() {
+                let skipped = path.canonicalize().is_ok_and(|p| skip.contains(&p));
+                // A linked folder is not entered: it could lead back up, or out of --inputs.
+                if !name.starts_with('.') && !skipped && !is_link {
+                    walk(root, &path, skip, files);
+                }
+                continue;
+            }
+        }
+        let mut file = InputFile::at(path, relative_name(root, &entry.path()));
+        match kind {
+            Err(e) => file.problem = Some(format!("文件无法打开（{}）", os_reason(&e))),
+            Ok(kind) if !kind.is_file() => {
+                file.skip = Some("不是普通文件（命名管道、设备或套接字），跳过".into());
+            }
+            Ok(_) => file.skip = system_file(&name).map(str::to_string),
+        }
+        files.push(file);
+    }
+}
+
+/// Why a file that is no submission is passed over: the lock files Office, WPS and
+/// LibreOffice leave beside an open document, and what Windows and macOS leave in folders.
+fn system_file(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    if name.starts_with("~$") {
+        Some("Office/WPS 锁文件（~$ 开头，文件打开时生成），跳过")
+    } else if name.starts_with(".~lock.") {
+        Some("LibreOffice/WPS 锁文件（.~lock 开头），跳过")
+    } else if ["thumbs.db", "ehthumbs.db", "desktop.ini"].contains(&lower.as_str()) {
+        Some("Windows 系统文件，跳过")
+    } else if name == ".DS_Store" || name.starts_with("._") {
+        Some("macOS 系统文件，跳过")
+    } else if name.starts_with('.') {
+        Some("隐藏文件，跳过")
+    } else {
+        None
+    }
+}
+
+/// An operating-system error as a clerk reads it.
+pub fn os_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::NotFound => "文件不存在，或链接指向的文件已不存在".into(),
+        _ => format!("系统错误：{e}"),
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +147,8 @@ mod tests {
             "b.csv",
             "乡镇/a.XLSX",
             "乡镇/~$a.xlsx",
+            "乡镇/.~lock.a.xlsx#",
+            "乡镇/Thumbs.db",
             ".DS_Store",
             "乡镇/.git/x.csv",
         ] {
@@ -106,11 +164,36 @@ mod tests {
             vec![
                 (".DS_Store", "", true),
                 ("b.csv", "csv", false),
+                ("乡镇/.~lock.a.xlsx#", "xlsx#", true),
+                ("乡镇/Thumbs.db", "db", true),
                 ("乡镇/a.XLSX", "xlsx", false),
                 ("乡镇/~$a.xlsx", "xlsx", true),
             ]
         );
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(discover(&dir, &[]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pipes_are_skipped_and_dangling_links_are_unreadable() {
+        let dir =
+            std::env::temp_dir().join(format!("nianbao-discover-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("a")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.join("a/pipe.csv"))
+            .status();
+        std::os::unix::fs::symlink(dir.join("gone.xlsx"), dir.join("link.xlsx")).unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("a/loop")).unwrap();
+        let files = discover(&dir, &[]).unwrap();
+        let link = files.iter().find(|f| f.relative == "link.xlsx").unwrap();
+        assert!(link.problem.as_deref().unwrap().contains("不存在"));
+        assert!(!files.iter().any(|f| f.relative.starts_with("a/loop")));
+        if status.is_ok_and(|s| s.success()) {
+            let pipe = files.iter().find(|f| f.relative == "a/pipe.csv").unwrap();
+            assert!(pipe.skip.as_deref().unwrap().contains("不是普通文件"));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

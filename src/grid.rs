@@ -140,6 +140,8 @@ impl fmt::Display for Location {
 pub const MAX_COLS: u32 = 256;
 /// Rows of a sheet read, counted from its first used row (as many as an .xls has).
 pub const MAX_ROWS: u32 = 65_536;
+/// Cells of a sheet's rows together, each row as long as its last cell.
+pub const MAX_AREA: usize = 2_000_000;
 
 /// One sheet (or a whole CSV file) as a rectangle of cells starting at `origin`.
 #[derive(Debug, Clone, Default)]
@@ -161,24 +163,40 @@ impl Sheet {
     /// far away costs one short row, not a dense rectangle. Cells beyond [`MAX_COLS`] columns
     /// or [`MAX_ROWS`] rows of the first used cell are left out and counted: no report's
     /// tables reach them, and two thousand rows that each end in column XFD would take
-    /// gigabytes.
-    pub fn from_cells(name: &str, hidden: bool, cells: Vec<(u32, u32, Cell)>) -> (Sheet, usize) {
+    /// gigabytes. So are the cells of the rows past [`MAX_AREA`] cells of rows in all, top
+    /// down: 65,536 rows that each end in column IV would take half a gigabyte.
+    pub fn from_cells(
+        name: &str,
+        hidden: bool,
+        mut cells: Vec<(u32, u32, Cell)>,
+    ) -> (Sheet, usize) {
         let r0 = cells.iter().map(|c| c.0).min().unwrap_or(0);
         let c0 = cells.iter().map(|c| c.1).min().unwrap_or(0);
         let inside = |r: u32, c: u32| r - r0 < MAX_ROWS && c - c0 < MAX_COLS;
-        let height = cells
-            .iter()
-            .filter(|c| inside(c.0, c.1))
-            .map(|c| c.0 - r0 + 1)
-            .max()
-            .unwrap_or(0);
-        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height as usize];
-        let mut left_out = 0;
-        for (r, c, cell) in cells {
-            if !inside(r, c) {
-                left_out += 1;
-                continue;
+        let before = cells.len();
+        cells.retain(|c| inside(c.0, c.1));
+        let mut left_out = before - cells.len();
+        cells.sort_unstable_by_key(|c| (c.0, c.1));
+        // Each row's length is its last cell's column; rows come in order, so the cells kept
+        // are a prefix.
+        let mut area = 0usize;
+        let mut kept = cells.len();
+        let mut i = 0;
+        while i < cells.len() {
+            let row = cells[i].0;
+            let end = i + cells[i..].iter().take_while(|c| c.0 == row).count();
+            area += (cells[end - 1].1 - c0 + 1) as usize;
+            if area > MAX_AREA {
+                kept = i;
+                break;
             }
+            i = end;
+        }
+        left_out += cells.len() - kept;
+        cells.truncate(kept);
+        let height = cells.last().map_or(0, |c| c.0 - r0 + 1);
+        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); height as usize];
+        for (r, c, cell) in cells {
             let row = &mut rows[(r - r0) as usize];
             let at = (c - c0) as usize;
             if row.len() <= at {
@@ -283,10 +301,150 @@ impl Sheet {
     }
 }
 
+/// A paragraph of a report's narrative (the text around its tables), with where it was
+/// read: the numbers it states are checked against the tables (TEXT.MISMATCH).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paragraph {
+    pub text: String,
+    pub at: Location,
+}
+
+/// A table in the long form, `unit,year,field_id,value`: one value a row. Kept by row of
+/// indices into its distinct texts, not as a grid of cells: a province's file has millions
+/// of rows, and a grid would hold each unit's name two hundred times.
+#[derive(Debug, Clone, Default)]
+pub struct LongTable {
+    /// Every distinct text of the table, once; `texts[0]` is the empty text.
+    pub texts: Vec<String>,
+    pub rows: Vec<LongRow>,
+    /// The sheet the table is on; `None` for a CSV, whose rows are lines.
+    pub sheet: Option<Arc<str>>,
+    /// The columns of unit, year, field_id and value, 0-based; [`LongTable::OWN_COLUMN`]
+    /// where each row's value column stands for it.
+    pub cols: [u32; 4],
+    /// In the wide form (a row per unit, a column per field) each source row is a report of
+    /// its own, even when two name the same unit and year.
+    pub wide: bool,
+}
+
+/// One row of a [`LongTable`]: where it is, and its four texts as indices.
+#[derive(Debug, Clone, Copy)]
+pub struct LongRow {
+    /// The 0-based row on a sheet, or the 1-based line of a CSV.
+    pub row: u32,
+    /// The value's column, 0-based: the table's value column, or in the wide form the
+    /// field's own column.
+    pub col: u32,
+    pub unit: u32,
+    pub year: u32,
+    pub field_id: u32,
+    pub value: u32,
+}
+
+impl LongTable {
+    pub const UNIT: usize = 0;
+    pub const YEAR: usize = 1;
+    pub const FIELD_ID: usize = 2;
+    pub const VALUE: usize = 3;
+    /// In [`LongTable::cols`]: the column is the row's value column.
+    pub const OWN_COLUMN: u32 = u32::MAX;
+
+    pub fn text(&self, index: u32) -> &str {
+        &self.texts[index as usize]
+    }
+
+    /// Where column `which` ([`LongTable::UNIT`], …) of `row` is.
+    pub fn location(&self, row: &LongRow, which: usize) -> Location {
+        let col = match self.cols[which] {
+            _ if which == Self::VALUE => row.col,
+            Self::OWN_COLUMN => row.col,
+            col => col,
+        };
+        match &self.sheet {
+            Some(sheet) => Location::Sheet {
+                sheet: sheet.clone(),
+                row: row.row,
+                col,
+            },
+            None => Location::Csv {
+                line: u64::from(row.row),
+                field: col + 1,
+            },
+        }
+    }
+}
+
+/// Builds a [`LongTable`], keeping each distinct text once.
+#[derive(Default)]
+pub struct LongTableBuilder {
+    table: LongTable,
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl LongTableBuilder {
+    pub fn new(sheet: Option<Arc<str>>, cols: [u32; 4]) -> LongTableBuilder {
+        let mut builder = LongTableBuilder {
+            table: LongTable {
+                sheet,
+                cols,
+                ..LongTable::default()
+            },
+            index: std::collections::HashMap::new(),
+        };
+        builder.intern("");
+        builder
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        let i = u32::try_from(self.table.texts.len()).expect("fewer texts than rows");
+        self.table.texts.push(text.to_string());
+        self.index.insert(text.to_string(), i);
+        i
+    }
+
+    /// Adds a row of four trimmed texts: unit, year, field_id, value.
+    pub fn push(&mut self, row: u32, texts: [&str; 4]) {
+        self.push_at(row, self.table.cols[LongTable::VALUE], texts);
+    }
+
+    /// Adds a row whose value is in column `col`.
+    pub fn push_at(&mut self, row: u32, col: u32, texts: [&str; 4]) {
+        let [unit, year, field_id, value] = texts.map(|t| self.intern(t.trim()));
+        self.table.rows.push(LongRow {
+            row,
+            col,
+            unit,
+            year,
+            field_id,
+            value,
+        });
+    }
+
+    pub fn rows(&self) -> usize {
+        self.table.rows.len()
+    }
+
+    pub fn cols(&self) -> [u32; 4] {
+        self.table.cols
+    }
+
+    pub fn finish(self) -> LongTable {
+        self.table
+    }
+}
+
 /// What a reader made of one file.
 #[derive(Debug, Clone, Default)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
+    /// The file's data in the long form, when that is its layout.
+    pub long_form: Option<LongTable>,
+    /// The report's text outside its tables, where the form has one (Word, web pages, PDF,
+    /// text); empty for workbooks and CSV grids.
+    pub narrative: Vec<Paragraph>,
     /// What the reader had to decide and the user should know (the encoding it chose, …).
     pub notes: Vec<String>,
 }
@@ -380,6 +538,18 @@ mod tests {
         assert_eq!(sheet.rows.len(), 6);
         assert_eq!(sheet.get(5, 255), &Cell::Number(4.0));
         assert_eq!(sheet.cells().count(), 2);
+    }
+
+    #[test]
+    fn rows_past_the_area_are_left_out_and_counted() {
+        let cells: Vec<(u32, u32, Cell)> = (0..65_536)
+            .flat_map(|r| [(r, 0, Cell::Number(1.0)), (r, 255, Cell::Number(2.0))])
+            .collect();
+        let (sheet, left_out) = Sheet::from_cells("s", false, cells);
+        let rows = MAX_AREA / 256;
+        assert_eq!(sheet.rows.len(), rows);
+        assert_eq!(left_out, (65_536 - rows) * 2);
+        assert_eq!(sheet.get(rows as u32 - 1, 255), &Cell::Number(2.0));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::grid::{Cell, CellAt, Location};
+use crate::grid::{Cell, CellAt, Location, Paragraph};
 use crate::locate::{ClaimSource, MissingPart, RawSubmission};
 use crate::roster::{Roster, UnitIdx};
 use crate::schema::{FieldIdx, FIELD_COUNT};
@@ -191,6 +191,8 @@ pub struct Submission {
     pub sheets: Vec<Arc<str>>,
     pub missing: Vec<MissingPart>,
     pub old_format: Vec<crate::locate::Claim>,
+    /// The report's narrative, when the file has one.
+    pub narrative: Vec<Paragraph>,
     pub notes: Vec<String>,
 }
 
@@ -247,6 +249,7 @@ pub fn normalize(
         sheets,
         missing: raw.missing,
         old_format: raw.old_format,
+        narrative: raw.narrative,
         notes,
     }
 }

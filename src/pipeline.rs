@@ -39,48 +39,104 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Reads, locates and normalizes one file. Never panics on bad input: every failure is an
-/// [`Outcome::Unreadable`] with its reason.
+/// [`Outcome::Unreadable`] with its reason. Readers bound what they allocate by the file
+/// (`read::limits`); a panic left in a dependency all the same is caught here, so that it
+/// costs this file and not the run.
 pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> FileResult {
-    let bytes = std::fs::read(&file.path);
-    let (size, sha256) = match &bytes {
-        Ok(b) => (b.len() as u64, hex(&Sha256::digest(b))),
-        Err(_) => (0, String::new()),
-    };
     let mut result = FileResult {
         relative: file.relative.clone(),
-        size,
-        sha256,
+        size: 0,
+        sha256: String::new(),
         outcome: Outcome::Skipped(String::new()),
         notes: Vec::new(),
     };
+    if let Some(reason) = &file.problem {
+        result.outcome = Outcome::Unreadable(reason.clone());
+        return result;
+    }
+    // Not opened when skipped: it may be a pipe. Its size comes from the directory.
+    let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
     if let Some(reason) = &file.skip {
+        result.size = size;
         result.outcome = Outcome::Skipped(reason.clone());
         return result;
     }
-    let bytes = match bytes {
+    if size > read::limits::MAX_FILE_BYTES {
+        result.size = size;
+        result.outcome = Outcome::Unreadable(read::too_large(size));
+        return result;
+    }
+    let bytes = match std::fs::read(&file.path) {
         Ok(b) => b,
         Err(e) => {
-            result.outcome = Outcome::Unreadable(format!("文件无法打开（{e}）"));
+            let reason = crate::discover::os_reason(&e);
+            result.outcome = Outcome::Unreadable(format!("文件无法打开（{reason}）"));
             return result;
         }
     };
-    let book = match read::read(&bytes, &file.ext) {
-        Ok(book) => book,
-        Err(reason) => {
-            result.outcome = Outcome::Unreadable(reason);
-            return result;
-        }
-    };
-    result.notes.clone_from(&book.notes);
-    result.outcome = match locate::locate(&book) {
-        Ok(raws) => Outcome::Read(
+    result.size = bytes.len() as u64;
+    result.sha256 = hex(&Sha256::digest(&bytes));
+    // What the limits allow one file is not to be multiplied by the threads.
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_heavy_file_at_a_time = read::is_heavy(&bytes).then(|| {
+        HEAVY
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
+    let processed = quietly_catching_panics(|| {
+        let book = read::read(&bytes, &file.ext)?;
+        // The reader's notes say why a file read in part had no tables: they stay.
+        let located = locate::locate(&book).map(|raws| {
             raws.into_iter()
                 .map(|raw| normalize(raw, &file.relative, roster, year))
-                .collect(),
-        ),
+                .collect()
+        });
+        Ok((book.notes, located))
+    });
+    result.outcome = match processed {
+        Ok((notes, located)) => {
+            result.notes = notes;
+            match located {
+                Ok(submissions) => Outcome::Read(submissions),
+                Err(reason) => Outcome::Unreadable(reason),
+            }
+        }
         Err(reason) => Outcome::Unreadable(reason),
     };
     result
+}
+
+thread_local! {
+    /// Set while a file is processed: a panic there is reported as the file's reason, not
+    /// printed.
+    static PROCESSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work`, turning a panic into the file's reason. The panic hook stays silent for
+/// panics caught here and speaks as before for any other.
+fn quietly_catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !PROCESSING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    PROCESSING.with(|p| p.set(true));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    PROCESSING.with(|p| p.set(false));
+    caught.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "文件已损坏，读取时出错（{message}）；其他文件不受影响"
+        ))
+    })
 }
 
 /// Processes every file in parallel on the current rayon pool, with a progress bar when

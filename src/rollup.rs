@@ -227,6 +227,7 @@ mod tests {
             sheets: Vec::new(),
             missing: Vec::new(),
             old_format: Vec::new(),
+            narrative: Vec::new(),
             notes: Vec::new(),
         }
     }

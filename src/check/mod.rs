@@ -12,7 +12,7 @@ mod xyear;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::grid::Location;
+use crate::grid::{Location, Paragraph};
 use crate::locate::{Claim, MissingPart};
 use crate::normalize::{Submission, Values};
 use crate::prior::{Prior, PriorReport};
@@ -58,6 +58,8 @@ pub struct Report<'a> {
     pub sheets: &'a [std::sync::Arc<str>],
     pub missing: &'a [MissingPart],
     pub old_format: &'a [Claim],
+    /// The report's narrative, when the file has one.
+    pub narrative: &'a [Paragraph],
     /// The same unit's numbers of last year, when `--prior` has them.
     pub prior: Option<&'a PriorReport>,
     pub thresholds: &'a Thresholds,
@@ -526,6 +528,7 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                 sheets: &s.sheets,
                 missing: &s.missing,
                 old_format: &s.old_format,
+                narrative: &s.narrative,
                 prior,
                 thresholds: &county.settings.thresholds,
             };
@@ -617,6 +620,7 @@ pub(crate) mod testing {
             sheets: &[],
             missing: &[],
             old_format: &[],
+            narrative: &[],
             prior: None,
             thresholds: &DEFAULT_THRESHOLDS,
         }

@@ -38,6 +38,7 @@ fn check_one(
         sheets: &[],
         missing: &[],
         old_format: &[],
+        narrative: &[],
         prior: None,
         thresholds: &settings.thresholds,
     };

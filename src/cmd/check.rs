@@ -33,15 +33,10 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
             if !path.is_file() {
                 return Err(format!("{} is not a file", path.display()));
             }
-            Ok(InputFile {
-                path: path.clone(),
-                relative: path.to_string_lossy().replace('\\', "/"),
-                ext: path
-                    .extension()
-                    .map(|e| e.to_string_lossy().to_lowercase())
-                    .unwrap_or_default(),
-                skip: None,
-            })
+            Ok(InputFile::at(
+                path.clone(),
+                path.to_string_lossy().replace('\\', "/"),
+            ))
         })
         .collect::<Result<_, _>>()?;
     let results = process_all(&files, &roster, opts.year);

@@ -1,7 +1,8 @@
 //! CSV grids: one sheet, each record's physical line kept for its locations.
 
 use super::encoding::decode_text;
-use crate::grid::{Cell, Sheet, Workbook};
+use super::limits::{MAX_CELLS, MAX_CSV_FIELDS, MAX_LONG_ROWS, MAX_TEXT_BYTES};
+use crate::grid::{Cell, LongTableBuilder, Sheet, Workbook};
 
 /// A CSV with a header row, as the roster and last year's normalized.csv are: the reader,
 /// and its column names trimmed, without a BOM, in lower case.
@@ -20,11 +21,28 @@ pub fn csv_with_header(text: &str) -> Result<(csv::Reader<&[u8]>, Vec<String>), 
 
 /// Comma, tab or semicolon: whichever the first lines use most.
 fn sniff_delimiter(text: &str) -> u8 {
-    let head: String = text.lines().take(30).collect::<Vec<_>>().join("\n");
+    let head = text.as_bytes();
+    let head = &head[..head.len().min(64 << 10)];
+    let head_lines = head.split(|&b| b == b'\n').take(30);
+    let mut counts = [0usize; 3];
+    for line in head_lines {
+        for (count, d) in counts.iter_mut().zip([b',', b'\t', b';']) {
+            *count += line.iter().filter(|&&b| b == d).count();
+        }
+    }
     [b',', b'\t', b';']
         .into_iter()
-        .max_by_key(|d| head.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
+        .zip(counts)
+        .max_by_key(|&(_, count)| count)
+        .map_or(b',', |(d, _)| d)
+}
+
+/// The first line with more than [`MAX_CSV_FIELDS`] delimiters, 1-based.
+fn overlong_line(text: &str, delimiter: u8) -> Option<usize> {
+    text.as_bytes()
+        .split(|&b| b == b'\n')
+        .position(|line| line.iter().filter(|&&b| b == delimiter).count() >= MAX_CSV_FIELDS)
+        .map(|i| i + 1)
 }
 
 /// Physical line numbers of record starts. The csv crate's own count is one short after a
@@ -60,6 +78,44 @@ impl<'t> LineCounter<'t> {
     }
 }
 
+/// The columns of `unit`, `year`, `field_id` and `value`, if `record` is the long form's
+/// header.
+fn long_form_columns(record: &csv::StringRecord) -> Option<[u32; 4]> {
+    let col_of = |name: &str| {
+        record
+            .iter()
+            .position(|f| {
+                f.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(name)
+            })
+            .and_then(|c| u32::try_from(c).ok())
+    };
+    Some([
+        col_of("unit")?,
+        col_of("year")?,
+        col_of("field_id")?,
+        col_of("value")?,
+    ])
+}
+
+/// A field as kept: at most [`MAX_TEXT_BYTES`], cut at a character's end.
+fn clipped<'f>(field: &'f str, clipped_fields: &mut usize) -> &'f str {
+    if field.len() <= MAX_TEXT_BYTES {
+        return field;
+    }
+    *clipped_fields += 1;
+    let mut end = MAX_TEXT_BYTES;
+    while !field.is_char_boundary(end) {
+        end -= 1;
+    }
+    &field[..end]
+}
+
+/// A CSV: the official tables as a grid, or the long form (`unit,year,field_id,value`) as a
+/// [`LongTable`](crate::grid::LongTable). Records are taken one at a time, and what a
+/// file may hold is bounded: [`MAX_CELLS`] cells of a grid, [`MAX_LONG_ROWS`] rows of the
+/// long form, [`MAX_CSV_FIELDS`] fields a line, [`MAX_TEXT_BYTES`] a field.
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let decoded = decode_text(bytes);
     let mut notes = Vec::new();
@@ -72,41 +128,95 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             decoded.encoding
         ));
     }
+    let text: &str = &decoded.text;
+    let delimiter = sniff_delimiter(text);
+    if let Some(line) = overlong_line(text, delimiter) {
+        return Err(format!(
+            "CSV 第 {line} 行超过 {MAX_CSV_FIELDS} 列，不是年度报告的表格"
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(&decoded.text))
-        .from_reader(decoded.text.as_bytes());
-    let mut rows = Vec::new();
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut lines = Vec::new();
-    let mut line_counter = LineCounter::new(&decoded.text);
+    let mut long: Option<LongTableBuilder> = None;
+    let mut line_counter = LineCounter::new(text);
     let mut record = csv::StringRecord::new();
+    let (mut cells, mut clipped_fields) = (0usize, 0usize);
+    let mut stopped = false;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let offset = record.position().map_or(0, |p| p.byte() as usize);
-                lines.push(line_counter.line_at(offset));
-                rows.push(
-                    record
-                        .iter()
-                        .map(|f| {
-                            if f.is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text(f.to_string())
-                            }
-                        })
-                        .collect(),
-                );
+                let line = line_counter.line_at(offset);
+                let blank = record.iter().all(|f| f.trim().is_empty());
+                if let Some(long) = &mut long {
+                    if blank {
+                        continue;
+                    }
+                    if long.rows() == MAX_LONG_ROWS {
+                        stopped = true;
+                        break;
+                    }
+                    let [unit, year, field_id, value] = long_cols(&record, long);
+                    long.push(
+                        u32::try_from(line).unwrap_or(u32::MAX),
+                        [unit, year, field_id, value].map(|f| clipped(f, &mut clipped_fields)),
+                    );
+                    continue;
+                }
+                if cells == 0 && !blank {
+                    if let Some(cols) = long_form_columns(&record) {
+                        long = Some(LongTableBuilder::new(None, cols));
+                        continue;
+                    }
+                }
+                let row: Vec<Cell> = record
+                    .iter()
+                    .map(|f| match clipped(f, &mut clipped_fields) {
+                        "" => Cell::Empty,
+                        f => Cell::Text(f.to_string()),
+                    })
+                    .collect();
+                cells += row.iter().filter(|c| !c.is_empty()).count();
+                rows.push(row);
+                lines.push(line);
+                if cells > MAX_CELLS {
+                    stopped = true;
+                    break;
+                }
             }
             Err(e) => return Err(format!("CSV 无法解析（{e}）")),
         }
     }
-    if rows
-        .iter()
-        .all(|r: &Vec<Cell>| r.iter().all(Cell::is_empty))
-    {
+    if clipped_fields > 0 {
+        notes.push(format!(
+            "有 {clipped_fields} 个字段超过 {} KB，只读取了前 {} KB",
+            MAX_TEXT_BYTES >> 10,
+            MAX_TEXT_BYTES >> 10
+        ));
+    }
+    if let Some(long) = long {
+        if stopped {
+            notes.push(format!("长表超过 {MAX_LONG_ROWS} 行，其后的行未读取"));
+        }
+        return Ok(Workbook {
+            long_form: Some(long.finish()),
+            notes,
+            ..Workbook::default()
+        });
+    }
+    if stopped {
+        notes.push(format!(
+            "单元格过多（超过 {MAX_CELLS} 个），第 {} 行之后未读取",
+            lines.last().copied().unwrap_or(0)
+        ));
+    }
+    if cells == 0 {
         return Err("CSV 文件没有内容".into());
     }
     Ok(Workbook {
@@ -116,5 +226,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             ..Sheet::default()
         }],
         notes,
+        ..Workbook::default()
     })
+}
+
+/// A long-form record's four fields; a missing one is empty.
+fn long_cols<'r>(record: &'r csv::StringRecord, long: &LongTableBuilder) -> [&'r str; 4] {
+    long.cols().map(|c| record.get(c as usize).unwrap_or(""))
 }

@@ -1,5 +1,7 @@
 //! The text encodings of CSV files (and of the roster and last year's CSV).
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
 
 /// Words that a decoding of a submission should show if it is the right one.
@@ -23,8 +25,9 @@ fn label_score(text: &str) -> usize {
 }
 
 /// The text of a CSV file and the name of the encoding it was read in.
-pub struct DecodedText {
-    pub text: String,
+pub struct DecodedText<'a> {
+    /// Borrowed from the file's bytes when they are UTF-8 already.
+    pub text: Cow<'a, str>,
     pub encoding: &'static str,
     /// Set when some bytes fitted no candidate encoding and were replaced.
     pub lossy: bool,
@@ -33,7 +36,7 @@ pub struct DecodedText {
 /// Decodes CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 as
 /// Excel saves it on Chinese Windows. Short GBK text can also be valid UTF-8, so when both
 /// decodings are clean the one in which the format's own labels appear wins.
-pub fn decode_text(bytes: &[u8]) -> DecodedText {
+pub fn decode_text(bytes: &[u8]) -> DecodedText<'_> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         let name = if encoding == UTF_16LE || encoding == UTF_16BE {
@@ -42,7 +45,7 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText {
             "UTF-8"
         };
         return DecodedText {
-            text: text.into_owned(),
+            text,
             encoding: name,
             lossy: had_errors,
         };
@@ -51,7 +54,7 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText {
     // Valid UTF-8 in which the labels read is settled without trying GB18030.
     if let Some(u) = utf8.filter(|u| label_score(u) > 0) {
         return DecodedText {
-            text: u.to_string(),
+            text: Cow::Borrowed(u),
             encoding: "UTF-8",
             lossy: false,
         };
@@ -59,17 +62,17 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText {
     let (gbk, gbk_errors) = GB18030.decode_without_bom_handling(bytes);
     match utf8 {
         Some(u) if gbk_errors || label_score(u) >= label_score(&gbk) => DecodedText {
-            text: u.to_string(),
+            text: Cow::Borrowed(u),
             encoding: "UTF-8",
             lossy: false,
         },
         Some(_) => DecodedText {
-            text: gbk.into_owned(),
+            text: gbk,
             encoding: "GB18030",
             lossy: false,
         },
         None if !gbk_errors => DecodedText {
-            text: gbk.into_owned(),
+            text: gbk,
             encoding: "GB18030",
             lossy: false,
         },
@@ -77,13 +80,13 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText {
             let lossy_utf8 = String::from_utf8_lossy(bytes);
             if label_score(&lossy_utf8) > label_score(&gbk) {
                 DecodedText {
-                    text: lossy_utf8.into_owned(),
+                    text: lossy_utf8,
                     encoding: "UTF-8",
                     lossy: true,
                 }
             } else {
                 DecodedText {
-                    text: gbk.into_owned(),
+                    text: gbk,
                     encoding: "GB18030",
                     lossy: true,
                 }
@@ -118,10 +121,7 @@ mod tests {
             utf16.extend_from_slice(&unit.to_le_bytes());
         }
         let decoded = decode_text(&utf16);
-        assert_eq!(
-            (decoded.text.as_str(), decoded.encoding),
-            ("自然人", "UTF-16")
-        );
+        assert_eq!((&*decoded.text, decoded.encoding), ("自然人", "UTF-16"));
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! content (a `.xls` that is really an xlsx, or HTML saved as `.xls`, is common), not only
 //! by the file name.
 
+mod cfb;
 mod csv;
 mod encoding;
+pub mod limits;
 mod sheets;
 mod xls;
 mod xlsx;
@@ -17,7 +19,9 @@ use crate::grid::Workbook;
 pub const READABLE: &[&str] = &["xlsx", "xlsm", "xls", "csv"];
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// The reason given for a password-protected file, whatever its form.
+pub const ENCRYPTED: &str = "文件已加密，请去除密码后重新提交";
 
 /// Reads one submission. `ext` is the lower-case file extension; the error is a reason in
 /// Chinese, for the manifest and the anomaly list.
@@ -30,6 +34,9 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
     if bytes.is_empty() {
         return Err("文件为空（0 字节）".into());
     }
+    if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     if bytes.starts_with(ZIP_MAGIC) {
         let mut book = xlsx::read(bytes)?;
         if ext != "xlsx" && ext != "xlsm" {
@@ -38,7 +45,7 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
         }
         return Ok(book);
     }
-    if bytes.starts_with(OLE_MAGIC) {
+    if cfb::Compound::is_compound(bytes) {
         let mut book = xls::read(bytes)?;
         if ext != "xls" {
             book.notes
@@ -58,6 +65,38 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
         )),
         _ => unreachable!("extensions outside READABLE were refused above"),
     }
+}
+
+/// Whether reading `bytes` may take far more memory than a report does: a file above
+/// [`limits::HEAVY_FILE_BYTES`], or a package that unpacks to more than
+/// [`limits::HEAVY_UNPACKED_BYTES`]. The pipeline reads such files one at a time.
+pub fn is_heavy(bytes: &[u8]) -> bool {
+    if bytes.len() as u64 > limits::HEAVY_FILE_BYTES {
+        return true;
+    }
+    if !bytes.starts_with(ZIP_MAGIC) {
+        return false;
+    }
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return false;
+    };
+    let mut unpacked = 0u64;
+    for i in 0..zip.len() {
+        unpacked += zip.by_index_raw(i).map_or(0, |part| part.size());
+        if unpacked > limits::HEAVY_UNPACKED_BYTES {
+            return true;
+        }
+    }
+    false
+}
+
+/// The reason for a file above [`limits::MAX_FILE_BYTES`].
+pub fn too_large(size: u64) -> String {
+    format!(
+        "文件过大（{}，上限 {}），不是一份年度报告",
+        limits::megabytes(size),
+        limits::megabytes(limits::MAX_FILE_BYTES)
+    )
 }
 
 fn describe_content(bytes: &[u8]) -> &'static str {

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, SheetType, SheetVisible};
 
+use super::limits::MAX_TEXT_BYTES;
 use crate::formula::{evaluate_workbook, FormulaCell};
 use crate::grid::{Cell, Sheet, Workbook};
 
@@ -25,14 +26,35 @@ pub(super) fn push_sheet(
     workbook: &mut Workbook,
     name: &str,
     hidden: bool,
-    cells: Vec<(u32, u32, Cell)>,
+    mut cells: Vec<(u32, u32, Cell)>,
 ) {
+    let mut clipped = 0;
+    for (_, _, cell) in &mut cells {
+        if let Cell::Text(text) = cell {
+            if text.len() > MAX_TEXT_BYTES {
+                let mut end = MAX_TEXT_BYTES;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                clipped += 1;
+            }
+        }
+    }
+    if clipped > 0 {
+        workbook.notes.push(format!(
+            "工作表“{name}”有 {clipped} 个单元格的文字超过 {} KB，只读取了前 {} KB",
+            MAX_TEXT_BYTES >> 10,
+            MAX_TEXT_BYTES >> 10
+        ));
+    }
     let (sheet, left_out) = Sheet::from_cells(name, hidden, cells);
     if left_out > 0 {
         workbook.notes.push(format!(
-            "工作表“{name}”有 {left_out} 个单元格在所读区域（自第一个单元格起 {} 行 {} 列）之外，未读取",
+            "工作表“{name}”有 {left_out} 个单元格在所读区域（自第一个单元格起 {} 行 {} 列，共 {} 个单元格）之外，未读取",
             crate::grid::MAX_ROWS,
-            crate::grid::MAX_COLS
+            crate::grid::MAX_COLS,
+            crate::grid::MAX_AREA
         ));
     }
     workbook.sheets.push(sheet);

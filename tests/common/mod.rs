@@ -33,13 +33,7 @@ pub fn roster() -> Roster {
 pub fn read_file(dir: &Path, name: &str, bytes: &[u8], year: Option<i32>) -> FileResult {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    let ext = name.rsplit('.').next().unwrap().to_lowercase();
-    let file = InputFile {
-        path,
-        relative: name.to_string(),
-        ext,
-        skip: None,
-    };
+    let file = InputFile::at(path, name.to_string());
     process_file(&file, &roster(), year)
 }
 

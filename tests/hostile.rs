@@ -301,6 +301,9 @@ fn check_file(
     reasons: &[&str],
 ) -> Option<String> {
     let run = run_file(case, name, bytes);
+    if let Some(f) = run.file(name) {
+        eprintln!("hostile {case}: {} {}", f["status"], f["reason"]);
+    }
     run.report(run.problems(name, statuses, reasons))
 }
 

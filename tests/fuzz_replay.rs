@@ -83,6 +83,13 @@ fn small_hostile() -> Vec<(String, &'static str, Vec<u8>)> {
         ),
         ("xlsx-far-corners".into(), "xlsx", make::xlsx_far_corners(3)),
     ];
+    for r in ["ZZZZZZZZ1", "A99999999999"] {
+        v.push((
+            format!("xlsx-reference-{r}"),
+            "xlsx",
+            make::xlsx_cell_reference(r),
+        ));
+    }
     for cut in [8192, 8448, 8704, 8783] {
         v.push((format!("xls-cut-{cut}"), "xls", make::xls_truncated(cut)));
     }

@@ -520,6 +520,40 @@ fn xlsx_zip_bomb() {
     )]);
 }
 
+/// Found by the xlsx fuzzer on merged main: calamine's reference parser multiplies without
+/// checking (xlsx/mod.rs:3097 for columns, 3112 for rows): a panic in the debug build, a
+/// wrapped position in release.
+#[test]
+fn xlsx_cell_reference_past_u32() {
+    conclude(
+        ["ZZZZZZZZ1", "A99999999999"]
+            .into_iter()
+            .map(|r| {
+                check_file(
+                    &format!("xlsx-reference-{r}"),
+                    "乡镇/河口镇.xlsx",
+                    &make::xlsx_cell_reference(r),
+                    READ_OR_NOT,
+                    &[],
+                )
+            })
+            .collect(),
+    );
+}
+
+#[test]
+fn xlsx_zip_bomb_whose_sizes_lie() {
+    let bytes = make::xlsx_zip_bomb_lying(2_000_000_000, 40_000);
+    assert!(bytes.len() < 5_000_000, "{} bytes", bytes.len());
+    conclude(vec![check_file(
+        "xlsx-zip-bomb-lying",
+        "乡镇/河口镇.xlsx",
+        &bytes,
+        &["unreadable"],
+        &[],
+    )]);
+}
+
 #[test]
 fn xlsx_cells_at_a1_and_iv65536() {
     let bytes = make::xlsx_far_corners(3);

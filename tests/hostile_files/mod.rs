@@ -150,6 +150,39 @@ pub fn xlsx_shared_formula_index(si: &str) -> Vec<u8> {
     )
 }
 
+/// One cell whose reference is `reference` (say `ZZZZZZZZ1`, past u32 columns), beside a
+/// label, to reach the reader's reference parser.
+pub fn xlsx_cell_reference(reference: &str) -> Vec<u8> {
+    let rows = format!(
+        "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>填报单位：河口镇</t></is></c>\
+         <c r=\"{reference}\"><v>1</v></c></row>"
+    );
+    zip::xlsx(
+        vec![zip::Entry::deflated(
+            "xl/worksheets/sheet1.xml",
+            &zip::sheet(&rows, None),
+        )],
+        None,
+    )
+}
+
+/// The zip bomb of [`xlsx_zip_bomb`] whose headers lie: they declare `declared` bytes
+/// uncompressed (and the CRC of the whole), so a check of the declared sizes passes it.
+pub fn xlsx_zip_bomb_lying(uncompressed: u64, declared: u32) -> Vec<u8> {
+    let chunk = dense_row(16_384).repeat(4);
+    let times = uncompressed / chunk.len() as u64;
+    let head = zip::sheet_head(None);
+    let mut sheet = zip::Entry::repeated(
+        "xl/worksheets/sheet1.xml",
+        head.as_bytes(),
+        chunk.as_bytes(),
+        times,
+        zip::SHEET_TAIL.as_bytes(),
+    );
+    sheet.size = declared;
+    zip::xlsx(vec![sheet], None)
+}
+
 /// `sheets` sheets, each with one cell at A1 and one at IV65536 (and that dimension).
 pub fn xlsx_far_corners(sheets: usize) -> Vec<u8> {
     let rows =

@@ -339,6 +339,7 @@ pub enum Problem {
     SuitWithoutReview,
     Unreadable,
     Duplicate,
+    SameFileTwice,
     OtherYear,
     NoSubmission,
     Carry,
@@ -371,6 +372,7 @@ impl Problem {
         Problem::Repealed,
         Problem::Copied,
         Problem::Jump,
+        Problem::SameFileTwice,
     ];
 
     /// The rules this problem trips (apart from VALUE.BLANK, which depends on the layout).
@@ -391,6 +393,7 @@ impl Problem {
             Problem::SuitWithoutReview => &["T4.REVIEW_BEFORE_SUIT"],
             Problem::Unreadable => &["FILE.UNREADABLE", "UNIT.MISSING"],
             Problem::Duplicate => &["UNIT.DUPLICATE"],
+            Problem::SameFileTwice => &["FILE.COPY"],
             Problem::OtherYear => &["YEAR.MISMATCH"],
             Problem::NoSubmission => &["UNIT.MISSING"],
             Problem::Carry => &["XYEAR.CARRY"],
@@ -669,9 +672,23 @@ pub fn write_county(
                 bytes.truncate(bytes.len() / 3);
                 write(&folder.join(file), &bytes)?;
             }
+            // A second report of the same numbers, in another form: a byte-identical copy
+            // would be read once (FILE.COPY), not as a duplicate.
             Some(Problem::Duplicate) => {
                 write(&folder.join(&file), &bytes)?;
-                write(&folder.join(format!("（修改稿）{file}")), &bytes)?;
+                let (again, other) = if kind == FileKind::Long {
+                    let t = layout(&u.name, file_year, &values, &Style::official());
+                    (format!("（修改稿）{stem}.xlsx"), xlsx_bytes(&t))
+                } else {
+                    let rows = [(u.name.as_str(), file_year, values.as_slice())];
+                    (format!("（修改稿）{stem}.csv"), long_csv_bytes(&rows))
+                };
+                write(&folder.join(again), &other)?;
+            }
+            Some(Problem::SameFileTwice) => {
+                write(&folder.join(&file), &bytes)?;
+                let (name, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
+                write(&folder.join(format!("{name}(1).{ext}")), &bytes)?;
             }
             _ => write(&folder.join(file), &bytes)?,
         }

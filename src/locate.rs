@@ -94,21 +94,108 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
     }
     let sheets: Vec<Labelled> = book.sheets.iter().map(Labelled::new).collect();
     let claims: Vec<SheetClaims> = sheets.iter().map(scan_claims).collect();
-    let mut found = RawSubmission::empty();
+    let finders: [TableFinder; 3] = [locate_active, locate_apply, locate_litigation];
+    let mut hits: Vec<[Option<TableHit>; 3]> = sheets
+        .iter()
+        .map(|s| finders.map(|finder| finder(s)))
+        .collect();
+    let per_unit = sheets_of_their_own_units(&sheets, &claims, &hits);
+    if per_unit.len() > 1 {
+        let mut found = Vec::new();
+        for i in per_unit {
+            let mut sheet_hits: Vec<[Option<TableHit>; 3]> =
+                (0..sheets.len()).map(|_| [None, None, None]).collect();
+            sheet_hits[i] = std::mem::take(&mut hits[i]);
+            let mut sub = submission_from(&sheets, &claims, sheet_hits, &[i]);
+            sub.notes.push(format!(
+                "工作簿中每个工作表是一个单位的报告：本报告取自工作表“{}”",
+                sheets[i].sheet.name
+            ));
+            sub.narrative.clone_from(&book.narrative);
+            found.push(sub);
+        }
+        return Ok(found);
+    }
+    let all: Vec<usize> = (0..sheets.len()).collect();
+    let mut found = submission_from(&sheets, &claims, hits, &all);
     found.narrative.clone_from(&book.narrative);
-    let mut used: Vec<usize> = Vec::new();
-    let finders: [(TableId, TableFinder); 3] = [
-        (TableId::Active, locate_active),
-        (TableId::Apply, locate_apply),
-        (TableId::Litigation, locate_litigation),
-    ];
-    for (table, finder) in finders {
-        let hits: Vec<(usize, TableHit)> = sheets
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| finder(s).map(|hit| (i, hit)))
+    if found.found_count() == 0 {
+        let only_old = claims.iter().any(|c| !c.old_format.is_empty());
+        let what = if only_old {
+            "只找到 2019 年试行格式的标签，未找到现行格式的统计表"
+        } else {
+            "未找到年度报告的统计表（表二、表三、表四的标签都不在文件中）"
+        };
+        return Err(what.into());
+    }
+    Ok(vec![found])
+}
+
+/// The sheets that are each a whole report of a unit of their own: a county's
+/// consolidated workbook, or a township's with its offices. Each such sheet holds all
+/// three tables, is visible, states no other year than the others, and names a unit that
+/// no other of them names. When fewer than two sheets qualify, or two name the same unit
+/// or different years (this year's sheet beside last year's, a copy of the template), the
+/// workbook is one report and this is empty.
+fn sheets_of_their_own_units(
+    sheets: &[Labelled],
+    claims: &[SheetClaims],
+    hits: &[[Option<TableHit>; 3]],
+) -> Vec<usize> {
+    let complete: Vec<usize> = (0..sheets.len())
+        .filter(|&i| !sheets[i].sheet.hidden && hits[i].iter().all(Option::is_some))
+        .collect();
+    let mut units: Vec<String> = Vec::new();
+    let mut years = std::collections::BTreeSet::new();
+    for &i in &complete {
+        let Some(unit) = claims[i].units.first() else {
+            return Vec::new();
+        };
+        // The name before any year or title words: 「河口镇2024年政府信息公开…」 is 河口镇.
+        let unit: String = fold(&unit.text)
+            .chars()
+            .take_while(|c| !c.is_ascii_digit() && *c != '年')
             .collect();
-        match choose_sheet(hits, &sheets, &claims, table, &mut found.notes) {
+        // A totals workbook (nianbao's own rollup.xlsx: 全县合计, 乡镇合计…) is one report,
+        // its first sheet the whole.
+        let total = unit.contains("合计") || unit.contains("汇总");
+        if unit.is_empty() || total || units.contains(&unit) {
+            return Vec::new();
+        }
+        units.push(unit);
+        years.extend(sheet_year(&sheets[i], &claims[i]));
+    }
+    if years.len() > 1 {
+        return Vec::new();
+    }
+    if complete.len() > 1 {
+        complete
+    } else {
+        Vec::new()
+    }
+}
+
+/// One report from the tables found on `candidates`: for each table the best sheet that
+/// holds it, then the unit and year those sheets name (before any other sheet's).
+fn submission_from(
+    sheets: &[Labelled],
+    claims: &[SheetClaims],
+    hits: Vec<[Option<TableHit>; 3]>,
+    candidates: &[usize],
+) -> RawSubmission {
+    let mut found = RawSubmission::empty();
+    let mut used: Vec<usize> = Vec::new();
+    let mut by_table: [Vec<(usize, TableHit)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (i, sheet_hits) in hits.into_iter().enumerate() {
+        for (t, hit) in sheet_hits.into_iter().enumerate() {
+            if let Some(hit) = hit.filter(|_| candidates.contains(&i)) {
+                by_table[t].push((i, hit));
+            }
+        }
+    }
+    let tables = [TableId::Active, TableId::Apply, TableId::Litigation];
+    for (table, table_hits) in tables.into_iter().zip(by_table) {
+        match choose_sheet(table_hits, sheets, claims, table, &mut found.notes) {
             Some((i, hit)) => {
                 for (field, raw) in hit.values {
                     found.values[field] = Some(raw);
@@ -129,7 +216,7 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
         }
     }
     // The sheets the tables came from speak first for the unit and the year.
-    let rest = (0..sheets.len()).filter(|i| !used.contains(i));
+    let rest = candidates.iter().copied().filter(|i| !used.contains(i));
     let order: Vec<usize> = used.iter().copied().chain(rest).collect();
     for &i in &order {
         let primary = used.contains(&i);
@@ -145,16 +232,7 @@ pub fn locate(book: &Workbook) -> Result<Vec<RawSubmission>, String> {
                 .extend(claims[i].old_format.iter().cloned());
         }
     }
-    if found.found_count() == 0 {
-        let only_old = claims.iter().any(|c| !c.old_format.is_empty());
-        let what = if only_old {
-            "只找到 2019 年试行格式的标签，未找到现行格式的统计表"
-        } else {
-            "未找到年度报告的统计表（表二、表三、表四的标签都不在文件中）"
-        };
-        return Err(what.into());
-    }
-    Ok(vec![found])
+    found
 }
 
 /// Finds one table on one sheet, if its anchor label is there.

@@ -1,14 +1,14 @@
 //! The per-file pipeline the commands share: read → locate → normalize, in parallel over
 //! files, then the gathering of what became of each file, in a deterministic order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::check::UnreadableFile;
+use crate::check::{unit_names, FileCopy, UnreadableFile};
 use crate::discover::InputFile;
 use crate::normalize::{normalize, Evidence, Submission};
 use crate::output::{Counts, FileEntry, SubmissionEntry};
@@ -173,13 +173,15 @@ pub struct Gathered {
     pub year: Option<i32>,
     pub submissions: Vec<Submission>,
     pub unreadable: Vec<UnreadableFile>,
+    pub copies: Vec<FileCopy>,
     pub files: Vec<FileEntry>,
     pub counts: Counts,
 }
 
 /// Gathers what became of every file. A submission that states no year is taken to be of
 /// the year being rolled up, and says so.
-pub fn gather(results: Vec<FileResult>, roster: &Roster, given_year: Option<i32>) -> Gathered {
+pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<i32>) -> Gathered {
+    let copies = set_copies_aside(&mut results, roster);
     let stated: Vec<Option<i32>> = results
         .iter()
         .flat_map(|r| match &r.outcome {
@@ -244,9 +246,52 @@ pub fn gather(results: Vec<FileResult>, roster: &Roster, given_year: Option<i32>
         year,
         submissions,
         unreadable,
+        copies,
         files,
         counts,
     }
+}
+
+/// Files read whose bytes are another's: downloaded twice, saved as `…(1).xlsx`. The
+/// shortest name of each set stays; the others become [`Outcome::Skipped`], so that their
+/// unit counts once and not as a duplicate.
+fn set_copies_aside(results: &mut [FileResult], roster: &Roster) -> Vec<FileCopy> {
+    let mut original_of: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in results.iter().enumerate() {
+        if matches!(r.outcome, Outcome::Read(_)) && !r.sha256.is_empty() {
+            let best = original_of.entry(r.sha256.as_str()).or_insert(i);
+            let key = |j: usize| (results[j].relative.chars().count(), &results[j].relative);
+            if key(i) < key(*best) {
+                *best = i;
+            }
+        }
+    }
+    let originals: HashMap<String, usize> = original_of
+        .into_iter()
+        .map(|(sha, i)| (sha.to_string(), i))
+        .collect();
+    let mut copies = Vec::new();
+    for i in 0..results.len() {
+        let r = &results[i];
+        let original = match originals.get(&r.sha256) {
+            Some(&o) if o != i && matches!(r.outcome, Outcome::Read(_)) => o,
+            _ => continue,
+        };
+        let name = results[original].relative.clone();
+        let unit = match &results[original].outcome {
+            Outcome::Read(subs) => subs.first().map(|s| unit_names(s, roster)),
+            _ => None,
+        };
+        let r = &mut results[i];
+        copies.push(FileCopy {
+            source_file: r.relative.clone(),
+            original: name.clone(),
+            unit: unit.unwrap_or_default(),
+        });
+        r.notes.clear();
+        r.outcome = Outcome::Skipped(format!("与 {name} 内容完全相同（重复的副本），只计一次"));
+    }
+    copies
 }
 
 /// What the manifest says of a submission: how its unit and year were found, how many

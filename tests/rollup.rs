@@ -37,34 +37,37 @@ fn rollup_column(dir: &Path, column: &str) -> Vec<f64> {
         .collect()
 }
 
-/// A clean county, plus a second copy of one unit's file and last year's file of another:
-/// both of the first are left out, and only this year's of the second counts.
+/// A clean county, plus a second, different report of one unit, a byte-identical copy of
+/// another's file, and last year's file of a third: both reports of the first are left out,
+/// the second counts once, and only this year's of the third counts.
 fn county_with_leftovers(dir: &Path) -> Vec<demo::PlannedUnit> {
     let planned = demo::write_county(dir, 16, 5, 2024, &[], false).unwrap();
     let folder = dir.join("inputs/乡镇");
-    let copied = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains(&planned[1].name))
-        .unwrap();
-    std::fs::copy(
-        &copied,
-        folder.join(format!(
-            "副本-{}",
-            copied.file_name().unwrap().to_string_lossy()
-        )),
+    let file_of = |u: usize| {
+        std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains(&planned[u].name))
+            .unwrap()
+    };
+    let layout = |name: &str, year: i32, seed: u64| {
+        let report = demo::consistent_report(&mut demo::Rng::new(seed));
+        let t = nianbao::layout::layout(name, year, &report, &nianbao::layout::Style::official());
+        demo::xlsx_bytes(&t)
+    };
+    std::fs::write(
+        folder.join(format!("{}（修改版）.xlsx", planned[1].name)),
+        layout(&planned[1].name, 2024, 98),
     )
     .unwrap();
-    let last_year = demo::consistent_report(&mut demo::Rng::new(99));
-    let t = nianbao::layout::layout(
-        &planned[2].name,
-        2023,
-        &last_year,
-        &nianbao::layout::Style::official(),
-    );
+    let original = file_of(3);
+    let mut copy = original.file_stem().unwrap().to_os_string();
+    copy.push("(1).");
+    copy.push(original.extension().unwrap());
+    std::fs::copy(&original, folder.join(copy)).unwrap();
     std::fs::write(
         folder.join(format!("{}2023年报.xlsx", planned[2].name)),
-        demo::xlsx_bytes(&t),
+        layout(&planned[2].name, 2023, 99),
     )
     .unwrap();
     planned
@@ -103,8 +106,14 @@ fn totals_sum_the_units_that_count_and_only_them() {
         );
     }
     let anomalies = std::fs::read_to_string(dir.join("out/anomalies.csv")).unwrap();
-    assert!(anomalies.contains("UNIT.DUPLICATE"));
-    assert!(anomalies.contains("YEAR.MISMATCH"));
+    let rule_count = |rule: &str| anomalies.lines().filter(|l| l.contains(rule)).count();
+    assert_eq!(rule_count("UNIT.DUPLICATE"), 2, "{anomalies}");
+    assert_eq!(rule_count("YEAR.MISMATCH"), 1, "{anomalies}");
+    let copy = anomalies
+        .lines()
+        .find(|l| l.contains("FILE.COPY"))
+        .expect("the copy is listed");
+    assert!(copy.starts_with("info,") && copy.contains("(1)."), "{copy}");
     assert!(
         !anomalies.contains("合计"),
         "consistent units give consistent totals"

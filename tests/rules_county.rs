@@ -105,6 +105,9 @@ fn every_checked_rule_is_exercised_by_the_built_county() {
         .copied()
         .collect();
     covered.extend(["UNIT.UNKNOWN", "VALUE.BLANK"]);
+    // The demo county's workbooks and CSVs have no narrative to disagree with its tables:
+    // TEXT.MISMATCH is tested on narratives in check::narrative.
+    covered.insert("TEXT.MISMATCH");
     for rule in nianbao::check::RULES
         .iter()
         .filter(|r| r.severity.is_some())

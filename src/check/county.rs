@@ -12,6 +12,15 @@ pub struct UnreadableFile {
     pub reason: String,
 }
 
+/// An input file byte for byte the same as another, which alone was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileCopy {
+    pub source_file: String,
+    pub original: String,
+    /// The unit the original's first report names (id, name).
+    pub unit: (String, String),
+}
+
 /// A finding with the unit (id, name) and file it belongs to.
 type Placed = (String, String, String, Finding);
 
@@ -28,8 +37,9 @@ enum Needs {
 /// A county rule: its id, what it needs, the function that checks it.
 type CountyRule = (&'static str, Needs, fn(&County) -> Vec<Placed>);
 
-const RULES: [CountyRule; 5] = [
+const RULES: [CountyRule; 6] = [
     ("FILE.UNREADABLE", Needs::Nothing, file_unreadable),
+    ("FILE.COPY", Needs::Nothing, file_copy),
     ("UNIT.UNKNOWN", Needs::Roster, unit_unknown),
     ("UNIT.MISSING", Needs::WholeCounty, unit_missing),
     ("UNIT.DUPLICATE", Needs::WholeCounty, unit_duplicate),
@@ -70,6 +80,33 @@ fn evidence_location(e: &Evidence) -> Option<crate::grid::Location> {
         Evidence::Cell(at) | Evidence::Title(at) => Some(at.clone()),
         Evidence::FileName | Evidence::Argument | Evidence::RollupYear | Evidence::None => None,
     }
+}
+
+/// FILE.COPY: each copy, naming the file that was read in its place.
+fn file_copy(county: &County) -> Vec<Placed> {
+    county
+        .copies
+        .iter()
+        .map(|c| {
+            let finding = Finding {
+                rule: "FILE.COPY",
+                location: None,
+                fields: FieldList::default(),
+                expected: "每份报告一个文件".into(),
+                actual: format!("与 {} 完全相同", c.original),
+                message: format!(
+                    "本文件与 {} 内容完全相同（重复的副本），只按 {} 计入一次；可删除本文件",
+                    c.original, c.original
+                ),
+            };
+            (
+                c.unit.0.clone(),
+                c.unit.1.clone(),
+                c.source_file.clone(),
+                finding,
+            )
+        })
+        .collect()
 }
 
 /// FILE.UNREADABLE: the unit is named when the file name names one.

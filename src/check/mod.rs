@@ -4,6 +4,7 @@
 
 mod county;
 mod identities;
+mod narrative;
 mod plausibility;
 mod totals;
 mod values;
@@ -20,7 +21,7 @@ use crate::roster::Roster;
 use crate::schema::FieldIdx;
 use crate::settings::{Settings, Thresholds};
 
-pub use county::UnreadableFile;
+pub use county::{FileCopy, UnreadableFile};
 pub use totals::{check_totals, TOTALS_SOURCE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -140,8 +141,6 @@ pub enum Scope {
     Report(fn(&Report) -> Vec<Finding>),
     /// Over the whole county: files, roster, years (see `county.rs`).
     County,
-    /// Not checked yet.
-    Pending,
 }
 
 pub struct Rule {
@@ -353,6 +352,19 @@ pub const RULES: &[Rule] = &[
               Example: a .xlsx cut off in transfer; a Word document; a scanned PDF.",
     },
     Rule {
+        id: "FILE.COPY",
+        severity: Some(Info),
+        on_totals: false,
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "文件与另一文件内容完全相同（重复下载的副本），只计一次",
+        en: "a byte-identical copy of another input file; counted once",
+        doc: "What: 两个输入文件的内容逐字节相同（SHA-256 一致），例如同一附件下载了两次，\n\
+              名为 河口镇.xlsx 和 河口镇(1).xlsx。名字较短的一份计入汇总，副本只在此列出。\n\
+              Why: 副本不是第二份报告，不应使该单位因 UNIT.DUPLICATE 被排除出汇总。\n\
+              Example: 河口镇(1).xlsx 与 河口镇.xlsx 完全相同：河口镇计入一次，副本列为提示。",
+    },
+    Rule {
         id: "UNIT.UNKNOWN",
         severity: Some(Error),
         on_totals: false,
@@ -453,14 +465,28 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "TEXT.MISMATCH",
-        severity: None,
+        severity: Some(Warning),
         on_totals: false,
         needs_prior: false,
-        scope: Scope::Pending,
-        zh: "正文中的数字与统计表不一致（尚未检查：需要报告正文）",
-        en: "a number in the narrative disagrees with its table (not checked yet: needs the narrative)",
-        doc: "What: numbers stated in the report's narrative (收到申请N件, 行政复议N件, …) against the tables.\n\
-              Not checked yet: submissions carry only the tables.",
+        scope: Scope::Report(narrative::text_mismatch),
+        zh: "正文中写明的数字与统计表不一致",
+        en: "a number stated in the narrative disagrees with its table",
+        doc: "检查什么：报告正文（一至六部分）中写明的、能确定对应表中哪一项的数字，与该项的表内数值比较：\n\
+              收到（受理、新收）政府信息公开申请N件 → 表三 本年新收 总计；上年结转N件 → 上年结转 总计；\n\
+              办结（答复）N件 → （七）总计；结转下年度N件 → 结转下年度继续办理 总计；其中自然人N件 → 该行的自然人列；\n\
+              行政复议N件 → 表四 行政复议 总计；行政诉讼N件 → 未经复议直接起诉与复议后起诉的总计之和；\n\
+              其中结果维持、结果纠正、其他结果、尚未审结N件 → 同组的该列；\n\
+              制发、废止、现行有效规章或行政规范性文件N件 → 表二 对应件数；行政许可、行政处罚、行政强制决定N件 →\n\
+              本年处理决定数量；行政事业性收费N万元 → 本年收费金额。“未收到政府信息公开申请”“未发生行政复议、\n\
+              行政诉讼”“未收取行政事业性收费”按 0 计。阿拉伯数字、全角数字和汉字数字（两、十二、一百零五）都能识别。\n\
+              不判断的：对应不到唯一一项的数字，如同比、较上年、累计、约、余、以上、分别、“办理申请N件”\n\
+              （新收还是办结不明）、“网上申请N件”“按时答复N件”（只是一部分），其他年份的数字，\n\
+              “3个部门”这类数别的东西的数字，信息处理费（它不是表二的行政事业性收费），主动公开信息条数、\n\
+              新闻发布会等表中没有的数字。宁可漏判，不可误判。\n\
+              为什么：正文和统计表应当一致；正文写“收到申请2件”而表中填 3，至少有一处错了，公开前应核对更正。\n\
+              只检查带正文的报告（Word、网页、PDF、文本）；Excel 表格和 CSV 没有正文，不检查。\n\
+              举例：正文“本年度共收到政府信息公开申请2件。”，而表三“一、本年新收政府信息公开申请数量 总计”\n\
+              填 3：预期值（表中数）3，正文所写 2，提示核对哪一处有误。",
     },
 ];
 
@@ -502,6 +528,8 @@ pub fn check_report(report: &Report, settings: &Settings) -> Vec<(Severity, Find
 pub struct County<'a> {
     pub submissions: &'a [Submission],
     pub unreadable: &'a [UnreadableFile],
+    /// Files identical to another input, which were not read a second time.
+    pub copies: &'a [FileCopy],
     pub roster: &'a Roster,
     /// The year being rolled up.
     pub year: Option<i32>,

@@ -44,6 +44,7 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
     let anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
+        copies: &gathered.copies,
         roster: &roster,
         year: gathered.year,
         prior: prior.as_ref(),

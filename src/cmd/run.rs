@@ -52,9 +52,12 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let roster = Roster::load(&opts.config)?;
     let settings = Settings::load(&opts.config)?;
     let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
-    let files = discover(&opts.inputs, &[&opts.out, &opts.config])?;
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| format!("cannot create --out {}: {e}", opts.out.display()))?;
+    // The lock on --out is taken, and what an interrupted run left cleaned up, before
+    // anything is read: a second run into the same --out stops here, at once.
+    let staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
+    let mut files = discover(&opts.inputs, &[staging.out(), &opts.config])?;
+    // Where --out lies in the inputs folder, so does its lock file: no submission, not listed.
+    files.retain(|f| !staging.keeps(&f.path));
 
     let mut phases = Phases::new();
     let results = process_all(&files, &roster, opts.year);
@@ -64,6 +67,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
+        copies: &gathered.copies,
         roster: &roster,
         year,
         prior: prior.as_ref(),
@@ -76,33 +80,30 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     check::sort(&mut anomalies);
     phases.done("check and roll up");
 
-    // Every output is staged under a temporary name, and all are renamed into place
-    // together once all were made: a failure leaves the previous run's outputs whole.
-    let out = &opts.out;
-    let write_csvs = || -> Result<Vec<output::Staged>, String> {
-        let mut staged = vec![output::stage_file(out, "normalized.csv", |w| {
+    // Every output is written into the staging folder beside --out, and the staged set
+    // takes the place of the previous one once all were made, manifest included: a failure
+    // leaves the previous run's outputs whole.
+    let write_csvs = || -> Result<(), String> {
+        staging.file("normalized.csv", |w| {
             output::normalized_csv(w, &gathered.submissions, &roster)
-        })?];
-        staged.push(output::stage_file(out, "anomalies.csv", |w| {
-            output::anomalies_csv(w, &anomalies)
-        })?);
+        })?;
+        staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;
         #[cfg(feature = "parquet")]
         {
             let parquet = output::parquet::normalized_parquet(&gathered.submissions, &roster)?;
-            staged.push(output::stage_file(out, "normalized.parquet", |w| {
-                w.write_all(&parquet)
-            })?);
+            staging.file("normalized.parquet", |w| w.write_all(&parquet))?;
         }
         let rollup_csv = output::rollup_csv(&rollup);
-        staged.push(output::stage_file(out, "rollup.csv", |w| {
-            w.write_all(&rollup_csv)
-        })?);
-        Ok(staged)
+        staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
     };
     let write_workbook = || {
-        output::stage_file(out, "rollup.xlsx", |w| {
+        staging.file("rollup.xlsx", |w| {
+            // The writer's own I/O error as it is, so that a full disk is said to be one.
             output::workbook::rollup_xlsx(w, &rollup, &gathered.submissions, &anomalies, &roster)
-                .map_err(std::io::Error::other)
+                .map_err(|e| match e {
+                    rust_xlsxwriter::XlsxError::IoError(e) => e,
+                    e => std::io::Error::other(e),
+                })
         })
     };
     // Pages are rendered (and compared with the previous run's) in parallel and written
@@ -117,7 +118,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         prior.as_ref(),
     );
     let write_pages = || {
-        output::stage_folder(out, "reports", |folder| {
+        staging.folder("reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
             for batch in units.chunks(PAGE_BATCH) {
                 let rendered: Vec<(String, String, bool)> = batch
@@ -143,10 +144,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // made side by side.
     let ((csvs, workbook), reports) =
         rayon::join(|| rayon::join(write_csvs, write_workbook), write_pages);
-    let mut staged = csvs?;
-    staged.push(workbook?);
-    staged.push(reports?);
-    output::commit(staged)?;
+    csvs?;
+    workbook?;
+    reports?;
     phases.done("write outputs");
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
@@ -183,9 +183,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         files: gathered.files,
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
-    output::commit(vec![output::stage_file(out, "manifest.json", |w| {
-        w.write_all(&json)
-    })?])?;
+    output::failpoint("before-manifest");
+    staging.file("manifest.json", |w| w.write_all(&json))?;
+    staging.switch()?;
     Ok(Summary {
         files: manifest.counts.files,
         submissions: manifest.counts.submissions,

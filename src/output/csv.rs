@@ -1,0 +1,176 @@
+//! The CSV outputs: `normalized.csv`, `anomalies.csv`, `rollup.csv`, and the helpers the
+//! workbook shares with them (spreadsheet-safe text, the column lists).
+
+use std::io::Write;
+
+use crate::check::Anomaly;
+use crate::normalize::{Submission, Value};
+use crate::roster::Roster;
+use crate::schema;
+use crate::text::format_number;
+
+/// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
+/// or carriage return would make Excel or WPS run it as a formula. A plain number such as
+/// `-3` is left as it is: a spreadsheet reads it as the number it is.
+pub fn neutralize(text: &str) -> String {
+    if text.trim() == text && text.parse::<f64>().is_ok_and(f64::is_finite) {
+        return text.to_string();
+    }
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// A CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly.
+pub fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_csv(&mut out, header, rows).expect("writing to memory");
+    out
+}
+
+/// Writes a CSV with its BOM, row by row: a province's twenty million cells are never all
+/// held as strings.
+pub fn write_csv(
+    w: &mut dyn Write,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> std::io::Result<()> {
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(w);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The value as `normalized.csv` shows it: blank as 0, unknown as empty.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::Number(n) => format_number(*n),
+        Value::Blank => "0".into(),
+        Value::NotNumber(_) | Value::Missing => String::new(),
+    }
+}
+
+pub const NORMALIZED_LEAD: &[&str] = &["unit_id", "unit_name", "unit_type", "year", "source_file"];
+
+/// `normalized.csv`: a row per submission, the 200 fields in `fields.csv` order.
+pub fn normalized_csv(
+    w: &mut dyn Write,
+    submissions: &[Submission],
+    roster: &Roster,
+) -> std::io::Result<()> {
+    let mut header: Vec<&str> = NORMALIZED_LEAD.to_vec();
+    header.extend(schema::fields().iter().map(|f| f.id.as_str()));
+    let rows = submissions.iter().map(|s| {
+        let unit = s.unit.map(|u| &roster.units[u]);
+        let mut row = vec![
+            unit.map_or(String::new(), |u| neutralize(&u.id)),
+            neutralize(unit.map_or(&s.claimed_unit, |u| &u.name)),
+            unit.map_or(String::new(), |u| neutralize(&u.unit_type)),
+            s.year.map_or(String::new(), |y| y.to_string()),
+            neutralize(&s.source_file),
+        ];
+        row.extend(s.values.iter().map(|v| value_text(&v)));
+        row
+    });
+    write_csv(w, &header, rows)
+}
+
+pub const ANOMALY_COLUMNS: &[&str] = &[
+    "severity",
+    "rule",
+    "unit_id",
+    "unit_name",
+    "source_file",
+    "location",
+    "field_ids",
+    "expected",
+    "actual",
+    "message",
+];
+
+/// The cells of an `anomalies.csv` row (and of the anomaly sheet's), text made
+/// spreadsheet-safe; `field_ids` are `|`-separated.
+pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
+    let fields = schema::fields();
+    let f = &a.finding;
+    let ids: Vec<&str> = f.fields.iter().map(|i| fields[i].id.as_str()).collect();
+    vec![
+        a.severity.name().to_string(),
+        a.rule.to_string(),
+        neutralize(&a.unit_id),
+        neutralize(&a.unit_name),
+        neutralize(&a.source_file),
+        f.location
+            .as_ref()
+            .map_or(String::new(), |l| neutralize(&l.to_string())),
+        ids.join("|"),
+        neutralize(&f.expected),
+        neutralize(&f.actual),
+        neutralize(&f.message),
+    ]
+}
+
+/// `anomalies.csv`, in the order the checks sorted it.
+pub fn anomalies_csv(w: &mut dyn Write, anomalies: &[Anomaly]) -> std::io::Result<()> {
+    write_csv(w, ANOMALY_COLUMNS, anomalies.iter().map(anomaly_row))
+}
+
+pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];
+
+/// `rollup.csv`: a row per field in `fields.csv` order, the county's total, then one column
+/// per unit type. For table 四, whose rows are its groups, `row_label` is the group.
+pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
+    let mut header: Vec<&str> = ROLLUP_LEAD.to_vec();
+    let types: Vec<String> = rollup.by_type.iter().map(|t| neutralize(&t.name)).collect();
+    header.extend(types.iter().map(String::as_str));
+    let rows = schema::fields().iter().enumerate().map(|(i, f)| {
+        let row_label = if f.row_label.is_empty() {
+            f.group
+        } else {
+            f.row_label
+        };
+        let mut row = vec![
+            f.id.clone(),
+            f.table.title().to_string(),
+            row_label.to_string(),
+            f.col_label.to_string(),
+            format_number(rollup.county.values[i]),
+        ];
+        row.extend(rollup.by_type.iter().map(|t| format_number(t.values[i])));
+        row
+    });
+    csv_bytes(&header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralized() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("+1+1"), "'+1+1");
+        assert_eq!(neutralize("-1+A1"), "'-1+A1");
+        assert_eq!(neutralize("-3"), "-3");
+        assert_eq!(neutralize("\t=1"), "'\t=1");
+        assert_eq!(neutralize("@SUM"), "'@SUM");
+        assert_eq!(neutralize("易俗河镇"), "易俗河镇");
+    }
+
+    #[test]
+    fn csv_has_bom_and_quotes() {
+        let bytes = csv_bytes(&["a", "b"], [vec!["x,y".into(), "中".into()]]);
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        assert_eq!(
+            String::from_utf8(bytes[3..].to_vec()).unwrap(),
+            "a,b\r\n\"x,y\",中\r\n"
+        );
+    }
+}

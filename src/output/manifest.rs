@@ -1,0 +1,91 @@
+//! `manifest.json`: what the run read, what became of each file, how the checks ran. The
+//! entry types are filled by `pipeline.rs`; `cmd/run.rs` assembles the whole.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    /// Wall-clock facts of this run: the only part that changes between identical reruns.
+    pub run: RunInfo,
+    pub inputs: String,
+    pub config: String,
+    pub year: Option<i32>,
+    pub counts: Counts,
+    pub checks: ChecksInfo,
+    pub files: Vec<FileEntry>,
+}
+
+/// How the checks ran: with or without last year's data, which severities the county set.
+#[derive(Debug, Serialize)]
+pub struct ChecksInfo {
+    pub prior: Option<String>,
+    /// The year `--prior` was read for: the year before the one rolled up.
+    pub prior_year: Option<i32>,
+    /// Units with exactly one report of that year in `--prior`.
+    pub prior_units: usize,
+    /// Units with several reports of that year, which the XYEAR rules pass over.
+    pub prior_ambiguous: Vec<String>,
+    /// Rules that need `--prior` and did not run without it.
+    pub skipped_rules: Vec<&'static str>,
+    /// Severities changed in `nianbao.toml`.
+    pub severity_changes: std::collections::BTreeMap<String, String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunInfo {
+    pub started_unix: u64,
+    pub seconds: f64,
+    pub jobs: usize,
+    /// Wall time of each phase: read, check and roll up, write tables, write reports.
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Counts {
+    pub files: usize,
+    pub read: usize,
+    pub skipped: usize,
+    pub unreadable: usize,
+    pub submissions: usize,
+    pub roster_units: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    /// `read`, `skipped` or `unreadable`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub submissions: Vec<SubmissionEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubmissionEntry {
+    pub unit_id: Option<String>,
+    pub unit_name: String,
+    pub unit_from: String,
+    pub year: Option<i32>,
+    pub year_from: String,
+    pub fields_read: usize,
+    pub fields_blank: usize,
+    /// Fields left empty in `normalized.csv`, each with its cell and the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}

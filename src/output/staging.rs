@@ -1,0 +1,956 @@
+//! The outputs of a run replace the previous run's as one set, all or nothing.
+//!
+//! Every output is written into a staging folder beside `--out` (same parent, so the same
+//! file system), manifest included. Only when all were written does [`Staging::switch`] put
+//! the staged folder in the place of `--out`: on Linux in one step, `renameat2` with
+//! `RENAME_EXCHANGE`, after which the previous set sits at the staging path and is deleted.
+//! Where the exchange is not available (an old kernel, a file system without it, other
+//! systems), `--out` is renamed aside, the staged folder renamed in, and the previous set
+//! deleted; a crash between the two renames leaves `--out` missing and the previous set
+//! aside, and the next run puts it back before anything else.
+//!
+//! What a crash at any instant leaves, then: `--out` holds one run's complete set, and beside
+//! it may lie a hidden staging or previous-set folder, which the next run deletes. The names
+//! beside `--out` (for `outputs`):
+//!
+//! - `.outputs.nianbao-new`: the set being staged, or after the exchange the previous one;
+//!   always deleted by the next run;
+//! - `.outputs.nianbao-old`: the previous set, only between the fallback's two renames;
+//! - `.outputs.nianbao.lock`: the lock, held for the whole run, kept afterwards.
+//!
+//! This module makes the only renames of the outputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The files a run writes in `--out`. `normalized.parquet` is here in builds without the
+/// `parquet` feature too: the set is replaced whole, and a previous run's parquet kept beside
+/// new CSVs would disagree with them.
+const FILES: &[&str] = &[
+    "normalized.csv",
+    "anomalies.csv",
+    "rollup.csv",
+    "rollup.xlsx",
+    "manifest.json",
+    "normalized.parquet",
+];
+
+/// The folders a run writes in `--out`, each replaced whole: no page of a unit that is gone
+/// remains, and a file a user puts inside goes with it.
+const FOLDERS: &[&str] = &["reports"];
+
+/// The outputs of one run, being written beside `--out` and put in its place by
+/// [`Staging::switch`]. It holds the lock on `--out` from [`Staging::begin`] until it is
+/// dropped; dropped without a switch (an error, a write that failed), it deletes what it
+/// staged and `--out` keeps the previous set untouched.
+pub struct Staging {
+    /// `--out`, resolved: an absolute path whose parent exists.
+    out: PathBuf,
+    /// The staging folder; after the switch, the previous set, until deleted.
+    dir: PathBuf,
+    /// Where the fallback switch moves the previous set between its two renames.
+    old: PathBuf,
+    /// The lock file, beside `--out`.
+    lock: PathBuf,
+    /// The lock, held while this lives; released when it is dropped or the process ends.
+    _held: std::fs::File,
+}
+
+impl Staging {
+    /// Locks `--out`, cleans up what an interrupted run left beside it, checks that every
+    /// previous output can be replaced, and makes an empty staging folder. `keep` are folders
+    /// the run reads (inputs, config): `--out` may not hold them, as the whole of `--out` is
+    /// replaced.
+    pub fn begin(out: &Path, keep: &[&Path]) -> Result<Staging, String> {
+        let out = resolve(out)?;
+        let parent = out.parent().expect("a resolved --out has a parent");
+        let name = out
+            .file_name()
+            .expect("a resolved --out has a name")
+            .to_string_lossy();
+        for k in keep {
+            if real(k).is_some_and(|k| k.starts_with(&out)) {
+                return Err(format!(
+                    "--out {} 里有本次运行要读的 {}；运行结束时 --out 会整个被新结果替换。请另选一个 --out。",
+                    out.display(),
+                    k.display()
+                ));
+            }
+        }
+        let lock_file = parent.join(format!(".{name}.nianbao.lock"));
+        let held = lock(&out, &lock_file)?;
+        let staging = Staging {
+            dir: parent.join(format!(".{name}.nianbao-new")),
+            old: parent.join(format!(".{name}.nianbao-old")),
+            out,
+            lock: lock_file,
+            _held: held,
+        };
+        staging.recover()?;
+        check_replaceable(&staging.out)?;
+        std::fs::create_dir(&staging.dir).map_err(|e| {
+            format!(
+                "无法在 {} 旁边建立暂存文件夹 {}：{}",
+                staging.out.display(),
+                staging.dir.display(),
+                reason(&e)
+            )
+        })?;
+        Ok(staging)
+    }
+
+    /// `--out`, as resolved: where the outputs will be once switched.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Whether `path` is the lock file this keeps beside `--out`. Where `--out` lies in the
+    /// inputs folder, so does the lock, and it is no submission.
+    pub fn keeps(&self, path: &Path) -> bool {
+        real(path).is_some_and(|p| p == self.lock)
+    }
+
+    /// Stages the file `name`, made as it is written: `write` streams through a buffer into
+    /// it, so a large output is never held whole in memory.
+    pub fn file(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+    ) -> Result<(), String> {
+        std::fs::File::create(self.dir.join(name))
+            .and_then(|f| {
+                let mut buffered = std::io::BufWriter::new(f);
+                write(&mut buffered)?;
+                fault_write(name)?;
+                buffered
+                    .into_inner()
+                    .map_err(|e| e.into_error())?
+                    .sync_all()
+            })
+            .map_err(|e| failed(&self.out.join(name), &e))
+    }
+
+    /// Stages the folder `name` with what `fill` writes into it. The previous run's folder
+    /// of that name lends the pages that did not change (see [`Folder`]).
+    pub fn folder(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&Folder) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let temp = self.dir.join(name);
+        let shown = self.out.join(name);
+        std::fs::create_dir(&temp).map_err(|e| failed(&shown, &e))?;
+        // Only a real folder, which the switch removes, lends its files: a linked page must
+        // not stay shared with anything once the run is done.
+        let previous = std::fs::symlink_metadata(&shown)
+            .is_ok_and(|m| m.is_dir())
+            .then(|| shown.clone());
+        fill(&Folder {
+            temp,
+            previous,
+            shown,
+        })
+    }
+
+    /// Puts the staged set in the place of `--out`, then deletes the previous one. Before,
+    /// it checks again that every previous output can be replaced, and carries over (as hard
+    /// links, or copies) whatever in `--out` is not an output: a clerk's own notes stay.
+    /// An error before the switch leaves `--out` as it was.
+    pub fn switch(self) -> Result<(), String> {
+        check_replaceable(&self.out)?;
+        carry(&self.out, &self.dir)?;
+        failpoint("before-switch");
+        let Ok(previous) = std::fs::metadata(&self.out) else {
+            std::fs::rename(&self.dir, &self.out).map_err(|e| self.not_replaced(&e))?;
+            self.synced();
+            failpoint("after-switch");
+            return Ok(());
+        };
+        // The new folder keeps the previous one's permissions: one shared with a group stays
+        // shared. (Windows folders inherit theirs from the parent.)
+        #[cfg(unix)]
+        let _ = std::fs::set_permissions(&self.dir, previous.permissions());
+        #[cfg(not(unix))]
+        let _ = previous;
+        if exchange(&self.dir, &self.out).map_err(|e| self.not_replaced(&e))? {
+            self.synced();
+            failpoint("after-switch");
+        } else {
+            self.switch_by_renames()?;
+        }
+        // The previous set is now at the staging path. If it cannot be deleted, the run has
+        // still succeeded: the next one deletes it before anything else.
+        if let Err(e) = remove_tree(&self.dir) {
+            eprintln!(
+                "nianbao: 注意：未能删除上次的输出 {}：{}。下次运行时会再删除。",
+                self.dir.display(),
+                reason(&e)
+            );
+        }
+        Ok(())
+    }
+
+    /// The switch where the two folders cannot be exchanged in one step: `--out` aside, the
+    /// staged set in, the previous set to the staging path. Between the first two renames
+    /// `--out` is missing; [`Staging::recover`] puts the previous set back after a crash.
+    fn switch_by_renames(&self) -> Result<(), String> {
+        std::fs::rename(&self.out, &self.old).map_err(|e| self.not_replaced(&e))?;
+        failpoint("moved-old-aside");
+        if let Err(e) = std::fs::rename(&self.dir, &self.out) {
+            if std::fs::rename(&self.old, &self.out).is_err() {
+                return Err(format!(
+                    "无法替换 {}：{}。上次的输出暂时在 {}，下次运行时会放回原处。",
+                    self.out.display(),
+                    reason(&e),
+                    self.old.display()
+                ));
+            }
+            return Err(self.not_replaced(&e));
+        }
+        self.synced();
+        failpoint("after-switch");
+        // The staging path is free now; from there the previous set is deleted as after an
+        // exchange. Should this rename fail, the previous set is deleted where it is.
+        if std::fs::rename(&self.old, &self.dir).is_err() {
+            let _ = remove_tree(&self.old);
+        }
+        Ok(())
+    }
+
+    /// What an interrupted run left beside `--out`: the previous set moved aside by the
+    /// fallback switch goes back if `--out` is missing, and is deleted if the new set made
+    /// it into `--out`; a staging folder (a set never switched in, or the previous one after
+    /// an exchange) is deleted.
+    fn recover(&self) -> Result<(), String> {
+        let leftover = |e: std::io::Error, p: &Path| {
+            format!(
+                "无法清理上次中断的运行在 {} 留下的文件夹：{}。请手动删除它后重试。",
+                p.display(),
+                reason(&e)
+            )
+        };
+        if std::fs::symlink_metadata(&self.old).is_ok() {
+            if std::fs::symlink_metadata(&self.out).is_err() {
+                std::fs::rename(&self.old, &self.out).map_err(|e| {
+                    format!(
+                        "上次的运行在替换输出时中断，无法把上次的输出从 {} 放回 {}：{}",
+                        self.old.display(),
+                        self.out.display(),
+                        reason(&e)
+                    )
+                })?;
+            } else {
+                remove_tree(&self.old).map_err(|e| leftover(e, &self.old))?;
+            }
+        }
+        if std::fs::symlink_metadata(&self.dir).is_ok() {
+            remove_tree(&self.dir).map_err(|e| leftover(e, &self.dir))?;
+        }
+        Ok(())
+    }
+
+    /// Asks the system to write the switch to disk, so that a power cut right after a run
+    /// that said it succeeded does not bring the previous set back. The staged files were
+    /// synced as they were written (all but the pages).
+    fn synced(&self) {
+        #[cfg(unix)]
+        if let Some(parent) = self.out.parent() {
+            let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
+        }
+    }
+
+    fn not_replaced(&self, e: &std::io::Error) -> String {
+        format!(
+            "无法替换 {}：{}。上次的输出保持原样；请关闭打开了其中文件的程序后重试。",
+            self.out.display(),
+            reason(e)
+        )
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // After a switch this is already gone; after an error it is the discarded set. The
+        // lock is released after this, as the fields are dropped.
+        if std::fs::symlink_metadata(&self.dir).is_ok() {
+            let _ = remove_tree(&self.dir);
+        }
+    }
+}
+
+/// A folder being filled by [`Staging::folder`], beside the previous run's.
+///
+/// A file whose bytes are the same as the previous run's is hard-linked from it rather than
+/// written again. A rerun mostly makes the same pages, and creating a province's 100,000
+/// files right after deleting as many is slow on ext4 (each new inode is checked against the
+/// recently deleted ones); a link creates no inode, and the old folder's removal frees none.
+pub struct Folder {
+    temp: PathBuf,
+    previous: Option<PathBuf>,
+    /// Where the folder will be, for messages.
+    shown: PathBuf,
+}
+
+impl Folder {
+    /// Whether the previous run's `name` holds exactly `bytes`. Only reads; safe to call
+    /// from many threads, so the comparing can be done beside the rendering.
+    /// Only a plain file with no other name is taken (not a symlink, not a file also linked
+    /// elsewhere), so that after the switch the page is the new folder's alone.
+    #[cfg(unix)]
+    pub fn unchanged(&self, name: &str, bytes: &[u8]) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Some(previous) = &self.previous else {
+            return false;
+        };
+        let old = previous.join(name);
+        std::fs::symlink_metadata(&old)
+            .is_ok_and(|m| m.is_file() && m.nlink() == 1 && m.len() == bytes.len() as u64)
+            && std::fs::read(&old).is_ok_and(|b| b == bytes)
+    }
+
+    /// Elsewhere every page is written: the cost it avoids is ext4's.
+    #[cfg(not(unix))]
+    pub fn unchanged(&self, _name: &str, _bytes: &[u8]) -> bool {
+        false
+    }
+
+    /// Puts `name` in the folder: linked from the previous run's when `unchanged` (as
+    /// [`Folder::unchanged`] found), written otherwise or if the link cannot be made.
+    pub fn put(&self, name: &str, bytes: &[u8], unchanged: bool) -> Result<(), String> {
+        let path = self.temp.join(name);
+        if let (true, Some(previous)) = (unchanged, &self.previous) {
+            if std::fs::hard_link(previous.join(name), &path).is_ok() {
+                return Ok(());
+            }
+        }
+        let shown = || self.shown.join(name);
+        // Where two names are one file (a case-insensitive file system), the first may be a
+        // link: replace it rather than write through it into the previous run's page.
+        if std::fs::symlink_metadata(&path).is_ok() {
+            std::fs::remove_file(&path).map_err(|e| failed(&shown(), &e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| failed(&shown(), &e))
+    }
+}
+
+/// `--out` as an absolute path with an existing parent (made if missing). An existing
+/// `--out` that is a link is taken as the folder it links to: that folder is the one
+/// switched, and the link keeps pointing at it.
+fn resolve(out: &Path) -> Result<PathBuf, String> {
+    let not_folder = || {
+        format!(
+            "--out {} 不是文件夹：请指定一个文件夹（没有会新建）。",
+            out.display()
+        )
+    };
+    let absolute = std::path::absolute(out)
+        .map_err(|e| format!("无法使用 --out {}：{}", out.display(), reason(&e)))?;
+    if absolute.exists() {
+        return match real(&absolute) {
+            Some(real) if real.is_dir() && real.parent().is_some() => Ok(real),
+            _ => Err(not_folder()),
+        };
+    }
+    let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return Err(not_folder());
+    };
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("无法建立文件夹 {}：{}", parent.display(), reason(&e)))?;
+    let parent = real(parent).unwrap_or_else(|| parent.to_path_buf());
+    Ok(parent.join(name))
+}
+
+/// The path `p` names, links followed on Unix. Windows' absolute paths are already
+/// normalized; its canonical ones would carry a `\\?\` into every message.
+fn real(p: &Path) -> Option<PathBuf> {
+    #[cfg(unix)]
+    return p.canonicalize().ok();
+    #[cfg(not(unix))]
+    return std::path::absolute(p).ok();
+}
+
+/// Takes the lock on `--out`, or says who holds it.
+///
+/// The lock file lies beside `--out`, not in it: the switch replaces `--out` whole, and a
+/// lock file inside would move with the previous set, so a run starting right then would
+/// lock the new set's fresh file while the first still held the old one. Beside `--out` the
+/// file is never moved nor deleted (deleting a lock file races the same way), so every run
+/// locks the same one. The lock is an OS file lock (`flock` on Unix, `LockFileEx` on
+/// Windows): a process that dies, killed or not, releases it.
+fn lock(out: &Path, path: &Path) -> Result<std::fs::File, String> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("无法建立锁文件 {}：{}", path.display(), reason(&e)))?;
+    match file.try_lock() {
+        Ok(()) => {
+            // The holder's process id, for whoever finds the lock taken.
+            let _ = file.set_len(0).and_then(|()| {
+                let id = std::process::id();
+                writeln!(file, "{id}")
+            });
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(path).unwrap_or_default();
+            let holder = match holder.trim() {
+                "" => String::new(),
+                id => format!("，进程 {id}"),
+            };
+            Err(format!(
+                "另一个 nianbao 正在向 {} 写入结果（锁文件 {}{holder}）。请等它结束后再运行。",
+                out.display(),
+                path.display()
+            ))
+        }
+        // A file system that cannot lock (some network shares): the run goes on unlocked,
+        // as every run did before there was a lock, and says so.
+        Err(std::fs::TryLockError::Error(e)) => {
+            eprintln!(
+                "nianbao: 注意：无法锁定 {}（锁文件 {}：{}），本次运行不加锁；请勿同时运行两个 nianbao。",
+                out.display(),
+                path.display(),
+                reason(&e)
+            );
+            Ok(file)
+        }
+    }
+}
+
+/// Fails, naming the file and what to do, if a previous output is in the way of the switch:
+/// a folder where an output file goes or a file where an output folder goes (not ours to
+/// delete), or, on Windows, a file another program holds open (Excel and WPS lock the
+/// workbooks and CSVs they show, and a folder holding an open file cannot be renamed).
+fn check_replaceable(out: &Path) -> Result<(), String> {
+    for name in FILES {
+        let path = out.join(name);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            return Err(format!(
+                "无法替换 {}：这里是一个同名的文件夹，不是 nianbao 写的文件。请关闭正在使用它的程序，把它移走或改名后重试。",
+                path.display()
+            ));
+        }
+        #[cfg(windows)]
+        if let Some(e) = held_open(&path) {
+            return Err(format!(
+                "无法替换 {}：文件正被其他程序占用（{e}）。请关闭 Excel/WPS 中打开的 {name} 后重试。",
+                path.display()
+            ));
+        }
+    }
+    for name in FOLDERS {
+        let path = out.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            return Err(format!(
+                "无法替换 {}：这里是一个同名的文件，不是 nianbao 写的 {name} 文件夹。请关闭正在使用它的程序，把它移走或改名后重试。",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The error that says another program holds `path` open, as Excel holds the workbook it
+/// shows: opening it for writing, shared with no one, then fails with a sharing (32) or lock
+/// (33) violation. Nothing is written, and the file is closed at once; any other failure (a
+/// read-only file, say) is left for the switch to meet.
+#[cfg(windows)]
+fn held_open(path: &Path) -> Option<std::io::Error> {
+    use std::os::windows::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .share_mode(0)
+        .open(path)
+        .err()
+        .filter(|e| matches!(e.raw_os_error(), Some(32 | 33)))
+}
+
+/// Whether `name` in `--out` is one of the outputs, or the litter of an interrupted run of
+/// an earlier version (`.rollup.xlsx.tmp`, `.reports.old`); neither is carried over.
+fn is_ours(name: &str) -> bool {
+    let output = |n: &str| FILES.contains(&n) || FOLDERS.contains(&n);
+    output(name)
+        || name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".tmp").or_else(|| n.strip_suffix(".old")))
+            .is_some_and(output)
+}
+
+/// Links into the staged set everything in `--out` that is not an output, folders as
+/// folders of links: the switch then keeps it in `--out`, the same files, and the previous
+/// set's deletion only removes the other names.
+fn carry(out: &Path, into: &Path) -> Result<(), String> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("无法读取 {}：{}", out.display(), reason(&e))),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("无法读取 {}：{}", out.display(), reason(&e)))?;
+        if is_ours(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let from = entry.path();
+        link_tree(&from, &into.join(entry.file_name())).map_err(|e| {
+            format!(
+                "无法把 {} 保留到新的输出中：{}。上次的输出保持原样。",
+                from.display(),
+                reason(&e)
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// `from` again at `to`: a file as a hard link (a copy where links cannot be made), a link
+/// as the same link, a folder as a new folder of the same.
+fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.is_symlink() {
+        let target = std::fs::read_link(from)?;
+        #[cfg(unix)]
+        return std::os::unix::fs::symlink(target, to);
+        #[cfg(windows)]
+        return if from.is_dir() {
+            std::os::windows::fs::symlink_dir(target, to)
+        } else {
+            std::os::windows::fs::symlink_file(target, to)
+        };
+        #[cfg(not(any(unix, windows)))]
+        return std::fs::copy(from, to).map(drop);
+    }
+    if meta.is_dir() {
+        std::fs::create_dir(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            link_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        return Ok(());
+    }
+    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(drop))
+}
+
+/// Exchanges the folders `a` and `b` in one step. `Ok(false)` where the system or the file
+/// system cannot, and nothing was changed.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    if fault("no-exchange") {
+        return Ok(false);
+    }
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // The system call rather than glibc's wrapper, which glibc before 2.28 lacks; a kernel
+    // before 3.15 answers ENOSYS, a file system without the exchange EINVAL.
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Deletes the folder `path` and everything in it.
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    if fault("while-removing-old") {
+        // Part of it first, as a kill in the middle of the deletion would leave it.
+        if let Some(entry) = std::fs::read_dir(path)?.next() {
+            let entry = entry?.path();
+            if entry.is_dir() {
+                std::fs::remove_dir_all(&entry)?;
+            } else {
+                std::fs::remove_file(&entry)?;
+            }
+        }
+        failpoint("while-removing-old");
+    }
+    std::fs::remove_dir_all(path)
+}
+
+fn failed(what: &Path, e: &std::io::Error) -> String {
+    format!("无法写入 {}：{}", what.display(), reason(e))
+}
+
+/// An I/O error as a clerk can act on it: in Chinese where the kind is known, with the
+/// system's own words after it for whoever helps.
+pub fn reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let cause = cause(e);
+    #[cfg(windows)]
+    if matches!(cause.raw_os_error(), Some(32 | 33)) {
+        return format!("文件正被其他程序占用（{e}）");
+    }
+    let zh = match cause.kind() {
+        StorageFull => "磁盘空间不足",
+        QuotaExceeded => "超出了磁盘配额",
+        PermissionDenied => "没有权限",
+        ReadOnlyFilesystem => "磁盘是只读的",
+        NotFound => "找不到文件或文件夹",
+        AlreadyExists => "已经存在同名的文件或文件夹",
+        DirectoryNotEmpty => "文件夹不是空的",
+        ResourceBusy | ExecutableFileBusy => "正被其他程序占用",
+        InvalidFilename => "文件名无效",
+        CrossesDevices => "不在同一个磁盘上",
+        _ => return format!("出错（{e}）"),
+    };
+    format!("{zh}（{e}）")
+}
+
+/// The system's error under the writers' wrappings (the CSV writer's error, carried in an
+/// `io::Error` of kind `Other`): its kind says what happened, a full disk say.
+fn cause(e: &std::io::Error) -> &std::io::Error {
+    let mut inner = e
+        .get_ref()
+        .map(|wrapped| wrapped as &(dyn std::error::Error + 'static));
+    while let Some(err) = inner {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return cause(io);
+        }
+        // The CSV writer's error holds the system's without offering it as its source.
+        if let Some(::csv::ErrorKind::Io(io)) = err.downcast_ref::<::csv::Error>().map(|e| e.kind())
+        {
+            return cause(io);
+        }
+        inner = err.source();
+    }
+    e
+}
+
+/// Whether the fault `name` is asked for, in a debug build, by `NIANBAO_FAILPOINT` (a
+/// comma-separated list); never in a release build. The tests use these to stop the run at
+/// each step of the switch.
+fn fault(name: &str) -> bool {
+    #[cfg(debug_assertions)]
+    if let Ok(list) = std::env::var("NIANBAO_FAILPOINT") {
+        return list.split(',').any(|f| f == name);
+    }
+    let _ = name;
+    false
+}
+
+/// A failpoint: in a debug build, `NIANBAO_FAILPOINT=name` kills the process right here (a
+/// SIGKILL on Linux, an abort elsewhere: no destructor runs, nothing is flushed), and
+/// `sleep:name` waits here five seconds, the lock held. Does nothing otherwise.
+pub fn failpoint(name: &str) {
+    if fault(name) {
+        #[cfg(target_os = "linux")]
+        // SAFETY: a plain system call on this process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+        std::process::abort();
+    }
+    if fault(&format!("sleep:{name}")) {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    }
+}
+
+/// `fail-write:name` fails the writing of the staged file `name` as a full disk would.
+fn fault_write(name: &str) -> std::io::Result<()> {
+    if fault(&format!("fail-write:{name}")) {
+        return Err(std::io::ErrorKind::StorageFull.into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder for one test, with `out` inside it not yet made.
+    fn fresh(name: &str) -> (PathBuf, PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("nianbao-staging-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = dir.canonicalize().unwrap();
+        let out = dir.join("out");
+        (dir, out)
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    // What the run does with each page: link it if unchanged, else write it.
+    fn same(folder: &Folder, name: &str, bytes: &[u8]) -> Result<(), String> {
+        folder.put(name, bytes, folder.unchanged(name, bytes))
+    }
+
+    /// A run writing `a.csv` with `text` and a page per name, each its name and `text`.
+    fn run(out: &Path, text: &str, pages: &[&str]) {
+        let staging = Staging::begin(out, &[]).unwrap();
+        staging
+            .file("normalized.csv", |w| w.write_all(text.as_bytes()))
+            .unwrap();
+        staging
+            .folder("reports", |folder| {
+                pages
+                    .iter()
+                    .try_for_each(|n| same(folder, n, format!("{n} {text}").as_bytes()))
+            })
+            .unwrap();
+        staging.switch().unwrap();
+    }
+
+    #[test]
+    fn outputs_are_replaced_together_or_not_at_all() {
+        let (dir, out) = fresh("together");
+        run(&out, "one", &["a.html", "gone.html"]);
+        run(&out, "two", &["a.html", "b.html"]);
+        assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"two");
+        assert_eq!(
+            std::fs::read(out.join("reports/a.html")).unwrap(),
+            b"a.html two"
+        );
+        assert_eq!(names(&out.join("reports")), ["a.html", "b.html"]);
+        // Beside --out, only the lock is left.
+        assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
+
+        // A failure before the switch leaves the previous outputs and no staging folder.
+        let staging = Staging::begin(&out, &[]).unwrap();
+        staging
+            .file("normalized.csv", |w| w.write_all(b"three"))
+            .unwrap();
+        assert!(staging.folder("reports", |_| Err("no".into())).is_err());
+        drop(staging);
+        assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"two");
+        assert_eq!(names(&out), ["normalized.csv", "reports"]);
+        assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A page the same as last run's is the same file, linked, not written again; a changed
+    /// page is written anew, and the old one left as it was until the switch.
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_pages_are_linked_from_the_previous_run() {
+        use std::os::unix::fs::MetadataExt;
+        let (dir, out) = fresh("linked");
+        run(&out, "two", &["a.html", "b.html"]);
+        let inode = |name: &str| std::fs::metadata(out.join(name)).unwrap().ino();
+        let (a, b) = (inode("reports/a.html"), inode("reports/b.html"));
+        let rerun = |folder: &Folder| {
+            same(folder, "a.html", b"a.html two")?;
+            same(folder, "b.html", b"b.html 3")
+        };
+        let staging = Staging::begin(&out, &[]).unwrap();
+        staging.folder("reports", rerun).unwrap();
+        assert_eq!(
+            std::fs::read(out.join("reports/b.html")).unwrap(),
+            b"b.html two"
+        );
+        staging.switch().unwrap();
+        assert_eq!(inode("reports/a.html"), a);
+        assert_ne!(inode("reports/b.html"), b);
+        assert_eq!(
+            std::fs::read(out.join("reports/b.html")).unwrap(),
+            b"b.html 3"
+        );
+        let links = |name: &str| std::fs::metadata(out.join(name)).unwrap().nlink();
+        assert_eq!(links("reports/a.html"), 1);
+
+        // A page that is a symlink, or has another name too, is written anew: nothing
+        // stays shared with what the run replaces.
+        std::fs::rename(out.join("reports/a.html"), dir.join("a-kept.html")).unwrap();
+        std::os::unix::fs::symlink(dir.join("a-kept.html"), out.join("reports/a.html")).unwrap();
+        std::fs::hard_link(out.join("reports/b.html"), dir.join("b-kept.html")).unwrap();
+        let staging = Staging::begin(&out, &[]).unwrap();
+        staging.folder("reports", rerun).unwrap();
+        staging.switch().unwrap();
+        for name in ["reports/a.html", "reports/b.html"] {
+            let m = std::fs::symlink_metadata(out.join(name)).unwrap();
+            assert!(m.is_file() && m.nlink() == 1, "{name}");
+        }
+        assert_eq!(
+            std::fs::read(out.join("reports/a.html")).unwrap(),
+            b"a.html two"
+        );
+
+        // Nor does a reports folder that is a symlink to another folder lend its files, and
+        // the switch replaces the link, not what it points at.
+        std::fs::rename(out.join("reports"), dir.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere"), out.join("reports")).unwrap();
+        let staging = Staging::begin(&out, &[]).unwrap();
+        staging.folder("reports", rerun).unwrap();
+        staging.switch().unwrap();
+        assert_ne!(
+            std::fs::metadata(dir.join("elsewhere/a.html"))
+                .unwrap()
+                .ino(),
+            inode("reports/a.html")
+        );
+        assert_eq!(
+            std::fs::metadata(dir.join("elsewhere/a.html"))
+                .unwrap()
+                .nlink(),
+            1
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn what_is_not_an_output_is_carried_over() {
+        let (dir, out) = fresh("carried");
+        std::fs::create_dir_all(out.join("2023/备份")).unwrap();
+        std::fs::write(out.join("notes.txt"), "给领导的说明").unwrap();
+        std::fs::write(out.join("2023/备份/rollup.xlsx"), "last year").unwrap();
+        // The litter of an earlier version's interrupted run is not carried.
+        std::fs::create_dir(out.join(".reports.old")).unwrap();
+        std::fs::write(out.join(".rollup.xlsx.tmp"), "half").unwrap();
+        run(&out, "one", &["a.html"]);
+        run(&out, "two", &["a.html"]);
+        assert_eq!(
+            names(&out),
+            ["2023", "normalized.csv", "notes.txt", "reports"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "给领导的说明"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("2023/备份/rollup.xlsx")).unwrap(),
+            "last year"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            // Once the previous set is gone the clerk's file has one name again.
+            assert_eq!(std::fs::metadata(out.join("notes.txt")).unwrap().nlink(), 1);
+            // A folder shared with a group stays shared.
+            let shared = std::fs::Permissions::from_mode(0o2770);
+            std::fs::set_permissions(&out, shared).unwrap();
+            run(&out, "three", &["a.html"]);
+            let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+            assert_eq!(mode & 0o7777, 0o2770);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_switch_is_recovered_by_the_next_run() {
+        let (dir, out) = fresh("recover");
+        run(&out, "one", &["a.html"]);
+        let staged = dir.join(".out.nianbao-new");
+        let old = dir.join(".out.nianbao-old");
+
+        // Killed between the fallback's renames: --out missing, the previous set aside. It
+        // goes back before anything else, and is what a failing run leaves.
+        std::fs::rename(&out, &old).unwrap();
+        std::fs::create_dir(&staged).unwrap();
+        std::fs::write(staged.join("normalized.csv"), "half").unwrap();
+        let staging = Staging::begin(&out, &[]).unwrap();
+        assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"one");
+        assert!(!old.exists());
+        drop(staging);
+        assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
+
+        // Killed after the new set was in place: the previous set aside is deleted, --out
+        // kept.
+        std::fs::create_dir(&old).unwrap();
+        std::fs::write(old.join("normalized.csv"), "zero").unwrap();
+        run(&out, "two", &["a.html"]);
+        assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"two");
+        assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_output_in_the_way_stops_the_run_before_anything_is_written() {
+        let (dir, out) = fresh("in-the-way");
+        run(&out, "one", &["a.html"]);
+        std::fs::create_dir(out.join("rollup.xlsx")).unwrap();
+        let refused = Staging::begin(&out, &[]).err().unwrap();
+        assert!(
+            refused.contains("rollup.xlsx") && refused.contains("请关闭"),
+            "{refused}"
+        );
+        std::fs::remove_dir(out.join("rollup.xlsx")).unwrap();
+
+        // Found again right before the switch: the staged set is dropped, --out untouched.
+        let staging = Staging::begin(&out, &[]).unwrap();
+        staging
+            .file("normalized.csv", |w| w.write_all(b"two"))
+            .unwrap();
+        std::fs::remove_dir_all(out.join("reports")).unwrap();
+        std::fs::write(out.join("reports"), "a file").unwrap();
+        let refused = staging.switch().err().unwrap();
+        assert!(refused.contains("reports"), "{refused}");
+        assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"one");
+        assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_run_into_the_same_out_is_refused() {
+        let (dir, out) = fresh("locked");
+        let first = Staging::begin(&out, &[]).unwrap();
+        let second = Staging::begin(&out, &[]).err().unwrap();
+        assert!(
+            second.contains("另一个 nianbao 正在向") && second.contains(".out.nianbao.lock"),
+            "{second}"
+        );
+        // The refused run touched nothing of the first's.
+        assert!(dir.join(".out.nianbao-new").is_dir());
+        first.switch().unwrap();
+        drop(Staging::begin(&out, &[]).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn out_may_not_hold_what_the_run_reads() {
+        let (dir, out) = fresh("holds-inputs");
+        std::fs::create_dir_all(out.join("inputs")).unwrap();
+        let refused = Staging::begin(&out, &[&out.join("inputs")]).err().unwrap();
+        assert!(refused.contains("请另选一个 --out"), "{refused}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn io_errors_read_in_chinese() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(
+            reason(&full).starts_with("磁盘空间不足"),
+            "{}",
+            reason(&full)
+        );
+        // As the CSV writer passes it on.
+        let csv_full = std::io::Error::from(::csv::Error::from(full));
+        assert!(
+            reason(&csv_full).starts_with("磁盘空间不足"),
+            "{}",
+            reason(&csv_full)
+        );
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(reason(&denied).starts_with("没有权限"));
+    }
+}

@@ -139,26 +139,27 @@ fn unescape(text: &[u8]) -> String {
 }
 
 /// A part of the package by name, whole (its size was checked by [`check_package`]);
-/// empty if absent or unreadable.
-fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Vec<u8> {
+/// empty if absent. An error if it cannot be unpacked or fails its checksum: calamine
+/// would parse what it unpacked before it found out.
+fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     let found = (0..zip.len()).find(|&i| {
         zip.by_index_raw(i)
             .is_ok_and(|f| f.name().is_ok_and(|n| n.eq_ignore_ascii_case(name)))
     });
-    if let Some(mut part) = found.and_then(|i| zip.by_index(i).ok()) {
-        if part.read_to_end(&mut bytes).is_err() {
-            bytes.clear();
-        }
+    if let Some(i) = found {
+        zip.by_index(i)
+            .and_then(|mut part| Ok(part.read_to_end(&mut bytes)?))
+            .map_err(|e| format!("{name} 无法解压（{e}）"))?;
     }
-    bytes
+    Ok(bytes)
 }
 
 /// The worksheet parts of the package by sheet name: `xl/workbook.xml` names each sheet
 /// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part.
 fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
-    let workbook = part_bytes(zip, "xl/workbook.xml");
-    let rels = part_bytes(zip, "xl/_rels/workbook.xml.rels");
+    let workbook = part_bytes(zip, "xl/workbook.xml").unwrap_or_default();
+    let rels = part_bytes(zip, "xl/_rels/workbook.xml.rels").unwrap_or_default();
     let targets: Vec<(Vec<u8>, String)> = tags(&rels, b"<Relationship")
         .filter_map(|tag| {
             let id = attribute(tag, b"Id")?.to_vec();
@@ -180,22 +181,49 @@ fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The first cell reference (`r="…"`, `ref="…"`) past a sheet's bounds (column XFD, row
+/// 1,048,576) that calamine would read: it multiplies such a reference out without a check.
+fn reference_out_of_bounds(xml: &[u8]) -> Option<String> {
+    let values = [&b" r=\""[..], &b" ref=\""[..]]
+        .into_iter()
+        .flat_map(|attribute| {
+            memchr::memmem::find_iter(xml, attribute).map(move |at| &xml[at + attribute.len()..])
+        });
+    for value in values {
+        let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(64);
+        for reference in value[..end].split(|&b| b == b':' || b == b' ') {
+            let letters = reference
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            let digits = reference.len() - letters;
+            let row: u64 = std::str::from_utf8(&reference[letters..])
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            if letters > 3 || digits > 7 || row > 1_048_576 {
+                return Some(String::from_utf8_lossy(reference).into_owned());
+            }
+        }
+    }
+    None
+}
+
 /// Columns as narrow as this (in characters), and rows as low (in points), are hidden to
 /// the eye: WPS and Excel users hide a column by dragging it shut as often as by the menu.
 const HIDDEN_SIZE: f64 = 0.5;
 
 /// The rows and columns a sheet hides, 0-based and sorted: `hidden` on `<row>` and
 /// `<col>`, or a column dragged shut, or a row of no height.
-fn hidden_lines(zip: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> (Vec<u32>, Vec<u32>) {
-    let xml = part_bytes(zip, path);
-    let mentions = |word: &[u8]| memchr::memmem::find(&xml, word).is_some();
+fn hidden_lines(xml: &[u8]) -> (Vec<u32>, Vec<u32>) {
+    let mentions = |word: &[u8]| memchr::memmem::find(xml, word).is_some();
     if !mentions(b"hidden") && !mentions(b"customWidth") && !mentions(b"customHeight") {
         return (Vec::new(), Vec::new());
     }
     let is_true = |v: Option<&[u8]>| matches!(v, Some(b"1") | Some(b"true"));
     let small = |v: Option<&[u8]>| v.and_then(number::<f64>).is_some_and(|w| w <= HIDDEN_SIZE);
     let mut cols = Vec::new();
-    for tag in tags(&xml, b"<col") {
+    for tag in tags(xml, b"<col") {
         let hidden = is_true(attribute(tag, b"hidden"))
             || (is_true(attribute(tag, b"customWidth")) && small(attribute(tag, b"width")));
         let (Some(min), Some(max)) = (
@@ -210,7 +238,7 @@ fn hidden_lines(zip: &mut ZipArchive<Cursor<&[u8]>>, path: &str) -> (Vec<u32>, V
         }
     }
     let mut rows = Vec::new();
-    for tag in tags(&xml, b"<row") {
+    for tag in tags(xml, b"<row") {
         let hidden = is_true(attribute(tag, b"hidden"))
             || (is_true(attribute(tag, b"customHeight")) && small(attribute(tag, b"ht")));
         if let Some(r) = attribute(tag, b"r")
@@ -265,6 +293,25 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut formulas = Vec::new();
     let mut kept = 0usize;
     for (name, hidden) in worksheets(&book) {
+        let xml = match parts.iter().find(|(n, _)| *n == name) {
+            Some((_, path)) => part_bytes(&mut zip, path),
+            None => Ok(Vec::new()),
+        };
+        let xml = match xml {
+            Ok(xml) => xml,
+            Err(e) => {
+                workbook
+                    .notes
+                    .push(format!("工作表“{name}”已损坏（{e}），已跳过"));
+                continue;
+            }
+        };
+        if let Some(reference) = reference_out_of_bounds(&xml) {
+            workbook.notes.push(format!(
+                "工作表“{name}”已损坏（单元格地址“{reference}”超出工作表范围），已跳过"
+            ));
+            continue;
+        }
         let mut cells = Vec::new();
         let mut full = false;
         let read = book.worksheet_cells_reader(&name).and_then(|mut reader| {
@@ -303,12 +350,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             continue;
         }
         push_sheet(&mut workbook, &name, hidden, cells);
-        if let Some((_, path)) = parts.iter().find(|(n, _)| *n == name) {
-            let (rows, cols) = hidden_lines(&mut zip, path);
-            let sheet = workbook.sheets.last_mut().expect("just pushed");
-            sheet.hidden_rows = rows;
-            sheet.hidden_cols = cols;
-        }
+        let (rows, cols) = hidden_lines(&xml);
+        let sheet = workbook.sheets.last_mut().expect("just pushed");
+        sheet.hidden_rows = rows;
+        sheet.hidden_cols = cols;
         if full {
             workbook.notes.push(format!(
                 "单元格过多（超过 {MAX_CELLS} 个），工作表“{name}”未读完，其后的工作表未读取"

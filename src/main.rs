@@ -49,6 +49,17 @@ enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// 审核：生成或更新 config/review.csv，列出上次运行（--out 中 anomalies.csv）的全部错误和警告，
+    /// 每条一个异常编号，供审核人员填写审核状态（待处理、已核实、误报、已说明）和说明；已作出的审核决定保留。
+    /// 下次 nianbao run 按其中的决定标记每条问题，误报和已说明不再计入错误、警告数。
+    Review {
+        /// 上次运行的输出目录（读取其中的 anomalies.csv）。
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
+        /// 配置目录：审核文件写为其中的 review.csv。
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id such as T3.BALANCE.
@@ -92,16 +103,7 @@ fn main() -> ExitCode {
             jobs,
         })
         .map(|s| {
-            println!(
-                "{} 个文件：{} 份报告，{} 个无法读取，{} 个跳过；{} 个错误，{} 个警告。输出在 {}",
-                s.files,
-                s.submissions,
-                s.unreadable,
-                s.skipped,
-                s.errors,
-                s.warnings,
-                s.out.display()
-            );
+            cmd::run::print_summary(&s);
             ExitCode::SUCCESS
         }),
         Command::Check {
@@ -116,6 +118,23 @@ fn main() -> ExitCode {
             year,
         })
         .map(|has_errors| ExitCode::from(u8::from(has_errors))),
+        Command::Review { out, config } => {
+            cmd::review::review(&cmd::review::ReviewOptions { out, config }).map(|w| {
+                println!(
+                    "已写入 {}：本次 {} 条问题（{} 条已有审核决定，其余为待处理）{}",
+                    w.path.display(),
+                    w.listed,
+                    w.decided,
+                    if w.kept > 0 {
+                        format!("；另有 {} 条本次未出现的原有行保留在末尾", w.kept)
+                    } else {
+                        String::new()
+                    }
+                );
+                println!("在“status”列填写 待处理、已核实、误报 或 已说明，“note”列写明理由，保存后重新运行 nianbao run。");
+                ExitCode::SUCCESS
+            })
+        }
         Command::Rules { id } => cmd::rules::rules(id.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Demo {
             units,

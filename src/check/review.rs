@@ -323,7 +323,15 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
     let mut rows = vec![(1, header)];
     for record in reader.records() {
         let record = record.map_err(|e| e.to_string())?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        // Counted here: after a CRLF the reader's position is the LF, and its line one short.
+        let line = record.position().map_or(0, |p| {
+            let bytes = text.as_bytes();
+            let mut start = (p.byte() as usize).min(bytes.len());
+            while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+                start += 1;
+            }
+            bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1
+        });
         rows.push((line, record.iter().map(str::to_string).collect()));
     }
     Ok(rows)
@@ -377,7 +385,7 @@ mod tests {
         let good = id_of("T3.BALANCE", "a");
         let other = id_of("UNIT.MISSING", "b");
         let text = format!(
-            "anomaly_id,status,note\n{good},误报,确有其事\n{other},已处理,x\nT3.BALANCE-0000000001,误报,\n,,\n{other},,\n"
+            "anomaly_id,status,note\r\n{good},误报,确有其事\n{other},已处理,x\r\nT3.BALANCE-0000000001,误报,\n,,\n{other},,\n"
         );
         let mut review = Review::default();
         review

@@ -166,11 +166,15 @@ pub fn review(opts: &ReviewOptions) -> Result<Written, String> {
     let mut kept = 0;
     for (typed, line) in old_lines {
         let key = normalize_id(&typed).unwrap_or_else(|| typed.clone());
-        if seen.contains(&key) {
+        // A line without a decision, for an anomaly no longer there, has nothing to keep.
+        let line = old.get(&key).cloned().unwrap_or(line);
+        let undecided =
+            (line[0].is_empty() || line[0] == "待处理") && line[1..].iter().all(String::is_empty);
+        if seen.contains(&key) || (undecided && normalize_id(&typed).is_some()) {
             continue;
         }
         let mut row = vec![typed];
-        row.extend(old.get(&key).cloned().unwrap_or(line));
+        row.extend(line);
         row.extend(["", "", "", ""].map(String::from));
         row.push("（本次运行中未出现）".into());
         rows.push(row);

@@ -551,11 +551,21 @@ fn a_copy_of_the_sheet_is_a_review_file() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name("异常清单").unwrap();
+    let date = col("审核日期");
+    let first = rows
+        .iter()
+        .position(|r| dismissed.contains(&r[col("异常编号")]))
+        .unwrap();
     for (r, row) in rows.iter().enumerate() {
         for (c, text) in row.iter().enumerate() {
             ws.write_string(r as u32, c as u16, text).unwrap();
         }
     }
+    // A date typed as a date, as Excel keeps it: a number with a date format.
+    let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 3, 1).unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
+    ws.write_datetime_with_format(first as u32, date as u16, &day, &format)
+        .unwrap();
     book.save(config.join("review.xlsx")).unwrap();
 
     let second = run(&dir, &out);
@@ -572,4 +582,14 @@ fn a_copy_of_the_sheet_is_a_review_file() {
         manifest(&out)["review"]["files"][0],
         s(&config.join("review.xlsx"))
     );
+    // The new sheet carries the decisions on, the date as the auditor typed it.
+    let sheet = sheet_rows(&out.join("rollup.xlsx"));
+    let marked = &rows_first_id(&sheet, col("异常编号"), &dismissed);
+    assert_eq!(marked[col("审核状态")], "误报");
+    assert_eq!(marked[date], "2025-03-01");
+}
+
+/// The first row of the sheet whose id is one of `ids`.
+fn rows_first_id(sheet: &[Vec<String>], id: usize, ids: &BTreeSet<String>) -> Vec<String> {
+    sheet.iter().find(|r| ids.contains(&r[id])).unwrap().clone()
 }

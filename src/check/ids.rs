@@ -29,6 +29,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{Anomaly, TOTALS_SOURCE};
@@ -159,8 +160,9 @@ pub fn assign(anomalies: &mut [Anomaly]) {
     let mut level = vec![Level::Subject; anomalies.len()];
     let mut ids: Vec<String> = Vec::new();
     for round in 0..3 {
+        // A province's anomalies are hashed on every core.
         ids = anomalies
-            .iter()
+            .par_iter()
             .zip(&level)
             .map(|(a, &l)| id_of(a.rule, &canonical(a, l)))
             .collect();

@@ -359,7 +359,7 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
             .enumerate()
             .map(|(i, row)| {
                 let mut cells = vec![String::new(); first_col];
-                cells.extend(row.iter().map(|d| d.to_string()));
+                cells.extend(row.iter().map(cell_text));
                 (first_row + i + 1, cells)
             })
             .collect();
@@ -373,6 +373,17 @@ fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
         }
     }
     Err("没有一张工作表有 anomaly_id（异常编号）列".into())
+}
+
+/// A cell as text: a date typed into 审核日期 as the date, not Excel's serial number.
+fn cell_text(d: &calamine::Data) -> String {
+    match d {
+        calamine::Data::DateTime(t) => {
+            let (y, m, day, ..) = t.to_ymd_hms_milli();
+            format!("{y:04}-{m:02}-{day:02}")
+        }
+        d => d.to_string(),
+    }
 }
 
 #[cfg(test)]

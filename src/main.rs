@@ -49,9 +49,11 @@ enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
-    /// 审核：生成或更新 config/review.csv，列出上次运行（--out 中 anomalies.csv）的全部错误和警告，
-    /// 每条一个异常编号，供审核人员填写审核状态（待处理、已核实、误报、已说明）和说明；已作出的审核决定保留。
-    /// 下次 nianbao run 按其中的决定标记每条问题，误报和已说明不再计入错误、警告数。
+    /// 审核：生成或更新 config/review.csv，供审核人员逐条填写审核决定
+    ///
+    /// 列出上次运行（--out 中的 anomalies.csv）的全部错误和警告，每条一个异常编号及其说明；在 status 列填写待处理、已核实、误报或已说明，在 note 列写明理由。已作出的审核决定保留，新出现的问题记为待处理。
+    ///
+    /// 此后 nianbao run 和 nianbao check 按其中的决定标记每条问题：误报和已说明仍然列出，但不计入错误、警告数；已审核的问题不再出现时列为已解决；编号或状态写错的行给出警告并注明行号。也可以把 rollup.xlsx 的“异常清单”工作表填好审核状态、审核说明后另存为 config/review.xlsx。
     Review {
         /// 上次运行的输出目录（读取其中的 anomalies.csv）。
         #[arg(long, default_value = "outputs")]

@@ -141,6 +141,10 @@ impl Review {
     fn add(&mut self, file: &str, rows: Vec<(usize, Vec<String>)>) -> Result<(), String> {
         let mut rows = rows.into_iter();
         let header = rows.next().map(|(_, h)| h).unwrap_or_default();
+        // An empty file (an auditor who cleared it) is no review, not a broken one.
+        if header.iter().all(|h| h.trim().is_empty()) && rows.len() == 0 {
+            return Ok(());
+        }
         let Some(cols) = Columns::find(&header) else {
             return Err(format!(
                 "{file}：找不到 anomaly_id（异常编号）和 status（审核状态）列；第一行应为列名 anomaly_id,status,note"
@@ -410,6 +414,19 @@ mod tests {
         assert!(review.warnings[0].contains("已处理"));
         assert!(review.warnings[1].contains("第 4 行"));
         assert!(review.warnings[1].contains("不存在"));
+    }
+
+    #[test]
+    fn an_empty_file_is_no_review() {
+        let mut review = Review::default();
+        review.add("review.csv", csv_rows(b"").unwrap()).unwrap();
+        review
+            .add("review.csv", csv_rows(b"\xEF\xBB\xBF").unwrap())
+            .unwrap();
+        assert!(review.decisions.is_empty() && review.warnings.is_empty());
+        assert!(review
+            .add("review.csv", csv_rows(b"a,b\n1,2\n").unwrap())
+            .is_err());
     }
 
     #[test]

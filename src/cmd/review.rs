@@ -129,7 +129,8 @@ pub fn review(opts: &ReviewOptions) -> Result<Written, String> {
         }
         let from_run: Decided = [
             cell(a, col("review_status")),
-            cell(a, col("review_note")),
+            // anomalies.csv writes a note beginning with = + - @ after a ' (see neutralize).
+            unneutralize(cell(a, col("review_note"))),
             String::new(),
             String::new(),
         ];
@@ -200,4 +201,24 @@ pub fn review(opts: &ReviewOptions) -> Result<Written, String> {
         decided,
         kept,
     })
+}
+
+/// The text [`neutralize`] was given.
+fn unneutralize(text: String) -> String {
+    match text.strip_prefix('\'') {
+        Some(rest) if neutralize(rest) == text => rest.to_string(),
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_neutralized_note_comes_back_as_written() {
+        for note in ["=1+1 是笔误", "-3 属实", "正常说明", "'引号开头"] {
+            assert_eq!(unneutralize(neutralize(note)), note);
+        }
+    }
 }

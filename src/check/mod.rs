@@ -4,8 +4,10 @@
 
 mod county;
 mod identities;
+pub mod ids;
 mod narrative;
 mod plausibility;
+pub mod review;
 mod totals;
 mod values;
 mod xyear;
@@ -22,6 +24,7 @@ use crate::schema::FieldIdx;
 use crate::settings::{Settings, Thresholds};
 
 pub use county::{FileCopy, UnreadableFile};
+pub use review::{Decision, Review, ReviewOutcome, Status, StatusCounts};
 pub use totals::{check_totals, TOTALS_SOURCE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -134,7 +137,21 @@ pub struct Anomaly {
     pub unit_id: String,
     pub unit_name: String,
     pub source_file: String,
+    /// The year of the report it is about; for the county's rules and the totals, the year
+    /// rolled up.
+    pub year: Option<i32>,
     pub finding: Finding,
+    /// The stable id ([`ids`]), given once the list is complete ([`ids::assign`]).
+    pub id: String,
+    /// The auditor's decision on it (待处理 when none).
+    pub review: Decision,
+}
+
+impl Anomaly {
+    /// Still to count as an error or warning: not marked 误报 or 已说明.
+    pub fn is_open(&self) -> bool {
+        !self.review.status.dismissed()
+    }
 }
 
 /// How a rule is run.
@@ -586,7 +603,10 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                     unit_id: unit_id.clone(),
                     unit_name: unit_name.clone(),
                     source_file: s.source_file.clone(),
+                    year: s.year,
                     finding,
+                    id: String::new(),
+                    review: Decision::default(),
                 })
         })
         .collect();

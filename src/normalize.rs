@@ -199,6 +199,19 @@ pub struct Submission {
 }
 
 impl Submission {
+    /// Whether it was read from a document (Word, web page, PDF, text) rather than a
+    /// workbook or a CSV: its values lie in a document's tables, pages or lines.
+    pub fn is_document(&self) -> bool {
+        let first = (0..FIELD_COUNT).find_map(|f| self.location(f));
+        match first {
+            Some(at) => matches!(
+                at,
+                Location::Table { .. } | Location::Page { .. } | Location::Line { .. }
+            ),
+            None => !self.narrative.is_empty(),
+        }
+    }
+
     /// Where a field's value was read.
     pub fn location(&self, f: FieldIdx) -> Option<Location> {
         self.values.at(f).map(|at| at.location(&self.sheets))

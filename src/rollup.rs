@@ -69,6 +69,9 @@ pub enum LeftOut {
     NotOnRoster,
     OtherYear,
     Duplicate,
+    /// A document (the Word report, its web page or PDF) sent with the same unit's workbook:
+    /// the workbook counts, the document is compared with it.
+    Companion,
     /// The report of a unit that is a level of the rollup (a county sending its own
     /// totals): compared with the sum of its units, never added to it.
     OwnTotals,
@@ -80,6 +83,9 @@ impl LeftOut {
             LeftOut::NotOnRoster => "单位不在名单中，不计入汇总",
             LeftOut::OtherYear => "不是本次汇总的年度，不计入汇总",
             LeftOut::Duplicate => "同一单位有多份报告，均不计入汇总",
+            LeftOut::Companion => {
+                "与同一单位的 Excel 报表一同报送的文档：以报表的数字计入汇总，文档与报表逐格比较"
+            }
             LeftOut::OwnTotals => "上级单位自报的合计：与其下属单位之和比较，不重复计入汇总",
         }
     }
@@ -118,11 +124,35 @@ impl Rollup {
     }
 }
 
+/// Documents sent beside their unit's workbook, each with that workbook: for every roster
+/// unit whose reports of `year` are one workbook (or CSV) and one or more documents (the
+/// Word report, its web page or PDF, as offices ask for both). `(document, workbook)`, as
+/// indices into `submissions`.
+pub fn companions(submissions: &[Submission], year: Option<i32>) -> Vec<(usize, usize)> {
+    let mut per_unit: std::collections::BTreeMap<UnitIdx, Vec<usize>> = Default::default();
+    for (i, s) in submissions.iter().enumerate() {
+        if let Some(u) = s.unit.filter(|_| s.year.is_some() && s.year == year) {
+            per_unit.entry(u).or_default().push(i);
+        }
+    }
+    let mut pairs = Vec::new();
+    for subs in per_unit.values().filter(|s| s.len() > 1) {
+        let (documents, workbooks): (Vec<usize>, Vec<usize>) =
+            subs.iter().partition(|&&i| submissions[i].is_document());
+        if let ([workbook], false) = (workbooks.as_slice(), documents.is_empty()) {
+            pairs.extend(documents.iter().map(|&d| (d, *workbook)));
+        }
+    }
+    pairs
+}
+
 pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -> Rollup {
     let mut per_unit: Vec<Vec<usize>> = vec![Vec::new(); roster.units.len()];
     let mut left_out: Vec<Option<LeftOut>> = vec![None; submissions.len()];
+    let companion: Vec<usize> = companions(submissions, year).iter().map(|p| p.0).collect();
     for (i, s) in submissions.iter().enumerate() {
         match s.unit {
+            _ if companion.contains(&i) => left_out[i] = Some(LeftOut::Companion),
             None => left_out[i] = Some(LeftOut::NotOnRoster),
             Some(_) if s.year.is_none() || s.year != year => left_out[i] = Some(LeftOut::OtherYear),
             Some(u) => per_unit[u].push(i),

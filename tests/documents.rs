@@ -984,3 +984,95 @@ fn a_word_report_with_tables_typed_as_tabbed_lines_reads_exactly() {
         && !p.text.starts_with("规章")
         && !p.text.contains("结果维持")));
 }
+
+// ---- A Word report beside its workbook -------------------------------------------------
+
+#[test]
+fn a_document_sent_beside_its_workbook_is_compared_not_duplicated() {
+    let dir = temp_dir("companion");
+    let (inputs, config, out) = (dir.join("inputs"), dir.join("config"), dir.join("out"));
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("units.csv"),
+        "unit_id,name,type,aliases\nhekou,河口镇,乡镇,\nyisuhe,易俗河镇,乡镇,\n",
+    )
+    .unwrap();
+    let workbook_values = values(61);
+    let book = nianbao::layout::layout("河口镇", 2024, &workbook_values, &Style::official());
+    std::fs::write(
+        inputs.join("河口镇2024年报表.xlsx"),
+        demo::xlsx_bytes(&book),
+    )
+    .unwrap();
+    // The published page: one number of table 二 otherwise, and the narrative states it.
+    let field = schema::index_of("active.license.decisions").unwrap();
+    let mut page_values = workbook_values.clone();
+    page_values[field] += 4.0;
+    let sheet = nianbao::layout::layout("河口镇", 2024, &page_values, &Style::official())
+        .sheets
+        .remove(0);
+    let narrative = format!(
+        "<p>本年度作出行政许可决定{}件。</p>",
+        format_number(page_values[field])
+    );
+    let html = page(
+        "河口镇2024年政府信息公开工作年度报告",
+        &html_table(&sheet, false),
+        "utf-8",
+    )
+    .replace(
+        "<p>二、主动公开政府信息情况",
+        &format!("{narrative}<p>二、主动公开政府信息情况"),
+    );
+    std::fs::write(inputs.join("河口镇年报.html"), html).unwrap();
+    let other = nianbao::layout::layout("易俗河镇", 2024, &values(62), &Style::official());
+    std::fs::write(inputs.join("易俗河镇.xlsx"), demo::xlsx_bytes(&other)).unwrap();
+
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args([
+            "run",
+            "--inputs",
+            &s(&inputs),
+            "--config",
+            &s(&config),
+            "--out",
+            &s(&out),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let anomalies = std::fs::read_to_string(out.join("anomalies.csv")).unwrap();
+    assert!(!anomalies.contains("UNIT.DUPLICATE"), "{anomalies}");
+    let mismatch: Vec<&str> = anomalies
+        .lines()
+        .filter(|l| l.contains("DOC.MISMATCH"))
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{anomalies}");
+    assert!(
+        mismatch[0].contains("active.license.decisions") && mismatch[0].contains("河口镇年报.html")
+    );
+    let text: Vec<&str> = anomalies
+        .lines()
+        .filter(|l| l.contains("TEXT.MISMATCH"))
+        .collect();
+    assert_eq!(
+        text.len(),
+        1,
+        "the narrative is read against the workbook: {anomalies}"
+    );
+    // The workbook's numbers count.
+    let rollup = std::fs::read_to_string(out.join("rollup.csv")).unwrap();
+    let line = rollup
+        .lines()
+        .find(|l| l.starts_with("active.license.decisions,"))
+        .unwrap();
+    let county: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+    let expected = workbook_values[field] + values(62)[field];
+    assert_eq!(county, expected, "{line}");
+}

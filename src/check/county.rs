@@ -215,6 +215,15 @@ fn unit_duplicate(county: &County) -> Vec<Placed> {
         }
     }
     let mut placed = Vec::new();
+    // A Word report beside its unit's workbook is compared with it (DOC.MISMATCH), not a
+    // second report.
+    let companion: Vec<&str> = crate::rollup::companions(county.submissions, county.year)
+        .into_iter()
+        .map(|(d, _)| county.submissions[d].source_file.as_str())
+        .collect();
+    for group in by_unit.values_mut() {
+        group.retain(|s| !companion.contains(&s.source_file.as_str()));
+    }
     for group in by_unit.values().filter(|g| g.len() > 1) {
         let files: Vec<&str> = group.iter().map(|s| s.source_file.as_str()).collect();
         for s in group {

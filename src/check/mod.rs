@@ -399,6 +399,20 @@ pub const RULES: &[Rule] = &[
               Example: 湘潭县自报 本年新收申请 120，下属单位合计 118。",
     },
     Rule {
+        id: "DOC.MISMATCH",
+        severity: Some(Error),
+        on_totals: false,
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "同一单位同时报送的 Word 报告与 Excel 报表数字不一致",
+        en: "the Word report a unit sent with its workbook states a field otherwise",
+        doc: "What: 单位同时报送了 Excel（或 CSV）报表和 Word 报告（或其网页、PDF）。这不是重复报送：\n\
+              报表的数字计入汇总，文档的表格与报表逐格比较，每个不同的字段一条；文档正文中的数字\n\
+              也按报表的数字核对（TEXT.MISMATCH）。\n\
+              Why: 公开发布的是文档，汇总的是报表；两者不一致，公开的年报就与上报的数字不符。\n\
+              Example: 河口镇.xlsx 表三 本年新收申请 总计 5，河口镇年报.docx 第2个表格中为 6。",
+    },
+    Rule {
         id: "FILE.COPY",
         severity: Some(Info),
         on_totals: false,
@@ -589,27 +603,56 @@ pub struct County<'a> {
 
 /// Every anomaly of a run, sorted by severity, unit, rule and location.
 pub fn check_county(county: &County) -> Vec<Anomaly> {
+    let companions: std::collections::HashMap<usize, usize> =
+        crate::rollup::companions(county.submissions, county.year)
+            .into_iter()
+            .collect();
     let mut anomalies: Vec<Anomaly> = county
         .submissions
         .par_iter()
-        .flat_map_iter(|s| {
+        .enumerate()
+        .flat_map_iter(|(i, s)| {
             let unit = s.unit.map(|u| &county.roster.units[u]);
             let prior = match (county.prior, unit, county.year) {
                 (Some(p), Some(u), Some(y)) => p.report(&u.id, y - 1),
                 _ => None,
             };
+            // A Word report sent beside its workbook: its narrative is read against the
+            // workbook's numbers, which count, and its tables are compared with them.
+            let workbook = companions.get(&i).map(|&w| &county.submissions[w]);
             let report = Report {
                 values: &s.values,
                 sheets: &s.sheets,
                 missing: &s.missing,
                 old_format: &s.old_format,
-                narrative: &s.narrative,
+                narrative: if workbook.is_some() {
+                    &[]
+                } else {
+                    &s.narrative
+                },
                 twice: &s.twice,
                 prior,
                 thresholds: &county.settings.thresholds,
             };
+            let mut findings = check_report(&report, county.settings);
+            if let Some(w) = workbook {
+                let against_workbook = Report {
+                    values: &w.values,
+                    sheets: &w.sheets,
+                    narrative: &s.narrative,
+                    ..bare_report(&county.settings.thresholds)
+                };
+                findings.extend(
+                    check_report(&against_workbook, county.settings)
+                        .into_iter()
+                        .filter(|(_, f)| f.rule == "TEXT.MISMATCH"),
+                );
+                if let Some(severity) = county.settings.severity("DOC.MISMATCH") {
+                    findings.extend(doc_mismatch(s, w).into_iter().map(|f| (severity, f)));
+                }
+            }
             let (unit_id, unit_name) = unit_names(s, county.roster);
-            check_report(&report, county.settings)
+            findings
                 .into_iter()
                 .map(move |(severity, finding)| Anomaly {
                     severity,
@@ -627,6 +670,52 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
     anomalies.extend(county::check(county));
     sort(&mut anomalies);
     anomalies
+}
+
+/// A report with nothing but its thresholds, to be filled in with struct update syntax.
+fn bare_report(thresholds: &Thresholds) -> Report<'_> {
+    Report {
+        values: &EMPTY_VALUES,
+        sheets: &[],
+        missing: &[],
+        old_format: &[],
+        narrative: &[],
+        twice: &[],
+        prior: None,
+        thresholds,
+    }
+}
+
+static EMPTY_VALUES: std::sync::LazyLock<Values> = std::sync::LazyLock::new(|| Values::all(0.0));
+
+/// DOC.MISMATCH: each field the Word report's tables state otherwise than the workbook the
+/// same unit sent with it.
+fn doc_mismatch(document: &Submission, workbook: &Submission) -> Vec<Finding> {
+    (0..crate::schema::FIELD_COUNT)
+        .filter_map(|f| {
+            let (d, w) = (document.values.number(f)?, workbook.values.number(f)?);
+            if (d - w).abs() < 1e-9 {
+                return None;
+            }
+            let (at, w_at) = (document.location(f)?, workbook.location(f));
+            let number = crate::text::format_number;
+            Some(Finding {
+                rule: "DOC.MISMATCH",
+                location: Some(at.clone()),
+                fields: vec![f].into(),
+                expected: number(w),
+                actual: number(d),
+                message: format!(
+                    "文档 {at} {} 为 {}，与同时报送的报表 {}（{}）中的 {} 不一致；汇总以报表为准",
+                    crate::schema::display_name(f),
+                    number(d),
+                    workbook.source_file,
+                    w_at.map_or_else(String::new, |l| l.to_string()),
+                    number(w)
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The unit id and name an anomaly shows for a submission.

@@ -1076,3 +1076,30 @@ fn a_document_sent_beside_its_workbook_is_compared_not_duplicated() {
     let expected = workbook_values[field] + values(62)[field];
     assert_eq!(county, expected, "{line}");
 }
+
+/// Our own PDF, made from our own Word report (see tests/fixtures/README.md): every value is
+/// read right, or left empty with the part that lacks it named; never a wrong number.
+#[test]
+fn our_own_pdf_reads_right_or_says_what_it_lacks() {
+    let bytes = std::fs::read("tests/fixtures/own_report_2024.pdf").unwrap();
+    let result = read_file(&temp_dir("own-pdf"), "河口镇2024年报.pdf", &bytes, None);
+    let sub = only_submission(result);
+    let expected = values(2024);
+    let missing: Vec<usize> = sub.missing.iter().flat_map(|m| m.fields.clone()).collect();
+    let mut read = 0;
+    for (f, x) in expected.iter().enumerate() {
+        match sub.values.number(f) {
+            Some(n) => {
+                assert_eq!(n, *x, "{}", schema::fields()[f].id);
+                read += 1;
+            }
+            None => assert!(
+                missing.contains(&f),
+                "{} unread, no reason",
+                schema::fields()[f].id
+            ),
+        }
+    }
+    assert!(read >= 160, "{read} of 200 read");
+    assert_eq!((sub.unit, sub.year), (Some(1), Some(2024)), "河口镇, 2024");
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::check::{self, Anomaly, County, Review, Severity};
+use crate::check::{self, Anomaly, County, Review};
 use crate::discover::InputFile;
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
@@ -109,11 +109,7 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
     let rows: Vec<[String; 7]> = anomalies
         .iter()
         .map(|a| {
-            let level = match a.severity {
-                Severity::Error => "错误",
-                Severity::Warning => "警告",
-                Severity::Info => "提示",
-            };
+            let level = a.severity.zh();
             let f = &a.finding;
             let review = if a.review.note.is_empty() {
                 a.review.status.zh().to_string()

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
-    DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula, Workbook,
-    Worksheet, XlsxError,
+    DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula,
+    ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
@@ -181,7 +181,13 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
     ws.set_freeze_panes(3, 0)?;
-    ws.protect();
+    // Protected against changing the tables' shape; column widths and row heights may be
+    // adjusted to see a long label.
+    ws.protect_with_options(&ProtectionOptions {
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::default()
+    });
     Ok(())
 }
 

@@ -171,11 +171,12 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
     }
 
     // Widths: the label columns wide enough for table 三's labels, the rest for numbers.
-    ws.set_column_width(0, 22)?;
-    ws.set_column_width(1, 14)?;
-    ws.set_column_width(2, 26)?;
-    for c in 3..16u16 {
-        ws.set_column_width(c, 10)?;
+    let widths = column_widths();
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (row, height) in row_heights(sheet, &widths) {
+        ws.set_row_height(row, height)?;
     }
     ws.set_landscape();
     ws.set_paper_size(9);
@@ -189,6 +190,54 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
         ..ProtectionOptions::default()
     });
     Ok(())
+}
+
+/// Column widths (in Excel's units): the label columns wide enough for table 三's labels,
+/// the rest for numbers and short headers.
+fn column_widths() -> Vec<f64> {
+    let mut widths = vec![22.0, 14.0, 26.0];
+    widths.extend([11.0; 13]);
+    widths
+}
+
+/// Row heights (points) that show every wrapped label whole: a label's width in Excel's
+/// units (a CJK character about two) over the width of its cell or merged range, the lines
+/// shared among the rows a merged range spans.
+fn row_heights(sheet: &TSheet, widths: &[f64]) -> Vec<(u32, f64)> {
+    const LINE: f64 = 13.5;
+    let width_of = |c: u32| widths.get(c as usize).copied().unwrap_or(8.43);
+    let mut lines: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
+    for (&(r, c), cell) in &sheet.cells {
+        let TCell::Text(text) = cell else { continue };
+        // The title and the lines above the tables are not wrapped.
+        if r < 3 {
+            continue;
+        }
+        let (r2, c2) = sheet
+            .merges
+            .iter()
+            .find(|m| (m.0, m.1) == (r, c))
+            .map_or((r, c), |m| (m.2, m.3));
+        let room = ((c..=c2).map(width_of).sum::<f64>() - 1.0).max(1.0);
+        let needed: f64 = text
+            .split('\n')
+            .map(|line| {
+                let units: f64 = line
+                    .chars()
+                    .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+                    .sum();
+                (units / room).ceil().max(1.0)
+            })
+            .sum();
+        let per_row = (needed / f64::from(r2 - r + 1)).ceil();
+        let at = lines.entry(r).or_insert(1.0);
+        *at = at.max(per_row);
+    }
+    lines
+        .into_iter()
+        .filter(|&(_, n)| n > 1.0)
+        .map(|(r, n)| (r, n * LINE + 3.0))
+        .collect()
 }
 
 /// The 填报说明 sheet: how to fill the tables and what nianbao checks.
@@ -224,6 +273,14 @@ fn write_guide(ws: &mut Worksheet) -> Result<(), XlsxError> {
     ];
     for (i, line) in lines.iter().enumerate() {
         ws.write_string_with_format(i as u32 + 2, 0, line, &text)?;
+        let units: f64 = line
+            .chars()
+            .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+            .sum();
+        let wrapped = (units / 95.0).ceil().max(1.0);
+        if wrapped > 1.0 {
+            ws.set_row_height(i as u32 + 2, wrapped * 15.0 + 3.0)?;
+        }
     }
     Ok(())
 }

@@ -70,6 +70,12 @@ fn an_implausible_year_is_refused() {
         &nianbao(&["template", "--year", "0"]),
         &["不是有效的报告年度"],
     );
+    let demo = dir.join("demo");
+    refused(
+        &nianbao(&["demo", "--out", &s(&demo), "--year", "224"]),
+        &["不是有效的报告年度"],
+    );
+    assert!(!demo.exists());
     // A plausible year runs.
     let ok = run(&dir, &out, &["--year", "2024"]);
     assert!(

@@ -620,6 +620,7 @@ pub fn write_county(
     problems: &[Option<Problem>],
     replace: bool,
 ) -> Result<Vec<PlannedUnit>, String> {
+    crate::cmd::check_year(year)?;
     let units = demo_units(n);
     let inputs = dir.join("inputs");
     let config = dir.join("config");

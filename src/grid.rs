@@ -35,7 +35,7 @@ pub enum Location {
     /// A worksheet cell, 0-based row and column.
     /// The sheet's name is shared by every location on it.
     Sheet { sheet: Arc<str>, row: u32, col: u32 },
-    /// A CSV field: 1-based physical line and 1-based field number.
+    /// A CSV field: 1-based physical line and 1-based field number. Printed `第8行第4列`.
     Csv { line: u64, field: u32 },
     /// A cell of a document's table (Word, web page): the table's number in the document,
     /// its row and column in that table, all 1-based. Printed `第2个表格第7行第3列`.
@@ -189,7 +189,8 @@ impl fmt::Display for Location {
                     write!(f, "'{quoted}'!{}{}", column_name(*col), row + 1)
                 }
             }
-            Location::Csv { line, field } => write!(f, "{line}:{field}"),
+            // Never `8:4`: Excel and WPS open that as a time.
+            Location::Csv { line, field } => write!(f, "第{line}行第{field}列"),
             Location::Table { table, row, col } => {
                 write!(f, "第{table}个表格第{row}行第{col}列")
             }
@@ -638,7 +639,10 @@ mod tests {
         assert_eq!(at("表三").to_string(), "表三!C7");
         assert_eq!(at("Sheet 1").to_string(), "'Sheet 1'!C7");
         assert_eq!(at("2024年").to_string(), "'2024年'!C7");
-        assert_eq!(Location::Csv { line: 12, field: 3 }.to_string(), "12:3");
+        assert_eq!(
+            Location::Csv { line: 12, field: 3 }.to_string(),
+            "第12行第3列"
+        );
         let table = Location::Table {
             table: 2,
             row: 7,

@@ -67,6 +67,20 @@ enum Command {
         /// A rule id such as T3.BALANCE.
         id: Option<String>,
     },
+    /// 生成空白统计表模板：供各单位填写的官方格式工作簿
+    ///
+    /// 模板包含表二、表三、表四（国办公开办函〔2021〕30号格式）、填报单位和报告年度行；数字格只能填写大于或等于 0 的整数（收费金额可有小数）；“总计”为自动求和公式并锁定；另有“填报说明”工作表。指定 --roster 时，为名单中的每个单位各生成一份已填好单位名称的模板，写入 --out 指定的文件夹。
+    Template {
+        /// 输出文件（默认 年报统计表模板.xlsx）；与 --roster 同用时为输出文件夹（默认 templates）。
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// 报告年度，例如 2024。
+        #[arg(long, default_value_t = 2024)]
+        year: i32,
+        /// 单位名单 units.csv：为其中每个单位各生成一份模板。
+        #[arg(long)]
+        roster: Option<PathBuf>,
+    },
     /// Write a synthetic county: DIR/config/units.csv, last year's normalized CSV and DIR/inputs/.
     Demo {
         /// How many units.
@@ -136,6 +150,17 @@ fn main() -> ExitCode {
                 println!("在“status”列填写 待处理、已核实、误报 或 已说明，“note”列写明理由，保存后重新运行 nianbao run。");
                 ExitCode::SUCCESS
             })
+        }
+        Command::Template { out, year, roster } => {
+            cmd::template::write(&cmd::template::TemplateOptions { out, year, roster }).map(
+                |written| {
+                    for path in &written {
+                        println!("已写入 {}", path.display());
+                    }
+                    println!("共 {} 份模板。", written.len());
+                    ExitCode::SUCCESS
+                },
+            )
         }
         Command::Rules { id } => cmd::rules::rules(id.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Demo {

@@ -82,6 +82,39 @@ impl Prior {
             .count()
     }
 
+    /// Refuses a prior file that cannot be last year's for a run of `year`: every row of
+    /// that year or later, or of no year at all. The XYEAR rules would compare the year
+    /// with itself, or with nothing, and say nothing wrong.
+    pub fn check_for(&self, year: i32) -> Result<(), String> {
+        let years: std::collections::BTreeSet<i32> = self
+            .rows
+            .values()
+            .flatten()
+            .filter_map(|r| r.year)
+            .collect();
+        if years.iter().any(|&y| y < year) {
+            return Ok(());
+        }
+        let path = std::path::absolute(&self.source)
+            .map_or(self.source.clone(), |p| p.display().to_string());
+        let wanted = format!(
+            "请用 --prior 指定上一年（{}年）运行得到的 normalized.csv",
+            year - 1
+        );
+        let listed: Vec<String> = years.iter().map(|y| format!("{y}年")).collect();
+        Err(match listed.as_slice() {
+            [] if self.rows.is_empty() => format!("--prior 文件 {path} 中没有任何单位的数据：{wanted}"),
+            [] => format!("--prior 文件 {path} 中各行都没有年度（year 列为空或缺失），无法与本次 {year}年 比较：{wanted}"),
+            [only] if years.contains(&year) => {
+                format!("--prior 文件 {path} 中的数据都是 {only} 的，与本次统计的年度相同：{wanted}")
+            }
+            _ => format!(
+                "--prior 文件 {path} 中没有早于 {year}年 的数据（其中的年度：{}）：{wanted}",
+                listed.join("、")
+            ),
+        })
+    }
+
     /// Units with more than one report of `year`, which the XYEAR rules pass over.
     pub fn ambiguous(&self, year: i32) -> Vec<String> {
         self.rows
@@ -121,6 +154,47 @@ mod tests {
         );
         assert_eq!(prior.units_of(2023), 1);
         assert_eq!(prior.ambiguous(2023), ["shebu"]);
+    }
+
+    #[test]
+    fn a_prior_of_the_same_year_or_none_before_is_refused() {
+        let head = "unit_id,unit_name,unit_type,year,source_file,review.total\n";
+        let of = |rows: &str| {
+            let mut p = Prior::parse(&format!("{head}{rows}")).unwrap();
+            p.source = "config/normalized.csv".into();
+            p
+        };
+        assert!(of("hekou,河口镇,乡镇,2023,a.xlsx,1\n")
+            .check_for(2024)
+            .is_ok());
+        assert!(
+            of("hekou,河口镇,乡镇,2024,a.xlsx,1\nshebu,射埠镇,乡镇,2023,b.xlsx,1\n")
+                .check_for(2024)
+                .is_ok()
+        );
+        let same = of("hekou,河口镇,乡镇,2024,a.xlsx,1\n")
+            .check_for(2024)
+            .unwrap_err();
+        assert!(
+            same.contains("都是 2024年") && same.contains("与本次统计的年度相同"),
+            "{same}"
+        );
+        assert!(
+            same.contains("normalized.csv") && same.contains("2023年"),
+            "{same}"
+        );
+        let later = of("hekou,河口镇,乡镇,2025,a.xlsx,1\nshebu,射埠镇,乡镇,2024,b.xlsx,1\n")
+            .check_for(2024)
+            .unwrap_err();
+        assert!(
+            later.contains("没有早于 2024年") && later.contains("2024年、2025年"),
+            "{later}"
+        );
+        let none = of("hekou,河口镇,乡镇,,a.xlsx,1\n")
+            .check_for(2024)
+            .unwrap_err();
+        assert!(none.contains("没有年度"), "{none}");
+        assert!(!none.contains('\n'));
     }
 
     #[test]

@@ -170,10 +170,10 @@ fn the_long_form_may_hold_several_units() {
     // The header is line 1; 河口镇's first field is line 2, its value in column 4.
     assert_eq!(
         location(&subs[0], "active.regulation.issued").to_string(),
-        "2:4"
+        "第2行第4列"
     );
     assert_eq!(
         location(&subs[1], "active.regulation.issued").to_string(),
-        "202:4"
+        "第202行第4列"
     );
 }

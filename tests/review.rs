@@ -539,9 +539,26 @@ fn a_copy_of_the_sheet_is_a_review_file() {
     let header = rows[0].clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (level, status, note) = (col("级别"), col("审核状态"), col("审核说明"));
+    // Severities in Chinese for the person who reads the sheet; anomalies.csv keeps the
+    // words analysts filter on.
+    assert!(rows[1..]
+        .iter()
+        .all(|r| ["错误", "警告", "提示"].contains(&r[level].as_str())));
+    let csv = std::fs::read_to_string(out.join("anomalies.csv")).unwrap();
+    let csv_levels: BTreeSet<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert!(
+        csv_levels
+            .iter()
+            .all(|l| ["error", "warning", "info"].contains(l)),
+        "{csv_levels:?}"
+    );
     let mut dismissed = BTreeSet::new();
     for row in rows.iter_mut().skip(1) {
-        if row[level] == "error" && dismissed.len() < 2 {
+        if row[level] == "错误" && dismissed.len() < 2 {
             row[status] = "误报".into();
             row[note] = "见说明函".into();
             dismissed.insert(row[col("异常编号")].clone());

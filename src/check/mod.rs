@@ -44,6 +44,16 @@ impl Severity {
         }
     }
 
+    /// The word a person reads: on the pages, in rollup.xlsx's 异常清单, in `check`'s
+    /// output. anomalies.csv keeps [`Severity::name`], which analysts filter on.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+            Severity::Info => "提示",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Severity> {
         match s {
             "error" => Some(Severity::Error),

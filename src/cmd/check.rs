@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::check::{self, Anomaly, County, Review, Severity};
+use crate::check::{self, Anomaly, County, Review};
 use crate::discover::InputFile;
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
@@ -25,6 +25,9 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         Roster::default()
     };
     let settings = Settings::load(&opts.config)?;
+    if let Some(year) = opts.year {
+        super::check_year(year)?;
+    }
     let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
     // The auditor's decisions, where the config folder has them: 误报 and 已说明 do not
     // count as errors, nor make the exit status 1.
@@ -44,6 +47,9 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         .collect::<Result<_, _>>()?;
     let results = process_all(&files, &roster, opts.year);
     let gathered = gather(results, &roster, opts.year);
+    if let (Some(prior), Some(year)) = (&prior, gathered.year) {
+        prior.check_for(year)?;
+    }
     let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
@@ -109,11 +115,7 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
     let rows: Vec<[String; 7]> = anomalies
         .iter()
         .map(|a| {
-            let level = match a.severity {
-                Severity::Error => "错误",
-                Severity::Warning => "警告",
-                Severity::Info => "提示",
-            };
+            let level = a.severity.zh();
             let f = &a.finding;
             let review = if a.review.note.is_empty() {
                 a.review.status.zh().to_string()

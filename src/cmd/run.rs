@@ -51,9 +51,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    if let Some(year) = opts.year {
+        super::check_year(year)?;
+    }
     let roster = Roster::load(&opts.config)?;
     let settings = Settings::load(&opts.config)?;
     let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
+    if let (Some(prior), Some(year)) = (&prior, opts.year) {
+        prior.check_for(year)?;
+    }
     let review = Review::load(&opts.config)?;
     // The lock on --out is taken, and what an interrupted run left cleaned up, before
     // anything is read: a second run into the same --out stops here, at once.
@@ -67,6 +73,11 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let gathered = gather(results, &roster, opts.year);
     phases.done("read");
     let year = gathered.year;
+    // The year the submissions state, when --year did not say it: checked before anything
+    // is written, so that a wrong --prior leaves the previous outputs as they were.
+    if let (Some(prior), Some(year)) = (&prior, year) {
+        prior.check_for(year)?;
+    }
     let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,

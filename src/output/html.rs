@@ -78,12 +78,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 fn severity_badge(s: Severity) -> String {
-    let zh = match s {
-        Severity::Error => "错误",
-        Severity::Warning => "警告",
-        Severity::Info => "提示",
-    };
-    format!("<span class=\"sev {}\">{zh}</span>", s.name())
+    format!("<span class=\"sev {}\">{}</span>", s.name(), s.zh())
 }
 
 fn share_cell(share: Option<f64>) -> String {

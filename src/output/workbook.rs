@@ -328,6 +328,8 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
     }
     for (i, a) in anomalies.iter().enumerate() {
         let mut row = crate::output::anomaly_row(a);
+        // 错误/警告/提示 for the person who reads the sheet; anomalies.csv keeps error….
+        row[0] = a.severity.zh().to_string();
         row.push(neutralize(&a.review.reviewer));
         row.push(neutralize(&a.review.date));
         for (c, text) in row.iter().enumerate() {

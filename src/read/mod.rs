@@ -192,11 +192,11 @@ mod tests {
             .contains("Word 或 Excel"));
         let book = read("a\tb\n1\t2\n".as_bytes(), "csv").unwrap();
         assert_eq!(book.sheets[0].get(1, 1), &Cell::Text("2".into()));
-        assert_eq!(book.sheets[0].location(1, 1).to_string(), "2:2");
+        assert_eq!(book.sheets[0].location(1, 1).to_string(), "第2行第2列");
         let crlf = read("a,b\r\n\"x\r\ny\",1\r\n\r\ne,f\r\n".as_bytes(), "csv").unwrap();
         let lines: Vec<String> = (0..3)
             .map(|r| crlf.sheets[0].location(r, 0).to_string())
             .collect();
-        assert_eq!(lines, ["1:1", "2:1", "5:1"]);
+        assert_eq!(lines, ["第1行第1列", "第2行第1列", "第5行第1列"]);
     }
 }

@@ -134,5 +134,9 @@ deb() {
     say "$out"
 }
 
-deb
+if command -v dpkg-deb >/dev/null; then
+    deb
+else
+    say ".deb skipped: no dpkg-deb here (a Debian system has it)"
+fi
 windows_zip

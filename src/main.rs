@@ -75,7 +75,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    console::utf8_output();
+    let _console = console::Utf8Output::set();
     if std::env::args_os().len() <= 1 {
         // Double-clicked in Explorer: a console window of its own, which closes when nianbao
         // ends. From a terminal: a short summary of the commands.
@@ -86,7 +86,16 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    let result = match Cli::parse().command {
+    // Not `Cli::parse()`, which exits the process on --help or a bad argument: the console's
+    // code page is put back on the way out of main.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
         Command::Run {
             inputs,
             config,
@@ -286,17 +295,45 @@ mod console {
     #[cfg(windows)]
     #[link(name = "kernel32")]
     extern "system" {
+        fn GetConsoleOutputCP() -> u32;
         fn SetConsoleOutputCP(code_page: u32) -> i32;
         fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
     }
 
-    /// Chinese in the console: what is written to it as bytes (a redirect read back, a
-    /// child process) is read as UTF-8, not the system's code page (936 on a Chinese Windows).
-    pub fn utf8_output() {
+    /// Chinese in the console while nianbao runs: what is written to it as bytes (a child
+    /// process, a redirect read back) is read as UTF-8, not in the system's code page (936 on
+    /// a Chinese Windows). The console's own code page is put back when this is dropped: the
+    /// cmd window nianbao was started from keeps the one it had.
+    pub struct Utf8Output {
         #[cfg(windows)]
-        // SAFETY: a plain call with a constant; a process without a console gets an error, ignored.
-        unsafe {
-            SetConsoleOutputCP(65001);
+        previous: u32,
+    }
+
+    impl Utf8Output {
+        pub fn set() -> Self {
+            #[cfg(windows)]
+            // SAFETY: plain calls; without a console they fail (0), and nothing is changed.
+            unsafe {
+                let previous = GetConsoleOutputCP();
+                if previous != 0 {
+                    SetConsoleOutputCP(65001);
+                }
+                Utf8Output { previous }
+            }
+            #[cfg(not(windows))]
+            Utf8Output {}
+        }
+    }
+
+    #[cfg(windows)]
+    impl Drop for Utf8Output {
+        fn drop(&mut self) {
+            if self.previous != 0 {
+                // SAFETY: a plain call with the code page the console had.
+                unsafe {
+                    SetConsoleOutputCP(self.previous);
+                }
+            }
         }
     }
 

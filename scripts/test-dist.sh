@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests what scripts/dist.sh builds, against the Linux build's own outputs:
 #
-# - the .deb, unpacked with dpkg -x: its files are there, its binary run on its sample and
-#   its start-menu script run on a fresh ~/年报 write the same CSVs, byte for byte;
+# - the .deb, unpacked with dpkg -x (and, as root, installed with dpkg -i into a root of its
+#   own): its files are there, its binary run on its sample and its start-menu script run on
+#   a fresh ~/年报 write the same CSVs, byte for byte;
 # - the Windows zip, unpacked, under wine: a double-click (`wine start /wait`, a console of
 #   its own) on the sample beside the exe, and a demo county of 30 units in folders with
 #   Chinese names given as Windows paths (Z:\…), write the same CSVs, byte for byte; an output
@@ -99,6 +100,20 @@ else
         sh "$root/usr/share/nianbao/desktop.sh" </dev/null >"$tmp/desktop.log"
     grep -q "正在打开总览页" "$tmp/desktop.log" || fail "the start-menu script: $(cat "$tmp/desktop.log")"
     same_csvs "$tmp/linux/sample" "$tmp/home/年报/outputs" "the .deb's start-menu entry"
+    # Installed by dpkg itself, into a root of its own (as root: the system is not touched).
+    if [ "$(id -u)" = 0 ]; then
+        inst=$tmp/dpkg-root
+        mkdir -p "$inst/var/lib/dpkg/info" "$inst/var/lib/dpkg/updates"
+        touch "$inst/var/lib/dpkg/status"
+        dpkg --root="$inst" --log=/dev/null -i "$deb" >"$tmp/dpkg.log" 2>&1 ||
+            fail "dpkg -i $deb: $(cat "$tmp/dpkg.log")"
+        dpkg --root="$inst" -s nianbao | grep -q '^Status: install ok installed' ||
+            fail "dpkg -i $deb: not installed"
+        "$inst/usr/bin/nianbao" run --inputs "$inst/usr/share/nianbao/sample/inputs" \
+            --config "$inst/usr/share/nianbao/sample/config" --out "$tmp/dpkg-out" \
+            --prior "$inst/usr/share/nianbao/sample/config/normalized-2023.csv" >/dev/null
+        same_csvs "$tmp/linux/sample" "$tmp/dpkg-out" "the .deb installed by dpkg -i, on its sample"
+    fi
     say ".deb tested after $(lap)"
 fi
 

@@ -193,7 +193,7 @@ nianbao（年报）：汇总各单位的政府信息公开工作年度报告统�
 
 用法：
   nianbao run [--inputs 文件夹] [--config 文件夹] [--out 文件夹] [--prior 上年normalized.csv]
-      读取 inputs 中各单位报送的文件（.xlsx .xlsm .xls .csv），按 config/units.csv 名册检查、汇总，
+      读取 inputs 中各单位报送的文件（.xlsx .xls .csv .docx .html .txt .pdf 等），按 config/units.csv 名册检查、汇总，
       结果写入 outputs（总览页 outputs/reports/index.html）
   nianbao check 文件…      报送前检查本单位的文件，有错误时退出码为 1
   nianbao review           生成或更新 config/review.csv，逐条填写审核决定（误报、已说明等）
@@ -240,7 +240,7 @@ fn beside_exe() -> Result<PathBuf, String> {
     let roster = config.join("units.csv");
     if !inputs.is_dir() || !roster.is_file() {
         return Err(format!(
-            "双击运行需要在 nianbao.exe 旁边放两个文件夹：\n  {}  放各单位报送的报表文件（.xlsx .xlsm .xls .csv，可分子文件夹）；\n  {}  放单位名册 units.csv（可参照压缩包中的示例）。\n{}",
+            "双击运行需要在 nianbao.exe 旁边放两个文件夹：\n  {}  放各单位报送的报表文件（.xlsx .xls .csv .docx .pdf 等，可分子文件夹）；\n  {}  放单位名册 units.csv（可参照压缩包中的示例）。\n{}",
             inputs.display(),
             config.display(),
             match (inputs.is_dir(), roster.is_file()) {

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -102,7 +102,27 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+    let _console = console::Utf8Output::set();
+    if std::env::args_os().len() <= 1 {
+        // Double-clicked in Explorer: a console window of its own, which closes when nianbao
+        // ends. From a terminal: a short summary of the commands.
+        return if console::own_window() {
+            double_click()
+        } else {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        };
+    }
+    // Not `Cli::parse()`, which exits the process on --help or a bad argument: the console's
+    // code page is put back on the way out of main.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
         Command::Run {
             inputs,
             config,
@@ -190,4 +210,187 @@ fn main() -> ExitCode {
         eprintln!("nianbao: {e}");
         ExitCode::from(2)
     })
+}
+
+/// What `nianbao` alone prints in a terminal.
+const USAGE: &str = "\
+nianbao（年报）：汇总各单位的政府信息公开工作年度报告统计表，检查勾稽关系，生成全县汇总。
+
+用法：
+  nianbao run [--inputs 文件夹] [--config 文件夹] [--out 文件夹] [--prior 上年normalized.csv]
+      读取 inputs 中各单位报送的文件（.xlsx .xls .csv .docx .html .txt .pdf 等），按 config/units.csv 名册检查、汇总，
+      结果写入 outputs（总览页 outputs/reports/index.html）
+  nianbao check 文件…      报送前检查本单位的文件，有错误时退出码为 1
+  nianbao review           生成或更新 config/review.csv，逐条填写审核决定（误报、已说明等）
+  nianbao rules [规则编号]  列出全部检查规则，或说明一条规则
+  nianbao demo --out 文件夹 生成一个模拟县（名册、上年数据和各单位报表），用于试用
+  nianbao 命令 --help       某个命令的全部选项
+
+在 Windows 上双击 nianbao.exe：读取它旁边的 inputs 和 config 文件夹，结果写入旁边的 outputs 文件夹，
+完成后打开总览页。
+";
+
+/// A double-click: the county beside the exe, its outputs beside it too, the overview page
+/// opened, and the window kept until Enter, so that the clerk can read what happened.
+fn double_click() -> ExitCode {
+    let code = match beside_exe() {
+        Ok(index) => {
+            println!("正在打开总览页 {}", index.display());
+            if let Err(e) = open(&index) {
+                println!("无法自动打开总览页（{e}），请手动打开上面的文件。");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("nianbao: {e}");
+            ExitCode::from(2)
+        }
+    };
+    println!();
+    println!("按回车键关闭此窗口。");
+    let _ = std::io::stdin().read_line(&mut String::new());
+    code
+}
+
+/// Runs on `inputs/` and `config/` beside the exe, into `outputs/` beside it; returns the
+/// overview page.
+fn beside_exe() -> Result<PathBuf, String> {
+    let exe =
+        std::env::current_exe().map_err(|e| format!("找不到 nianbao.exe 所在的文件夹：{e}"))?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| format!("找不到 {} 所在的文件夹", exe.display()))?;
+    let inputs = dir.join("inputs");
+    let config = dir.join("config");
+    let roster = config.join("units.csv");
+    if !inputs.is_dir() || !roster.is_file() {
+        return Err(format!(
+            "双击运行需要在 nianbao.exe 旁边放两个文件夹：\n  {}  放各单位报送的报表文件（.xlsx .xls .csv .docx .pdf 等，可分子文件夹）；\n  {}  放单位名册 units.csv（可参照压缩包中的示例）。\n{}",
+            inputs.display(),
+            config.display(),
+            match (inputs.is_dir(), roster.is_file()) {
+                (false, false) => "现在两者都没有。",
+                (false, true) => "现在缺少 inputs 文件夹。",
+                _ => "现在缺少 config\\units.csv。",
+            }
+        ));
+    }
+    let prior = latest_prior(&config);
+    println!("读取 {}", inputs.display());
+    println!("名册 {}", roster.display());
+    if let Some(p) = &prior {
+        println!("上年数据 {}", p.display());
+    }
+    let s = cmd::run::run(&cmd::run::RunOptions {
+        inputs,
+        config,
+        out: dir.join("outputs"),
+        year: None,
+        prior,
+        jobs: None,
+    })?;
+    cmd::run::print_summary(&s);
+    Ok(s.out.join("reports").join("index.html"))
+}
+
+/// Last year's outputs kept in the config folder as `normalized-<year>.csv`, the latest year.
+fn latest_prior(config: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(config)
+        .ok()?
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            let year: u32 = name
+                .strip_prefix("normalized-")?
+                .strip_suffix(".csv")?
+                .parse()
+                .ok()?;
+            Some((year, config.join(name)))
+        })
+        .max()
+        .map(|(_, path)| path)
+}
+
+/// Opens a page in the default browser.
+fn open(page: &Path) -> std::io::Result<()> {
+    #[cfg(windows)]
+    let mut command = {
+        let mut c = std::process::Command::new("cmd");
+        c.arg("/c").arg("start").arg("").arg(page);
+        c
+    };
+    #[cfg(not(windows))]
+    let mut command = {
+        let mut c = std::process::Command::new("xdg-open");
+        c.arg(page);
+        c
+    };
+    command.status().and_then(|s| {
+        if s.success() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!("{s}")))
+        }
+    })
+}
+
+/// The console, on Windows: UTF-8 output, and whether the window is nianbao's own.
+mod console {
+    #[cfg(windows)]
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetConsoleOutputCP() -> u32;
+        fn SetConsoleOutputCP(code_page: u32) -> i32;
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+    }
+
+    /// Chinese in the console while nianbao runs: what is written to it as bytes (a child
+    /// process, a redirect read back) is read as UTF-8, not in the system's code page (936 on
+    /// a Chinese Windows). The console's own code page is put back when this is dropped: the
+    /// cmd window nianbao was started from keeps the one it had.
+    pub struct Utf8Output {
+        #[cfg(windows)]
+        previous: u32,
+    }
+
+    impl Utf8Output {
+        pub fn set() -> Self {
+            #[cfg(windows)]
+            // SAFETY: plain calls; without a console they fail (0), and nothing is changed.
+            unsafe {
+                let previous = GetConsoleOutputCP();
+                if previous != 0 {
+                    SetConsoleOutputCP(65001);
+                }
+                Utf8Output { previous }
+            }
+            #[cfg(not(windows))]
+            Utf8Output {}
+        }
+    }
+
+    #[cfg(windows)]
+    impl Drop for Utf8Output {
+        fn drop(&mut self) {
+            if self.previous != 0 {
+                // SAFETY: a plain call with the code page the console had.
+                unsafe {
+                    SetConsoleOutputCP(self.previous);
+                }
+            }
+        }
+    }
+
+    /// Whether nianbao is the only process of its console: started by a double-click in
+    /// Explorer, not from cmd or PowerShell (whose own process shares the console).
+    pub fn own_window() -> bool {
+        #[cfg(windows)]
+        {
+            let mut ids = [0u32; 4];
+            // SAFETY: the buffer holds `ids.len()` process ids, as the count says.
+            let n = unsafe { GetConsoleProcessList(ids.as_mut_ptr(), ids.len() as u32) };
+            n == 1
+        }
+        #[cfg(not(windows))]
+        false
+    }
 }

@@ -156,3 +156,19 @@ fn a_unit_checks_its_own_file_without_county_rules() {
     assert_eq!(failed.status.code(), Some(1), "{text}");
     assert!(text.contains("VALUE.NEGATIVE"), "{text}");
 }
+
+#[test]
+fn alone_in_a_terminal_it_lists_the_commands_in_chinese() {
+    let out = nianbao(&[]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    for command in [
+        "nianbao run",
+        "nianbao check",
+        "nianbao rules",
+        "nianbao demo",
+    ] {
+        assert!(text.contains(command), "{command} missing from:\n{text}");
+    }
+    assert!(text.contains("用法"), "{text}");
+}

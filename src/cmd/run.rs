@@ -242,8 +242,14 @@ impl Phases {
     }
 }
 
+/// A folder as the manifest names it: as given, in the system's own form. On Windows that is
+/// `D:\年报\inputs`, backslashes and drive letter, as the clerk typed or Explorer shows it;
+/// elsewhere a `\` is written `/`, as it always was.
 fn display(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
+    #[cfg(windows)]
+    return p.to_string_lossy().into_owned();
+    #[cfg(not(windows))]
+    return p.to_string_lossy().replace('\\', "/");
 }
 
 /// What a run prints: the review file's warnings on stderr, then the one-line summary with

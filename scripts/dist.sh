@@ -32,8 +32,8 @@ have_target() {
     command -v rustup >/dev/null && rustup target add "$1" >/dev/null 2>&1
 }
 
-# The blank official layout, written by the library's own layout code.
-cargo run --quiet --release --locked --example blank_template -- "$work/空白模板.xlsx"
+# The blank official template units fill in: nianbao's own `template` command.
+cargo run --quiet --release --locked -- template --out "$work/空白模板.xlsx"
 
 # 使用说明 for Windows: Notepad reads UTF-8 with a BOM, lines ending in CRLF.
 windows_text() {

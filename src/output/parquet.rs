@@ -83,6 +83,7 @@ mod tests {
             missing: Vec::new(),
             twice: Vec::new(),
             old_format: Vec::new(),
+            narrative: Vec::new(),
             notes: Vec::new(),
         };
         let bytes =

@@ -340,6 +340,7 @@ pub enum Problem {
     Unreadable,
     Duplicate,
     SameFileTwice,
+    ColumnTwice,
     OtherYear,
     NoSubmission,
     Carry,
@@ -373,6 +374,7 @@ impl Problem {
         Problem::Copied,
         Problem::Jump,
         Problem::SameFileTwice,
+        Problem::ColumnTwice,
     ];
 
     /// The rules this problem trips (apart from VALUE.BLANK, which depends on the layout).
@@ -394,6 +396,7 @@ impl Problem {
             Problem::Unreadable => &["FILE.UNREADABLE", "UNIT.MISSING"],
             Problem::Duplicate => &["UNIT.DUPLICATE"],
             Problem::SameFileTwice => &["FILE.COPY"],
+            Problem::ColumnTwice => &["FIELD.TWICE"],
             Problem::OtherYear => &["YEAR.MISMATCH"],
             Problem::NoSubmission => &["UNIT.MISSING"],
             Problem::Carry => &["XYEAR.CARRY"],
@@ -409,7 +412,7 @@ impl Problem {
     fn needs_grid(self) -> bool {
         matches!(
             self,
-            Problem::NotNumber | Problem::MissingRow | Problem::OldFormat
+            Problem::NotNumber | Problem::MissingRow | Problem::OldFormat | Problem::ColumnTwice
         )
     }
 }
@@ -544,6 +547,42 @@ fn inject_layout(problem: Problem, t: &mut Template) {
                         *cell = TCell::Text("本年新制作数量".into());
                     }
                 }
+            }
+        }
+        // Last year's 总计 column kept, visible, right of the table: other numbers.
+        Problem::ColumnTwice => {
+            let total = field("apply.received.total");
+            let s = sheet_of(t, total);
+            let sheet = &mut t.sheets[s];
+            let &(_, _, total_col) = sheet
+                .fields
+                .iter()
+                .find(|x| x.0 == total)
+                .expect("laid out");
+            let header = sheet
+                .cells
+                .iter()
+                .filter(|(&(_, c), cell)| {
+                    c == total_col && matches!(cell, TCell::Text(text) if text.contains("总计"))
+                })
+                .map(|(&(r, _), _)| r)
+                .next()
+                .expect("the 总计 header");
+            let extra = sheet.cells.keys().map(|k| k.1).max().unwrap_or(0) + 1;
+            let rows: Vec<(u32, f64)> = sheet
+                .fields
+                .iter()
+                .filter(|x| x.2 == total_col && schema::fields()[x.0].id.starts_with("apply."))
+                .map(|&(_, r, c)| match sheet.cells.get(&(r, c)) {
+                    Some(TCell::Number(n) | TCell::Formula(_, n)) => (r, *n),
+                    _ => (r, 0.0),
+                })
+                .collect();
+            sheet
+                .cells
+                .insert((header, extra), TCell::Text("总计".into()));
+            for (r, n) in rows {
+                sheet.cells.insert((r, extra), TCell::Number(n + 1.0));
             }
         }
         _ => {}

@@ -1,5 +1,6 @@
 //! The one shape every reader produces: sheets of cells with their true addresses.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -36,12 +37,28 @@ pub enum Location {
     Sheet { sheet: Arc<str>, row: u32, col: u32 },
     /// A CSV field: 1-based physical line and 1-based field number.
     Csv { line: u64, field: u32 },
+    /// A cell of a document's table (Word, web page): the table's number in the document,
+    /// its row and column in that table, all 1-based. Printed `第2个表格第7行第3列`.
+    Table { table: u32, row: u32, col: u32 },
+    /// Text on a PDF page: 1-based page, and 1-based line on the page (0: not known).
+    /// Printed `第4页第12行`, or `第4页`.
+    Page { page: u32, line: u32 },
+    /// A 1-based line of a text file. Printed `第12行`.
+    Line { line: u64 },
+    /// The n-th paragraph (1-based) of a document's text, counting those with text.
+    /// Printed `第3段`.
+    Paragraph { n: u32 },
 }
 
 /// A [`Location`] in 8 bytes, and `Option<CellAt>` too, for the 200 fields every
-/// submission keeps: its sheet as an index into the submission's sheet names
-/// ([`CellAt::CSV`] for a CSV, whose row is then the line and column the field number), its
-/// row and column. Columns past 65,535 (only a CSV could have them) are kept as 65,535.
+/// submission keeps: its sheet as an index into the submission's sheet names, its row and
+/// column. The top of the `sheet` tag's range names the other kinds of place:
+/// [`CellAt::CSV`] for a CSV (row: the line, column: the field number), [`CellAt::LINE`] for
+/// a line of a text file (row: the line), [`CellAt::PARAGRAPH`] for a document's paragraph
+/// (row: its number), `TABLE_BASE + n` for a document's table n (row and
+/// column in it) and `PAGE_BASE + n` for a PDF's page n (row: the line on the page).
+/// Columns past 65,535 (only a CSV could have them) are kept as 65,535; a sheet index, table
+/// or page number past its range is kept as the last of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CellAt {
     /// The row plus one, so that `Option<CellAt>` needs no room of its own.
@@ -52,6 +69,14 @@ pub struct CellAt {
 
 impl CellAt {
     const CSV: u16 = u16::MAX;
+    const LINE: u16 = u16::MAX - 1;
+    const PARAGRAPH: u16 = u16::MAX - 2;
+    /// Tags `TABLE_BASE + 1 ..= PARAGRAPH - 1`: a document's tables 1 to 4,092.
+    const TABLE_BASE: u16 = 0xF000;
+    /// Tags `PAGE_BASE + 1 ..= TABLE_BASE`: a PDF's pages 1 to 4,096.
+    const PAGE_BASE: u16 = 0xE000;
+    /// Sheet indices run below the page tags: 57,344 sheets.
+    const SHEETS: u16 = Self::PAGE_BASE;
 
     fn new(sheet: u16, row: u32, col: u32) -> CellAt {
         CellAt {
@@ -72,6 +97,18 @@ impl CellAt {
             Location::Csv { line, field } => {
                 CellAt::csv(u32::try_from(*line).unwrap_or(u32::MAX), *field)
             }
+            Location::Table { table, row, col } => {
+                let n = (*table).clamp(1, u32::from(Self::PARAGRAPH - 1 - Self::TABLE_BASE));
+                CellAt::new(Self::TABLE_BASE + n as u16, *row, *col)
+            }
+            Location::Page { page, line } => {
+                let n = (*page).clamp(1, u32::from(Self::TABLE_BASE - Self::PAGE_BASE));
+                CellAt::new(Self::PAGE_BASE + n as u16, *line, 0)
+            }
+            Location::Line { line } => {
+                CellAt::new(Self::LINE, u32::try_from(*line).unwrap_or(u32::MAX), 0)
+            }
+            Location::Paragraph { n } => CellAt::new(Self::PARAGRAPH, *n, 0),
             Location::Sheet { sheet, row, col } => {
                 let index = match sheets.iter().position(|s| s == sheet) {
                     Some(i) => i,
@@ -80,7 +117,9 @@ impl CellAt {
                         sheets.len() - 1
                     }
                 };
-                CellAt::new(u16::try_from(index).unwrap_or(Self::CSV - 1), *row, *col)
+                let index =
+                    u16::try_from(index).map_or(Self::SHEETS - 1, |i| i.min(Self::SHEETS - 1));
+                CellAt::new(index, *row, *col)
             }
         }
     }
@@ -88,15 +127,34 @@ impl CellAt {
     /// The full location, with the sheet's name from the submission's table.
     pub fn location(self, sheets: &[Arc<str>]) -> Location {
         let (row, col) = (self.row_after.get() - 1, u32::from(self.col));
-        match sheets.get(usize::from(self.sheet)) {
-            Some(name) if self.sheet != Self::CSV => Location::Sheet {
-                sheet: name.clone(),
+        match self.sheet {
+            Self::CSV => Location::Csv {
+                line: u64::from(row),
+                field: col,
+            },
+            Self::LINE => Location::Line {
+                line: u64::from(row),
+            },
+            Self::PARAGRAPH => Location::Paragraph { n: row },
+            tag if tag > Self::TABLE_BASE => Location::Table {
+                table: u32::from(tag - Self::TABLE_BASE),
                 row,
                 col,
             },
-            _ => Location::Csv {
-                line: u64::from(row),
-                field: col,
+            tag if tag > Self::PAGE_BASE => Location::Page {
+                page: u32::from(tag - Self::PAGE_BASE),
+                line: row,
+            },
+            index => match sheets.get(usize::from(index)) {
+                Some(name) => Location::Sheet {
+                    sheet: name.clone(),
+                    row,
+                    col,
+                },
+                None => Location::Csv {
+                    line: u64::from(row),
+                    field: col,
+                },
             },
         }
     }
@@ -132,6 +190,13 @@ impl fmt::Display for Location {
                 }
             }
             Location::Csv { line, field } => write!(f, "{line}:{field}"),
+            Location::Table { table, row, col } => {
+                write!(f, "第{table}个表格第{row}行第{col}列")
+            }
+            Location::Page { page, line: 0 } => write!(f, "第{page}页"),
+            Location::Page { page, line } => write!(f, "第{page}页第{line}行"),
+            Location::Line { line } => write!(f, "第{line}行"),
+            Location::Paragraph { n } => write!(f, "第{n}段"),
         }
     }
 }
@@ -154,6 +219,26 @@ pub struct Sheet {
     pub csv_lines: Option<Vec<u64>>,
     /// A worksheet the workbook hides: considered only where no visible one has a table.
     pub hidden: bool,
+    /// The rows and columns the sheet hides (absolute, sorted): a label there is read only
+    /// when no visible cell has the same label.
+    pub hidden_rows: Vec<u32>,
+    pub hidden_cols: Vec<u32>,
+    /// Where the cells were read, for a sheet that is not a worksheet or a CSV.
+    pub places: Places,
+}
+
+/// Where the cells of a [`Sheet`] were read, when not at their own address on a worksheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Places {
+    /// A worksheet's own cells (or a CSV's, with [`Sheet::csv_lines`]).
+    #[default]
+    Worksheet,
+    /// Table n (1-based) of a document: cell (r, c) is row r + 1, column c + 1 of it.
+    Table(u32),
+    /// A grid rebuilt from text (a PDF page, a text file): each cell's own place. A cell
+    /// not listed takes the place of the nearest listed cell left of it on its row (else
+    /// the first on its row).
+    Each(BTreeMap<(u32, u32), Location>),
 }
 
 static EMPTY: Cell = Cell::Empty;
@@ -255,6 +340,11 @@ impl Sheet {
         line[c] = cell;
     }
 
+    /// Whether the cell is in a hidden row or column.
+    pub fn is_hidden(&self, row: u32, col: u32) -> bool {
+        self.hidden_rows.binary_search(&row).is_ok() || self.hidden_cols.binary_search(&col).is_ok()
+    }
+
     /// One past the last used row, absolute.
     pub fn end_row(&self) -> u32 {
         self.origin.0 + self.rows.len() as u32
@@ -287,16 +377,40 @@ impl Sheet {
     }
 
     pub fn location(&self, row: u32, col: u32) -> Location {
-        match &self.csv_lines {
-            Some(lines) => Location::Csv {
+        if let Some(lines) = &self.csv_lines {
+            return Location::Csv {
                 line: lines.get(row as usize).copied().unwrap_or(row as u64 + 1),
                 field: col + 1,
+            };
+        }
+        let sheet = || Location::Sheet {
+            sheet: self.name.clone(),
+            row,
+            col,
+        };
+        match &self.places {
+            Places::Worksheet => sheet(),
+            Places::Table(table) => Location::Table {
+                table: *table,
+                row: row + 1,
+                col: col + 1,
             },
-            None => Location::Sheet {
-                sheet: self.name.clone(),
-                row,
-                col,
-            },
+            Places::Each(places) => places
+                .get(&(row, col))
+                .or_else(|| {
+                    places
+                        .range((row, 0)..(row, col))
+                        .next_back()
+                        .map(|(_, l)| l)
+                })
+                .or_else(|| {
+                    places
+                        .range((row, col)..=(row, u32::MAX))
+                        .next()
+                        .map(|(_, l)| l)
+                })
+                .cloned()
+                .unwrap_or_else(sheet),
         }
     }
 }
@@ -473,6 +587,24 @@ mod tests {
                 line: 4_000_000,
                 field: 200,
             },
+            Location::Table {
+                table: 1,
+                row: 1,
+                col: 1,
+            },
+            Location::Table {
+                table: 4_092,
+                row: 70_000,
+                col: 15,
+            },
+            Location::Page { page: 1, line: 0 },
+            Location::Page {
+                page: 4_096,
+                line: 88,
+            },
+            Location::Line { line: 1 },
+            Location::Line { line: 123_456 },
+            Location::Paragraph { n: 3 },
         ];
         for place in places {
             assert_eq!(CellAt::of(&place, &mut sheets).location(&sheets), place);
@@ -507,6 +639,64 @@ mod tests {
         assert_eq!(at("Sheet 1").to_string(), "'Sheet 1'!C7");
         assert_eq!(at("2024年").to_string(), "'2024年'!C7");
         assert_eq!(Location::Csv { line: 12, field: 3 }.to_string(), "12:3");
+        let table = Location::Table {
+            table: 2,
+            row: 7,
+            col: 3,
+        };
+        assert_eq!(table.to_string(), "第2个表格第7行第3列");
+        assert_eq!(Location::Page { page: 4, line: 0 }.to_string(), "第4页");
+        assert_eq!(
+            Location::Page { page: 4, line: 12 }.to_string(),
+            "第4页第12行"
+        );
+        assert_eq!(Location::Line { line: 12 }.to_string(), "第12行");
+        assert_eq!(Location::Paragraph { n: 3 }.to_string(), "第3段");
+    }
+
+    #[test]
+    fn places_past_their_range_are_kept_as_the_last() {
+        let mut sheets = Vec::new();
+        let far_table = Location::Table {
+            table: 9_999,
+            row: 2,
+            col: 3,
+        };
+        assert_eq!(
+            CellAt::of(&far_table, &mut sheets).location(&sheets),
+            Location::Table {
+                table: 4_092,
+                row: 2,
+                col: 3
+            }
+        );
+        let far_page = Location::Page {
+            page: 10_000,
+            line: 5,
+        };
+        assert_eq!(
+            CellAt::of(&far_page, &mut sheets).location(&sheets),
+            Location::Page {
+                page: 4_096,
+                line: 5
+            }
+        );
+        let names: Vec<Arc<str>> = (0..60_000).map(|i| Arc::from(i.to_string())).collect();
+        let mut many = names.clone();
+        let last = Location::Sheet {
+            sheet: names[59_999].clone(),
+            row: 0,
+            col: 0,
+        };
+        let kept = CellAt::of(&last, &mut many).location(&many);
+        assert_eq!(
+            kept,
+            Location::Sheet {
+                sheet: names[usize::from(CellAt::SHEETS) - 1].clone(),
+                row: 0,
+                col: 0
+            }
+        );
     }
 
     #[test]

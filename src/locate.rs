@@ -31,6 +31,18 @@ pub struct MissingPart {
     pub at: Option<Location>,
 }
 
+/// A row or column of a table that appears twice among the visible cells, with different
+/// numbers: the first was read, the other left. Which is right only the unit knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwiceLine {
+    /// The row or column, in Chinese, for the auditor.
+    pub what: String,
+    /// The label cell of the line read, and of the one left.
+    pub taken: Location,
+    pub left: Location,
+    pub fields: Vec<FieldIdx>,
+}
+
 /// Where a unit name or year was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ClaimSource {
@@ -61,6 +73,7 @@ pub struct RawSubmission {
     pub year_claims: Vec<Claim>,
     /// The report's narrative, when the file has one.
     pub narrative: Vec<Paragraph>,
+    pub twice: Vec<TwiceLine>,
     pub notes: Vec<String>,
 }
 
@@ -73,6 +86,7 @@ impl RawSubmission {
             unit_claims: Vec::new(),
             year_claims: Vec::new(),
             narrative: Vec::new(),
+            twice: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -197,6 +211,24 @@ fn submission_from(
     for (table, table_hits) in tables.into_iter().zip(by_table) {
         match choose_sheet(table_hits, sheets, claims, table, &mut found.notes) {
             Some((i, hit)) => {
+                let sheet = sheets[i].sheet;
+                let from_hidden: Vec<String> = hit
+                    .values
+                    .iter()
+                    .filter(|(_, raw)| match &raw.at {
+                        Location::Sheet { row, col, .. } => sheet.is_hidden(*row, *col),
+                        _ => false,
+                    })
+                    .map(|(_, raw)| raw.at.to_string())
+                    .collect();
+                if !from_hidden.is_empty() {
+                    found.notes.push(format!(
+                        "“{}”中有 {} 个数值取自隐藏的行或列（如 {}），因为没有可见的同名行列",
+                        table.title(),
+                        from_hidden.len(),
+                        from_hidden[..from_hidden.len().min(3)].join("、")
+                    ));
+                }
                 for (field, raw) in hit.values {
                     found.values[field] = Some(raw);
                 }
@@ -207,12 +239,25 @@ fn submission_from(
                         ..part
                     }));
                 found.old_format.extend(hit.old_format);
+                found.twice.extend(hit.twice);
                 found.notes.extend(hit.notes);
                 if !used.contains(&i) {
                     used.push(i);
                 }
             }
             None => missing_table(table, &mut found),
+        }
+    }
+    for &i in &used {
+        let aside = &sheets[i].set_aside;
+        if !aside.is_empty() {
+            let shown: Vec<String> = aside.iter().take(3).map(ToString::to_string).collect();
+            found.notes.push(format!(
+                "工作表“{}”隐藏的行或列中有 {} 个标签与可见的标签相同（如 {}），已按可见的读取",
+                sheets[i].sheet.name,
+                aside.len(),
+                shown.join("、")
+            ));
         }
     }
     // The sheets the tables came from speak first for the unit and the year.
@@ -235,6 +280,14 @@ fn submission_from(
     found
 }
 
+/// The column of the last label of a row left of `end`: where a row's name is.
+fn labels_col(sheet: &Labelled, row: u32, end: u32) -> Option<u32> {
+    sheet
+        .labels_in(row, sheet.sheet.origin.1..end)
+        .last()
+        .map(|&(c, _)| c)
+}
+
 /// Finds one table on one sheet, if its anchor label is there.
 type TableFinder = fn(&Labelled) -> Option<TableHit>;
 
@@ -246,6 +299,7 @@ struct TableHit {
     values: Vec<(FieldIdx, RawValue)>,
     missing: Vec<MissingPart>,
     old_format: Vec<Claim>,
+    twice: Vec<TwiceLine>,
     notes: Vec<String>,
 }
 
@@ -321,11 +375,13 @@ struct Label {
 struct Labelled<'a> {
     sheet: &'a Sheet,
     labels: Vec<Vec<Option<Label>>>,
+    /// Labels in hidden rows or columns not read, because a visible cell has the same.
+    set_aside: Vec<Location>,
 }
 
 impl<'a> Labelled<'a> {
     fn new(sheet: &'a Sheet) -> Self {
-        let labels = sheet
+        let mut labels: Vec<Vec<Option<Label>>> = sheet
             .rows
             .iter()
             .map(|row| {
@@ -343,7 +399,45 @@ impl<'a> Labelled<'a> {
                     .collect()
             })
             .collect();
-        Labelled { sheet, labels }
+        let mut set_aside = Vec::new();
+        if !sheet.hidden_rows.is_empty() || !sheet.hidden_cols.is_empty() {
+            // What the clerk sees is what is read: a label in a hidden row or column (last
+            // year's 总计 column kept beside this year's) gives way to a visible one.
+            let (r0, c0) = sheet.origin;
+            let hidden = |r: usize, c: usize| sheet.is_hidden(r0 + r as u32, c0 + c as u32);
+            let visible: std::collections::HashSet<&str> = labels
+                .iter()
+                .enumerate()
+                .flat_map(|(r, row)| {
+                    row.iter().enumerate().filter_map(move |(c, l)| {
+                        l.as_ref()
+                            .filter(|l| !l.core.is_empty() && !hidden(r, c))
+                            .map(|l| l.core.as_str())
+                    })
+                })
+                .collect();
+            for (r, row) in labels.iter().enumerate() {
+                for (c, label) in row.iter().enumerate() {
+                    if let Some(l) = label.as_ref().filter(|l| !l.core.is_empty()) {
+                        if hidden(r, c) && visible.contains(l.core.as_str()) {
+                            set_aside.push((r, c));
+                        }
+                    }
+                }
+            }
+            for &(r, c) in &set_aside {
+                labels[r][c] = None;
+            }
+        }
+        let set_aside = set_aside
+            .into_iter()
+            .map(|(r, c)| sheet.location(sheet.origin.0 + r as u32, sheet.origin.1 + c as u32))
+            .collect();
+        Labelled {
+            sheet,
+            labels,
+            set_aside,
+        }
     }
 
     fn label(&self, row: u32, col: u32) -> Option<&Label> {
@@ -547,6 +641,9 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
     // Column headers: from the row above 自然人 down to the first data row.
     let first_header = header_row.saturating_sub(1).max(sheet.sheet.origin.0);
     let mut columns: Vec<Option<u32>> = vec![None; APPLY_COLUMNS.len()];
+    // Where each column's header was found, and any other column with the same header.
+    let mut header_of: Vec<Option<(u32, u32)>> = vec![None; APPLY_COLUMNS.len()];
+    let mut other_columns: Vec<Vec<(u32, u32)>> = vec![Vec::new(); APPLY_COLUMNS.len()];
     let mut data_start = header_row + 1;
     for r in first_header..header_row + APPLY_HEADER_ROWS {
         let labels = sheet.labels_in(r, sheet.cols());
@@ -554,12 +651,15 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
             break;
         }
         for (i, part) in APPLY_COLUMNS.iter().enumerate() {
+            let mut matching = labels
+                .iter()
+                .filter(|(_, s)| part.matcher.matches(column_leaf(s)))
+                .map(|(c, _)| (r, *c));
             if columns[i].is_none() {
-                columns[i] = labels
-                    .iter()
-                    .find(|(_, s)| part.matcher.matches(column_leaf(s)))
-                    .map(|(c, _)| *c);
+                columns[i] = matching.next().map(|(_, c)| c);
+                header_of[i] = columns[i].map(|c| (r, c));
             }
+            other_columns[i].extend(matching.filter(|&(_, c)| Some(c) != columns[i]));
         }
         data_start = r + 1;
     }
@@ -585,11 +685,34 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
         }
         match apply_row_of(&labels) {
             Some(i) if rows[i].is_none() => rows[i] = Some(r),
-            Some(i) => hit.notes.push(format!(
-                "表三“{}”一行出现了两次（{}），使用了第一次",
-                APPLY_ROWS[i].label,
-                sheet.sheet.location(r, label_end.saturating_sub(1))
-            )),
+            Some(i) => {
+                let first = rows[i].expect("seen");
+                let label_at = |row: u32| {
+                    let col =
+                        labels_col(sheet, row, label_end).unwrap_or(label_end.saturating_sub(1));
+                    sheet.sheet.location(row, col)
+                };
+                let differs = columns
+                    .iter()
+                    .flatten()
+                    .any(|&c| sheet.sheet.get(first, c) != sheet.sheet.get(r, c));
+                let name = APPLY_ROWS[i].label.replace('/', " ");
+                if differs {
+                    hit.twice.push(TwiceLine {
+                        what: format!("表三“{name}”一行"),
+                        taken: label_at(first),
+                        left: label_at(r),
+                        fields: (0..APPLY_COLUMNS.len())
+                            .map(|c| schema::apply_index(i, c))
+                            .collect(),
+                    });
+                } else {
+                    hit.notes.push(format!(
+                        "表三“{name}”一行出现了两次（{}），数字相同，使用了第一次",
+                        label_at(r)
+                    ));
+                }
+            }
             None => {
                 if let Some((c, _)) = labels.iter().rev().find(|(_, s)| *s == "其他处理") {
                     let has_values = columns
@@ -609,6 +732,28 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
         }
         if rows[APPLY_ROWS.len() - 1].is_some() {
             break;
+        }
+    }
+
+    for (ci, others) in other_columns.iter().enumerate() {
+        let (Some(taken), Some((header_row, taken_col))) = (columns[ci], header_of[ci]) else {
+            continue;
+        };
+        for &(r, c) in others {
+            let differs = rows
+                .iter()
+                .flatten()
+                .any(|&row| sheet.sheet.get(row, taken) != sheet.sheet.get(row, c));
+            if differs {
+                hit.twice.push(TwiceLine {
+                    what: format!("表三“{}”一列", APPLY_COLUMNS[ci].label.replace('/', " ")),
+                    taken: sheet.sheet.location(header_row, taken_col),
+                    left: sheet.sheet.location(r, c),
+                    fields: (0..APPLY_ROWS.len())
+                        .map(|row| schema::apply_index(row, ci))
+                        .collect(),
+                });
+            }
         }
     }
 

@@ -49,6 +49,19 @@ enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// 审核：生成或更新 config/review.csv，供审核人员逐条填写审核决定
+    ///
+    /// 列出上次运行（--out 中的 anomalies.csv）的全部错误和警告，每条一个异常编号及其说明；在 status 列填写待处理、已核实、误报或已说明，在 note 列写明理由。已作出的审核决定保留，新出现的问题记为待处理。
+    ///
+    /// 此后 nianbao run 和 nianbao check 按其中的决定标记每条问题：误报和已说明仍然列出，但不计入错误、警告数；已审核的问题不再出现时列为已解决；编号或状态写错的行给出警告并注明行号。也可以把 rollup.xlsx 的“异常清单”工作表填好审核状态、审核说明后另存为 config/review.xlsx。
+    Review {
+        /// 上次运行的输出目录（读取其中的 anomalies.csv）。
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
+        /// 配置目录：审核文件写为其中的 review.csv。
+        #[arg(long, default_value = "config")]
+        config: PathBuf,
+    },
     /// List the rules, or print one rule's documentation.
     Rules {
         /// A rule id such as T3.BALANCE.
@@ -92,16 +105,7 @@ fn main() -> ExitCode {
             jobs,
         })
         .map(|s| {
-            println!(
-                "{} 个文件：{} 份报告，{} 个无法读取，{} 个跳过；{} 个错误，{} 个警告。输出在 {}",
-                s.files,
-                s.submissions,
-                s.unreadable,
-                s.skipped,
-                s.errors,
-                s.warnings,
-                s.out.display()
-            );
+            cmd::run::print_summary(&s);
             ExitCode::SUCCESS
         }),
         Command::Check {
@@ -116,6 +120,23 @@ fn main() -> ExitCode {
             year,
         })
         .map(|has_errors| ExitCode::from(u8::from(has_errors))),
+        Command::Review { out, config } => {
+            cmd::review::review(&cmd::review::ReviewOptions { out, config }).map(|w| {
+                println!(
+                    "已写入 {}：本次 {} 条问题（{} 条已有审核决定，其余为待处理）{}",
+                    w.path.display(),
+                    w.listed,
+                    w.decided,
+                    if w.kept > 0 {
+                        format!("；另有 {} 条本次未出现的原有行保留在末尾", w.kept)
+                    } else {
+                        String::new()
+                    }
+                );
+                println!("在“status”列填写 待处理、已核实、误报 或 已说明，“note”列写明理由，保存后重新运行 nianbao run。");
+                ExitCode::SUCCESS
+            })
+        }
         Command::Rules { id } => cmd::rules::rules(id.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Demo {
             units,

@@ -193,6 +193,8 @@ pub struct Submission {
     pub old_format: Vec<crate::locate::Claim>,
     /// The report's narrative, when the file has one.
     pub narrative: Vec<Paragraph>,
+    /// Rows or columns found twice with different numbers.
+    pub twice: Vec<crate::locate::TwiceLine>,
     pub notes: Vec<String>,
 }
 
@@ -250,6 +252,7 @@ pub fn normalize(
         missing: raw.missing,
         old_format: raw.old_format,
         narrative: raw.narrative,
+        twice: raw.twice,
         notes,
     }
 }

@@ -134,7 +134,7 @@ fn quietly_catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Resul
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Err(format!(
-            "文件已损坏，读取时出错（{message}）；其他文件不受影响"
+            "文件已损坏，读取时出错；其他文件不受影响（内部信息：{message}）"
         ))
     })
 }

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::check::{Anomaly, Severity};
+use crate::check::review::Resolved;
+use crate::check::{Anomaly, ReviewOutcome, StatusCounts};
 use crate::normalize::{Submission, Value};
 use crate::prior::Prior;
 use crate::rollup::{key_figures, LeftOut, Rollup, KEY_FIGURES, OUTCOME_FIGURES};
@@ -169,22 +170,26 @@ impl<'a> Pages<'a> {
     }
 
     /// The county overview.
-    pub fn county(&self, unreadable: &[crate::check::UnreadableFile]) -> CountyPage {
+    pub fn county(
+        &self,
+        unreadable: &[crate::check::UnreadableFile],
+        review: &ReviewOutcome,
+    ) -> CountyPage {
         let (submissions, rollup, roster, anomalies) =
             (self.submissions, self.rollup, self.roster, self.anomalies);
         // Counted like the unit's page: the anomalies of the submission it shows, and those
-        // about the unit itself (UNIT.MISSING has no file).
-        let count = |u: UnitIdx, severity: Severity| {
+        // about the unit itself (UNIT.MISSING has no file). 误报 and 已说明 are not open.
+        let mine = |u: UnitIdx| -> Vec<&Anomaly> {
             let shown = self.shown_submission[u].map(|i| submissions[i].source_file.as_str());
             self.by_unit
                 .get(roster.units[u].id.as_str())
-                .map_or(0, |all| {
+                .map_or(Vec::new(), |all| {
                     all.iter()
-                        .filter(|a| a.severity == severity)
+                        .copied()
                         .filter(|a| {
                             a.source_file.is_empty() || Some(a.source_file.as_str()) == shown
                         })
-                        .count()
+                        .collect()
                 })
         };
         let received = schema::field("apply.received.total");
@@ -198,12 +203,14 @@ impl<'a> Pages<'a> {
                     (None, Some(i)) => rollup.left_out[i].map_or("", LeftOut::describe).to_string(),
                     (None, None) => "未报送".to_string(),
                 };
+                let counts = StatusCounts::of(mine(u));
                 UnitLine {
                     id: unit.id.clone(),
                     name: unit.name.clone(),
                     unit_type: unit.unit_type.clone(),
-                    errors: count(u, Severity::Error),
-                    warnings: count(u, Severity::Warning),
+                    errors: counts.open_errors,
+                    warnings: counts.open_warnings,
+                    review: counts,
                     status,
                     has_page: self.shown_submission[u].is_some(),
                     received: rollup.counted[u]
@@ -238,14 +245,11 @@ impl<'a> Pages<'a> {
             year: rollup.year,
             roster_units: roster.units.len(),
             counted: rollup.county.units.len(),
-            errors: anomalies
-                .iter()
-                .filter(|a| a.severity == Severity::Error)
-                .count(),
-            warnings: anomalies
-                .iter()
-                .filter(|a| a.severity == Severity::Warning)
-                .count(),
+            errors: review.counts.open_errors,
+            warnings: review.counts.open_warnings,
+            review: review.counts,
+            resolved: review.resolved.clone(),
+            review_warnings: review.warnings.clone(),
             outcomes: key[OUTCOME_FIGURES].to_vec(),
             key,
             units,
@@ -286,8 +290,11 @@ pub struct UnitLine {
     pub id: String,
     pub name: String,
     pub unit_type: String,
+    /// Open errors and warnings: not marked 误报 or 已说明.
     pub errors: usize,
     pub warnings: usize,
+    /// Its errors and warnings by review status.
+    pub review: StatusCounts,
     /// 计入 or why not; 未报送 for a unit without a readable submission.
     pub status: String,
     pub has_page: bool,
@@ -299,8 +306,15 @@ pub struct CountyPage {
     pub year: Option<i32>,
     pub roster_units: usize,
     pub counted: usize,
+    /// Open errors and warnings of the whole run: not marked 误报 or 已说明.
     pub errors: usize,
     pub warnings: usize,
+    /// The run's errors and warnings by review status.
+    pub review: StatusCounts,
+    /// Decisions whose anomaly no longer occurs.
+    pub resolved: Vec<Resolved>,
+    /// Review lines that could not be applied.
+    pub review_warnings: Vec<String>,
     pub key: Vec<(&'static str, f64)>,
     /// Units, most errors first, then by id.
     pub units: Vec<UnitLine>,

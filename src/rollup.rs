@@ -228,6 +228,7 @@ mod tests {
             missing: Vec::new(),
             old_format: Vec::new(),
             narrative: Vec::new(),
+            twice: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -241,15 +241,24 @@ fn broken_files_are_unreadable_with_a_reason() {
         (
             "page.xls",
             b"<html><body><table><tr><td>1</td></tr></table>".to_vec(),
-            "HTML",
+            "未找到",
         ),
-        ("report.docx", b"PK\x03\x04".to_vec(), "不支持"),
+        ("report.docx", b"PK\x03\x04".to_vec(), "损坏"),
         (
             "notes.csv",
             "会议纪要,无\n时间,2025年1月".as_bytes().to_vec(),
             "未找到",
         ),
-        ("scan.pdf", b"%PDF-1.4".to_vec(), "不支持"),
+        (
+            "scan.pdf",
+            b"%PDF-1.4".to_vec(),
+            "请提供 Word 或 Excel 版本",
+        ),
+        (
+            "old.doc",
+            [&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1][..], b"x"].concat(),
+            "另存为 .docx",
+        ),
     ];
     for (name, bytes, reason) in cases {
         match read_file(&dir, name, &bytes, None).outcome {

@@ -21,8 +21,8 @@ pub struct FileCopy {
     pub unit: (String, String),
 }
 
-/// A finding with the unit (id, name) and file it belongs to.
-type Placed = (String, String, String, Finding);
+/// A finding with the unit (id, name), file and year of the report it belongs to.
+type Placed = (String, String, String, Option<i32>, Finding);
 
 /// What a county rule needs of the run to mean anything.
 #[derive(Clone, Copy, PartialEq)]
@@ -61,14 +61,20 @@ pub fn check(county: &County) -> Vec<Anomaly> {
         if !applies {
             continue;
         }
-        for (unit_id, unit_name, source_file, finding) in rule(county) {
+        for (unit_id, unit_name, source_file, year, finding) in rule(county) {
             anomalies.push(Anomaly {
                 severity,
                 rule: finding.rule,
                 unit_id,
                 unit_name,
                 source_file,
+                year: match id {
+                    "UNIT.UNKNOWN" | "UNIT.DUPLICATE" => year,
+                    _ => county.year,
+                },
                 finding,
+                id: String::new(),
+                review: super::Decision::default(),
             });
         }
     }
@@ -103,6 +109,7 @@ fn file_copy(county: &County) -> Vec<Placed> {
                 c.unit.0.clone(),
                 c.unit.1.clone(),
                 c.source_file.clone(),
+                None,
                 finding,
             )
         })
@@ -121,6 +128,7 @@ fn file_unreadable(county: &County) -> Vec<Placed> {
                 unit.map_or(String::new(), |u| u.id.clone()),
                 unit.map_or(String::new(), |u| u.name.clone()),
                 f.source_file.clone(),
+                None,
                 Finding {
                     rule: "FILE.UNREADABLE",
                     location: None,
@@ -153,7 +161,13 @@ fn unit_unknown(county: &County) -> Vec<Placed> {
                     s.unit_evidence.describe()
                 ),
             };
-            (String::new(), s.claimed_unit.clone(), s.source_file.clone(), finding)
+            (
+                String::new(),
+                s.claimed_unit.clone(),
+                s.source_file.clone(),
+                s.year,
+                finding,
+            )
         })
         .collect()
 }
@@ -180,7 +194,13 @@ fn unit_missing(county: &County) -> Vec<Placed> {
                     unit.name, unit.unit_type
                 ),
             };
-            (unit.id.clone(), unit.name.clone(), String::new(), finding)
+            (
+                unit.id.clone(),
+                unit.name.clone(),
+                String::new(),
+                None,
+                finding,
+            )
         })
         .collect()
 }
@@ -215,7 +235,7 @@ fn unit_duplicate(county: &County) -> Vec<Placed> {
                     others.join("、")
                 ),
             };
-            placed.push((unit_id, unit_name, s.source_file.clone(), finding));
+            placed.push((unit_id, unit_name, s.source_file.clone(), s.year, finding));
         }
     }
     placed
@@ -251,7 +271,7 @@ fn year_mismatch(county: &County) -> Vec<Placed> {
                 actual,
                 message,
             };
-            (unit_id, unit_name, s.source_file.clone(), finding)
+            (unit_id, unit_name, s.source_file.clone(), None, finding)
         })
         .collect()
 }

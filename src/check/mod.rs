@@ -4,8 +4,10 @@
 
 mod county;
 mod identities;
+pub mod ids;
 mod narrative;
 mod plausibility;
+pub mod review;
 mod totals;
 mod values;
 mod xyear;
@@ -14,7 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::grid::{Location, Paragraph};
-use crate::locate::{Claim, MissingPart};
+use crate::locate::{Claim, MissingPart, TwiceLine};
 use crate::normalize::{Submission, Values};
 use crate::prior::{Prior, PriorReport};
 use crate::roster::Roster;
@@ -22,6 +24,7 @@ use crate::schema::FieldIdx;
 use crate::settings::{Settings, Thresholds};
 
 pub use county::{FileCopy, UnreadableFile};
+pub use review::{Decision, Review, ReviewOutcome, Status, StatusCounts};
 pub use totals::{check_totals, TOTALS_SOURCE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -61,6 +64,8 @@ pub struct Report<'a> {
     pub old_format: &'a [Claim],
     /// The report's narrative, when the file has one.
     pub narrative: &'a [Paragraph],
+    /// Rows or columns found twice with different numbers.
+    pub twice: &'a [TwiceLine],
     /// The same unit's numbers of last year, when `--prior` has them.
     pub prior: Option<&'a PriorReport>,
     pub thresholds: &'a Thresholds,
@@ -132,7 +137,21 @@ pub struct Anomaly {
     pub unit_id: String,
     pub unit_name: String,
     pub source_file: String,
+    /// The year of the report it is about; for the county's rules and the totals, the year
+    /// rolled up.
+    pub year: Option<i32>,
     pub finding: Finding,
+    /// The stable id ([`ids`]), given once the list is complete ([`ids::assign`]).
+    pub id: String,
+    /// The auditor's decision on it (待处理 when none).
+    pub review: Decision,
+}
+
+impl Anomaly {
+    /// Still to count as an error or warning: not marked 误报 or 已说明.
+    pub fn is_open(&self) -> bool {
+        !self.review.status.dismissed()
+    }
 }
 
 /// How a rule is run.
@@ -274,6 +293,20 @@ pub const RULES: &[Rule] = &[
         doc: "What: the labels of a row, a column or a whole table of the format were not found.\n\
               Why: its fields are unknown (empty in normalized.csv) and add nothing to the totals.\n\
               Example: table 三 without the row 8.属于行政查询事项; a file without table 四.",
+    },
+    Rule {
+        id: "FIELD.TWICE",
+        severity: Some(Error),
+        on_totals: false,
+        needs_prior: false,
+        scope: Scope::Report(values::field_twice),
+        zh: "表中同一行或同一列出现了两次，且数字不同",
+        en: "a row or column of a table appears twice among the visible cells, with different numbers",
+        doc: "What: 表中可见的单元格里，同一行标签（如“一、本年新收政府信息公开申请数量”）或同一列标签\n\
+              （如“总计”）出现了两次，两处的数字不同。读取第一处，另一处不读；两处都在本条中列出。\n\
+              （隐藏的行、列不在此列：有可见的同名行列时，隐藏的不读。）\n\
+              Why: 多出的一处常是上一年的数字或草稿，哪一处是本年的只有填报单位知道。\n\
+              Example: 表三中两行“二、上年结转政府信息公开申请数量”，一行 3，一行 5。",
     },
     Rule {
         id: "FORMAT.OLD",
@@ -557,6 +590,7 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                 missing: &s.missing,
                 old_format: &s.old_format,
                 narrative: &s.narrative,
+                twice: &s.twice,
                 prior,
                 thresholds: &county.settings.thresholds,
             };
@@ -569,7 +603,10 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                     unit_id: unit_id.clone(),
                     unit_name: unit_name.clone(),
                     source_file: s.source_file.clone(),
+                    year: s.year,
                     finding,
+                    id: String::new(),
+                    review: Decision::default(),
                 })
         })
         .collect();
@@ -649,6 +686,7 @@ pub(crate) mod testing {
             missing: &[],
             old_format: &[],
             narrative: &[],
+            twice: &[],
             prior: None,
             thresholds: &DEFAULT_THRESHOLDS,
         }

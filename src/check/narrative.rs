@@ -515,6 +515,13 @@ const POISON: &[&str] = &[
     "各级",
     "下属",
     "所属",
+    // An office acting for the government (县政府办公室代县政府受理…): its own share, which
+    // the report's table may or may not be; not judged.
+    "政府办",
+    "办公室代",
+    "代表区政府",
+    "代表县政府",
+    "代表市政府",
 ];
 
 /// Words of another year (上年结转 is this year's row 二, taken out before looking).
@@ -2381,13 +2388,11 @@ mod tests {
             t,
             "按照《政府信息公开信息处理费管理办法》，本年收取信息处理费 1260 元。",
         );
-        // A narrative that counts 17 applications where its table has 120.
-        one(
+        // The office acting for the government counts its own share: the table may count
+        // more (the real 洪泽区 2024 report: 17 in the text, 95 in the table). Not judged.
+        none(
             t,
             "2024 年，县政府办公室代县政府受理政府信息公开申请 17 件，都已按期答复。",
-            &["apply.received.total"],
-            "120",
-            "17",
         );
         one(
             t,

@@ -22,12 +22,13 @@ pub fn check_totals(
 ) -> Vec<Anomaly> {
     std::iter::once(&rollup.county)
         .chain(&rollup.by_type)
-        .flat_map(|totals| check_one(totals, unit_anomalies, roster, settings))
+        .flat_map(|totals| check_one(totals, rollup.year, unit_anomalies, roster, settings))
         .collect()
 }
 
 fn check_one(
     totals: &Totals,
+    year: Option<i32>,
     unit_anomalies: &[Anomaly],
     roster: &Roster,
     settings: &Settings,
@@ -39,6 +40,7 @@ fn check_one(
         missing: &[],
         old_format: &[],
         narrative: &[],
+        twice: &[],
         prior: None,
         thresholds: &settings.thresholds,
     };
@@ -54,6 +56,9 @@ fn check_one(
                 unit_id: String::new(),
                 unit_name: name.clone(),
                 source_file: TOTALS_SOURCE.into(),
+                year,
+                id: String::new(),
+                review: super::Decision::default(),
                 finding: Finding {
                     message: format!(
                         "{name}：{}。{cause}",

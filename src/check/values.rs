@@ -117,6 +117,25 @@ pub fn field_missing(report: &Report) -> Vec<Finding> {
         .collect()
 }
 
+/// FIELD.TWICE: a row or column of a table found twice, with different numbers.
+pub fn field_twice(report: &Report) -> Vec<Finding> {
+    report
+        .twice
+        .iter()
+        .map(|line| Finding {
+            rule: "FIELD.TWICE",
+            location: Some(line.taken.clone()),
+            fields: line.fields.clone().into(),
+            expected: "只出现一次".into(),
+            actual: format!("又见于 {}", line.left),
+            message: format!(
+                "{}出现了两次，数字不同：读取了 {} 处的，未读取 {} 处的；请删去多余的一处后重新提交",
+                line.what, line.taken, line.left
+            ),
+        })
+        .collect()
+}
+
 /// FORMAT.OLD: labels of the 2019 trial format.
 pub fn format_old(report: &Report) -> Vec<Finding> {
     let Some(first) = report.old_format.first() else {

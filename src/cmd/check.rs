@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::check::{self, Anomaly, County, Severity};
+use crate::check::{self, Anomaly, County, Review, Severity};
 use crate::discover::InputFile;
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
@@ -26,6 +26,9 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
     };
     let settings = Settings::load(&opts.config)?;
     let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
+    // The auditor's decisions, where the config folder has them: 误报 and 已说明 do not
+    // count as errors, nor make the exit status 1.
+    let review = Review::load(&opts.config)?;
     let files: Vec<InputFile> = opts
         .files
         .iter()
@@ -41,7 +44,7 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         .collect::<Result<_, _>>()?;
     let results = process_all(&files, &roster, opts.year);
     let gathered = gather(results, &roster, opts.year);
-    let anomalies = check::check_county(&County {
+    let mut anomalies = check::check_county(&County {
         submissions: &gathered.submissions,
         unreadable: &gathered.unreadable,
         copies: &gathered.copies,
@@ -51,6 +54,11 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         settings: &settings,
         whole_county: false,
     });
+    check::ids::assign(&mut anomalies);
+    let reviewed = review.apply(&mut anomalies);
+    for warning in &reviewed.warnings {
+        eprintln!("警告：{warning}");
+    }
 
     if roster.units.is_empty() {
         println!(
@@ -78,16 +86,17 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
             .collect();
         print_anomalies(&mine);
     }
-    let errors = anomalies
-        .iter()
-        .filter(|a| a.severity == Severity::Error)
-        .count();
-    let warnings = anomalies
-        .iter()
-        .filter(|a| a.severity == Severity::Warning)
-        .count();
+    let counts = reviewed.counts;
+    let (errors, warnings) = (counts.open_errors, counts.open_warnings);
     println!();
-    println!("{errors} 个错误，{warnings} 个警告");
+    if counts.dismissed() > 0 {
+        println!(
+            "{errors} 个错误，{warnings} 个警告（另有 {} 个已审核为误报或已说明，不计）",
+            counts.dismissed()
+        );
+    } else {
+        println!("{errors} 个错误，{warnings} 个警告");
+    }
     Ok(errors > 0)
 }
 
@@ -96,8 +105,8 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
         println!("  未发现问题");
         return;
     }
-    let header = ["级别", "规则", "位置", "应为", "实为", "说明"];
-    let rows: Vec<[String; 6]> = anomalies
+    let header = ["级别", "编号", "位置", "应为", "实为", "审核", "说明"];
+    let rows: Vec<[String; 7]> = anomalies
         .iter()
         .map(|a| {
             let level = match a.severity {
@@ -106,12 +115,18 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
                 Severity::Info => "提示",
             };
             let f = &a.finding;
+            let review = if a.review.note.is_empty() {
+                a.review.status.zh().to_string()
+            } else {
+                format!("{}：{}", a.review.status.zh(), clip(&a.review.note, 16))
+            };
             [
                 level.to_string(),
-                a.rule.to_string(),
+                a.id.clone(),
                 f.location.as_ref().map_or(String::new(), |l| l.to_string()),
                 clip(&f.expected, 16),
                 clip(&f.actual, 16),
+                review,
                 f.message.clone(),
             ]
         })

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::check::{self, County, Severity};
+use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
 use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo};
 use crate::pipeline::{gather, process_all};
@@ -30,8 +30,10 @@ pub struct Summary {
     pub submissions: usize,
     pub unreadable: usize,
     pub skipped: usize,
+    /// Open errors and warnings: those marked 误报 or 已说明 in the review are not counted.
     pub errors: usize,
     pub warnings: usize,
+    pub review: ReviewOutcome,
     pub out: PathBuf,
 }
 
@@ -52,6 +54,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let roster = Roster::load(&opts.config)?;
     let settings = Settings::load(&opts.config)?;
     let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
+    let review = Review::load(&opts.config)?;
     // The lock on --out is taken, and what an interrupted run left cleaned up, before
     // anything is read: a second run into the same --out stops here, at once.
     let staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
@@ -78,6 +81,8 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
     anomalies.extend(totals);
     check::sort(&mut anomalies);
+    check::ids::assign(&mut anomalies);
+    let reviewed = review.apply(&mut anomalies);
     phases.done("check and roll up");
 
     // Every output is written into the staging folder beside --out, and the staged set
@@ -134,7 +139,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     folder.put(file, page.as_bytes(), *unchanged)?;
                 }
             }
-            let index = html::index_html(&pages.county(&gathered.unreadable));
+            let index = html::index_html(&pages.county(&gathered.unreadable, &reviewed));
             let unchanged = folder.unchanged("index.html", index.as_bytes());
             folder.put("index.html", index.as_bytes(), unchanged)
         })
@@ -180,6 +185,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         year,
         counts: gathered.counts,
         checks,
+        review: &reviewed,
         files: gathered.files,
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
@@ -191,8 +197,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         submissions: manifest.counts.submissions,
         unreadable: manifest.counts.unreadable,
         skipped: manifest.counts.skipped,
-        errors: manifest.checks.errors,
-        warnings: manifest.checks.warnings,
+        errors: reviewed.counts.open_errors,
+        warnings: reviewed.counts.open_warnings,
+        review: reviewed.clone(),
         out: opts.out.clone(),
     })
 }
@@ -226,4 +233,42 @@ impl Phases {
 
 fn display(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
+}
+
+/// What a run prints: the review file's warnings on stderr, then the one-line summary with
+/// the open errors and warnings, and the decisions whose anomaly no longer occurs.
+pub fn print_summary(s: &Summary) {
+    for warning in &s.review.warnings {
+        eprintln!("警告：{warning}");
+    }
+    let dismissed = s.review.counts.dismissed();
+    let dismissed = if dismissed > 0 {
+        format!("（另有 {dismissed} 个已审核为误报或已说明，不计）")
+    } else {
+        String::new()
+    };
+    println!(
+        "{} 个文件：{} 份报告，{} 个无法读取，{} 个跳过；{} 个错误，{} 个警告{dismissed}。输出在 {}",
+        s.files,
+        s.submissions,
+        s.unreadable,
+        s.skipped,
+        s.errors,
+        s.warnings,
+        s.out.display()
+    );
+    if !s.review.resolved.is_empty() {
+        println!(
+            "审核：{} 条决定所针对的问题本次已不再出现（已解决）：",
+            s.review.resolved.len()
+        );
+        for r in &s.review.resolved {
+            let note = if r.note.is_empty() {
+                String::new()
+            } else {
+                format!("，{}", r.note)
+            };
+            println!("  {}（原为{}{note}；{}）", r.anomaly_id, r.status, r.line);
+        }
+    }
 }

@@ -93,10 +93,14 @@ pub const ANOMALY_COLUMNS: &[&str] = &[
     "expected",
     "actual",
     "message",
+    "anomaly_id",
+    "review_status",
+    "review_note",
 ];
 
 /// The cells of an `anomalies.csv` row (and of the anomaly sheet's), text made
-/// spreadsheet-safe; `field_ids` are `|`-separated.
+/// spreadsheet-safe; `field_ids` are `|`-separated. The id and the review come last: the
+/// columns before them keep the places they had before there were ids.
 pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
     let fields = schema::fields();
     let f = &a.finding;
@@ -114,6 +118,9 @@ pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
         neutralize(&f.expected),
         neutralize(&f.actual),
         neutralize(&f.message),
+        a.id.clone(),
+        a.review.status.zh().to_string(),
+        neutralize(&a.review.note),
     ]
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::sync::LazyLock;
 
-use crate::check::{Anomaly, Severity};
+use crate::check::{Anomaly, Severity, Status, StatusCounts};
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::report::{CountyPage, UnitPage};
 use crate::schema::{FieldIdx, ACTIVE_TABLE, APPLY_TABLE, FIELD_COUNT, LITIGATION_TABLE};
@@ -61,6 +61,11 @@ table.list th{white-space:nowrap}
 .charts{display:flex;gap:28px;flex-wrap:wrap}
 svg text{font-size:12px;fill:#1f2933}svg .v{fill:#52606d}
 .muted{color:#7b8794}
+tr.dismissed td{color:#7b8794;background:#f5f7fa}tr.dismissed .sev{opacity:.45}
+td.n.seen{background:#f5f7fa;outline:2px dashed #9aa5b1;outline-offset:-2px}
+.rv{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;white-space:nowrap;border:1px solid #cbd2d9}
+.rv.confirmed{background:#fde8e7;color:#912018;border-color:#f04438}.rv.dismissed{background:#f0f4f8;color:#52606d}
+code.id{font-size:12px;white-space:nowrap}
 "#;
 
 fn page(title: &str, body: &str) -> String {
@@ -199,7 +204,7 @@ fn tables(
     shown: &[String],
     marks: &[Vec<usize>],
     involved: &[bool],
-    severities: &[Severity],
+    severities: &[Option<Severity>],
 ) -> String {
     let mut html = String::with_capacity(24 * 1024);
     for table in SKELETONS.iter() {
@@ -219,9 +224,12 @@ fn tables(
                 match drawn {
                     Drawn::Field(f) => {
                         let f = *f;
-                        let class = match marks[f].iter().map(|n| severities[n - 1]).min() {
+                        // An anomaly marked 误报 or 已说明 still marks its cell, dashed grey.
+                        let open = marks[f].iter().filter_map(|n| severities[n - 1]).min();
+                        let class = match open {
                             Some(Severity::Error) => "n bad",
                             Some(_) => "n warn",
+                            None if !marks[f].is_empty() => "n seen",
                             None if involved[f] => "n part",
                             None => "n",
                         };
@@ -247,19 +255,39 @@ fn tables(
     html
 }
 
+/// The review status of an anomaly, with the note, as the lists show it.
+fn review_cell(a: &Anomaly) -> String {
+    let status = a.review.status;
+    let class = match status {
+        Status::Pending => "rv",
+        Status::Confirmed => "rv confirmed",
+        Status::FalseAlarm | Status::Explained => "rv dismissed",
+    };
+    let mut html = format!("<span class=\"{class}\">{}</span>", status.zh());
+    if !a.review.note.is_empty() {
+        let _ = write!(html, " {}", escape(&a.review.note));
+    }
+    html
+}
+
 fn anomaly_table(anomalies: &[&Anomaly], numbered: bool) -> String {
     if anomalies.is_empty() {
         return "<p>未发现问题。</p>".into();
     }
     let mut html = String::from(
         "<table class=\"list\"><tr><th>#</th><th>级别</th><th>规则</th><th>位置</th>\
-         <th>说明</th><th>应为</th><th>实为</th></tr>",
+         <th>说明</th><th>应为</th><th>实为</th><th>异常编号</th><th>审核</th></tr>",
     );
     for (i, a) in anomalies.iter().enumerate() {
         let id = if numbered {
             format!(" id=\"a{}\"", i + 1)
         } else {
             String::new()
+        };
+        let class = if a.is_open() {
+            ""
+        } else {
+            " class=\"dismissed\""
         };
         let at = a
             .finding
@@ -268,18 +296,28 @@ fn anomaly_table(anomalies: &[&Anomaly], numbered: bool) -> String {
             .map_or(String::new(), |l| l.to_string());
         let _ = write!(
             html,
-            "<tr{id}><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{id}{class}><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code class=\"id\">{}</code></td><td>{}</td></tr>",
             i + 1,
             severity_badge(a.severity),
             a.rule,
             escape(&at),
             escape(&a.finding.message),
             escape(&a.finding.expected),
-            escape(&a.finding.actual)
+            escape(&a.finding.actual),
+            escape(&a.id),
+            review_cell(a)
         );
     }
     html.push_str("</table>");
     html
+}
+
+/// The errors and warnings by review status, in a line.
+fn review_line(c: &StatusCounts) -> String {
+    format!(
+        "<p class=\"sub\">错误和警告的审核情况：待处理 {}，已核实 {}，误报 {}，已说明 {}（误报和已说明不计入错误、警告数）</p>",
+        c.open, c.confirmed, c.false_alarms, c.explained
+    )
 }
 
 pub fn unit_html(p: &UnitPage) -> String {
@@ -303,7 +341,13 @@ pub fn unit_html(p: &UnitPage) -> String {
             escape(why.describe())
         ),
     };
-    let count = |s: Severity| p.anomalies.iter().filter(|a| a.severity == s).count();
+    // Errors and warnings marked 误报 or 已说明 are listed, not counted.
+    let count = |s: Severity| {
+        p.anomalies
+            .iter()
+            .filter(|a| a.severity == s && a.is_open())
+            .count()
+    };
     let _ = write!(
         body,
         "<p>{status}</p><div class=\"cards\"><div class=\"card err\"><b>{}</b><span>错误</span></div>\
@@ -313,6 +357,7 @@ pub fn unit_html(p: &UnitPage) -> String {
         count(Severity::Warning),
         count(Severity::Info)
     );
+    body.push_str(&review_line(&StatusCounts::of(p.anomalies.iter().copied())));
 
     body.push_str(
         "<h2>主要数字与全县占比</h2><table class=\"list\"><tr><th>指标</th><th>本单位</th>",
@@ -337,8 +382,12 @@ pub fn unit_html(p: &UnitPage) -> String {
     }
     body.push_str("</table>");
 
-    body.push_str("<h2>统计表</h2><p class=\"sub\">标红的单元格有错误，标橙的有警告，上标数字对应下方问题清单；浅红的单元格是出错的合计所依据的数。</p>");
-    let severities: Vec<Severity> = p.anomalies.iter().map(|a| a.severity).collect();
+    body.push_str("<h2>统计表</h2><p class=\"sub\">标红的单元格有错误，标橙的有警告，灰色虚线框的问题已审核为误报或已说明，上标数字对应下方问题清单；浅红的单元格是出错的合计所依据的数。</p>");
+    let severities: Vec<Option<Severity>> = p
+        .anomalies
+        .iter()
+        .map(|a| a.is_open().then_some(a.severity))
+        .collect();
     body.push_str(&tables(&p.shown, &p.marks, &p.involved, &severities));
     body.push_str("<h2>问题清单</h2>");
     body.push_str(&anomaly_table(&p.anomalies, true));
@@ -408,6 +457,45 @@ pub fn index_html(c: &CountyPage) -> String {
         );
     }
     body.push_str("</div>");
+    let r = &c.review;
+    let _ = write!(
+        body,
+        "<h2>审核情况</h2><div class=\"cards\"><div class=\"card\"><b>{}</b><span>待处理</span></div>\
+         <div class=\"card err\"><b>{}</b><span>已核实</span></div>\
+         <div class=\"card\"><b>{}</b><span>误报</span></div>\
+         <div class=\"card\"><b>{}</b><span>已说明</span></div>\
+         <div class=\"card\"><b>{}</b><span>已解决</span></div></div>\
+         <p class=\"sub\">按 config/review.csv（或 review.xlsx）中的审核决定统计全部错误和警告；\
+         误报和已说明的问题仍列出，但不计入上面的错误、警告数。已解决：审核过的问题本次不再出现。</p>",
+        r.open,
+        r.confirmed,
+        r.false_alarms,
+        r.explained,
+        c.resolved.len()
+    );
+    if !c.resolved.is_empty() {
+        body.push_str(
+            "<h3>已解决的审核决定</h3><table class=\"list\"><tr><th>异常编号</th><th>原审核状态</th><th>审核说明</th><th>出处</th></tr>",
+        );
+        for res in &c.resolved {
+            let _ = write!(
+                body,
+                "<tr><td><code class=\"id\">{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&res.anomaly_id),
+                res.status,
+                escape(&res.note),
+                escape(&res.line)
+            );
+        }
+        body.push_str("</table>");
+    }
+    if !c.review_warnings.is_empty() {
+        body.push_str("<h3>审核文件中未能采用的行</h3><ul>");
+        for w in &c.review_warnings {
+            let _ = write!(body, "<li>{}</li>", escape(w));
+        }
+        body.push_str("</ul>");
+    }
 
     if !c.totals_anomalies.is_empty() {
         body.push_str(
@@ -457,8 +545,9 @@ pub fn index_html(c: &CountyPage) -> String {
     body.push_str("</div></div>");
 
     body.push_str(
-        "<h2>各单位问题</h2><table class=\"list\"><tr><th>单位</th><th>类型</th><th>错误</th>\
-         <th>警告</th><th>汇总</th></tr>",
+        "<h2>各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。</p>\
+         <table class=\"list\"><tr><th>单位</th><th>类型</th><th>错误</th>\
+         <th>警告</th><th>待处理</th><th>已核实</th><th>误报</th><th>已说明</th><th>汇总</th></tr>",
     );
     for u in &c.units {
         let name = if u.has_page {
@@ -472,13 +561,24 @@ pub fn index_html(c: &CountyPage) -> String {
         };
         let _ = write!(
             body,
-            "<tr><td>{name}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<tr><td>{name}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             escape(&u.unit_type),
             u.errors,
             u.warnings,
+            u.review.open,
+            u.review.confirmed,
+            u.review.false_alarms,
+            u.review.explained,
             escape(&u.status)
         );
     }
+    let _ = write!(
+        body,
+        "<tr><th>合计（含合计数的问题和名单外的单位）</th><th></th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
+         <th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th></th></tr>",
+        c.errors, c.warnings, r.open, r.confirmed, r.false_alarms, r.explained
+    );
     body.push_str("</table>");
 
     let missing: Vec<&str> = c

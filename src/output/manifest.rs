@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
-pub struct Manifest {
+pub struct Manifest<'a> {
     pub tool: &'static str,
     pub version: &'static str,
     /// Wall-clock facts of this run: the only part that changes between identical reruns.
@@ -14,6 +14,9 @@ pub struct Manifest {
     pub year: Option<i32>,
     pub counts: Counts,
     pub checks: ChecksInfo,
+    /// What `config/review.csv` and `review.xlsx` did: the counts by review status, the
+    /// decisions whose anomaly no longer occurs, the lines that could not be applied.
+    pub review: &'a crate::check::ReviewOutcome,
     pub files: Vec<FileEntry>,
 }
 
@@ -31,6 +34,8 @@ pub struct ChecksInfo {
     pub skipped_rules: Vec<&'static str>,
     /// Severities changed in `nianbao.toml`.
     pub severity_changes: std::collections::BTreeMap<String, String>,
+    /// Every error, warning and info found, whatever the review says of it (the open ones
+    /// are in `review.counts`).
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,

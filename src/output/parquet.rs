@@ -81,6 +81,7 @@ mod tests {
             values: values.clone(),
             sheets: Vec::new(),
             missing: Vec::new(),
+            twice: Vec::new(),
             old_format: Vec::new(),
             notes: Vec::new(),
         };

@@ -296,10 +296,14 @@ fn normalized_sheet(
 fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), XlsxError> {
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(ANOMALY_SHEET)?;
-    for (c, width) in [8, 20, 12, 16, 36, 12, 24, 14, 14, 80].iter().enumerate() {
+    let widths = [8, 20, 12, 16, 36, 12, 24, 14, 14, 80, 26, 10, 30, 10, 12];
+    for (c, width) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *width)?;
     }
     let header = header_format();
+    // The columns of anomalies.csv, then the reviewer and the date of the decision: a copy
+    // of this sheet with the 审核 columns filled in, saved as config/review.xlsx, is a
+    // review file (review.rs finds the columns by these names).
     let titles = [
         "级别",
         "规则",
@@ -311,23 +315,27 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
         "应为",
         "实为",
         "说明",
+        "异常编号",
+        "审核状态",
+        "审核说明",
+        "审核人",
+        "审核日期",
     ];
-    debug_assert_eq!(titles.len(), ANOMALY_COLUMNS.len());
+    debug_assert_eq!(titles.len(), ANOMALY_COLUMNS.len() + 2);
+    debug_assert_eq!(titles.len(), widths.len());
     for (c, title) in titles.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *title, &header)?;
     }
     for (i, a) in anomalies.iter().enumerate() {
-        for (c, text) in crate::output::anomaly_row(a).iter().enumerate() {
+        let mut row = crate::output::anomaly_row(a);
+        row.push(neutralize(&a.review.reviewer));
+        row.push(neutralize(&a.review.date));
+        for (c, text) in row.iter().enumerate() {
             ws.write_string(i as u32 + 1, c as u16, cell_text(text))?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(
-        0,
-        0,
-        anomalies.len() as u32,
-        (ANOMALY_COLUMNS.len() - 1) as u16,
-    )?;
+    ws.autofilter(0, 0, anomalies.len() as u32, (titles.len() - 1) as u16)?;
     Ok(())
 }
 

@@ -4,9 +4,14 @@
 
 mod cfb;
 mod csv;
+mod docx;
 mod encoding;
+mod html;
 pub mod limits;
+#[cfg(feature = "pdf")]
+mod pdf;
 mod sheets;
+mod text;
 mod xls;
 mod xlsx;
 
@@ -16,9 +21,27 @@ pub use encoding::{decode_text, DecodedText};
 use crate::grid::Workbook;
 
 /// The formats nianbao reads; any other file is reported, not silently ignored.
-pub const READABLE: &[&str] = &["xlsx", "xlsm", "xls", "csv"];
+pub const READABLE: &[&str] = &[
+    "xlsx", "xlsm", "xls", "csv", "docx", "doc", "html", "htm", "txt", "pdf",
+];
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const PDF_MAGIC: &[u8] = b"%PDF";
+
+/// A PDF, read where nianbao was built with the `pdf` feature; else say what to send instead.
+fn pdf_unreadable(bytes: &[u8]) -> Result<Workbook, String> {
+    if bytes.starts_with(PDF_MAGIC) {
+        #[cfg(feature = "pdf")]
+        return pdf::read(bytes);
+        #[cfg(not(feature = "pdf"))]
+        Err("此版本未含 PDF 读取，无法从 PDF 中读取表格数字：请提供 Word 或 Excel 版本".into())
+    } else {
+        Err(format!(
+            "不是有效的 PDF 文件（{}），请提供 Word 或 Excel 版本",
+            describe_content(bytes)
+        ))
+    }
+}
 
 /// The reason given for a password-protected file, whatever its form.
 pub const ENCRYPTED: &str = "文件已加密，请去除密码后重新提交";
@@ -28,7 +51,7 @@ pub const ENCRYPTED: &str = "文件已加密，请去除密码后重新提交";
 pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
     if !READABLE.contains(&ext) {
         return Err(format!(
-            "不支持的文件格式 .{ext}，请提交 .xlsx、.xls 或 .csv"
+            "不支持的文件格式 .{ext}，请提交 .xlsx、.xls、.csv、.docx、网页或 .txt"
         ));
     }
     if bytes.is_empty() {
@@ -36,6 +59,33 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
     }
     if bytes.len() as u64 > limits::MAX_FILE_BYTES {
         return Err(too_large(bytes.len() as u64));
+    }
+    if bytes.starts_with(ZIP_MAGIC) && docx::is_docx(bytes) {
+        let mut book = docx::read(bytes)?;
+        if ext != "docx" {
+            book.notes.push(format!(
+                "扩展名为 .{ext}，内容实为 Word 文档，已按 .docx 读取"
+            ));
+        }
+        return Ok(book);
+    }
+    if cfb::Compound::is_compound(bytes)
+        && cfb::Compound::parse(bytes).map_or(ext == "doc", |c| c.has("WordDocument"))
+    {
+        return Err(
+            "这是旧版 Word（.doc）文件，无法直接读取：请用 Word 或 WPS 打开后另存为 .docx".into(),
+        );
+    }
+    if bytes.starts_with(PDF_MAGIC) || ext == "pdf" {
+        return pdf_unreadable(bytes);
+    }
+    if ext != "csv" && html::looks_like_html(bytes) {
+        let mut book = html::read(bytes)?;
+        if ext != "html" && ext != "htm" {
+            book.notes
+                .push(format!("扩展名为 .{ext}，内容实为网页 HTML，已按网页读取"));
+        }
+        return Ok(book);
     }
     if bytes.starts_with(ZIP_MAGIC) {
         let mut book = xlsx::read(bytes)?;
@@ -55,6 +105,11 @@ pub fn read(bytes: &[u8], ext: &str) -> Result<Workbook, String> {
     }
     match ext {
         "csv" => self::csv::read(bytes),
+        "txt" | "html" | "htm" => text::read(bytes),
+        "docx" | "doc" => Err(format!(
+            "不是有效的 .{ext} 文件（{}），请用 Word 或 WPS 打开后另存为 .docx",
+            describe_content(bytes)
+        )),
         "xlsx" | "xlsm" => Err(format!(
             "不是有效的 .{ext} 文件（不是 zip 格式，{}）",
             describe_content(bytes)
@@ -118,14 +173,23 @@ mod tests {
     #[test]
     fn content_decides_the_format() {
         assert!(read(b"", "xlsx").unwrap_err().contains("为空"));
-        assert!(read(b"<html><table>", "xls").unwrap_err().contains("HTML"));
+        assert!(read(b"<?xml version=\"1.0\"?><a/>", "xls")
+            .unwrap_err()
+            .contains("XML"));
         assert!(read(b"PK\x03\x04garbage", "xlsx")
             .unwrap_err()
             .contains("损坏"));
-        assert!(read(b"hello", "docx").unwrap_err().contains("不支持"));
-        assert!(read(b"PK\x03\x04zip", "docx")
+        assert!(read(b"hello", "docx").unwrap_err().contains("另存为 .docx"));
+        assert!(read(b"hello", "odt").unwrap_err().contains("不支持"));
+        let doc = [
+            &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1][..],
+            b"rest",
+        ]
+        .concat();
+        assert!(read(&doc, "doc").unwrap_err().contains("另存为 .docx"));
+        assert!(read(b"%PDF-1.4", "pdf")
             .unwrap_err()
-            .contains("不支持"));
+            .contains("Word 或 Excel"));
         let book = read("a\tb\n1\t2\n".as_bytes(), "csv").unwrap();
         assert_eq!(book.sheets[0].get(1, 1), &Cell::Text("2".into()));
         assert_eq!(book.sheets[0].location(1, 1).to_string(), "2:2");

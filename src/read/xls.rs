@@ -106,6 +106,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             }
         }
         push_sheet(&mut workbook, &name, hidden, cells);
+        if let Some((_, rows, cols)) = mended.hidden.iter().find(|(n, _, _)| *n == name) {
+            let sheet = workbook.sheets.last_mut().expect("just pushed");
+            sheet.hidden_rows.clone_from(rows);
+            sheet.hidden_cols.clone_from(cols);
+        }
     }
     finish(workbook, formulas)
 }
@@ -115,6 +120,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
 struct Mended {
     /// (offset in the stream, new byte).
     patches: Vec<(usize, u8)>,
+    /// Each sheet's name with the rows and the columns it hides, sorted.
+    hidden: Vec<(String, Vec<u32>, Vec<u32>)>,
     bad_dimensions: usize,
     damaged_cells: usize,
     far_cells: usize,
@@ -129,6 +136,15 @@ const BLANK: u16 = 0x0201;
 const FORMULA: u16 = 0x0006;
 const STRING: u16 = 0x0207;
 const MULRK: u16 = 0x00BD;
+const ROW: u16 = 0x0208;
+const CONTINUE: u16 = 0x003C;
+const CODEPAGE: u16 = 0x0042;
+const DATEMODE: u16 = 0x0022;
+const EXTERNSHEET: u16 = 0x0017;
+const LBL: u16 = 0x0018;
+const SST: u16 = 0x00FC;
+const MERGECELLS: u16 = 0x00E5;
+const COLINFO: u16 = 0x007D;
 
 /// The shortest record calamine parses without an error, for each kind of cell it reads.
 fn shortest_cell(typ: u16) -> Option<usize> {
@@ -191,24 +207,141 @@ fn mend(stream: &Stream) -> Result<Mended, String> {
     let data = &stream.data;
     let mut mended = Mended::default();
     let mut sheets = Vec::new();
-    for r in records(data, 0) {
-        match r.typ {
-            FILEPASS => return Err(ENCRYPTED.into()),
-            BOUNDSHEET if r.data.len() >= 4 => {
-                let pos = u32_in(data, r.data.start) as usize;
-                if pos >= data.len() {
-                    return Err("xls 文件已损坏（工作表的位置超出文件）".into());
-                }
-                sheets.push(pos);
+    let globals: Vec<Record> = records(data, 0).take_while(|r| r.typ != EOF).collect();
+    for (i, r) in globals.iter().enumerate() {
+        let body = &data[r.data.clone()];
+        if r.typ == FILEPASS {
+            return Err(ENCRYPTED.into());
+        }
+        // Its CONTINUE records: calamine reads a record's data across them.
+        let continued: Vec<&[u8]> = globals[i + 1..]
+            .iter()
+            .take_while(|c| c.typ == CONTINUE)
+            .map(|c| &data[c.data.clone()])
+            .collect();
+        if !global_fits(r.typ, body, &continued) {
+            return Err(format!(
+                "xls 文件已损坏（记录 0x{:04X} 的长度与内容不符）",
+                r.typ
+            ));
+        }
+        if r.typ == BOUNDSHEET {
+            let pos = u32_in(data, r.data.start) as usize;
+            if pos >= data.len() {
+                return Err("xls 文件已损坏（工作表的位置超出文件）".into());
             }
-            EOF => break,
-            _ => {}
+            sheets.push((pos, sheet_name(body)));
         }
     }
-    for pos in sheets {
-        mend_sheet(data, pos, &mut mended);
+    for (pos, name) in sheets {
+        let (rows, cols) = mend_sheet(data, pos, &mut mended);
+        if let Some(name) = name.filter(|_| !rows.is_empty() || !cols.is_empty()) {
+            mended.hidden.push((name, rows, cols));
+        }
     }
     Ok(mended)
+}
+
+/// Whether a workbook-globals record is as long as what calamine reads of it without
+/// checking (it indexes its data directly: a short record panics).
+fn global_fits(typ: u16, body: &[u8], continued: &[&[u8]]) -> bool {
+    let len = body.len();
+    match typ {
+        BOF | CODEPAGE | DATEMODE | EXTERNSHEET => len >= 2,
+        BOUNDSHEET => {
+            // Position, state and type, then the name: its length, a flag, its characters.
+            len >= 8 && {
+                let width = if body[7] & 1 == 1 { 2 } else { 1 };
+                len >= 8 + body[6] as usize * width
+            }
+        }
+        LBL => {
+            // A 14-byte header (cch at 3, cce at 4), the name (a flag byte, then cch
+            // characters), the formula: cce bytes at the end.
+            len >= 14 && {
+                let (cch, cce) = (body[3] as usize, u16_in(body, 4) as usize);
+                let width = match body.get(14) {
+                    Some(flags) if flags & 1 == 1 => 2,
+                    _ => 1,
+                };
+                len >= 15 + cch * width + cce
+            }
+        }
+        SST => len >= 8 && sst_fits(&body[8..], continued),
+        _ => true,
+    }
+}
+
+/// Walks the shared strings as calamine reads them, across CONTINUE records: each string's
+/// header (length, flags, and the counts its flags announce) must lie whole in one record.
+fn sst_fits(first: &[u8], continued: &[&[u8]]) -> bool {
+    let segments: Vec<&[u8]> = std::iter::once(first)
+        .chain(continued.iter().copied())
+        .collect();
+    let (mut seg, mut pos) = (0usize, 0usize);
+    loop {
+        while pos >= segments[seg].len() {
+            seg += 1;
+            pos = 0;
+            if seg == segments.len() {
+                return true;
+            }
+        }
+        let d = segments[seg];
+        if d.len() - pos < 3 {
+            return false;
+        }
+        let cch = u16_in(d, pos) as usize;
+        let flags = d[pos + 2];
+        pos += 3;
+        let mut width = if flags & 1 == 1 { 2 } else { 1 };
+        let mut extra = 0usize;
+        if flags & 8 != 0 {
+            if d.len() - pos < 2 {
+                return false;
+            }
+            extra += 4 * u16_in(d, pos) as usize;
+            pos += 2;
+        }
+        if flags & 4 != 0 {
+            if d.len() - pos < 4 {
+                return false;
+            }
+            extra += u32_in(d, pos) as usize;
+            pos += 4;
+        }
+        // The characters, a continuation starting with its own flags byte.
+        let mut left = cch;
+        loop {
+            let take = ((segments[seg].len() - pos) / width).min(left);
+            pos += take * width;
+            left -= take;
+            if left == 0 {
+                break;
+            }
+            seg += 1;
+            match segments.get(seg) {
+                Some(next) if !next.is_empty() => {
+                    width = if next[0] & 1 == 1 { 2 } else { 1 };
+                    pos = 1;
+                }
+                _ => return false,
+            }
+        }
+        // The formatting runs and the phonetic block, skipped.
+        while extra > 0 {
+            let take = (segments[seg].len() - pos).min(extra);
+            pos += take;
+            extra -= take;
+            if extra > 0 {
+                seg += 1;
+                pos = 0;
+                if seg == segments.len() {
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 fn blank(mended: &mut Mended, at: usize) {
@@ -217,7 +350,28 @@ fn blank(mended: &mut Mended, at: usize) {
     mended.patches.push((at + 1, hi));
 }
 
-fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
+/// A BIFF8 BOUNDSHEET's sheet name: a length, a flag for two-byte characters, the
+/// characters. `None` if cut short.
+fn sheet_name(body: &[u8]) -> Option<String> {
+    let len = *body.get(6)? as usize;
+    let wide = body.get(7)? & 1 == 1;
+    let chars = body.get(8..)?;
+    if wide {
+        let units: Vec<u16> = chars
+            .get(..len * 2)?
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        Some(chars.get(..len)?.iter().map(|&b| char::from(b)).collect())
+    }
+}
+
+/// Mends one sheet's records (see [`mend`]); gives back the rows and columns it hides:
+/// a ROW record with its height zeroed (fDyZero), a COLINFO with fHidden.
+fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) -> (Vec<u32>, Vec<u32>) {
+    let (mut hidden_rows, mut hidden_cols) = (Vec::new(), Vec::new());
     let mut cells: Vec<CellRecord> = Vec::new();
     let (mut seen_bof, mut depth) = (false, 0usize);
     let mut last_formula: Option<usize> = None;
@@ -248,6 +402,17 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
                 if let Some(i) = last_formula.take() {
                     cells[i].string_at = Some(r.at);
                 }
+            }
+            MERGECELLS if body.len() < 2 || body.len() < 2 + 8 * u16_in(body, 0) as usize => {
+                mended.damaged_cells += 1;
+                blank(mended, r.at);
+            }
+            ROW if body.len() >= 16 && u16_in(body, 12) & 0x20 != 0 => {
+                hidden_rows.push(u16_in(body, 0));
+            }
+            COLINFO if body.len() >= 10 && u16_in(body, 8) & 1 != 0 => {
+                let (first, last) = (u16_in(body, 0), u16_in(body, 2).min(255));
+                hidden_cols.extend(first..=last);
             }
             typ => {
                 let Some(shortest) = shortest_cell(typ) else {
@@ -280,8 +445,12 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
     }
     // The rectangle calamine will make: as wide as the columns used, and as many rows
     // from the first as keep it within the area.
+    for lines in [&mut hidden_rows, &mut hidden_cols] {
+        lines.sort_unstable();
+        lines.dedup();
+    }
     let Some(first_row) = cells.iter().map(|c| c.row).min() else {
-        return;
+        return (hidden_rows, hidden_cols);
     };
     let first_col = cells.iter().map(|c| c.cols.0).min().unwrap_or(0);
     let last_col = cells.iter().map(|c| c.cols.1).max().unwrap_or(0);
@@ -296,6 +465,7 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) {
             }
         }
     }
+    (hidden_rows, hidden_cols)
 }
 
 /// Whether calamine can take a DIMENSIONS record as it is: first before last, and a

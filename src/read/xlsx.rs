@@ -27,7 +27,7 @@ fn damaged(e: impl std::fmt::Display) -> String {
 
 /// Refuses a package whose parts unpack past the limits, that is encrypted, or whose
 /// shared-string table declares more strings than its bytes can hold.
-fn check_package(bytes: &[u8]) -> Result<(), String> {
+fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
     let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err(format!(
@@ -85,7 +85,174 @@ fn check_package(bytes: &[u8]) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(zip)
+}
+
+/// The value of attribute `name` in the tag `tag` (the bytes between `<` and `>`).
+fn attribute<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&tag[from..], name) {
+        let start = from + at;
+        from = start + name.len();
+        // A whole attribute name: preceded by a space, followed by `=` and a quote.
+        if start == 0 || !tag[start - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let rest = tag[from..].strip_prefix(b"=")?;
+        let quote = *rest.first()?;
+        let value = &rest[1..];
+        let end = memchr::memchr(quote, value)?;
+        return Some(&value[..end]);
+    }
+    None
+}
+
+fn number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
+    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+}
+
+/// Each tag `<name …>` of `xml`, as the bytes from `<` to before `>`.
+fn tags<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + 'x {
+    let finder = memchr::memmem::Finder::new(name);
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let at = from + finder.find(&xml[from..])?;
+        let after = at + name.len();
+        from = after;
+        let ends_name = xml
+            .get(after)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/');
+        if ends_name {
+            let end = memchr::memchr(b'>', &xml[after..]).map_or(xml.len(), |e| after + e);
+            return Some(&xml[at..end]);
+        }
+    })
+}
+
+fn unescape(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A part of the package by name, whole (its size was checked by [`check_package`]);
+/// empty if absent. An error if it cannot be unpacked or fails its checksum: calamine
+/// would parse what it unpacked before it found out.
+fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let found = (0..zip.len()).find(|&i| {
+        zip.by_index_raw(i)
+            .is_ok_and(|f| f.name().is_ok_and(|n| n.eq_ignore_ascii_case(name)))
+    });
+    if let Some(i) = found {
+        zip.by_index(i)
+            .and_then(|mut part| Ok(part.read_to_end(&mut bytes)?))
+            .map_err(|e| format!("{name} 无法解压（{e}）"))?;
+    }
+    Ok(bytes)
+}
+
+/// The worksheet parts of the package by sheet name: `xl/workbook.xml` names each sheet
+/// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part.
+fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
+    let workbook = part_bytes(zip, "xl/workbook.xml").unwrap_or_default();
+    let rels = part_bytes(zip, "xl/_rels/workbook.xml.rels").unwrap_or_default();
+    let targets: Vec<(Vec<u8>, String)> = tags(&rels, b"<Relationship")
+        .filter_map(|tag| {
+            let id = attribute(tag, b"Id")?.to_vec();
+            let target = unescape(attribute(tag, b"Target")?);
+            let path = match target.strip_prefix('/') {
+                Some(absolute) => absolute.to_string(),
+                None => format!("xl/{target}"),
+            };
+            Some((id, path))
+        })
+        .collect();
+    tags(&workbook, b"<sheet")
+        .filter_map(|tag| {
+            let name = unescape(attribute(tag, b"name")?);
+            let id = attribute(tag, b"r:id")?;
+            let (_, path) = targets.iter().find(|(i, _)| i == id)?;
+            Some((name, path.clone()))
+        })
+        .collect()
+}
+
+/// The first cell reference (`r="…"`, `ref="…"`) past a sheet's bounds (column XFD, row
+/// 1,048,576) that calamine would read: it multiplies such a reference out without a check.
+fn reference_out_of_bounds(xml: &[u8]) -> Option<String> {
+    let values = [&b" r=\""[..], &b" ref=\""[..]]
+        .into_iter()
+        .flat_map(|attribute| {
+            memchr::memmem::find_iter(xml, attribute).map(move |at| &xml[at + attribute.len()..])
+        });
+    for value in values {
+        let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(64);
+        for reference in value[..end].split(|&b| b == b':' || b == b' ') {
+            let letters = reference
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            let digits = reference.len() - letters;
+            let row: u64 = std::str::from_utf8(&reference[letters..])
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            if letters > 3 || digits > 7 || row > 1_048_576 {
+                return Some(String::from_utf8_lossy(reference).into_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Columns as narrow as this (in characters), and rows as low (in points), are hidden to
+/// the eye: WPS and Excel users hide a column by dragging it shut as often as by the menu.
+const HIDDEN_SIZE: f64 = 0.5;
+
+/// The rows and columns a sheet hides, 0-based and sorted: `hidden` on `<row>` and
+/// `<col>`, or a column dragged shut, or a row of no height.
+fn hidden_lines(xml: &[u8]) -> (Vec<u32>, Vec<u32>) {
+    let mentions = |word: &[u8]| memchr::memmem::find(xml, word).is_some();
+    if !mentions(b"hidden") && !mentions(b"customWidth") && !mentions(b"customHeight") {
+        return (Vec::new(), Vec::new());
+    }
+    let is_true = |v: Option<&[u8]>| matches!(v, Some(b"1") | Some(b"true"));
+    let small = |v: Option<&[u8]>| v.and_then(number::<f64>).is_some_and(|w| w <= HIDDEN_SIZE);
+    let mut cols = Vec::new();
+    for tag in tags(xml, b"<col") {
+        let hidden = is_true(attribute(tag, b"hidden"))
+            || (is_true(attribute(tag, b"customWidth")) && small(attribute(tag, b"width")));
+        let (Some(min), Some(max)) = (
+            attribute(tag, b"min").and_then(number::<u32>),
+            attribute(tag, b"max").and_then(number::<u32>),
+        ) else {
+            continue;
+        };
+        // A range past the sheet's 16,384 columns is cut there.
+        if hidden && min >= 1 {
+            cols.extend(min - 1..max.min(16_384));
+        }
+    }
+    let mut rows = Vec::new();
+    for tag in tags(xml, b"<row") {
+        let hidden = is_true(attribute(tag, b"hidden"))
+            || (is_true(attribute(tag, b"customHeight")) && small(attribute(tag, b"ht")));
+        if let Some(r) = attribute(tag, b"r")
+            .and_then(number::<u32>)
+            .filter(|_| hidden)
+        {
+            rows.extend(r.checked_sub(1));
+        }
+    }
+    for lines in [&mut rows, &mut cols] {
+        lines.sort_unstable();
+        lines.dedup();
+    }
+    (rows, cols)
 }
 
 /// The number in `name"…"` (or `name'…'`) in `xml`; `u64::MAX` if it has more digits than
@@ -116,7 +283,8 @@ fn attribute_number(xml: &[u8], name: &[u8]) -> Option<u64> {
 /// value the file cached for them (Excel and WPS, which write shared formulas, always
 /// cache), and calamine's expansion, whose table is sized by the file's `si`, is not used.
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
-    check_package(bytes)?;
+    let mut zip = check_package(bytes)?;
+    let parts = sheet_parts(&mut zip);
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => ENCRYPTED.to_string(),
         e => damaged(e),
@@ -125,6 +293,25 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut formulas = Vec::new();
     let mut kept = 0usize;
     for (name, hidden) in worksheets(&book) {
+        let xml = match parts.iter().find(|(n, _)| *n == name) {
+            Some((_, path)) => part_bytes(&mut zip, path),
+            None => Ok(Vec::new()),
+        };
+        let xml = match xml {
+            Ok(xml) => xml,
+            Err(e) => {
+                workbook
+                    .notes
+                    .push(format!("工作表“{name}”已损坏（{e}），已跳过"));
+                continue;
+            }
+        };
+        if let Some(reference) = reference_out_of_bounds(&xml) {
+            workbook.notes.push(format!(
+                "工作表“{name}”已损坏（单元格地址“{reference}”超出工作表范围），已跳过"
+            ));
+            continue;
+        }
         let mut cells = Vec::new();
         let mut full = false;
         let read = book.worksheet_cells_reader(&name).and_then(|mut reader| {
@@ -163,6 +350,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             continue;
         }
         push_sheet(&mut workbook, &name, hidden, cells);
+        let (rows, cols) = hidden_lines(&xml);
+        let sheet = workbook.sheets.last_mut().expect("just pushed");
+        sheet.hidden_rows = rows;
+        sheet.hidden_cols = cols;
         if full {
             workbook.notes.push(format!(
                 "单元格过多（超过 {MAX_CELLS} 个），工作表“{name}”未读完，其后的工作表未读取"

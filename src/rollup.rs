@@ -69,6 +69,9 @@ pub enum LeftOut {
     NotOnRoster,
     OtherYear,
     Duplicate,
+    /// The report of a unit that is a level of the rollup (a county sending its own
+    /// totals): compared with the sum of its units, never added to it.
+    OwnTotals,
 }
 
 impl LeftOut {
@@ -77,6 +80,7 @@ impl LeftOut {
             LeftOut::NotOnRoster => "单位不在名单中，不计入汇总",
             LeftOut::OtherYear => "不是本次汇总的年度，不计入汇总",
             LeftOut::Duplicate => "同一单位有多份报告，均不计入汇总",
+            LeftOut::OwnTotals => "上级单位自报的合计：与其下属单位之和比较，不重复计入汇总",
         }
     }
 }
@@ -87,10 +91,31 @@ pub struct Rollup {
     pub county: Totals,
     /// One per unit type, in roster order of first appearance.
     pub by_type: Vec<Totals>,
+    /// One per level: each roster unit that is another's parent (a county, a city), over
+    /// the units below it, in roster order; named after the unit.
+    pub by_level: Vec<Totals>,
+    /// The reports the levels sent of their own, to compare with their sums.
+    pub reported: Vec<ReportedTotals>,
     /// For each submission (same order as the input), counted (`None`) or why not.
     pub left_out: Vec<Option<LeftOut>>,
     /// For each roster unit, the submission counted for it.
     pub counted: Vec<Option<usize>>,
+}
+
+/// A level's own report: which of [`Rollup::by_level`] it is, and its values.
+#[derive(Debug, Clone)]
+pub struct ReportedTotals {
+    pub level: usize,
+    pub unit: UnitIdx,
+    pub source_file: String,
+    pub values: Vec<Option<f64>>,
+}
+
+impl Rollup {
+    /// The totals below the county's, as the outputs list them: unit types, then levels.
+    pub fn parts(&self) -> impl Iterator<Item = &Totals> {
+        self.by_type.iter().chain(&self.by_level)
+    }
 }
 
 pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -> Rollup {
@@ -103,13 +128,40 @@ pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -
             Some(u) => per_unit[u].push(i),
         }
     }
-    let types: Vec<&str> = roster.types();
+    // The types of the units summed: a level's own type (县, 市) has no column.
+    let types: Vec<&str> = roster
+        .types()
+        .into_iter()
+        .filter(|t| {
+            (0..roster.units.len()).any(|u| roster.units[u].unit_type == *t && !roster.is_parent(u))
+        })
+        .collect();
     let mut county = Totals::new(COUNTY.into());
     let mut by_type: Vec<Totals> = types.iter().map(|t| Totals::new((*t).into())).collect();
     let mut counted = vec![None; roster.units.len()];
+    let levels: Vec<UnitIdx> = roster.parents().collect();
+    let mut by_level: Vec<Totals> = levels
+        .iter()
+        .map(|&u| Totals::new(roster.units[u].name.clone()))
+        .collect();
+    let mut reported = Vec::new();
     for (u, subs) in per_unit.iter().enumerate() {
         match subs.as_slice() {
+            [one] if roster.is_parent(u) => {
+                left_out[*one] = Some(LeftOut::OwnTotals);
+                let s = &submissions[*one];
+                reported.push(ReportedTotals {
+                    level: levels.iter().position(|&l| l == u).expect("a parent"),
+                    unit: u,
+                    source_file: s.source_file.clone(),
+                    values: (0..FIELD_COUNT).map(|f| s.values.number(f)).collect(),
+                });
+            }
             [one] => {
+                for level in roster.ancestors(u) {
+                    let l = levels.iter().position(|&p| p == level).expect("a parent");
+                    by_level[l].add(u, &submissions[*one]);
+                }
                 counted[u] = Some(*one);
                 county.add(u, &submissions[*one]);
                 let t = types
@@ -127,10 +179,13 @@ pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -
     }
     county.round();
     by_type.iter_mut().for_each(Totals::round);
+    by_level.iter_mut().for_each(Totals::round);
     Rollup {
         year,
         county,
         by_type,
+        by_level,
+        reported,
         left_out,
         counted,
     }

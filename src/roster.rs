@@ -15,6 +15,9 @@ pub struct Unit {
     /// Free text (乡镇, 县直部门, …); rollups group by it.
     pub unit_type: String,
     pub aliases: Vec<String>,
+    /// The `unit_id` of the unit above it (a county above its townships, a city above its
+    /// counties), from the roster's optional `parent` column.
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -24,6 +27,10 @@ pub struct Roster {
     names: HashMap<String, UnitIdx>,
     /// The longest name in characters: no longer piece of a text can be a name.
     longest: usize,
+    /// Each unit's parent, resolved.
+    parent_of: Vec<Option<UnitIdx>>,
+    /// Whether a unit is some other unit's parent: a level of the rollup.
+    is_parent: Vec<bool>,
 }
 
 pub type UnitIdx = usize;
@@ -44,7 +51,7 @@ impl Roster {
         let (Some(id_col), Some(name_col)) = (col("unit_id"), col("name")) else {
             return Err("the header must name the columns unit_id,name,type,aliases".into());
         };
-        let (type_col, alias_col) = (col("type"), col("aliases"));
+        let (type_col, alias_col, parent_col) = (col("type"), col("aliases"), col("parent"));
         let mut units = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| e.to_string())?;
@@ -70,11 +77,13 @@ impl Roster {
                 .filter(|a| !a.is_empty())
                 .map(String::from)
                 .collect();
+            let parent = Some(field(parent_col)).filter(|p| !p.is_empty());
             units.push(Unit {
                 id,
                 name,
                 unit_type: field(type_col),
                 aliases,
+                parent,
             });
         }
         Roster::new(units)
@@ -117,11 +126,55 @@ impl Roster {
             }
         }
         let longest = names.keys().map(|n| n.chars().count()).max().unwrap_or(0);
+        let mut parent_of = Vec::with_capacity(units.len());
+        for unit in &units {
+            parent_of.push(match &unit.parent {
+                None => None,
+                Some(parent) => Some(units.iter().position(|u| &u.id == parent).ok_or_else(
+                    || format!("单位 {} 的上级单位“{parent}”不在名单中（parent 一列应填上级单位的 unit_id）", unit.id),
+                )?),
+            });
+        }
+        for start in 0..units.len() {
+            let (mut at, mut steps) = (start, 0);
+            while let Some(up) = parent_of[at] {
+                steps += 1;
+                if up == start || steps > units.len() {
+                    return Err(format!(
+                        "名单中单位 {} 的上级关系成环（parent 一列）",
+                        units[start].id
+                    ));
+                }
+                at = up;
+            }
+        }
+        let mut is_parent = vec![false; units.len()];
+        for p in parent_of.iter().flatten() {
+            is_parent[*p] = true;
+        }
         Ok(Roster {
             units,
             names,
             longest,
+            parent_of,
+            is_parent,
         })
+    }
+
+    /// Whether the unit is another's parent: its totals are its units' sum, and a report
+    /// it sends of its own is compared with that sum, never added to it.
+    pub fn is_parent(&self, u: UnitIdx) -> bool {
+        self.is_parent[u]
+    }
+
+    /// The units above `u`, nearest first.
+    pub fn ancestors(&self, u: UnitIdx) -> impl Iterator<Item = UnitIdx> + '_ {
+        std::iter::successors(self.parent_of[u], |&p| self.parent_of[p])
+    }
+
+    /// The units that are parents, in roster order: the levels of the rollup.
+    pub fn parents(&self) -> impl Iterator<Item = UnitIdx> + '_ {
+        (0..self.units.len()).filter(|&u| self.is_parent[u])
     }
 
     /// The unit this text names exactly (id, name or alias), ignoring spaces and widths.

@@ -181,7 +181,8 @@ fn unit_missing(county: &County) -> Vec<Placed> {
         .units
         .iter()
         .enumerate()
-        .filter(|(u, _)| !submitted.contains(u))
+        // A level (a county above its townships) need not send a report of its own.
+        .filter(|(u, _)| !submitted.contains(u) && !county.roster.is_parent(*u))
         .map(|(_, unit)| {
             let finding = Finding {
                 rule: "UNIT.MISSING",

@@ -385,6 +385,20 @@ pub const RULES: &[Rule] = &[
               Example: a .xlsx cut off in transfer; a Word document; a scanned PDF.",
     },
     Rule {
+        id: "TOTAL.REPORTED",
+        severity: Some(Error),
+        on_totals: false,
+        needs_prior: false,
+        scope: Scope::County,
+        zh: "上级单位自报的合计与其下属单位之和不符",
+        en: "a level's own reported totals differ from the sum of its units",
+        doc: "What: 名单的 parent 一列给出上下级（乡镇、部门的上级是县，县的上级是市）。上级单位\n\
+              （如某县）若也报送了自己的合计，逐字段与其下属单位之和比较；不同的字段在一条中列出。\n\
+              上级单位的自报数不计入汇总，汇总只加最底层的单位。\n\
+              Why: 县报给市的合计应当等于其各单位之和；不等说明县的合计有误，或漏了、多了单位。\n\
+              Example: 湘潭县自报 本年新收申请 120，下属单位合计 118。",
+    },
+    Rule {
         id: "FILE.COPY",
         severity: Some(Info),
         on_totals: false,

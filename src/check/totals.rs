@@ -20,9 +20,73 @@ pub fn check_totals(
     roster: &Roster,
     settings: &Settings,
 ) -> Vec<Anomaly> {
-    std::iter::once(&rollup.county)
-        .chain(&rollup.by_type)
+    let mut anomalies: Vec<Anomaly> = std::iter::once(&rollup.county)
+        .chain(rollup.parts())
         .flat_map(|totals| check_one(totals, rollup.year, unit_anomalies, roster, settings))
+        .collect();
+    if let Some(severity) = settings.severity("TOTAL.REPORTED") {
+        anomalies.extend(total_reported(rollup, roster, severity));
+    }
+    anomalies
+}
+
+/// TOTAL.REPORTED: a level's own report (a county's totals sent to the city) against the
+/// sum of its units, field by field; one finding per level listing the fields that differ.
+fn total_reported(rollup: &Rollup, roster: &Roster, severity: super::Severity) -> Vec<Anomaly> {
+    let fields = crate::schema::fields();
+    rollup
+        .reported
+        .iter()
+        .filter_map(|r| {
+            let sums = &rollup.by_level[r.level];
+            let differ: Vec<usize> = (0..fields.len())
+                .filter(|&f| r.values[f].is_some_and(|v| (v - sums.values[f]).abs() > 1e-6))
+                .collect();
+            if differ.is_empty() {
+                return None;
+            }
+            let shown: Vec<String> = differ
+                .iter()
+                .take(5)
+                .map(|&f| {
+                    format!(
+                        "{} 自报 {}、下属单位合计 {}",
+                        crate::schema::display_name(f),
+                        crate::text::format_number(r.values[f].unwrap_or(0.0)),
+                        crate::text::format_number(sums.values[f])
+                    )
+                })
+                .collect();
+            let more = if differ.len() > 5 {
+                format!("等 {} 个字段", differ.len())
+            } else {
+                String::new()
+            };
+            let unit = &roster.units[r.unit];
+            let finding = Finding {
+                rule: "TOTAL.REPORTED",
+                location: None,
+                fields: differ.clone().into(),
+                expected: format!("下属 {} 个单位之和", sums.units.len()),
+                actual: format!("{} 个字段不同", differ.len()),
+                message: format!(
+                    "{}自报的合计与其下属单位之和不符：{}{more}",
+                    unit.name,
+                    shown.join("；")
+                ),
+            };
+            Some(Anomaly {
+                severity,
+                rule: finding.rule,
+                unit_id: unit.id.clone(),
+                unit_name: unit.name.clone(),
+                source_file: r.source_file.clone(),
+                year: rollup.year,
+                id: String::new(),
+                finding,
+                review: super::Decision::default(),
+            })
+        })
         .collect()
 }
 

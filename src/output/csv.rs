@@ -132,10 +132,10 @@ pub fn anomalies_csv(w: &mut dyn Write, anomalies: &[Anomaly]) -> std::io::Resul
 pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];
 
 /// `rollup.csv`: a row per field in `fields.csv` order, the county's total, then one column
-/// per unit type. For table 四, whose rows are its groups, `row_label` is the group.
+/// per unit type, then one per level of the roster (a unit others name as `parent`). For table 四, whose rows are its groups, `row_label` is the group.
 pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
     let mut header: Vec<&str> = ROLLUP_LEAD.to_vec();
-    let types: Vec<String> = rollup.by_type.iter().map(|t| neutralize(&t.name)).collect();
+    let types: Vec<String> = rollup.parts().map(|t| neutralize(&t.name)).collect();
     header.extend(types.iter().map(String::as_str));
     let rows = schema::fields().iter().enumerate().map(|(i, f)| {
         let row_label = if f.row_label.is_empty() {
@@ -150,7 +150,7 @@ pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
             f.col_label.to_string(),
             format_number(rollup.county.values[i]),
         ];
-        row.extend(rollup.by_type.iter().map(|t| format_number(t.values[i])));
+        row.extend(rollup.parts().map(|t| format_number(t.values[i])));
         row
     });
     csv_bytes(&header, rows)

@@ -209,7 +209,7 @@ pub fn rollup_xlsx(
     // level 1, 9 s and 147 MB.
     book.set_zip_compression_level(4);
     let all: Vec<&Totals> = std::iter::once(&rollup.county)
-        .chain(&rollup.by_type)
+        .chain(rollup.parts())
         .collect();
     let mut wishes: Vec<&str> = vec![NORMALIZED_SHEET, ANOMALY_SHEET];
     wishes.extend(all.iter().map(|t| t.name.as_str()));

@@ -74,7 +74,11 @@ pub(super) fn finish(
     let notes = evaluate_workbook(&mut workbook.sheets, formulas);
     workbook.notes.extend(notes);
     if workbook.sheets.is_empty() {
-        return Err("工作簿中没有可读取的工作表".into());
+        // Every sheet was skipped: the notes say why (damaged, out of bounds).
+        return Err(match workbook.notes.first() {
+            Some(why) => format!("文件已损坏，工作簿中没有可读取的工作表：{why}"),
+            None => "工作簿中没有可读取的工作表".into(),
+        });
     }
     Ok(workbook)
 }

@@ -427,7 +427,10 @@ fn mend_sheet(data: &[u8], pos: usize, mended: &mut Mended) -> (Vec<u32>, Vec<u3
                 };
                 let mulrk_fits = typ != MULRK
                     || (last >= first && body.len() == 6 + 6 * (last - first + 1) as usize);
-                if body.len() < shortest || !mulrk_fits || last > 255 {
+                // A formula's tokens: a length, then that many bytes within the record.
+                let formula_fits = typ != FORMULA
+                    || (body.len() >= 22 && body.len() >= 22 + u16_in(body, 20) as usize);
+                if body.len() < shortest || !mulrk_fits || !formula_fits || last > 255 {
                     mended.damaged_cells += 1;
                     blank(mended, r.at);
                     last_formula = None;

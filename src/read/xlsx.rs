@@ -191,6 +191,16 @@ fn reference_out_of_bounds(xml: &[u8]) -> Option<String> {
         });
     for value in values {
         let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(64);
+        // A range whose end comes before its start: calamine subtracts one from the other.
+        let ends: Vec<(u64, u64)> = value[..end]
+            .split(|&b| b == b':')
+            .filter_map(cell_numbers)
+            .collect();
+        if let [(r0, c0), (r1, c1)] = ends[..] {
+            if r1 < r0 || c1 < c0 {
+                return Some(String::from_utf8_lossy(&value[..end]).into_owned());
+            }
+        }
         for reference in value[..end].split(|&b| b == b':' || b == b' ') {
             let letters = reference
                 .iter()
@@ -207,6 +217,25 @@ fn reference_out_of_bounds(xml: &[u8]) -> Option<String> {
         }
     }
     None
+}
+
+/// A reference's row and column numbers (`B3` is row 3, column 2), if it is one.
+fn cell_numbers(reference: &[u8]) -> Option<(u64, u64)> {
+    let letters = reference
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let col = reference[..letters].iter().fold(0u64, |c, b| {
+        c * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    let row = std::str::from_utf8(&reference[letters..])
+        .ok()?
+        .parse()
+        .ok()?;
+    Some((row, col))
 }
 
 /// Columns as narrow as this (in characters), and rows as low (in points), are hidden to

@@ -6,7 +6,7 @@
 #   fuzz/run.sh xls 3600
 set -euo pipefail
 cd "$(dirname "$0")"
-target=${1:?target: xlsx, xls, csv or long_csv}
+target=${1:?target: xlsx, xls, csv, long_csv, xlsx_parts, docx, html, text or pdf}
 seconds=${2:-600}
 bin=target/x86_64-unknown-linux-gnu/release/$target
 [ -x "$bin" ] || ./build.sh

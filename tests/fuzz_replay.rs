@@ -21,6 +21,10 @@ const TARGETS: &[(&str, &str, &str)] = &[
     ("csv", "csv", ""),
     ("long_csv", "csv", "unit,year,field_id,value\n"),
     ("xlsx_parts", "xlsx", ""),
+    ("docx", "docx", ""),
+    ("html", "html", ""),
+    ("text", "txt", ""),
+    ("pdf", "pdf", ""),
 ];
 
 /// What the `xlsx_parts` target reads: its bytes are a worksheet's XML and, after a NUL, the

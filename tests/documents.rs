@@ -1079,6 +1079,7 @@ fn a_document_sent_beside_its_workbook_is_compared_not_duplicated() {
 
 /// Our own PDF, made from our own Word report (see tests/fixtures/README.md): every value is
 /// read right, or left empty with the part that lacks it named; never a wrong number.
+#[cfg(feature = "pdf")]
 #[test]
 fn our_own_pdf_reads_right_or_says_what_it_lacks() {
     let bytes = std::fs::read("tests/fixtures/own_report_2024.pdf").unwrap();

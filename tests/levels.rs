@@ -6,22 +6,8 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
-use common::temp_dir;
-
-fn nianbao(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::{nianbao_ok, temp_dir};
 
 fn rows(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -44,7 +30,7 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
 fn levels_sum_their_units_and_a_countys_own_totals_are_compared() {
     let dir = temp_dir("levels");
     let s = |p: &Path| p.to_str().unwrap().to_string();
-    nianbao(&["demo", "--units", "8", "--clean", "--out", &s(&dir)]);
+    nianbao_ok(&["demo", "--units", "8", "--clean", "--out", &s(&dir)]);
     let (config, inputs) = (dir.join("config"), dir.join("inputs"));
     // The roster with a parent column: the first four units under 甲县, the others under
     // 乙县, both under 某市.
@@ -61,7 +47,7 @@ fn levels_sum_their_units_and_a_countys_own_totals_are_compared() {
     std::fs::write(config.join("units.csv"), out).unwrap();
 
     let first = dir.join("first");
-    nianbao(&[
+    nianbao_ok(&[
         "run",
         "--inputs",
         &s(&inputs),
@@ -112,7 +98,7 @@ fn levels_sum_their_units_and_a_countys_own_totals_are_compared() {
     }
     std::fs::write(inputs.join("甲县汇总.csv"), long).unwrap();
     let second = dir.join("second");
-    nianbao(&[
+    nianbao_ok(&[
         "run",
         "--inputs",
         &s(&inputs),

@@ -4,26 +4,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::temp_dir;
-
-fn nianbao(args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::{nianbao_ok, temp_dir};
 
 fn run(inputs: &Path, config: &Path, out: &Path) {
     let s = |p: &Path| p.to_str().unwrap().to_string();
-    nianbao(&[
+    nianbao_ok(&[
         "run",
         "--inputs",
         &s(inputs),
@@ -37,7 +23,7 @@ fn run(inputs: &Path, config: &Path, out: &Path) {
 #[test]
 fn normalized_csv_read_back_gives_the_same_rollup() {
     let dir = temp_dir("wide-normalized");
-    nianbao(&["demo", "--units", "30", "--out", dir.to_str().unwrap()]);
+    nianbao_ok(&["demo", "--units", "30", "--out", dir.to_str().unwrap()]);
     let (config, first) = (dir.join("config"), dir.join("first"));
     run(&dir.join("inputs"), &config, &first);
 
@@ -68,7 +54,7 @@ fn normalized_csv_read_back_gives_the_same_rollup() {
 #[test]
 fn a_wide_table_with_label_headers_and_a_duplicated_unit() {
     let dir = temp_dir("wide-labels");
-    nianbao(&[
+    nianbao_ok(&[
         "demo",
         "--units",
         "4",

@@ -81,7 +81,22 @@ pub struct Report<'a> {
     pub thresholds: &'a Thresholds,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// Values alone, nothing else known of them (the totals, a test), to be completed with
+    /// struct update syntax where more is.
+    pub fn of(values: &'a Values, thresholds: &'a Thresholds) -> Report<'a> {
+        Report {
+            values,
+            sheets: &[],
+            missing: &[],
+            old_format: &[],
+            narrative: &[],
+            twice: &[],
+            prior: None,
+            thresholds,
+        }
+    }
+
     /// Where a field's value was read, for a finding's location.
     pub fn location(&self, f: FieldIdx) -> Option<Location> {
         self.values.at(f).map(|at| at.location(self.sheets))
@@ -647,10 +662,9 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
             let mut findings = check_report(&report, county.settings);
             if let Some(w) = workbook {
                 let against_workbook = Report {
-                    values: &w.values,
                     sheets: &w.sheets,
                     narrative: &s.narrative,
-                    ..bare_report(&county.settings.thresholds)
+                    ..Report::of(&w.values, &county.settings.thresholds)
                 };
                 findings.extend(
                     check_report(&against_workbook, county.settings)
@@ -681,22 +695,6 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
     sort(&mut anomalies);
     anomalies
 }
-
-/// A report with nothing but its thresholds, to be filled in with struct update syntax.
-fn bare_report(thresholds: &Thresholds) -> Report<'_> {
-    Report {
-        values: &EMPTY_VALUES,
-        sheets: &[],
-        missing: &[],
-        old_format: &[],
-        narrative: &[],
-        twice: &[],
-        prior: None,
-        thresholds,
-    }
-}
-
-static EMPTY_VALUES: std::sync::LazyLock<Values> = std::sync::LazyLock::new(|| Values::all(0.0));
 
 /// DOC.MISMATCH: each field the Word report's tables state otherwise than the workbook the
 /// same unit sent with it.
@@ -793,16 +791,7 @@ pub(crate) mod testing {
     }
 
     pub fn report_of(values: &Values) -> Report<'_> {
-        Report {
-            values,
-            sheets: &[],
-            missing: &[],
-            old_format: &[],
-            narrative: &[],
-            twice: &[],
-            prior: None,
-            thresholds: &DEFAULT_THRESHOLDS,
-        }
+        Report::of(values, &DEFAULT_THRESHOLDS)
     }
 
     /// [`report_of`] with last year's report.

@@ -98,16 +98,7 @@ fn check_one(
     settings: &Settings,
 ) -> Vec<Anomaly> {
     let values = Values::from_numbers(totals.values.clone());
-    let report = Report {
-        values: &values,
-        sheets: &[],
-        missing: &[],
-        old_format: &[],
-        narrative: &[],
-        twice: &[],
-        prior: None,
-        thresholds: &settings.thresholds,
-    };
+    let report = Report::of(&values, &settings.thresholds);
     let name = total_name(&totals.name);
     check_report(&report, settings)
         .into_iter()

@@ -11,6 +11,20 @@ use nianbao::pipeline::{process_file, FileResult, Outcome};
 use nianbao::roster::Roster;
 use nianbao::schema;
 
+/// Runs the binary, which must succeed; its output.
+pub fn nianbao_ok(args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh folder under the system temp dir, unique per test.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nianbao-test-{}-{name}", std::process::id()));

@@ -24,7 +24,7 @@ pub struct Prior {
 impl Prior {
     pub fn load(path: &Path) -> Result<Prior, String> {
         let bytes = std::fs::read(path)
-            .map_err(|e| format!("cannot read --prior {}: {e}", path.display()))?;
+            .map_err(|e| format!("无法读取 --prior 指定的上年数据 {}（{e}）", path.display()))?;
         let mut prior = Prior::parse(&decode_text(&bytes).text)
             .map_err(|e| format!("--prior {}: {e}", path.display()))?;
         prior.source = path.to_string_lossy().into_owned();
@@ -34,11 +34,11 @@ impl Prior {
     pub fn parse(text: &str) -> Result<Prior, String> {
         let (mut reader, header) = csv_with_header(text)?;
         let col = |name: &str| header.iter().position(|h| h == name);
-        let unit_col = col("unit_id").ok_or("not a normalized.csv: no unit_id column")?;
+        let unit_col = col("unit_id").ok_or("不是 nianbao 的 normalized.csv：没有 unit_id 列")?;
         let year_col = col("year");
         let field_cols: Vec<Option<usize>> = schema::fields().iter().map(|f| col(&f.id)).collect();
         if field_cols.iter().all(Option::is_none) {
-            return Err("not a normalized.csv: none of the field ids is a column".into());
+            return Err("不是 nianbao 的 normalized.csv：没有一列是字段编号".into());
         }
         let mut rows: BTreeMap<String, Vec<PriorReport>> = BTreeMap::new();
         for record in reader.records() {

@@ -39,17 +39,21 @@ impl Roster {
     /// Loads `units.csv` from the config folder; UTF-8 or GBK as Excel saves it.
     pub fn load(config_dir: &Path) -> Result<Roster, String> {
         let path = config_dir.join("units.csv");
-        let bytes = std::fs::read(&path)
-            .map_err(|e| format!("cannot read the roster {}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| {
+            format!(
+                "无法读取单位名单 {}（{e}）：请在 --config 指定的文件夹中放置 units.csv",
+                path.display()
+            )
+        })?;
         let text = decode_text(&bytes).text;
-        Roster::parse(&text).map_err(|e| format!("roster {}: {e}", path.display()))
+        Roster::parse(&text).map_err(|e| format!("单位名单 {}：{e}", path.display()))
     }
 
     pub fn parse(text: &str) -> Result<Roster, String> {
         let (mut reader, headers) = csv_with_header(text)?;
         let col = |name: &str| headers.iter().position(|h| h == name);
         let (Some(id_col), Some(name_col)) = (col("unit_id"), col("name")) else {
-            return Err("the header must name the columns unit_id,name,type,aliases".into());
+            return Err("第一行应为列名 unit_id,name,type,aliases（可加 parent）".into());
         };
         let (type_col, alias_col, parent_col) = (col("type"), col("aliases"), col("parent"));
         let mut units = Vec::new();
@@ -67,9 +71,7 @@ impl Roster {
                 continue;
             }
             if id.is_empty() || name.is_empty() {
-                return Err(format!(
-                    "line {line}: every unit needs a unit_id and a name"
-                ));
+                return Err(format!("第 {line} 行：每个单位都要有 unit_id 和 name"));
             }
             let aliases = field(alias_col)
                 .split('|')
@@ -94,14 +96,11 @@ impl Roster {
         for unit in &units {
             let page = page_stem(&unit.id);
             if page == "index" {
-                return Err(format!(
-                    "the unit id “{}” is reserved for the county's page",
-                    unit.id
-                ));
+                return Err(format!("unit_id“{}”留给全县总览页使用，请换一个", unit.id));
             }
             if let Some(other) = pages.insert(page, &unit.id) {
                 return Err(format!(
-                    "the unit ids “{other}” and “{}” would share one report page",
+                    "unit_id“{other}”和“{}”会共用同一个报告页面文件名，请改其中一个",
                     unit.id
                 ));
             }
@@ -113,7 +112,7 @@ impl Roster {
                 match names.entry(fold(name)) {
                     Entry::Occupied(e) if *e.get() != i => {
                         return Err(format!(
-                            "the name “{name}” is given to both {} and {}",
+                            "名称“{name}”同时属于 {} 和 {}，请删去其中一个",
                             units[*e.get()].id,
                             unit.id
                         ))
@@ -290,7 +289,7 @@ mod tests {
     fn ids_that_would_share_a_page_are_refused() {
         let err =
             Roster::parse("unit_id,name,type,aliases\nx.y,甲,乡镇,\nx_y,乙,乡镇,\n").unwrap_err();
-        assert!(err.contains("share"), "{err}");
+        assert!(err.contains("共用"), "{err}");
         assert!(Roster::parse("unit_id,name,type,aliases\nindex,甲,乡镇,\n").is_err());
     }
 

@@ -62,7 +62,7 @@ impl Settings {
         match std::fs::read_to_string(&path) {
             Ok(text) => Settings::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => Err(format!("无法读取设置文件 {}（{e}）", path.display())),
         }
     }
 
@@ -79,7 +79,7 @@ impl Settings {
             let rule = RULES
                 .iter()
                 .find(|r| r.id == id)
-                .ok_or_else(|| format!("unknown rule id “{id}” (nianbao rules lists them)"))?;
+                .ok_or_else(|| format!("未知的规则编号“{id}”（nianbao rules 列出全部规则）"))?;
             let level = match level.as_str() {
                 "off" => None,
                 other => Some(Severity::parse(other).ok_or_else(|| {
@@ -90,7 +90,9 @@ impl Settings {
         }
         let t = file.thresholds;
         if !(t.fee_wan_max > 0.0 && t.jump_factor > 1.0 && t.jump_floor >= 0.0) {
-            return Err("thresholds: fee_wan_max > 0, jump_factor > 1, jump_floor ≥ 0".into());
+            return Err(
+                "thresholds 的取值应为：fee_wan_max > 0，jump_factor > 1，jump_floor ≥ 0".into(),
+            );
         }
         Ok(Settings {
             overrides,

@@ -12,7 +12,7 @@ pub fn rules(id: Option<&str>) -> Result<(), String> {
         }
         return Ok(());
     };
-    let r = rule(id).ok_or_else(|| format!("no rule {id} (nianbao rules lists them)"))?;
+    let r = rule(id).ok_or_else(|| format!("没有规则 {id}（nianbao rules 列出全部规则）"))?;
     println!(
         "{}  [{}]",
         r.id,

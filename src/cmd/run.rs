@@ -42,7 +42,7 @@ pub fn run(opts: &RunOptions) -> Result<Summary, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+        .map_err(|e| format!("无法启动 {jobs} 个工作线程（{e}）"))?;
     pool.install(|| run_on(opts, jobs))
 }
 

@@ -35,11 +35,13 @@ fn the_schema_is_fields_csv_row_for_row() {
 #[test]
 fn the_copy_matches_the_specification_when_it_is_beside_the_repo() {
     let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/fields.csv");
-    if let Ok(text) = std::fs::read_to_string(spec) {
-        assert_eq!(
-            text,
-            include_str!("data/fields.csv"),
-            "update tests/data/fields.csv"
-        );
-    }
+    let Ok(text) = std::fs::read_to_string(spec) else {
+        println!("skipped: {spec} is absent (a fresh clone has only tests/data/fields.csv)");
+        return;
+    };
+    assert_eq!(
+        text,
+        include_str!("data/fields.csv"),
+        "update tests/data/fields.csv"
+    );
 }

@@ -1029,24 +1029,7 @@ fn a_document_sent_beside_its_workbook_is_compared_not_duplicated() {
     let other = nianbao::layout::layout("易俗河镇", 2024, &values(62), &Style::official());
     std::fs::write(inputs.join("易俗河镇.xlsx"), demo::xlsx_bytes(&other)).unwrap();
 
-    let s = |p: &Path| p.to_str().unwrap().to_string();
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args([
-            "run",
-            "--inputs",
-            &s(&inputs),
-            "--config",
-            &s(&config),
-            "--out",
-            &s(&out),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    run_ok(&inputs, &config, &out);
     let anomalies = std::fs::read_to_string(out.join("anomalies.csv")).unwrap();
     assert!(!anomalies.contains("UNIT.DUPLICATE"), "{anomalies}");
     let mismatch: Vec<&str> = anomalies

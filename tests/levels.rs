@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{nianbao_ok, temp_dir};
+use common::{nianbao_ok, run_ok, temp_dir};
 
 fn rows(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -47,15 +47,7 @@ fn levels_sum_their_units_and_a_countys_own_totals_are_compared() {
     std::fs::write(config.join("units.csv"), out).unwrap();
 
     let first = dir.join("first");
-    nianbao_ok(&[
-        "run",
-        "--inputs",
-        &s(&inputs),
-        "--config",
-        &s(&config),
-        "--out",
-        &s(&first),
-    ]);
+    run_ok(&inputs, &config, &first);
     let normalized = rows(&first.join("normalized.csv"));
     let rollup = rows(&first.join("rollup.csv"));
     let fields: Vec<String> = rollup.iter().map(|r| r["field_id"].clone()).collect();
@@ -98,15 +90,7 @@ fn levels_sum_their_units_and_a_countys_own_totals_are_compared() {
     }
     std::fs::write(inputs.join("甲县汇总.csv"), long).unwrap();
     let second = dir.join("second");
-    nianbao_ok(&[
-        "run",
-        "--inputs",
-        &s(&inputs),
-        "--config",
-        &s(&config),
-        "--out",
-        &s(&second),
-    ]);
+    run_ok(&inputs, &config, &second);
     let found: Vec<HashMap<String, String>> = rows(&second.join("anomalies.csv"))
         .into_iter()
         .filter(|r| r["rule"] == "TOTAL.REPORTED")

@@ -5,33 +5,20 @@ mod common;
 
 use std::path::Path;
 
-use common::{nianbao_ok, temp_dir};
-
-fn run(inputs: &Path, config: &Path, out: &Path) {
-    let s = |p: &Path| p.to_str().unwrap().to_string();
-    nianbao_ok(&[
-        "run",
-        "--inputs",
-        &s(inputs),
-        "--config",
-        &s(config),
-        "--out",
-        &s(out),
-    ]);
-}
+use common::{nianbao_ok, run_ok, temp_dir};
 
 #[test]
 fn normalized_csv_read_back_gives_the_same_rollup() {
     let dir = temp_dir("wide-normalized");
     nianbao_ok(&["demo", "--units", "30", "--out", dir.to_str().unwrap()]);
     let (config, first) = (dir.join("config"), dir.join("first"));
-    run(&dir.join("inputs"), &config, &first);
+    run_ok(&dir.join("inputs"), &config, &first);
 
     let wide = dir.join("wide");
     std::fs::create_dir_all(&wide).unwrap();
     std::fs::copy(first.join("normalized.csv"), wide.join("全县汇总.csv")).unwrap();
     let second = dir.join("second");
-    run(&wide, &config, &second);
+    run_ok(&wide, &config, &second);
 
     let rollup = |d: &Path| std::fs::read_to_string(d.join("rollup.csv")).unwrap();
     assert_eq!(rollup(&first), rollup(&second));
@@ -63,7 +50,7 @@ fn a_wide_table_with_label_headers_and_a_duplicated_unit() {
         dir.to_str().unwrap(),
     ]);
     let (config, first) = (dir.join("config"), dir.join("first"));
-    run(&dir.join("inputs"), &config, &first);
+    run_ok(&dir.join("inputs"), &config, &first);
     // The same table with the fields named by their labels, 填报单位 and 年度 columns, and
     // the first unit's row twice: two reports of one unit, not one.
     let normalized = std::fs::read_to_string(first.join("normalized.csv")).unwrap();
@@ -93,7 +80,7 @@ fn a_wide_table_with_label_headers_and_a_duplicated_unit() {
     std::fs::create_dir_all(&wide).unwrap();
     std::fs::write(wide.join("labels.csv"), csv).unwrap();
     let second = dir.join("second");
-    run(&wide, &config, &second);
+    run_ok(&wide, &config, &second);
     let anomalies = std::fs::read_to_string(second.join("anomalies.csv")).unwrap();
     assert!(
         anomalies.contains("UNIT.DUPLICATE"),

@@ -25,6 +25,20 @@ pub fn nianbao_ok(args: &[&str]) -> std::process::Output {
     out
 }
 
+/// `nianbao run` on a county's folders, which must succeed.
+pub fn run_ok(inputs: &Path, config: &Path, out: &Path) -> std::process::Output {
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    nianbao_ok(&[
+        "run",
+        "--inputs",
+        &s(inputs),
+        "--config",
+        &s(config),
+        "--out",
+        &s(out),
+    ])
+}
+
 /// A fresh folder under the system temp dir, unique per test.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("nianbao-test-{}-{name}", std::process::id()));

@@ -464,6 +464,27 @@ impl LongTable {
     /// In [`LongTable::cols`]: the column is the row's value column.
     pub const OWN_COLUMN: u32 = u32::MAX;
 
+    /// The columns of unit, year, field_id and value, if `header` (a row's texts, left to
+    /// right) is the long form's header.
+    pub fn columns_of<'h>(header: impl Iterator<Item = &'h str> + Clone) -> Option<[u32; 4]> {
+        let col_of = |name: &str| {
+            header
+                .clone()
+                .position(|h| {
+                    h.trim()
+                        .trim_start_matches('\u{feff}')
+                        .eq_ignore_ascii_case(name)
+                })
+                .and_then(|c| u32::try_from(c).ok())
+        };
+        Some([
+            col_of("unit")?,
+            col_of("year")?,
+            col_of("field_id")?,
+            col_of("value")?,
+        ])
+    }
+
     pub fn text(&self, index: u32) -> &str {
         &self.texts[index as usize]
     }

@@ -1149,21 +1149,18 @@ pub fn year_in(s: &str) -> Option<i32> {
 /// cell names the four columns.
 fn long_table_of(sheet: &Sheet) -> Option<LongTable> {
     let (row, _, _) = sheet.cells().next()?;
-    let col_of = |name: &str| {
-        sheet.cols_in(row).find(|&c| {
-            sheet.get(row, c).text().is_some_and(|t| {
-                t.trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(name)
-            })
+    // The header's texts from the sheet's first column, so that a position is a column.
+    let (c0, end) = (sheet.origin.1, sheet.cols_in(row).end);
+    let header: Vec<&str> = (0..end)
+        .map(|c| {
+            if c < c0 {
+                ""
+            } else {
+                sheet.get(row, c).text().unwrap_or("")
+            }
         })
-    };
-    let cols = [
-        col_of("unit")?,
-        col_of("year")?,
-        col_of("field_id")?,
-        col_of("value")?,
-    ];
+        .collect();
+    let cols = LongTable::columns_of(header.iter().copied())?;
     let mut table = LongTableBuilder::new(Some(sheet.name.clone()), cols);
     let text_at = |r: u32, c: u32| match sheet.get(r, c) {
         Cell::Text(t) => t.clone(),

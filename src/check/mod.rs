@@ -666,11 +666,13 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                     narrative: &s.narrative,
                     ..Report::of(&w.values, &county.settings.thresholds)
                 };
-                findings.extend(
-                    check_report(&against_workbook, county.settings)
-                        .into_iter()
-                        .filter(|(_, f)| f.rule == "TEXT.MISMATCH"),
-                );
+                if let Some(severity) = county.settings.severity("TEXT.MISMATCH") {
+                    findings.extend(
+                        narrative::text_mismatch(&against_workbook)
+                            .into_iter()
+                            .map(|f| (severity, f)),
+                    );
+                }
                 if let Some(severity) = county.settings.severity("DOC.MISMATCH") {
                     findings.extend(doc_mismatch(s, w).into_iter().map(|f| (severity, f)));
                 }

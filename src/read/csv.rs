@@ -2,7 +2,7 @@
 
 use super::encoding::decode_text;
 use super::limits::{MAX_CELLS, MAX_CSV_FIELDS, MAX_LONG_ROWS, MAX_TEXT_BYTES};
-use crate::grid::{Cell, LongTableBuilder, Sheet, Workbook};
+use crate::grid::{Cell, LongTable, LongTableBuilder, Sheet, Workbook};
 
 /// A CSV with a header row, as the roster and last year's normalized.csv are: the reader,
 /// and its column names trimmed, without a BOM, in lower case.
@@ -78,27 +78,6 @@ impl<'t> LineCounter<'t> {
     }
 }
 
-/// The columns of `unit`, `year`, `field_id` and `value`, if `record` is the long form's
-/// header.
-fn long_form_columns(record: &csv::StringRecord) -> Option<[u32; 4]> {
-    let col_of = |name: &str| {
-        record
-            .iter()
-            .position(|f| {
-                f.trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(name)
-            })
-            .and_then(|c| u32::try_from(c).ok())
-    };
-    Some([
-        col_of("unit")?,
-        col_of("year")?,
-        col_of("field_id")?,
-        col_of("value")?,
-    ])
-}
-
 /// A field as kept: at most [`MAX_TEXT_BYTES`], cut at a character's end.
 fn clipped<'f>(field: &'f str, clipped_fields: &mut usize) -> &'f str {
     if field.len() <= MAX_TEXT_BYTES {
@@ -170,7 +149,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                     continue;
                 }
                 if cells == 0 && !blank {
-                    if let Some(cols) = long_form_columns(&record) {
+                    if let Some(cols) = LongTable::columns_of(record.iter()) {
                         long = Some(LongTableBuilder::new(None, cols));
                         continue;
                     }

@@ -78,6 +78,17 @@ pub enum LeftOut {
 }
 
 impl LeftOut {
+    /// A few words, for counts: 3 份不在名单中.
+    pub fn label(self) -> &'static str {
+        match self {
+            LeftOut::NotOnRoster => "单位不在名单中",
+            LeftOut::OtherYear => "不是本年度",
+            LeftOut::Duplicate => "同一单位有多份报告",
+            LeftOut::Companion => "随报表报送的文档",
+            LeftOut::OwnTotals => "上级单位自报的合计",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             LeftOut::NotOnRoster => "单位不在名单中，不计入汇总",
@@ -117,7 +128,44 @@ pub struct ReportedTotals {
     pub values: Vec<Option<f64>>,
 }
 
+/// How many units the totals count, and why reports were not counted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tally {
+    /// Roster units whose report is in the totals.
+    pub counted_units: usize,
+    /// Roster units the totals add up: all but the levels, which are compared, not added.
+    pub expected_units: usize,
+    /// Reports read but not counted, by reason ([`LeftOut::label`]), in a fixed order.
+    pub left_out: Vec<(&'static str, usize)>,
+}
+
+impl Tally {
+    /// Units of the roster with no report counted (none sent, or only uncounted ones).
+    pub fn missing_units(&self) -> usize {
+        self.expected_units - self.counted_units
+    }
+}
+
 impl Rollup {
+    pub fn tally(&self, roster: &Roster) -> Tally {
+        use LeftOut::*;
+        let left_out = [NotOnRoster, OtherYear, Duplicate, Companion, OwnTotals]
+            .into_iter()
+            .map(|why| {
+                let n = self.left_out.iter().filter(|l| **l == Some(why)).count();
+                (why.label(), n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        Tally {
+            counted_units: self.counted.iter().flatten().count(),
+            expected_units: (0..roster.units.len())
+                .filter(|&u| !roster.is_parent(u))
+                .count(),
+            left_out,
+        }
+    }
+
     /// The totals below the county's, as the outputs list them: unit types, then levels.
     pub fn parts(&self) -> impl Iterator<Item = &Totals> {
         self.by_type.iter().chain(&self.by_level)

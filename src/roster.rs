@@ -224,6 +224,33 @@ impl Roster {
         }
     }
 
+    /// The one unit a name that matched none nearly names (did you mean): a name or alias
+    /// one character off (茶恩市镇 for 茶恩寺镇), or, failing that, one the text abbreviates
+    /// keeping its first and last characters, as 县人社局 does 县人力资源和社会保障局. None
+    /// when no unit, or more than one, fits.
+    pub fn nearest(&self, text: &str) -> Option<UnitIdx> {
+        let key: Vec<char> = fold(text).chars().collect();
+        if key.len() < 3 {
+            return None;
+        }
+        let matching = |fits: &dyn Fn(&[char]) -> bool| -> Option<UnitIdx> {
+            let mut found: Option<UnitIdx> = None;
+            for (name, &unit) in &self.names {
+                let name: Vec<char> = name.chars().collect();
+                if name.len() < 3 || !fits(&name) {
+                    continue;
+                }
+                match found {
+                    Some(u) if u != unit => return None,
+                    _ => found = Some(unit),
+                }
+            }
+            found
+        };
+        matching(&|name| one_edit_apart(&key, name))
+            .or_else(|| matching(&|name| abbreviates(&key, name)))
+    }
+
     pub fn types(&self) -> Vec<&str> {
         let mut types: Vec<&str> = Vec::new();
         for unit in &self.units {
@@ -233,6 +260,30 @@ impl Roster {
         }
         types
     }
+}
+
+/// Whether one character changed, added or removed turns `a` into `b` (and `a` ≠ `b`).
+fn one_edit_apart(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 || a == b {
+        return false;
+    }
+    let head = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[head + 1..] == long[head + 1..]
+    } else {
+        short[head..] == long[head + 1..]
+    }
+}
+
+/// Whether `short` is `long` with characters left out, its first and last kept: 县人社局 of
+/// 县人力资源和社会保障局.
+fn abbreviates(short: &[char], long: &[char]) -> bool {
+    if short.len() >= long.len() || short.first() != long.first() || short.last() != long.last() {
+        return false;
+    }
+    let mut rest = long.iter();
+    short.iter().all(|c| rest.any(|l| l == c))
 }
 
 /// The name of a unit's page without `.html`: its id, with anything a path could misread
@@ -262,6 +313,28 @@ mod tests {
              jiaoyu,县教育局,县直部门,湘潭县教育局\n",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_near_miss_suggests_the_one_unit_it_nearly_names() {
+        let r = Roster::parse(
+            "unit_id,name,type,aliases\n\
+             chaensi,茶恩寺镇,乡镇,\n\
+             rensheju,县人力资源和社会保障局,县直部门,\n\
+             hekou,河口镇,乡镇,\n\
+             hekouxiang,河口乡,乡镇,\n",
+        )
+        .unwrap();
+        assert_eq!(r.nearest("茶恩市镇"), Some(0), "one character changed");
+        assert_eq!(r.nearest("茶恩寺寺镇"), Some(0), "one character added");
+        assert_eq!(r.nearest("县人社局"), Some(1), "an abbreviation");
+        assert_eq!(
+            r.nearest("河口村"),
+            None,
+            "河口镇 and 河口乡 are both one off"
+        );
+        assert_eq!(r.nearest("花石镇"), None);
+        assert_eq!(r.nearest("县局"), None, "too short to say");
     }
 
     #[test]

@@ -62,7 +62,8 @@ fn a_demo_county_runs_and_reruns_byte_for_byte() {
     assert_eq!(lines.len(), 1 + 16);
     assert!(lines[0]
         .starts_with("unit_id,unit_name,unit_type,year,source_file,active.regulation.issued,"));
-    assert_eq!(lines[0].split(',').count(), 5 + 200);
+    assert_eq!(lines[0].split(',').count(), 5 + 200 + 2);
+    assert!(lines[0].ends_with(",counted,not_counted_reason"));
     // Sorted by unit id.
     let ids: Vec<&str> = lines[1..]
         .iter()

@@ -75,6 +75,7 @@ pub fn check(county: &County) -> Vec<Anomaly> {
                 finding,
                 id: String::new(),
                 review: super::Decision::default(),
+                repeats_units: false,
             });
         }
     }
@@ -149,17 +150,34 @@ fn unit_unknown(county: &County) -> Vec<Placed> {
         .iter()
         .filter(|s| s.unit.is_none())
         .map(|s| {
-            let finding = Finding {
-                rule: "UNIT.UNKNOWN",
-                location: evidence_location(&s.unit_evidence),
-                fields: FieldList::default(),
-                expected: "单位名单（units.csv）中的单位".into(),
-                actual: s.claimed_unit.clone(),
-                message: format!(
+            let nearest = county.roster.nearest(&s.claimed_unit);
+            let message = match nearest {
+                Some(u) => {
+                    let unit = &county.roster.units[u];
+                    format!(
+                        "报告的单位“{}”（取自{}）不在单位名单中，不计入汇总。是否为名单中的“{}”（{}）？如是，请在 units.csv 中该单位的 aliases 加入“{}”，或请报送单位改正单位名称",
+                        s.claimed_unit,
+                        s.unit_evidence.describe(),
+                        unit.name,
+                        unit.id,
+                        s.claimed_unit
+                    )
+                }
+                None => format!(
                     "报告的单位“{}”（取自{}）不在单位名单中，不计入汇总；如是名单中单位的别名，请加入 units.csv 的 aliases",
                     s.claimed_unit,
                     s.unit_evidence.describe()
                 ),
+            };
+            let finding = Finding {
+                rule: "UNIT.UNKNOWN",
+                location: evidence_location(&s.unit_evidence),
+                fields: FieldList::default(),
+                expected: nearest.map_or("单位名单（units.csv）中的单位".into(), |u| {
+                    county.roster.units[u].name.clone()
+                }),
+                actual: s.claimed_unit.clone(),
+                message,
             };
             (
                 String::new(),
@@ -176,6 +194,13 @@ fn unit_unknown(county: &County) -> Vec<Placed> {
 fn unit_missing(county: &County) -> Vec<Placed> {
     let submitted: std::collections::HashSet<usize> =
         county.submissions.iter().filter_map(|s| s.unit).collect();
+    // The reports of no roster unit whose name nearly names one (did you mean).
+    let mut near: BTreeMap<usize, Vec<&Submission>> = BTreeMap::new();
+    for s in county.submissions.iter().filter(|s| s.unit.is_none()) {
+        if let Some(u) = county.roster.nearest(&s.claimed_unit) {
+            near.entry(u).or_default().push(s);
+        }
+    }
     county
         .roster
         .units
@@ -183,17 +208,28 @@ fn unit_missing(county: &County) -> Vec<Placed> {
         .enumerate()
         // A level (a county above its townships) need not send a report of its own.
         .filter(|(u, _)| !submitted.contains(u) && !county.roster.is_parent(*u))
-        .map(|(_, unit)| {
+        .map(|(u, unit)| {
+            let mut message = format!(
+                "{}（{}）没有可读取的报告，汇总中缺少该单位",
+                unit.name, unit.unit_type
+            );
+            if let Some(reports) = near.get(&u) {
+                let named: Vec<String> = reports
+                    .iter()
+                    .map(|s| format!("“{}”（{}）", s.claimed_unit, s.source_file))
+                    .collect();
+                message.push_str(&format!(
+                    "。报告{}的单位名称与之相近，是否即为该单位？如是，请在 units.csv 中该单位的 aliases 加入该名称",
+                    named.join("、")
+                ));
+            }
             let finding = Finding {
                 rule: "UNIT.MISSING",
                 location: None,
                 fields: FieldList::default(),
                 expected: "1 份报告".into(),
                 actual: "0".into(),
-                message: format!(
-                    "{}（{}）没有可读取的报告，汇总中缺少该单位",
-                    unit.name, unit.unit_type
-                ),
+                message,
             };
             (
                 unit.id.clone(),

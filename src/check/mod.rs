@@ -170,12 +170,20 @@ pub struct Anomaly {
     pub id: String,
     /// The auditor's decision on it (待处理 when none).
     pub review: Decision,
+    /// A total's anomaly that only repeats problems of the units' own reports (listed, so
+    /// the county's figure is explained, but not counted again).
+    pub repeats_units: bool,
 }
 
 impl Anomaly {
     /// Still to count as an error or warning: not marked 误报 or 已说明.
     pub fn is_open(&self) -> bool {
         !self.review.status.dismissed()
+    }
+
+    /// Counted among the run's errors and warnings: open, and a problem of its own.
+    pub fn counts(&self) -> bool {
+        self.is_open() && !self.repeats_units
     }
 }
 
@@ -690,6 +698,7 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                     finding,
                     id: String::new(),
                     review: Decision::default(),
+                    repeats_units: false,
                 })
         })
         .collect();

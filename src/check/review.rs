@@ -286,7 +286,7 @@ impl StatusCounts {
                 Status::FalseAlarm => c.false_alarms += 1,
                 Status::Explained => c.explained += 1,
             }
-            if !a.review.status.dismissed() {
+            if a.counts() {
                 match a.severity {
                     Severity::Error => c.open_errors += 1,
                     Severity::Warning => c.open_warnings += 1,

@@ -85,6 +85,7 @@ fn total_reported(rollup: &Rollup, roster: &Roster, severity: super::Severity) -
                 id: String::new(),
                 finding,
                 review: super::Decision::default(),
+                repeats_units: false,
             })
         })
         .collect()
@@ -104,7 +105,7 @@ fn check_one(
         .into_iter()
         .filter(|(_, f)| super::rule(f.rule).is_some_and(|r| r.on_totals))
         .filter_map(|(severity, finding)| {
-            let cause = causes(&finding, totals, unit_anomalies, roster)?;
+            let (cause, repeats_units) = causes(&finding, totals, unit_anomalies, roster)?;
             Some(Anomaly {
                 severity,
                 rule: finding.rule,
@@ -114,6 +115,7 @@ fn check_one(
                 year,
                 id: String::new(),
                 review: super::Decision::default(),
+                repeats_units,
                 finding: Finding {
                     message: format!(
                         "{name}：{}。{cause}",
@@ -126,7 +128,8 @@ fn check_one(
         .collect()
 }
 
-/// Which counted units explain a broken total. `None` when no unit's own table breaks the
+/// Which counted units explain a broken total, and whether they explain it all (the
+/// total's anomaly then repeats theirs, and is not counted again). `None` when no unit's own table breaks the
 /// identity and some units' values in it are unknown: like a unit's identity that needs an
 /// unreadable cell, the total's identity is then unknown, not broken (the units' own
 /// VALUE.NOT_NUMBER or FIELD.MISSING rows already say the sum lacks those values).
@@ -135,7 +138,7 @@ fn causes(
     totals: &Totals,
     unit_anomalies: &[Anomaly],
     roster: &Roster,
-) -> Option<String> {
+) -> Option<(String, bool)> {
     // The counted submissions, by file: a unit's uncounted file of another year is no cause.
     let counted: HashSet<&str> = totals.files.iter().map(String::as_str).collect();
     let broken: BTreeSet<&str> = unit_anomalies
@@ -156,6 +159,7 @@ fn causes(
     if broken.is_empty() && !unknown.is_empty() {
         return None;
     }
+    let repeats_units = !broken.is_empty() || !unknown.is_empty();
     let mut parts = Vec::new();
     if !broken.is_empty() {
         parts.push(format!(
@@ -169,10 +173,12 @@ fn causes(
             some_of(&unknown)
         ));
     }
-    if parts.is_empty() {
+    if repeats_units {
+        parts.push("此项随上述单位的问题而来，列出以便核对，不另计入错误、警告数".into());
+    } else {
         parts.push("各单位自身的表均相符，请核对汇总".into());
     }
-    Some(parts.join("；"))
+    Some((parts.join("；"), repeats_units))
 }
 
 /// Units named in a message: the first twenty, then how many more, so that a province's

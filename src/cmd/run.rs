@@ -10,7 +10,7 @@ use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
 
-use crate::rollup::roll_up;
+use crate::rollup::{roll_up, Tally};
 use crate::roster::Roster;
 use crate::settings::Settings;
 use rayon::prelude::*;
@@ -33,6 +33,7 @@ pub struct Summary {
     /// Open errors and warnings: those marked 误报 or 已说明 in the review are not counted.
     pub errors: usize,
     pub warnings: usize,
+    pub totals: Tally,
     pub review: ReviewOutcome,
     pub out: PathBuf,
 }
@@ -101,12 +102,16 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // leaves the previous run's outputs whole.
     let write_csvs = || -> Result<(), String> {
         staging.file("normalized.csv", |w| {
-            output::normalized_csv(w, &gathered.submissions, &roster)
+            output::normalized_csv(w, &gathered.submissions, &roster, &rollup.left_out)
         })?;
         staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;
         #[cfg(feature = "parquet")]
         {
-            let parquet = output::parquet::normalized_parquet(&gathered.submissions, &roster)?;
+            let parquet = output::parquet::normalized_parquet(
+                &gathered.submissions,
+                &roster,
+                &rollup.left_out,
+            )?;
             staging.file("normalized.parquet", |w| w.write_all(&parquet))?;
         }
         let rollup_csv = output::rollup_csv(&rollup);
@@ -164,7 +169,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     workbook?;
     reports?;
     phases.done("write outputs");
-    let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
+    // Each problem once: a total's anomaly that repeats the units' own is listed, not counted.
+    let count = |s: Severity| {
+        anomalies
+            .iter()
+            .filter(|a| a.severity == s && !a.repeats_units)
+            .count()
+    };
     let checks = ChecksInfo {
         prior: prior.as_ref().map(|p| p.source.clone()),
         prior_year: prior.as_ref().and(year).map(|y| y - 1),
@@ -181,6 +192,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
+        repeats_of_units: anomalies.iter().filter(|a| a.repeats_units).count(),
     };
     let manifest = Manifest {
         tool: "nianbao",
@@ -195,6 +207,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         config: display(&opts.config),
         year,
         counts: gathered.counts,
+        totals: rollup.tally(&roster),
         checks,
         review: &reviewed,
         files: gathered.files,
@@ -210,6 +223,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         skipped: manifest.counts.skipped,
         errors: reviewed.counts.open_errors,
         warnings: reviewed.counts.open_warnings,
+        totals: manifest.totals.clone(),
         review: reviewed.clone(),
         out: opts.out.clone(),
     })
@@ -274,6 +288,7 @@ pub fn print_summary(s: &Summary) {
         s.warnings,
         s.out.display()
     );
+    println!("{}", totals_line(&s.totals));
     if !s.review.resolved.is_empty() {
         println!(
             "审核：{} 条决定所针对的问题本次已不再出现（已解决）：",
@@ -288,4 +303,29 @@ pub fn print_summary(s: &Summary) {
             println!("  {}（原为{}{note}；{}）", r.anomaly_id, r.status, r.line);
         }
     }
+}
+
+/// 汇总计入 10/12 个单位；2 个单位没有计入的报告；未计入 3 份：单位不在名单中 2 份、不是本年度 1 份.
+fn totals_line(t: &Tally) -> String {
+    let mut line = format!("汇总计入 {}/{} 个单位", t.counted_units, t.expected_units);
+    if t.missing_units() > 0 {
+        line.push_str(&format!(
+            "；{} 个单位没有计入汇总的报告（见 anomalies.csv）",
+            t.missing_units()
+        ));
+    }
+    let left_out: usize = t.left_out.iter().map(|(_, n)| n).sum();
+    if left_out > 0 {
+        let why: Vec<String> = t
+            .left_out
+            .iter()
+            .map(|(label, n)| format!("{label} {n} 份"))
+            .collect();
+        line.push_str(&format!(
+            "；另有 {left_out} 份报告未计入：{}",
+            why.join("、")
+        ));
+    }
+    line.push('。');
+    line
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use crate::check::Anomaly;
 use crate::normalize::{Submission, Value};
+use crate::rollup::LeftOut;
 use crate::roster::Roster;
 use crate::schema;
 use crate::text::format_number;
@@ -59,15 +60,23 @@ pub fn value_text(value: &Value) -> String {
 
 pub const NORMALIZED_LEAD: &[&str] = &["unit_id", "unit_name", "unit_type", "year", "source_file"];
 
-/// `normalized.csv`: a row per submission, the 200 fields in `fields.csv` order.
+/// The columns after the 200 fields of `normalized.csv`: whether the row is in the totals
+/// (`1` or `0`, so that summing the counted rows gives `rollup.csv`'s county row), and why
+/// not.
+pub const NORMALIZED_TAIL: &[&str] = &["counted", "not_counted_reason"];
+
+/// `normalized.csv`: a row per submission, the 200 fields in `fields.csv` order, then
+/// [`NORMALIZED_TAIL`]; `left_out` is the rollup's, in the same order as `submissions`.
 pub fn normalized_csv(
     w: &mut dyn Write,
     submissions: &[Submission],
     roster: &Roster,
+    left_out: &[Option<LeftOut>],
 ) -> std::io::Result<()> {
     let mut header: Vec<&str> = NORMALIZED_LEAD.to_vec();
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
-    let rows = submissions.iter().map(|s| {
+    header.extend(NORMALIZED_TAIL);
+    let rows = submissions.iter().zip(left_out).map(|(s, left_out)| {
         let unit = s.unit.map(|u| &roster.units[u]);
         let mut row = vec![
             unit.map_or(String::new(), |u| neutralize(&u.id)),
@@ -77,6 +86,8 @@ pub fn normalized_csv(
             neutralize(&s.source_file),
         ];
         row.extend(s.values.iter().map(|v| value_text(&v)));
+        row.push(if left_out.is_some() { "0" } else { "1" }.into());
+        row.push(left_out.map_or("", |l| l.label()).into());
         row
     });
     write_csv(w, &header, rows)

@@ -340,7 +340,7 @@ pub fn unit_html(p: &UnitPage) -> String {
     let count = |s: Severity| {
         p.anomalies
             .iter()
-            .filter(|a| a.severity == s && a.is_open())
+            .filter(|a| a.severity == s && a.counts())
             .count()
     };
     let _ = write!(

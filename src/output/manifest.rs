@@ -13,6 +13,8 @@ pub struct Manifest<'a> {
     pub config: String,
     pub year: Option<i32>,
     pub counts: Counts,
+    /// How many roster units the totals count, and the reports left out of them, by reason.
+    pub totals: crate::rollup::Tally,
     pub checks: ChecksInfo,
     /// What `config/review.csv` and `review.xlsx` did: the counts by review status, the
     /// decisions whose anomaly no longer occurs, the lines that could not be applied.
@@ -35,10 +37,13 @@ pub struct ChecksInfo {
     /// Severities changed in `nianbao.toml`.
     pub severity_changes: std::collections::BTreeMap<String, String>,
     /// Every error, warning and info found, whatever the review says of it (the open ones
-    /// are in `review.counts`).
+    /// are in `review.counts`), each problem once: the totals' anomalies that repeat the
+    /// units' own are not among them.
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// The totals' anomalies that repeat the units' own problems (listed in anomalies.csv).
+    pub repeats_of_units: usize,
 }
 
 #[derive(Debug, Serialize)]

@@ -5,10 +5,17 @@
 use polars::prelude::*;
 
 use crate::normalize::Submission;
+use crate::rollup::LeftOut;
 use crate::roster::Roster;
 use crate::schema;
 
-pub fn normalized_parquet(submissions: &[Submission], roster: &Roster) -> Result<Vec<u8>, String> {
+/// `counted` is Boolean and `not_counted_reason` text, as in `normalized.csv`'s last two
+/// columns; `left_out` is the rollup's, in the same order as `submissions`.
+pub fn normalized_parquet(
+    submissions: &[Submission],
+    roster: &Roster,
+    left_out: &[Option<LeftOut>],
+) -> Result<Vec<u8>, String> {
     let unit = |s: &Submission| s.unit.map(|u| &roster.units[u]);
     let text =
         |name: &str, values: Vec<Option<String>>| Series::new(name.into(), values).into_column();
@@ -51,6 +58,20 @@ pub fn normalized_parquet(submissions: &[Submission], roster: &Roster) -> Result
         let values: Vec<Option<f64>> = submissions.iter().map(|s| s.values.number(f)).collect();
         columns.push(Series::new(field.id.as_str().into(), values).into_column());
     }
+    columns.push(
+        Series::new(
+            "counted".into(),
+            left_out.iter().map(Option::is_none).collect::<Vec<bool>>(),
+        )
+        .into_column(),
+    );
+    columns.push(text(
+        "not_counted_reason",
+        left_out
+            .iter()
+            .map(|l| l.map(|l| l.label().to_string()))
+            .collect(),
+    ));
     let mut frame = DataFrame::new(submissions.len(), columns).map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes)
@@ -86,12 +107,16 @@ mod tests {
             narrative: Vec::new(),
             notes: Vec::new(),
         };
-        let bytes =
-            normalized_parquet(&[sub(Some(0), Some(2024)), sub(None, None)], &roster).unwrap();
+        let bytes = normalized_parquet(
+            &[sub(Some(0), Some(2024)), sub(None, None)],
+            &roster,
+            &[None, Some(LeftOut::NotOnRoster)],
+        )
+        .unwrap();
         let frame = ParquetReader::new(std::io::Cursor::new(bytes))
             .finish()
             .unwrap();
-        assert_eq!(frame.shape(), (2, 5 + schema::FIELD_COUNT));
+        assert_eq!(frame.shape(), (2, 5 + schema::FIELD_COUNT + 2));
         let first = frame.column(&schema::fields()[0].id).unwrap();
         assert_eq!(first.f64().unwrap().get(0), Some(2.0));
         let unread = frame.column(&schema::fields()[1].id).unwrap();
@@ -111,5 +136,17 @@ mod tests {
             Some("某某乡")
         );
         assert_eq!(frame.column("unit_id").unwrap().str().unwrap().get(1), None);
+        let counted = frame.column("counted").unwrap();
+        assert_eq!(counted.bool().unwrap().get(0), Some(true));
+        assert_eq!(counted.bool().unwrap().get(1), Some(false));
+        assert_eq!(
+            frame
+                .column("not_counted_reason")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(1),
+            Some("单位不在名单中")
+        );
     }
 }

@@ -1,0 +1,126 @@
+//! Counts a person can trust: `normalized.csv` says which rows the totals count, so that an
+//! analyst's sum of the counted rows is `rollup.csv`'s county column; the run's summary and
+//! the manifest say how many units were counted and why reports were left out; a total's
+//! anomaly that only repeats units' errors is listed but not counted again.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{nianbao_ok, run_ok, temp_dir};
+
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn counted_rows_sum_to_the_county_and_the_summary_says_who_was_left_out() {
+    let dir = temp_dir("counted");
+    let county = dir.join("county");
+    nianbao_ok(&["demo", "--units", "20", "--out", county.to_str().unwrap()]);
+    let inputs = county.join("inputs");
+    // A second copy of one unit's report under another name: that unit's two reports are
+    // both left out (同一单位有多份报告), and the unit has no counted report.
+    let departments = inputs.join("县直部门");
+    let first = std::fs::read_dir(&departments)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .min()
+        .expect("the demo county has a department's CSV");
+    let mut bytes = std::fs::read(&first).unwrap();
+    // Not byte-identical (an identical copy is set aside as a copy, FILE.COPY): one more
+    // empty line at the end.
+    bytes.extend_from_slice(b"\r\n");
+    let name = first.file_name().unwrap().to_str().unwrap();
+    std::fs::write(departments.join(format!("重报-{name}")), &bytes).unwrap();
+
+    let out = dir.join("out");
+    let run = run_ok(&inputs, &county.join("config"), &out);
+    let stdout = String::from_utf8(run.stdout).unwrap();
+
+    let (header, rows) = csv_rows(&out.join("normalized.csv"));
+    let counted_col = header.iter().position(|h| h == "counted").unwrap();
+    let reason_col = header
+        .iter()
+        .position(|h| h == "not_counted_reason")
+        .unwrap();
+    let counted: Vec<&Vec<String>> = rows.iter().filter(|r| r[counted_col] == "1").collect();
+    let left_out: Vec<&Vec<String>> = rows.iter().filter(|r| r[counted_col] == "0").collect();
+    assert!(left_out.len() >= 2, "the two reports of one unit");
+    assert!(left_out.iter().all(|r| !r[reason_col].is_empty()));
+    assert!(counted.iter().all(|r| r[reason_col].is_empty()));
+
+    let (rollup_header, rollup_rows) = csv_rows(&out.join("rollup.csv"));
+    let county_col = rollup_header.iter().position(|h| h == "county").unwrap();
+    let county_total: HashMap<&str, f64> = rollup_rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[county_col].parse().unwrap()))
+        .collect();
+    assert_eq!(county_total.len(), 200);
+    for (field, total) in &county_total {
+        let col = header.iter().position(|h| h == field).unwrap();
+        let sum: f64 = counted
+            .iter()
+            .map(|r| r[col].parse::<f64>().unwrap_or(0.0))
+            .sum();
+        assert!(
+            (sum - total).abs() < 1e-6,
+            "{field}: the counted rows sum to {sum}, rollup.csv says {total}"
+        );
+    }
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let totals = &manifest["totals"];
+    assert_eq!(totals["expected_units"], 20);
+    assert_eq!(totals["counted_units"], counted.len());
+    assert!(
+        stdout.contains(&format!("汇总计入 {}/20 个单位", counted.len())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("同一单位有多份报告 2 份"), "{stdout}");
+}
+
+#[test]
+fn a_total_that_repeats_a_units_error_is_listed_but_not_counted() {
+    let dir = temp_dir("repeats");
+    let county = dir.join("county");
+    nianbao_ok(&["demo", "--units", "12", "--out", county.to_str().unwrap()]);
+    let out = dir.join("out");
+    run_ok(&county.join("inputs"), &county.join("config"), &out);
+    let (header, rows) = csv_rows(&out.join("anomalies.csv"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let errors = |source: &dyn Fn(&str) -> bool| {
+        rows.iter()
+            .filter(|r| r[col("severity")] == "error" && source(&r[col("source_file")]))
+            .count()
+    };
+    let of_totals = errors(&|s| s == "rollup.csv");
+    let of_units = errors(&|s| s != "rollup.csv");
+    assert!(
+        of_totals > 0,
+        "the demo county's injected error shows in its totals"
+    );
+    assert!(rows
+        .iter()
+        .filter(|r| r[col("source_file")] == "rollup.csv")
+        .all(|r| r[col("message")].contains("不另计入")));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["checks"]["errors"], of_units);
+    assert_eq!(manifest["review"]["counts"]["open_errors"], of_units);
+    assert_eq!(manifest["checks"]["repeats_of_units"], of_totals);
+}

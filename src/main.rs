@@ -62,9 +62,11 @@ enum Command {
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
-    /// List the rules, or print one rule's documentation.
+    /// 检查规则：列出全部规则，或说明一条规则
+    ///
+    /// 不带编号时，每条规则一行：编号、级别（错误、警告、提示）和一句话说明。带编号时（如 nianbao rules T3.BALANCE），显示这条规则的说明、原因、示例和如何修改。
     Rules {
-        /// A rule id such as T3.BALANCE.
+        /// 规则编号，例如 T3.BALANCE（大小写均可）。
         id: Option<String>,
     },
     /// 生成空白统计表模板：供各单位填写的官方格式工作簿

@@ -62,9 +62,11 @@ enum Command {
         #[arg(long, default_value = "config")]
         config: PathBuf,
     },
-    /// List the rules, or print one rule's documentation.
+    /// 检查规则：列出全部规则，或说明一条规则
+    ///
+    /// 不带编号时，每条规则一行：编号、级别（错误、警告、提示）和一句话说明。带编号时（如 nianbao rules T3.BALANCE），显示这条规则的说明、原因、示例和如何修改。
     Rules {
-        /// A rule id such as T3.BALANCE.
+        /// 规则编号，例如 T3.BALANCE（大小写均可）。
         id: Option<String>,
     },
     /// 生成空白统计表模板：供各单位填写的官方格式工作簿
@@ -80,6 +82,14 @@ enum Command {
         /// 单位名单 units.csv：为其中每个单位各生成一份模板。
         #[arg(long)]
         roster: Option<PathBuf>,
+    },
+    /// 生成说明文档：字段一览、检查规则和 CSV 示例
+    ///
+    /// 根据程序中的字段定义和规则，写出 字段.md、fields.csv（全部 200 项的字段编号、所在表、行、列和单位）、规则.md（每条规则的级别、说明、原因、示例和如何修改）、长表示例.csv 和 宽表示例.csv。填报格式.md 是手写的，不在其中。
+    Docs {
+        /// 输出文件夹；不存在时自动创建。
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
     },
     /// Write a synthetic county: DIR/config/units.csv, last year's normalized CSV and DIR/inputs/.
     Demo {
@@ -182,6 +192,12 @@ fn main() -> ExitCode {
                 },
             )
         }
+        Command::Docs { out } => cmd::docs::write(&out).map(|written| {
+            for path in &written {
+                println!("已写入 {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }),
         Command::Rules { id } => cmd::rules::rules(id.as_deref()).map(|()| ExitCode::SUCCESS),
         Command::Demo {
             units,

@@ -204,11 +204,37 @@ pub struct Rule {
     /// Also checked on the county's and each unit type's totals.
     pub on_totals: bool,
     pub scope: Scope,
-    /// One line in Chinese and one in English, for `nianbao rules`.
+    /// One line in Chinese, for `nianbao rules` and docs/规则.md.
     pub zh: &'static str,
+    /// The same line in English, printed under the Chinese by `nianbao rules ID`.
     pub en: &'static str,
-    /// What it checks, why it matters, an example.
-    pub doc: &'static str,
+    /// What a clerk reads about it: `nianbao rules ID` and docs/规则.md.
+    pub doc: Doc,
+}
+
+/// A rule's documentation, in plain Chinese for the clerks who fill in and collect the
+/// reports.
+pub struct Doc {
+    /// 说明: what it checks.
+    pub what: &'static str,
+    /// 原因: why it matters.
+    pub why: &'static str,
+    /// 示例: a report it would flag.
+    pub example: &'static str,
+    /// 如何修改: what the unit (or the office) changes so that it no longer fires.
+    pub fix: &'static str,
+}
+
+impl Doc {
+    /// The sections in the order they are printed, each with its heading.
+    pub fn sections(&self) -> [(&'static str, &'static str); 4] {
+        [
+            ("说明", self.what),
+            ("原因", self.why),
+            ("示例", self.example),
+            ("如何修改", self.fix),
+        ]
+    }
 }
 
 use Severity::{Error, Info, Warning};
@@ -222,10 +248,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(identities::t3_row_total),
         zh: "表三每行的总计等于六类申请人之和",
         en: "in table 三, every row's 总计 is the sum of its six applicant columns",
-        doc: "What: for each of the 25 rows of table 三, 总计 = 自然人 + the five kinds of 法人或其他组织.\n\
-              Why: the county adds the 总计 column; a row total that is not the sum of its parts\n\
-              makes the county's totals disagree with its own details.\n\
-              Example: 一、本年新收 with 自然人 10, 商业企业 2 and 总计 11: expected 12, actual 11.",
+        doc: Doc {
+            what: "表三的 25 行，每一行的“总计”应等于“自然人”加上五类“法人或其他组织”（商业企业、科研机构、社会公益组织、法律服务机构、其他）之和。",
+            why: "全县汇总要把各单位的“总计”列相加；某一行的总计不等于各列之和，全县的总计就与明细对不上。",
+            example: "“一、本年新收政府信息公开申请数量”这一行：自然人 10，商业企业 2，其他各列为 0，总计却填了 11。应为 12，实际为 11。",
+            fix: "逐列核对这一行的数字：若各列无误，把“总计”改为各列之和；若总计无误，找出漏填或填错的那一列。官方模板中的“总计”是自动求和公式，用 nianbao template 生成的模板填写可避免此类错误。",
+        },
     },
     Rule {
         id: "T3.RESULT_TOTAL",
@@ -235,10 +263,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(identities::t3_result_total),
         zh: "表三每列的（七）总计等于 21 项办理结果之和",
         en: "in every column of table 三, (七)总计 is the sum of the 21 outcome rows",
-        doc: "What: in each of the 7 columns, 三(七)总计 = (一) + (二) + (三)1–8 + (四)1–3 + (五)1–5 + (六)1–3.\n\
-              Why: every application handled has exactly one outcome; a total that differs means an\n\
-              outcome was left out, counted twice, or the total was typed by hand.\n\
-              Example: 自然人 with 予以公开 5 and 部分公开 1 and nothing else, but (七)总计 5.",
+        doc: Doc {
+            what: "表三的 7 列，每一列的“三、本年度办理结果（七）总计”应等于 21 项办理结果之和：（一）予以公开 +（二）部分公开 +（三）不予公开 1–8 项 +（四）无法提供 1–3 项 +（五）不予处理 1–5 项 +（六）其他处理 1–3 项。",
+            why: "每一件办结的申请有且只有一个办理结果；总计与各项之和不同，说明漏计、重复计算了某项结果，或者总计是手工填写的。",
+            example: "“自然人”一列：予以公开 5，部分公开 1，其余各项为 0，而（七）总计填了 5。应为 6，实际为 5。",
+            fix: "按本单位的办理台账逐项核对这一列的 21 项办理结果：每件申请只计一项（部分公开的只计入“部分公开”，不再计入其他情形），再把（七）总计改为各项之和。",
+        },
     },
     Rule {
         id: "T3.BALANCE",
@@ -248,10 +278,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(identities::t3_balance),
         zh: "表三每列：一 + 二 = 三（七）总计 + 四",
         en: "in every column of table 三, 一 + 二 = 三(七)总计 + 四",
-        doc: "What: the note printed under table 三: new applications plus those carried in from last\n\
-              year equal those handled plus those carried over to next year, in every column.\n\
-              Why: an application cannot appear or vanish; a broken balance is a miscount.\n\
-              Example: 本年新收 10, 上年结转 2, (七)总计 9, 结转下年度 1: 12 ≠ 10.",
+        doc: Doc {
+            what: "表三下方注明的平衡关系，每一列都要成立：“一、本年新收”+“二、上年结转”=“三、本年度办理结果（七）总计”+“四、结转下年度继续办理”。",
+            why: "申请不会凭空出现或消失：本年要办的（新收加上年结转），要么已办结，要么结转到下一年。两边不等就是有申请被漏计或多计了。",
+            example: "本年新收 10，上年结转 2，（七）总计 9，结转下年度 1：左边 12，右边 10，12 ≠ 10。",
+            fix: "对照申请登记台账核对这一列的四个数：新收件数、上年结转件数（应与上年报告的“结转下年度继续办理”相同）、本年办结件数和年底仍在办理的件数，改正填错的那一项，使两边相等。",
+        },
     },
     Rule {
         id: "T4.TOTAL",
@@ -261,9 +293,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(identities::t4_total),
         zh: "表四每组的总计等于维持、纠正、其他、尚未审结之和",
         en: "in each group of table 四, 总计 = 维持 + 纠正 + 其他 + 尚未审结",
-        doc: "What: for 行政复议, 未经复议直接起诉 and 复议后起诉, 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结.\n\
-              Why: every case has exactly one state at the year's end.\n\
-              Example: 行政复议 维持 1, 纠正 1, 总计 3.",
+        doc: Doc {
+            what: "表四的行政复议、未经复议直接起诉、复议后起诉三组，每一组的“总计”应等于“结果维持”+“结果纠正”+“其他结果”+“尚未审结”。",
+            why: "每一件复议或诉讼案件到年底只有一种状态：维持、纠正、其他结果或尚未审结。总计与四项之和不同，说明有案件漏计或重复计算。",
+            example: "行政复议：结果维持 1，结果纠正 1，其他结果 0，尚未审结 0，总计却填了 3。",
+            fix: "按案件台账逐件核对这一组案件的结果，改正四项中填错的一项，或把“总计”改为四项之和。",
+        },
     },
     Rule {
         id: "VALUE.NEGATIVE",
@@ -273,9 +308,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::value_negative),
         zh: "数值不能为负",
         en: "no number is negative",
-        doc: "What: every one of the 200 numbers is ≥ 0.\n\
-              Why: they count documents, decisions, applications and cases, or an amount of fees.\n\
-              Example: 行政处罚 -3.",
+        doc: Doc {
+            what: "200 个数字都应大于或等于 0。",
+            why: "这些数字是文件件数、处理决定数、申请件数、案件件数或收费金额，都不可能是负数；负数通常是误把减号、连字符打进了单元格，或填入了“比上年增减”。",
+            example: "表二“行政处罚 本年处理决定数量”填了 -3。",
+            fix: "填入本年的实际数量；没有的填 0。",
+        },
     },
     Rule {
         id: "VALUE.NOT_INTEGER",
@@ -285,9 +323,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::value_not_integer),
         zh: "件数必须是整数（只有收费金额可以有小数）",
         en: "counts are whole numbers (only the fee amount may have decimals)",
-        doc: "What: every count is a whole number; only 行政事业性收费 (万元) may have decimals.\n\
-              Why: a fraction of an application is a typing error, often a fee typed in the wrong row.\n\
-              Example: 行政许可 12.5.",
+        doc: Doc {
+            what: "件数都应是整数；只有表二“行政事业性收费 本年收费金额（单位：万元）”可以有小数。",
+            why: "不可能有半件申请或半个处理决定；出现小数多半是打字错误，或者把收费金额填到了别的行。",
+            example: "表二“行政许可 本年处理决定数量”填了 12.5。",
+            fix: "改为实际的整数件数；若这是收费金额，把它移到“行政事业性收费”一行。",
+        },
     },
     Rule {
         id: "VALUE.NOT_NUMBER",
@@ -297,11 +338,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::value_not_number),
         zh: "单元格是文字而不是数字，该值未知，不计入汇总",
         en: "a cell holds text that is not a number; the field stays unknown, not 0",
-        doc: "What: a value cell holds text that is not a number (约5, 3件, 1200元, a formula that\n\
-              cannot be computed).\n\
-              Why: nianbao never guesses; the field is left empty, adds nothing to the county's\n\
-              totals, and the identities that need it are not checked.\n\
-              Example: 自然人 本年新收 “约5”.",
+        doc: Doc {
+            what: "应填数字的单元格里是文字而不是数字，例如“约5”“3件”“1200元”，或者无法计算的公式。",
+            why: "nianbao 从不猜测数字：这一项按“未知”处理，在 normalized.csv 中留空，不计入全县汇总，需要用到它的勾稽关系也不检查。",
+            example: "表三“一、本年新收政府信息公开申请数量 自然人”填了“约5”。",
+            fix: "只填阿拉伯数字，不加“件”“元”“约”等字；没有的填 0。公式请改为直接填写数值，或确认公式引用的单元格都有数字。",
+        },
     },
     Rule {
         id: "VALUE.BLANK",
@@ -311,9 +353,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::value_blank),
         zh: "单元格为空或为占位符（—、-、/、无），按 0 计",
         en: "a cell is empty or holds a dash-like placeholder (—, -, /, 无); read as 0",
-        doc: "What: value cells left empty or holding —, -, /, 无. One row per submission lists them all.\n\
-              Why: most units mean 0, and they are read as 0; the list lets the office confirm it.\n\
-              Example: 行政强制 “—”.",
+        doc: Doc {
+            what: "应填数字的单元格是空的，或者填的是 —、-、/、无 这类占位符。每份报告只列一条，其中列出全部这样的单元格。",
+            why: "大多数单位留空的意思是 0，因此按 0 计入汇总；列出来是为了让县政务公开办确认确实是 0，而不是漏填。",
+            example: "表二“行政强制 本年处理决定数量”填了“—”。",
+            fix: "确实为 0 的，最好直接填 0；若是漏填，补上实际数字。这只是提示，不影响汇总。",
+        },
     },
     Rule {
         id: "FIELD.MISSING",
@@ -323,9 +368,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::field_missing),
         zh: "报告缺少格式中的某一行、某一列或整张表",
         en: "a row, column or whole table of the format is not in the submission",
-        doc: "What: the labels of a row, a column or a whole table of the format were not found.\n\
-              Why: its fields are unknown (empty in normalized.csv) and add nothing to the totals.\n\
-              Example: table 三 without the row 8.属于行政查询事项; a file without table 四.",
+        doc: Doc {
+            what: "报告中找不到格式规定的某一行、某一列，甚至整张表（按行列的标签文字查找）。",
+            why: "缺少的行列中的各项都是未知数，在 normalized.csv 中留空，不计入全县汇总。",
+            example: "表三缺少“8.属于行政查询事项”这一行；文件中没有表四。",
+            fix: "用 nianbao template 生成的官方模板重新填写，或者按国办公开办函〔2021〕30号格式补齐缺少的行、列或表，行列标签不要改写、不要删除。",
+        },
     },
     Rule {
         id: "FIELD.TWICE",
@@ -335,11 +383,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::field_twice),
         zh: "表中同一行或同一列出现了两次，且数字不同",
         en: "a row or column of a table appears twice among the visible cells, with different numbers",
-        doc: "What: 表中可见的单元格里，同一行标签（如“一、本年新收政府信息公开申请数量”）或同一列标签\n\
-              （如“总计”）出现了两次，两处的数字不同。读取第一处，另一处不读；两处都在本条中列出。\n\
-              （隐藏的行、列不在此列：有可见的同名行列时，隐藏的不读。）\n\
-              Why: 多出的一处常是上一年的数字或草稿，哪一处是本年的只有填报单位知道。\n\
-              Example: 表三中两行“二、上年结转政府信息公开申请数量”，一行 3，一行 5。",
+        doc: Doc {
+            what: "表中可见的单元格里，同一行标签（如“一、本年新收政府信息公开申请数量”）或同一列标签（如“总计”）出现了两次，两处的数字不同。读取第一处，另一处不读；两处都在本条中列出。隐藏的行、列不算：有可见的同名行列时，隐藏的不读。",
+            why: "多出的一处常是上一年的数字或草稿，哪一处是本年的只有填报单位知道。",
+            example: "表三中有两行“二、上年结转政府信息公开申请数量”，一行 3，一行 5。",
+            fix: "删除多出的行或列（例如保留在旁边的上年数字、草稿），只保留本年的一处，再重新报送。",
+        },
     },
     Rule {
         id: "FORMAT.OLD",
@@ -349,10 +398,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(values::format_old),
         zh: "使用了 2019 年试行格式",
         en: "the submission uses the 2019 trial format",
-        doc: "What: labels of the 2019 trial format: 本年新制作数量, 本年新公开数量, 对外公开总数量,\n\
-              政府集中采购, or a one-row （六）其他处理 with numbers in it.\n\
-              Why: the 2019 tables do not map onto the 2021 fields; the unit must refill the current template.\n\
-              Example: table 二 with the columns 本年新制作数量 / 本年新公开数量 / 对外公开总数量.",
+        doc: Doc {
+            what: "报告使用了 2019 年试行格式的标签：本年新制作数量、本年新公开数量、对外公开总数量、政府集中采购，或者只有一行且填有数字的“（六）其他处理”。",
+            why: "2019 年试行格式的表与 2021 年正式格式的各项对应不上，无法换算。",
+            example: "表二的列是“本年新制作数量 / 本年新公开数量 / 对外公开总数量”。",
+            fix: "用 nianbao template 生成的现行模板（国办公开办函〔2021〕30号格式）重新填写后报送。",
+        },
     },
     Rule {
         id: "T2.REGULATION_LEVEL",
@@ -362,9 +413,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(plausibility::t2_regulation_level),
         zh: "乡镇或县直部门报了规章（只有省、市政府制定规章）",
         en: "a township or county department reports 规章: only provincial and city governments make them",
-        doc: "What: any of 规章 本年制发 / 本年废止 / 现行有效 is above 0.\n\
-              Why: county-level units cannot make 规章; the numbers belong in 行政规范性文件.\n\
-              Example: 规章 本年制发件数 2.",
+        doc: Doc {
+            what: "表二“规章”一行的本年制发、本年废止、现行有效件数有大于 0 的。",
+            why: "只有省、设区的市人民政府制定规章，乡镇和县直部门不制定规章；这些数字通常应填在“行政规范性文件”一行。",
+            example: "某乡镇的表二“规章 本年制发件数”填了 2。",
+            fix: "把这些件数移到“行政规范性文件”一行，“规章”一行填 0。若确有规章（如市级单位），在审核中标为“已说明”。",
+        },
     },
     Rule {
         id: "T2.FEE_UNIT",
@@ -374,10 +428,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(plausibility::t2_fee_unit),
         zh: "收费金额像是按元而不是按万元填写",
         en: "the fee looks entered in 元, not 万元",
-        doc: "What: 行政事业性收费 above `fee_wan_max` 万元 (default 1000, set in nianbao.toml), or a\n\
-              fee cell that says 元 without 万.\n\
-              Why: the column is in 万元; a fee typed in 元 is 10,000 times too large in the county total.\n\
-              Example: 行政事业性收费 35000 (that is 3.5 亿元).",
+        doc: Doc {
+            what: "表二“行政事业性收费”的金额超过 fee_wan_max 万元（默认 1000，可在 nianbao.toml 中设置），或者收费单元格中写了“元”而不是“万元”。",
+            why: "这一列的单位是万元；按元填写，汇总时就大了一万倍。",
+            example: "行政事业性收费填了 35000，按万元就是 3.5 亿元。",
+            fix: "把金额换算成万元（元数除以 10000，可保留小数）后填写，不要写“元”字。若金额确实这么大，在审核中标为“已说明”。",
+        },
     },
     Rule {
         id: "T2.REPEALED",
@@ -387,9 +443,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(plausibility::t2_repealed),
         zh: "废止件数多于上年现行有效件数加本年制发件数",
         en: "more documents 废止 than last year's 现行有效 plus this year's 制发",
-        doc: "What: for 规章 and 行政规范性文件, 本年废止 ≤ last year's 现行有效 + 本年制发.\n\
-              Why: only documents in force can be repealed. Needs --prior; skipped without it.\n\
-              Example: last year 现行有效 3, this year 制发 1, 废止 6.",
+        doc: Doc {
+            what: "对“规章”和“行政规范性文件”，本年废止件数不应多于上年现行有效件数加本年制发件数。",
+            why: "只有现行有效的文件才能被废止。本规则需要上年数据（--prior），没有时不检查。",
+            example: "上年现行有效 3 件，本年制发 1 件，本年废止却填了 6 件。",
+            fix: "核对本年废止的文件清单和上年报告的现行有效件数，改正填错的数字。",
+        },
     },
     Rule {
         id: "T4.REVIEW_BEFORE_SUIT",
@@ -399,10 +458,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(plausibility::t4_review_before_suit),
         zh: "有复议后起诉的案件，但本年（和上年）行政复议为 0",
         en: "复议后起诉 cases while 行政复议 is 0 this year and last",
-        doc: "What: 复议后起诉 总计 above 0 while 行政复议 总计 is 0 this year and, with --prior, last year.\n\
-              Why: a suit after review needs a review first; often the review was left out.\n\
-              Without --prior the warning says that last year could not be checked.\n\
-              Example: 复议后起诉 结果维持 1, 行政复议 all 0.",
+        doc: Doc {
+            what: "“复议后起诉”的总计大于 0，而本年（有 --prior 时还有上年）的“行政复议”总计为 0。",
+            why: "复议后起诉的案件必须先经过行政复议，往往是漏填了行政复议。没有上年数据时，提示中会说明未能核对上年。",
+            example: "复议后起诉 结果维持 1，行政复议各项都是 0。",
+            fix: "核对行政复议案件台账，补填行政复议的数字；若复议发生在更早的年份，在审核中标为“已说明”。",
+        },
     },
     Rule {
         id: "FILE.UNREADABLE",
@@ -412,10 +473,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "文件无法打开，或其中没有可识别的年报统计表",
         en: "the file cannot be opened or holds no recognisable report",
-        doc: "What: an input file that is empty, corrupt, truncated, of an unsupported format, or in\n\
-              which none of the three tables was found. The unit is named when the file name names it.\n\
-              Why: its unit counts as not having reported until it sends a readable file.\n\
-              Example: a .xlsx cut off in transfer; a Word document; a scanned PDF.",
+        doc: Doc {
+            what: "输入文件无法读取：空文件、已损坏、传输中被截断、格式不支持，或者其中找不到三张表中的任何一张。文件名中有单位名称时，注明是哪个单位。",
+            why: "这个单位在重新报送可读的文件之前，按未报送处理。",
+            example: "传输中被截断的 .xlsx；旧版 Word（.doc）文件；扫描件 PDF（没有文字层）。",
+            fix: "请单位重新报送：用 Excel 或 WPS 打开确认能正常显示后另存为 .xlsx；Word 请另存为 .docx；扫描件请改交 Word 或 Excel 版本。",
+        },
     },
     Rule {
         id: "TOTAL.REPORTED",
@@ -425,11 +488,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "上级单位自报的合计与其下属单位之和不符",
         en: "a level's own reported totals differ from the sum of its units",
-        doc: "What: 名单的 parent 一列给出上下级（乡镇、部门的上级是县，县的上级是市）。上级单位\n\
-              （如某县）若也报送了自己的合计，逐字段与其下属单位之和比较；不同的字段在一条中列出。\n\
-              上级单位的自报数不计入汇总，汇总只加最底层的单位。\n\
-              Why: 县报给市的合计应当等于其各单位之和；不等说明县的合计有误，或漏了、多了单位。\n\
-              Example: 湘潭县自报 本年新收申请 120，下属单位合计 118。",
+        doc: Doc {
+            what: "名单的 parent 一列给出上下级（乡镇、部门的上级是县，县的上级是市）。上级单位（如某县）若也报送了自己的合计，逐项与其下属单位之和比较；不同的各项在一条中列出。上级单位的自报数不计入汇总，汇总只加最底层的单位。",
+            why: "县报给市的合计应当等于其各单位之和；不等说明县的合计有误，或者漏了、多了单位。",
+            example: "湘潭县自报 本年新收申请 120，下属单位合计 118。",
+            fix: "上级单位按 rollup.csv 或 rollup.xlsx 中下属单位的汇总数改正自己的合计；若是名单中漏了或多了单位，改正 units.csv。",
+        },
     },
     Rule {
         id: "DOC.MISMATCH",
@@ -439,11 +503,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "同一单位同时报送的 Word 报告与 Excel 报表数字不一致",
         en: "the Word report a unit sent with its workbook states a field otherwise",
-        doc: "What: 单位同时报送了 Excel（或 CSV）报表和 Word 报告（或其网页、PDF）。这不是重复报送：\n\
-              报表的数字计入汇总，文档的表格与报表逐格比较，每个不同的字段一条；文档正文中的数字\n\
-              也按报表的数字核对（TEXT.MISMATCH）。\n\
-              Why: 公开发布的是文档，汇总的是报表；两者不一致，公开的年报就与上报的数字不符。\n\
-              Example: 河口镇.xlsx 表三 本年新收申请 总计 5，河口镇年报.docx 第2个表格中为 6。",
+        doc: Doc {
+            what: "单位同时报送了 Excel（或 CSV）报表和 Word 报告（或其网页、PDF）。这不是重复报送：报表的数字计入汇总，文档中的表格与报表逐格比较，每个不同的项一条；文档正文中的数字也按报表核对（见 TEXT.MISMATCH）。",
+            why: "公开发布的是文档，汇总的是报表；两者不一致，公开的年报就与上报的数字不符。",
+            example: "河口镇.xlsx 表三 本年新收申请 总计 5，河口镇年报.docx 第2个表格中为 6。",
+            fix: "核对哪一份是正确的，改正另一份，使公开的文档与报表完全一致后重新报送两份文件。",
+        },
     },
     Rule {
         id: "FILE.COPY",
@@ -453,10 +518,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "文件与另一文件内容完全相同（重复下载的副本），只计一次",
         en: "a byte-identical copy of another input file; counted once",
-        doc: "What: 两个输入文件的内容逐字节相同（SHA-256 一致），例如同一附件下载了两次，\n\
-              名为 河口镇.xlsx 和 河口镇(1).xlsx。名字较短的一份计入汇总，副本只在此列出。\n\
-              Why: 副本不是第二份报告，不应使该单位因 UNIT.DUPLICATE 被排除出汇总。\n\
-              Example: 河口镇(1).xlsx 与 河口镇.xlsx 完全相同：河口镇计入一次，副本列为提示。",
+        doc: Doc {
+            what: "两个输入文件的内容逐字节相同（SHA-256 一致），例如同一附件下载了两次，名为 河口镇.xlsx 和 河口镇(1).xlsx。名字较短的一份计入汇总，副本只在此列出。",
+            why: "副本不是第二份报告，不应使该单位因 UNIT.DUPLICATE 被排除出汇总。",
+            example: "河口镇(1).xlsx 与 河口镇.xlsx 完全相同：河口镇计入一次，副本列为提示。",
+            fix: "无需单位修改；整理文件时可以删除副本。",
+        },
     },
     Rule {
         id: "UNIT.UNKNOWN",
@@ -466,9 +533,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "报告所写的单位不在单位名单中，不计入汇总",
         en: "the submission names a unit that the roster does not list",
-        doc: "What: neither the 填报单位 cell, the title nor the file name names a unit of units.csv.\n\
-              Why: the submission is left out of the rollup until the roster or the file is fixed.\n\
-              Example: 填报单位：某某乡 when the roster has no 某某乡 (add it, or add an alias).",
+        doc: Doc {
+            what: "报告中的“填报单位”、标题和文件名都对应不到单位名单 units.csv 中的任何单位（名称或别名）。",
+            why: "这份报告在名单或文件改正之前不计入汇总。",
+            example: "报告写“填报单位：某某乡”，而名单中没有某某乡。",
+            fix: "单位在“填报单位”一栏写全称（与名单一致）；若是名单缺了这个单位或这种叫法，在 config/units.csv 中添加该单位，或在其 aliases 列加上这个名称。",
+        },
     },
     Rule {
         id: "UNIT.MISSING",
@@ -478,9 +548,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "名单中的单位没有可读取的报告",
         en: "a roster unit has no submission",
-        doc: "What: a unit of units.csv that no readable submission names (of any year).\n\
-              Why: the county total lacks it; the office must chase it.\n\
-              Example: 排头乡 on the roster, no file from it (or only an unreadable one).",
+        doc: Doc {
+            what: "单位名单 units.csv 中的某个单位没有可读取的报告（任何年度的都没有）。",
+            why: "全县汇总缺少这个单位，县政务公开办需要催报。",
+            example: "名单中有排头乡，输入文件夹中没有它的文件（或只有一份无法读取的文件）。",
+            fix: "催促该单位报送；已报送的，检查文件是否放进了 inputs 文件夹、文件是否可读，以及文件中的单位名称能否对应到名单。",
+        },
     },
     Rule {
         id: "UNIT.DUPLICATE",
@@ -490,9 +563,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "两份报告属于同一单位，均不计入汇总",
         en: "two submissions claim the same unit (neither is silently dropped)",
-        doc: "What: more than one submission of the rollup year names the same unit; each is listed.\n\
-              Why: nianbao cannot know which is right; both are left out until one is removed.\n\
-              Example: 河口镇.xlsx and 河口镇（修改）.xlsx both in the inputs.",
+        doc: Doc {
+            what: "本次汇总年度中，有不止一份报告属于同一个单位；每一份都列出。",
+            why: "nianbao 无法判断哪一份是正确的，在删去其中一份之前，两份都不计入汇总。",
+            example: "输入中同时有 河口镇.xlsx 和 河口镇（修改）.xlsx。",
+            fix: "确认哪一份是最终版本，把其他版本移出 inputs 文件夹后重新运行。",
+        },
     },
     Rule {
         id: "YEAR.MISMATCH",
@@ -502,10 +578,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::County,
         zh: "报告年度不是本次汇总的年度，不计入汇总",
         en: "the submission's year is not the year being rolled up",
-        doc: "What: the year stated by the submission (a 年度 cell, the title, the file name) differs\n\
-              from --year, or from the year most submissions state; or no year could be found.\n\
-              Why: last year's report sent again is a common mistake; it is left out of the rollup.\n\
-              Example: 2023年政府信息公开工作年度报告 in a 2024 rollup.",
+        doc: Doc {
+            what: "报告写明的年度（年度单元格、标题或文件名）与 --year 指定的年度，或与多数报告的年度不同；或者找不到年度。",
+            why: "把上年的报告再交一次是常见的错误；这样的报告不计入汇总。",
+            example: "2024 年的汇总中有一份“2023年政府信息公开工作年度报告”。",
+            fix: "报送本年度的报告，并在标题或“报告年度”一栏写明年度（如 2024年）。",
+        },
     },
     Rule {
         id: "XYEAR.CARRY",
@@ -515,9 +593,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(xyear::xyear_carry),
         zh: "本年“上年结转”不等于上年“结转下年度继续办理”",
         en: "this year's 二、上年结转 ≠ last year's 四、结转下年度继续办理",
-        doc: "What: per column of table 三, 二、上年结转 = last year's 四、结转下年度继续办理.\n\
-              Why: the applications carried over are the same ones. Needs --prior; skipped without it.\n\
-              Example: last year 结转下年度 自然人 2, this year 上年结转 自然人 0.",
+        doc: Doc {
+            what: "表三每一列：本年的“二、上年结转政府信息公开申请数量”应等于上年报告的“四、结转下年度继续办理”。",
+            why: "结转过来的就是上年没办完的那些申请。本规则需要上年数据（--prior），没有时不检查。",
+            example: "上年结转下年度 自然人 2，本年上年结转 自然人 0。",
+            fix: "按上年报告的“结转下年度继续办理”填写本年的“上年结转”；若上年报告本身有误，在审核中说明。",
+        },
     },
     Rule {
         id: "XYEAR.IN_FORCE",
@@ -527,10 +608,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(xyear::xyear_in_force),
         zh: "现行有效件数不等于上年现行有效加本年制发减本年废止",
         en: "现行有效件数 ≠ last year's 现行有效 + 本年制发 − 本年废止",
-        doc: "What: for 规章 and 行政规范性文件, 现行有效 = last year's 现行有效 + 本年制发 − 本年废止.\n\
-              Why: the stock of documents in force moves only by issuing and repealing.\n\
-              Needs --prior; skipped without it.\n\
-              Example: last year 20, 制发 3, 废止 1, this year 现行有效 25 (expected 22).",
+        doc: Doc {
+            what: "对“规章”和“行政规范性文件”：现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数。",
+            why: "现行有效的文件只因制发而增加、因废止而减少。本规则需要上年数据（--prior），没有时不检查。",
+            example: "上年现行有效 20，本年制发 3，废止 1，本年现行有效填了 25（应为 22）。",
+            fix: "核对现行有效文件目录，改正本年制发、本年废止或现行有效中填错的一项；若有失效、清理等其他原因，在审核中标为“已说明”。",
+        },
     },
     Rule {
         id: "XYEAR.COPIED",
@@ -540,9 +623,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(xyear::xyear_copied),
         zh: "所有数字与上年完全相同（且不全为 0），疑似照抄上年报告",
         en: "every number equals last year's, though some are not 0: a copied report",
-        doc: "What: every known field equals last year's value and at least one is not 0.\n\
-              Why: a unit that resubmits last year's file unchanged. Needs --prior.\n\
-              Example: 本年新收 12, 予以公开 10, … exactly as last year.",
+        doc: Doc {
+            what: "所有已知的数字都与上年相同，且至少有一项不是 0。",
+            why: "多半是单位把上年的文件原样又交了一次。本规则需要上年数据（--prior）。",
+            example: "本年新收 12，予以公开 10……与上年一模一样。",
+            fix: "按本年的实际情况填写后重新报送；若数字确实与上年完全相同，在审核中标为“已说明”。",
+        },
     },
     Rule {
         id: "XYEAR.JUMP",
@@ -552,10 +638,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(xyear::xyear_jump),
         zh: "某项数字与上年相比变化超过 5 倍（或不足五分之一）",
         en: "a count moved more than 5× or less than 0.2× from last year (above a small floor)",
-        doc: "What: a count more than `jump_factor` (5) times last year's, or less than 1/5 of it, where\n\
-              either year reaches `jump_floor` (10). Both are set in nianbao.toml.\n\
-              Why: often a typing error (an extra digit), sometimes real; worth a look. Needs --prior.\n\
-              Example: 行政处罚 last year 12, this year 120.",
+        doc: Doc {
+            what: "某项件数是上年的 jump_factor 倍（默认 5 倍）以上，或不足上年的五分之一，且两年中至少有一年达到 jump_floor（默认 10）。两个数都可以在 nianbao.toml 中设置。",
+            why: "常常是打字错误（多打或少打了一位数），有时是真实变化，值得看一眼。本规则需要上年数据（--prior）。",
+            example: "行政处罚 上年 12，本年 120。",
+            fix: "核对这一项：打错的改正；确实如此的无需修改，可在审核中标为“已核实”。",
+        },
     },
     Rule {
         id: "TEXT.MISMATCH",
@@ -565,22 +653,12 @@ pub const RULES: &[Rule] = &[
         scope: Scope::Report(narrative::text_mismatch),
         zh: "正文中写明的数字与统计表不一致",
         en: "a number stated in the narrative disagrees with its table",
-        doc: "检查什么：报告正文（一至六部分）中写明的、能确定对应表中哪一项的数字，与该项的表内数值比较：\n\
-              收到（受理、新收）政府信息公开申请N件 → 表三 本年新收 总计；上年结转N件 → 上年结转 总计；\n\
-              办结（答复）N件 → （七）总计；结转下年度N件 → 结转下年度继续办理 总计；其中自然人N件 → 该行的自然人列；\n\
-              行政复议N件 → 表四 行政复议 总计；行政诉讼N件 → 未经复议直接起诉与复议后起诉的总计之和；\n\
-              其中结果维持、结果纠正、其他结果、尚未审结N件 → 同组的该列；\n\
-              制发、废止、现行有效规章或行政规范性文件N件 → 表二 对应件数；行政许可、行政处罚、行政强制决定N件 →\n\
-              本年处理决定数量；行政事业性收费N万元 → 本年收费金额。“未收到政府信息公开申请”“未发生行政复议、\n\
-              行政诉讼”“未收取行政事业性收费”按 0 计。阿拉伯数字、全角数字和汉字数字（两、十二、一百零五）都能识别。\n\
-              不判断的：对应不到唯一一项的数字，如同比、较上年、累计、约、余、以上、分别、“办理申请N件”\n\
-              （新收还是办结不明）、“网上申请N件”“按时答复N件”（只是一部分），其他年份的数字，\n\
-              “3个部门”这类数别的东西的数字，信息处理费（它不是表二的行政事业性收费），主动公开信息条数、\n\
-              新闻发布会等表中没有的数字。宁可漏判，不可误判。\n\
-              为什么：正文和统计表应当一致；正文写“收到申请2件”而表中填 3，至少有一处错了，公开前应核对更正。\n\
-              只检查带正文的报告（Word、网页、PDF、文本）；Excel 表格和 CSV 没有正文，不检查。\n\
-              举例：正文“本年度共收到政府信息公开申请2件。”，而表三“一、本年新收政府信息公开申请数量 总计”\n\
-              填 3：预期值（表中数）3，正文所写 2，提示核对哪一处有误。",
+        doc: Doc {
+            what: "报告正文（一至六部分）中写明的、能确定对应表中哪一项的数字，与该项的表内数值比较：收到（受理、新收）政府信息公开申请N件 → 表三 本年新收 总计；上年结转N件 → 上年结转 总计；办结（答复）N件 → （七）总计；结转下年度N件 → 结转下年度继续办理 总计；其中自然人N件 → 该行的自然人列；行政复议N件 → 表四 行政复议 总计；行政诉讼N件 → 未经复议直接起诉与复议后起诉的总计之和；其中结果维持、结果纠正、其他结果、尚未审结N件 → 同组的该列；制发、废止、现行有效规章或行政规范性文件N件 → 表二 对应件数；行政许可、行政处罚、行政强制决定N件 → 本年处理决定数量；行政事业性收费N万元 → 本年收费金额。“未收到政府信息公开申请”“未发生行政复议、行政诉讼”“未收取行政事业性收费”按 0 计。阿拉伯数字、全角数字和汉字数字（两、十二、一百零五）都能识别。不判断的：对应不到唯一一项的数字，如同比、较上年、累计、约、余、以上、分别、“办理申请N件”（新收还是办结不明）、“网上申请N件”“按时答复N件”（只是一部分），其他年份的数字，“3个部门”这类数别的东西的数字，信息处理费（它不是表二的行政事业性收费），主动公开信息条数、新闻发布会等表中没有的数字。宁可漏判，不可误判。只检查带正文的报告（Word、网页、PDF、文本）；Excel 表格和 CSV 没有正文，不检查。",
+            why: "正文和统计表应当一致；正文写“收到申请2件”而表中填 3，至少有一处错了，公开前应核对更正。",
+            example: "正文“本年度共收到政府信息公开申请2件。”，而表三“一、本年新收政府信息公开申请数量 总计”填 3：预期值（表中数）3，正文所写 2。",
+            fix: "核对正文和统计表哪一处有误，改正后使两者一致；问题中引用了正文的原句，便于查找。",
+        },
     },
 ];
 

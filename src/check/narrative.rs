@@ -2409,9 +2409,9 @@ mod tests {
         let r = crate::check::rule("TEXT.MISMATCH").expect("registered");
         assert_eq!(r.severity, Some(crate::check::Severity::Warning));
         assert!(
-            r.doc.contains("举例") && r.doc.contains("收到"),
+            r.doc.example.contains("收到") && r.doc.what.contains("宁可漏判"),
             "{}",
-            r.doc
+            r.doc.example
         );
         let values = with(&[("apply.received.total", 3.0)]);
         let narrative = paragraphs(&["本年度共收到政府信息公开申请2件。"]);

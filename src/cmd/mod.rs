@@ -1,6 +1,7 @@
 //! One module per command; `main.rs` only parses the command line.
 
 pub mod check;
+pub mod docs;
 pub mod review;
 pub mod rules;
 pub mod run;

@@ -79,7 +79,7 @@ windows_zip() {
     mkdir -p "$dir"
     cp "target/$target/release/nianbao.exe" "$dir/"
     x86_64-w64-mingw32-strip "$dir/nianbao.exe" 2>/dev/null || true
-    cp -r inputs config "$work/空白模板.xlsx" "$dir/"
+    cp -r inputs config docs "$work/空白模板.xlsx" "$dir/"
     windows_text packaging/windows/使用说明.txt >"$dir/使用说明.txt"
     local zip=$dist/nianbao-$version-windows-x86_64.zip
     zip_folder "$zip" "$dir"
@@ -111,6 +111,7 @@ deb() {
     install -m 644 packaging/deb/nianbao.desktop "$pkg/usr/share/applications/"
     install -m 644 packaging/deb/使用说明.txt README.md packaging/deb/copyright \
         "$pkg/usr/share/doc/nianbao/"
+    cp -r docs "$pkg/usr/share/doc/nianbao/"
     chmod -R u=rwX,go=rX "$pkg/usr"
     local size
     size=$(du -sk "$pkg/usr" | cut -f1)

@@ -83,7 +83,8 @@ else
         fail "$deb: not version $version"
     for f in usr/bin/nianbao usr/share/doc/nianbao/使用说明.txt usr/share/doc/nianbao/copyright \
         usr/share/applications/nianbao.desktop usr/share/nianbao/desktop.sh \
-        usr/share/nianbao/空白模板.xlsx usr/share/nianbao/sample/config/units.csv; do
+        usr/share/nianbao/空白模板.xlsx usr/share/nianbao/sample/config/units.csv \
+        usr/share/doc/nianbao/docs/规则.md usr/share/doc/nianbao/docs/fields.csv; do
         [ -e "$root/$f" ] || fail "$deb has no /$f"
     done
     [ "$(find "$root/usr/share/nianbao/sample/inputs" -type f | wc -l)" = \

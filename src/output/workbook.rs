@@ -201,10 +201,16 @@ const TOTALS_WIDTHS: [f64; 15] = [
 /// Landscape A4 fitted to the page width, centred, without gridlines, the sheet's name above
 /// and 第 N 页，共 M 页 below each page: how an office prints a table it pastes into a report.
 pub fn print_setup(ws: &mut Worksheet) {
-    ws.set_landscape();
-    ws.set_paper_size(9);
+    list_print_setup(ws);
     ws.set_print_fit_to_pages(1, 0);
     ws.set_print_center_horizontally(true);
+}
+
+/// Landscape A4 with the sheet's name and page numbers, for the long lists: too wide to fit
+/// a page legibly, they print at full size across pages.
+fn list_print_setup(ws: &mut Worksheet) {
+    ws.set_landscape();
+    ws.set_paper_size(9);
     ws.set_print_gridlines(false);
     // Inches: left, right, top, bottom, header, footer.
     ws.set_margins(0.5, 0.5, 0.75, 0.75, 0.3, 0.3);
@@ -462,7 +468,10 @@ fn normalized_sheet(
     // Rows stream to a temporary file: a province's 20 million cells never sit in memory.
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(NORMALIZED_SHEET)?;
-    ws.set_column_width(4, 40)?;
+    // 单位编号, 单位, 类型, 年度, 文件, 是否计入汇总; the values keep Excel's width.
+    for (c, width) in [12, 24, 10, 6, 40, 14].iter().enumerate() {
+        ws.set_column_width(c as u16, *width)?;
+    }
     let header = header_format();
     // Row 1 says in Chinese what each column is; row 2 has the stable ids of normalized.csv.
     let mut labels: Vec<String> = ["单位编号", "单位", "类型", "年度", "文件", "是否计入汇总"]
@@ -508,6 +517,9 @@ fn normalized_sheet(
         }
     }
     ws.set_freeze_panes(2, 2)?;
+    list_print_setup(ws);
+    ws.set_repeat_rows(0, 1)?;
+    ws.set_repeat_columns(0, 1)?;
     ws.autofilter(
         1,
         0,
@@ -561,6 +573,8 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
         }
     }
     ws.set_freeze_panes(1, 0)?;
+    list_print_setup(ws);
+    ws.set_repeat_rows(0, 0)?;
     ws.autofilter(0, 0, anomalies.len() as u32, (titles.len() - 1) as u16)?;
     Ok(())
 }

@@ -12,7 +12,8 @@ use rust_xlsxwriter::{
 
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::output::workbook::{
-    fixed_properties, wrapped_row_heights, write_template, TemplateFormats,
+    fixed_properties, print_setup, print_tables, wrapped_row_heights, write_template,
+    TemplateFormats,
 };
 use crate::roster::Roster;
 use crate::schema::{self, Kind, FIELD_COUNT};
@@ -186,9 +187,9 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
     for (row, height) in wrapped_row_heights(sheet, &widths, 3) {
         ws.set_row_height(row, height)?;
     }
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    print_setup(ws);
+    // Each page says whose it is: the title, 填报单位 and 报告年度 lines repeat.
+    print_tables(ws, sheet, 2)?;
     ws.set_freeze_panes(3, 0)?;
     // Protected against changing the tables' shape; column widths and row heights may be
     // adjusted to see a long label.
@@ -204,7 +205,7 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
 /// the rest for numbers and short headers.
 fn column_widths() -> Vec<f64> {
     let mut widths = vec![22.0, 14.0, 26.0];
-    widths.extend([11.0; 13]);
+    widths.extend([9.0; 13]);
     widths
 }
 

@@ -227,12 +227,16 @@ fn extent(sheet: &TSheet) -> (u32, u32) {
         .fold((0, 0), |(r, c), (r2, c2)| (r.max(r2), c.max(c2)))
 }
 
-/// Prints only the tables, each of tables 三 and 四 from a new page, the title repeated at
-/// the top of every page.
-pub fn print_tables(ws: &mut Worksheet, sheet: &TSheet, title_row: u32) -> Result<(), XlsxError> {
+/// Prints only the tables, each of tables 三 and 四 from a new page, the rows above the
+/// tables up to `last_title_row` (the title, a unit's name) repeated at the top of every page.
+pub fn print_tables(
+    ws: &mut Worksheet,
+    sheet: &TSheet,
+    last_title_row: u32,
+) -> Result<(), XlsxError> {
     let (last_row, last_col) = extent(sheet);
     ws.set_print_area(0, 0, last_row, last_col as u16)?;
-    ws.set_repeat_rows(title_row, title_row)?;
+    ws.set_repeat_rows(0, last_title_row)?;
     let breaks: Vec<u32> = sheet
         .cells
         .iter()

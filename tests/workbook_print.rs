@@ -177,3 +177,62 @@ fn a_negative_total_gets_a_fill_and_a_note() {
         .unwrap_or_else(|| panic!("no note on {cell}: {comments}"));
     assert!(note.contains("合计为负数 -3"), "{note}");
 }
+
+#[test]
+fn a_levels_own_total_that_differs_from_its_units_is_noted_on_its_sheet() {
+    let dir = temp_dir("print-reported");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    common::nianbao_ok(&["demo", "--units", "4", "--clean", "--out", &s(&dir)]);
+    let (config, inputs) = (dir.join("config"), dir.join("inputs"));
+    // Every unit under 甲县, which sends its own totals: all zero but 本年新收, 5.
+    let roster = std::fs::read_to_string(config.join("units.csv")).unwrap();
+    let mut lines = roster.trim_start_matches('\u{feff}').lines();
+    let mut out = format!("{},parent\n", lines.next().unwrap());
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        out += &format!("{line},jiaxian\n");
+    }
+    out += "jiaxian,甲县,县,,\n";
+    std::fs::write(config.join("units.csv"), out).unwrap();
+    let wrong = "apply.received.total";
+    let mut long = String::from("unit,year,field_id,value\n");
+    for field in schema::fields() {
+        let v = if field.id == wrong { 5 } else { 0 };
+        long += &format!("甲县,2024,{},{v}\n", field.id);
+    }
+    std::fs::write(inputs.join("甲县汇总.csv"), long).unwrap();
+    run_ok(&inputs, &config, &dir.join("out"));
+
+    let mut book = Workbook::open(&dir.join("out/rollup.xlsx"));
+    let workbook = book.part("xl/workbook.xml");
+    let sheet_number = workbook
+        .split("<sheet ")
+        .skip(1)
+        .position(|s| s.starts_with("name=\"甲县\""))
+        .expect("a sheet for 甲县")
+        + 1;
+    let comments = book.comments_of_sheet(sheet_number);
+    let cell = cell_of(wrong);
+    let note = comments
+        .split("<comment ")
+        .find(|c| c.starts_with(&format!("ref=\"{cell}\"")))
+        .unwrap_or_else(|| panic!("no note on {cell}: {comments}"));
+    assert!(note.contains("TOTAL.REPORTED"), "{note}");
+    assert!(note.contains("甲县自报 5，下属 4 个单位之和为"), "{note}");
+}
+
+#[test]
+fn the_template_prints_a_table_a_page_with_the_units_lines_on_each() {
+    let dir = temp_dir("print-template");
+    let path = dir.join("模板.xlsx");
+    common::nianbao_ok(&["template", "--out", path.to_str().unwrap()]);
+    let mut book = Workbook::open(&path);
+    let workbook = book.part("xl/workbook.xml");
+    assert!(workbook.contains("统计表!$1:$3"), "{workbook}");
+    let sheet = book.part("xl/worksheets/sheet1.xml");
+    assert_eq!(
+        attribute(&sheet, "<pageSetup", "orientation"),
+        Some("landscape")
+    );
+    assert_eq!(attribute(&sheet, "<rowBreaks", "count"), Some("2"));
+    assert!(sheet.contains("第 &amp;P 页，共 &amp;N 页"), "{sheet}");
+}

@@ -11,7 +11,10 @@ use rust_xlsxwriter::{
 };
 
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
-use crate::output::workbook::{fixed_properties, write_template, TemplateFormats};
+use crate::output::workbook::{
+    fixed_properties, print_setup, print_tables, wrapped_row_heights, write_template,
+    TemplateFormats,
+};
 use crate::roster::Roster;
 use crate::schema::{self, Kind, FIELD_COUNT};
 use crate::text::format_number;
@@ -100,6 +103,11 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
             .set_bold()
             .set_font_name(font)
             .set_font_size(14),
+        heading: Format::new()
+            .set_bold()
+            .set_font_name(font)
+            .set_font_size(11)
+            .set_align(FormatAlign::VerticalCenter),
         count: input.clone().set_num_format("0"),
         amount: input.clone().set_num_format("0.00"),
     };
@@ -175,12 +183,13 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
-    for (row, height) in row_heights(sheet, &widths) {
+    // The title and the lines above the tables are not wrapped.
+    for (row, height) in wrapped_row_heights(sheet, &widths, 3) {
         ws.set_row_height(row, height)?;
     }
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
+    print_setup(ws);
+    // Each page says whose it is: the title, 填报单位 and 报告年度 lines repeat.
+    print_tables(ws, sheet, 2)?;
     ws.set_freeze_panes(3, 0)?;
     // Protected against changing the tables' shape; column widths and row heights may be
     // adjusted to see a long label.
@@ -196,48 +205,8 @@ fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), 
 /// the rest for numbers and short headers.
 fn column_widths() -> Vec<f64> {
     let mut widths = vec![22.0, 14.0, 26.0];
-    widths.extend([11.0; 13]);
+    widths.extend([9.0; 13]);
     widths
-}
-
-/// Row heights (points) that show every wrapped label whole: a label's width in Excel's
-/// units (a CJK character about two) over the width of its cell or merged range, the lines
-/// shared among the rows a merged range spans.
-fn row_heights(sheet: &TSheet, widths: &[f64]) -> Vec<(u32, f64)> {
-    const LINE: f64 = 13.5;
-    let width_of = |c: u32| widths.get(c as usize).copied().unwrap_or(8.43);
-    let mut lines: std::collections::BTreeMap<u32, f64> = std::collections::BTreeMap::new();
-    for (&(r, c), cell) in &sheet.cells {
-        let TCell::Text(text) = cell else { continue };
-        // The title and the lines above the tables are not wrapped.
-        if r < 3 {
-            continue;
-        }
-        let (r2, c2) = sheet
-            .merges
-            .iter()
-            .find(|m| (m.0, m.1) == (r, c))
-            .map_or((r, c), |m| (m.2, m.3));
-        let room = ((c..=c2).map(width_of).sum::<f64>() - 1.0).max(1.0);
-        let needed: f64 = text
-            .split('\n')
-            .map(|line| {
-                let units: f64 = line
-                    .chars()
-                    .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
-                    .sum();
-                (units / room).ceil().max(1.0)
-            })
-            .sum();
-        let per_row = (needed / f64::from(r2 - r + 1)).ceil();
-        let at = lines.entry(r).or_insert(1.0);
-        *at = at.max(per_row);
-    }
-    lines
-        .into_iter()
-        .filter(|&(_, n)| n > 1.0)
-        .map(|(r, n)| (r, n * LINE + 3.0))
-        .collect()
 }
 
 /// The 填报说明 sheet: how to fill the tables and what nianbao checks.

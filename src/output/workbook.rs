@@ -1,39 +1,57 @@
 //! `rollup.xlsx`: the county's totals in the official layout, a sheet per unit type, every
 //! unit's normalized row, and the anomaly list.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Note, Workbook, Worksheet,
+    XlsxError,
 };
 
-use crate::check::Anomaly;
-use crate::layout::{layout, Style, TCell, Template, UnitLine};
+use crate::check::{Anomaly, TOTALS_SOURCE};
+use crate::layout::{layout, Style, TCell, TSheet, Template, UnitLine};
 use crate::normalize::Submission;
 use crate::output::{neutralize, ANOMALY_COLUMNS, NORMALIZED_LEAD};
-use crate::rollup::{Rollup, Totals};
+use crate::rollup::{ReportedTotals, Rollup, Totals};
 use crate::roster::Roster;
-use crate::schema::{self, Kind};
+use crate::schema::{self, FieldIdx, Kind};
+use crate::text::format_number;
 
 /// How template cells look: labels, counts and amounts.
 pub struct TemplateFormats {
     pub label: Format,
     pub title: Format,
+    /// The tables' own headings (二、主动公开政府信息情况 …).
+    pub heading: Format,
     pub count: Format,
     pub amount: Format,
 }
 
+/// The font offices print their tables in.
+pub const OFFICIAL_FONT: &str = "宋体";
+
 impl TemplateFormats {
-    /// Bordered cells, centred wrapped labels, the fee with two decimals: ready to paste
-    /// into an annual report.
+    /// Bordered cells in 宋体, centred wrapped labels, the fee with two decimals, the
+    /// headings bold above their tables: ready to paste into an annual report.
     pub fn official() -> Self {
-        let cell = Format::new()
+        let font = Format::new().set_font_name(OFFICIAL_FONT).set_font_size(10);
+        let cell = font
+            .clone()
             .set_border(FormatBorder::Thin)
-            .set_align(FormatAlign::VerticalCenter)
-            .set_font_size(10);
+            .set_align(FormatAlign::VerticalCenter);
         TemplateFormats {
             label: cell.clone().set_text_wrap().set_align(FormatAlign::Center),
-            title: Format::new().set_bold().set_font_size(13),
+            title: font
+                .clone()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            heading: font
+                .set_bold()
+                .set_font_size(11)
+                .set_align(FormatAlign::VerticalCenter),
             count: cell
                 .clone()
                 .set_num_format("0")
@@ -51,17 +69,25 @@ impl TemplateFormats {
         TemplateFormats {
             label: wrap.clone(),
             title: Format::new(),
+            heading: wrap.clone(),
             count: Format::new(),
             amount: Format::new(),
         }
     }
 }
 
+/// The headings of the three tables, as the layout writes them above each table.
+const TABLE_HEADINGS: [&str; 3] = [
+    schema::ACTIVE_TABLE,
+    schema::APPLY_TABLE,
+    schema::LITIGATION_TABLE,
+];
+
 /// Writes a laid-out template into a worksheet: merged ranges, labels, numbers, formulas.
 /// The first cell of each sheet is its title, written without a border.
 pub fn write_template(
     ws: &mut Worksheet,
-    sheet: &crate::layout::TSheet,
+    sheet: &TSheet,
     formats: &TemplateFormats,
 ) -> Result<(), XlsxError> {
     let amount_cells: Vec<(u32, u32)> = sheet
@@ -71,9 +97,11 @@ pub fn write_template(
         .map(|&(_, r, c)| (r, c))
         .collect();
     let first = sheet.cells.keys().next().copied();
-    let label_format = |at: (u32, u32)| {
+    let label_format = |at: (u32, u32), text: &str| {
         if Some(at) == first {
             &formats.title
+        } else if TABLE_HEADINGS.contains(&text) {
+            &formats.heading
         } else {
             &formats.label
         }
@@ -83,7 +111,8 @@ pub fn write_template(
             Some(TCell::Text(s)) => s.clone(),
             _ => String::new(),
         };
-        ws.merge_range(r1, c1 as u16, r2, c2 as u16, &text, label_format((r1, c1)))?;
+        let format = label_format((r1, c1), &text);
+        ws.merge_range(r1, c1 as u16, r2, c2 as u16, &text, format)?;
     }
     let merged: Vec<(u32, u32)> = sheet.merges.iter().map(|m| (m.0, m.1)).collect();
     for (&(r, c), cell) in &sheet.cells {
@@ -102,7 +131,7 @@ pub fn write_template(
             }
             TCell::Text(_) if merged.contains(&(r, c)) => {}
             TCell::Text(s) => {
-                ws.write_string_with_format(r, c as u16, s, label_format((r, c)))?;
+                ws.write_string_with_format(r, c as u16, s, label_format((r, c), s))?;
             }
         }
     }
@@ -121,11 +150,176 @@ pub fn fixed_properties() -> DocProperties {
     DocProperties::new().set_creation_datetime(&created)
 }
 
-/// The official layout of some totals, on one sheet named after them.
+/// Row heights (points) that show every wrapped label whole, for the rows from `first_row`:
+/// a label's width in Excel's units (a CJK character about two) over the width of its cell
+/// or merged range, the lines shared among the rows a merged range spans. Excel and
+/// LibreOffice do not fit rows of wrapped or merged cells in a file they did not save.
+pub fn wrapped_row_heights(sheet: &TSheet, widths: &[f64], first_row: u32) -> Vec<(u32, f64)> {
+    const LINE: f64 = 13.5;
+    let width_of = |c: u32| widths.get(c as usize).copied().unwrap_or(8.43);
+    let mut lines: BTreeMap<u32, f64> = BTreeMap::new();
+    for (&(r, c), cell) in &sheet.cells {
+        let TCell::Text(text) = cell else { continue };
+        if r < first_row || TABLE_HEADINGS.contains(&text.as_str()) {
+            continue;
+        }
+        let (r2, c2) = sheet
+            .merges
+            .iter()
+            .find(|m| (m.0, m.1) == (r, c))
+            .map_or((r, c), |m| (m.2, m.3));
+        let room = ((c..=c2).map(width_of).sum::<f64>() - 1.0).max(1.0);
+        let needed: f64 = text
+            .split('\n')
+            .map(|line| {
+                let units: f64 = line
+                    .chars()
+                    .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
+                    .sum();
+                (units / room).ceil().max(1.0)
+            })
+            .sum();
+        let per_row = (needed / f64::from(r2 - r + 1)).ceil();
+        let at = lines.entry(r).or_insert(1.0);
+        *at = at.max(per_row);
+    }
+    lines
+        .into_iter()
+        .filter(|&(_, n)| n > 1.0)
+        .map(|(r, n)| (r, n * LINE + 3.0))
+        .collect()
+}
+
+/// Column widths of the totals sheets (Excel's units), for one sheet that holds all three
+/// tables: table 三's three label columns (its long third-level labels in the third), then
+/// numbers narrow enough that table 四's fifteen columns fill a landscape A4 page near full
+/// size.
+const TOTALS_WIDTHS: [f64; 15] = [
+    12.0, 12.0, 26.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5,
+];
+
+/// Landscape A4 fitted to the page width, centred, without gridlines, the sheet's name above
+/// and 第 N 页，共 M 页 below each page: how an office prints a table it pastes into a report.
+pub fn print_setup(ws: &mut Worksheet) {
+    list_print_setup(ws);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_center_horizontally(true);
+}
+
+/// Landscape A4 with the sheet's name and page numbers, for the long lists: too wide to fit
+/// a page legibly, they print at full size across pages.
+fn list_print_setup(ws: &mut Worksheet) {
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_gridlines(false);
+    // Inches: left, right, top, bottom, header, footer.
+    ws.set_margins(0.5, 0.5, 0.75, 0.75, 0.3, 0.3);
+    ws.set_header("&C&A");
+    ws.set_footer("&C第 &P 页，共 &N 页");
+}
+
+/// The last row and column a sheet's cells or merged ranges reach.
+fn extent(sheet: &TSheet) -> (u32, u32) {
+    let cells = sheet.cells.keys().copied();
+    let merge_ends = sheet.merges.iter().map(|m| (m.2, m.3));
+    cells
+        .chain(merge_ends)
+        .fold((0, 0), |(r, c), (r2, c2)| (r.max(r2), c.max(c2)))
+}
+
+/// Prints only the tables, each of tables 三 and 四 from a new page, the rows above the
+/// tables up to `last_title_row` (the title, a unit's name) repeated at the top of every page.
+pub fn print_tables(
+    ws: &mut Worksheet,
+    sheet: &TSheet,
+    last_title_row: u32,
+) -> Result<(), XlsxError> {
+    let (last_row, last_col) = extent(sheet);
+    ws.set_print_area(0, 0, last_row, last_col as u16)?;
+    ws.set_repeat_rows(0, last_title_row)?;
+    let breaks: Vec<u32> = sheet
+        .cells
+        .iter()
+        .filter(|(_, cell)| {
+            matches!(cell, TCell::Text(t)
+                if t == schema::APPLY_TABLE || t == schema::LITIGATION_TABLE)
+        })
+        .map(|(&(r, _), _)| r)
+        .collect();
+    ws.set_page_breaks(&breaks)?;
+    Ok(())
+}
+
+/// Why a total's cell is marked: the identities its sheet's totals break, a level's own
+/// report that differs from the sum of its units, a negative sum. Each line in Chinese,
+/// by field.
+fn marks(
+    totals: &Totals,
+    reported: Option<&ReportedTotals>,
+    anomalies: &[Anomaly],
+) -> BTreeMap<FieldIdx, Vec<String>> {
+    let mut why: BTreeMap<FieldIdx, Vec<String>> = BTreeMap::new();
+    let name = crate::rollup::total_name(&totals.name);
+    for a in anomalies {
+        let on_these_totals = a.source_file == TOTALS_SOURCE && a.unit_name == name;
+        if on_these_totals {
+            if let Some(f) = broken_total(a) {
+                let line = format!("{}（{}）：{}", a.severity.zh(), a.rule, a.finding.message);
+                why.entry(f).or_default().push(line);
+            }
+        }
+    }
+    if let Some(reported) = reported {
+        // TOTAL.REPORTED names every field where the level's own report and the sum differ.
+        let own = anomalies
+            .iter()
+            .filter(|a| a.rule == "TOTAL.REPORTED" && a.source_file == reported.source_file);
+        for a in own {
+            for f in a.finding.fields.iter() {
+                let line = format!(
+                    "{}（{}）：{}自报 {}，下属 {} 个单位之和为 {}",
+                    a.severity.zh(),
+                    a.rule,
+                    a.unit_name,
+                    reported.values[f].map_or("（空）".into(), format_number),
+                    totals.units.len(),
+                    format_number(totals.values[f])
+                );
+                why.entry(f).or_default().push(line);
+            }
+        }
+    }
+    for (f, &x) in totals.values.iter().enumerate() {
+        if x < 0.0 {
+            let line = format!(
+                "合计为负数 {}：件数和金额不应为负，请查看异常清单中 VALUE.NEGATIVE 所列单位",
+                format_number(x)
+            );
+            why.entry(f).or_default().push(line);
+        }
+    }
+    why
+}
+
+/// The total an identity finding is about: the 总计 a sum identity compares with its parts
+/// (its last field), or for T3.BALANCE the 三、（七）总计 of the column (its third).
+fn broken_total(a: &Anomaly) -> Option<FieldIdx> {
+    let mut fields = a.finding.fields.iter();
+    match a.rule {
+        "T3.BALANCE" => fields.nth(2),
+        "T3.ROW_TOTAL" | "T3.RESULT_TOTAL" | "T4.TOTAL" => fields.last(),
+        _ => None,
+    }
+}
+
+/// The official layout of some totals, on one sheet named after them, set up to print;
+/// the totals that break a rule filled and noted.
 fn totals_sheet(
     book: &mut Workbook,
     name: &str,
     totals: &Totals,
+    reported: Option<&ReportedTotals>,
+    anomalies: &[Anomaly],
     year: Option<i32>,
 ) -> Result<(), XlsxError> {
     let style = Style {
@@ -139,16 +333,49 @@ fn totals_sheet(
         crate::rollup::total_name(&totals.name),
         totals.units.len()
     );
-    template.sheets[0].cells.insert((0, 0), TCell::Text(title));
+    let sheet = &mut template.sheets[0];
+    sheet.cells.insert((0, 0), TCell::Text(title.clone()));
     let ws = book.add_worksheet();
     ws.set_name(name)?;
-    ws.set_column_width(0, 22)?;
-    ws.set_column_width(1, 16)?;
-    ws.set_column_width(2, 30)?;
-    for c in 3..15 {
-        ws.set_column_width(c, 9)?;
+    for (c, width) in TOTALS_WIDTHS.iter().enumerate() {
+        ws.set_column_width(c as u16, *width)?;
     }
-    write_template(ws, &template.sheets[0], &TemplateFormats::official())
+    let formats = TemplateFormats::official();
+    write_template(ws, sheet, &formats)?;
+    // The title centred over the tables.
+    let (_, last_col) = extent(sheet);
+    ws.merge_range(0, 0, 0, last_col as u16, &title, &formats.title)?;
+    ws.set_row_height(0, 24)?;
+    for (row, height) in wrapped_row_heights(sheet, &TOTALS_WIDTHS, 1) {
+        ws.set_row_height(row, height)?;
+    }
+    print_setup(ws);
+    ws.set_screen_gridlines(false);
+    print_tables(ws, sheet, 0)?;
+
+    for (f, lines) in marks(totals, reported, anomalies) {
+        let Some(&(_, r, c)) = sheet.fields.iter().find(|(g, _, _)| *g == f) else {
+            continue;
+        };
+        let number = if schema::fields()[f].kind == Kind::AmountWan {
+            &formats.amount
+        } else {
+            &formats.count
+        };
+        // Excel's own 浅红填充色深红色文本, as a clerk knows it from conditional formatting.
+        let format = number
+            .clone()
+            .set_background_color("FFC7CE")
+            .set_font_color("9C0006");
+        ws.write_number_with_format(r, c as u16, totals.values[f], &format)?;
+        let note = Note::new(lines.join("\n"))
+            .add_author_prefix(false)
+            .set_font_name(OFFICIAL_FONT)
+            .set_width(360)
+            .set_height(40 + 40 * lines.len() as u32);
+        ws.insert_note(r, c as u16, &note)?;
+    }
+    Ok(())
 }
 
 /// Sheet names for the given wishes, valid and distinct whatever a roster's unit types are:
@@ -215,7 +442,14 @@ pub fn rollup_xlsx(
     wishes.extend(all.iter().map(|t| t.name.as_str()));
     let names = sheet_names(&wishes);
     for (totals, name) in all.iter().zip(&names[2..]) {
-        totals_sheet(&mut book, name, totals, rollup.year)?;
+        // A level's own report, if it sent one, is compared with these sums.
+        let reported = rollup.reported.iter().find(|r| {
+            rollup
+                .by_level
+                .get(r.level)
+                .is_some_and(|level| std::ptr::eq(level, *totals))
+        });
+        totals_sheet(&mut book, name, totals, reported, anomalies, rollup.year)?;
     }
     normalized_sheet(&mut book, rollup, submissions, roster)?;
     anomalies_sheet(&mut book, anomalies)?;
@@ -238,7 +472,10 @@ fn normalized_sheet(
     // Rows stream to a temporary file: a province's 20 million cells never sit in memory.
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(NORMALIZED_SHEET)?;
-    ws.set_column_width(4, 40)?;
+    // 单位编号, 单位, 类型, 年度, 文件, 是否计入汇总; the values keep Excel's width.
+    for (c, width) in [12, 24, 10, 6, 40, 14].iter().enumerate() {
+        ws.set_column_width(c as u16, *width)?;
+    }
     let header = header_format();
     // Row 1 says in Chinese what each column is; row 2 has the stable ids of normalized.csv.
     let mut labels: Vec<String> = ["单位编号", "单位", "类型", "年度", "文件", "是否计入汇总"]
@@ -284,6 +521,9 @@ fn normalized_sheet(
         }
     }
     ws.set_freeze_panes(2, 2)?;
+    list_print_setup(ws);
+    ws.set_repeat_rows(0, 1)?;
+    ws.set_repeat_columns(0, 1)?;
     ws.autofilter(
         1,
         0,
@@ -337,6 +577,8 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
         }
     }
     ws.set_freeze_panes(1, 0)?;
+    list_print_setup(ws);
+    ws.set_repeat_rows(0, 0)?;
     ws.autofilter(0, 0, anomalies.len() as u32, (titles.len() - 1) as u16)?;
     Ok(())
 }

@@ -123,4 +123,12 @@ fn the_summary_counts_the_units_in_the_totals_and_why_the_others_are_not() {
     // The table's rows agree with the summary.
     assert_eq!(html.matches("data-status=\"in\"").count(), 500 - left_out);
     assert_eq!(html.matches("data-status=\"missing\"").count(), missing);
+    assert_eq!(
+        html.matches("<td>同一单位有多份报告</td></tr>").count(),
+        duplicate
+    );
+    assert_eq!(
+        html.matches("<td>不是本年度的报告</td></tr>").count(),
+        other_year
+    );
 }

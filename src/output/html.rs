@@ -74,16 +74,17 @@ code.id{font-size:12px;white-space:nowrap}
 .filters{display:flex;flex-wrap:wrap;gap:10px 18px;align-items:center;margin:8px 0;font-size:14px}
 .filters input,.filters select{font:inherit;padding:3px 6px;border:1px solid #9aa5b1;border-radius:4px}
 .filters input{width:14em}
-th[data-sort] button{font:inherit;font-weight:bold;color:inherit;background:none;border:0;padding:0;cursor:pointer;white-space:nowrap}
-th[data-sort] button::after{content:" ↕";color:#9aa5b1}
-th[aria-sort=ascending] button::after{content:" ▲";color:#1d5fbf}
-th[aria-sort=descending] button::after{content:" ▼";color:#1d5fbf}
-th[data-sort] button:focus-visible,.filters :focus-visible{outline:2px solid #1d5fbf;outline-offset:2px}
+table.sortable th[data-sort]{cursor:pointer;white-space:nowrap}
+table.sortable th[data-sort]::after{content:" ↕";color:#9aa5b1}
+table.sortable th[aria-sort=ascending]::after{content:" ▲";color:#1d5fbf}
+table.sortable th[aria-sort=descending]::after{content:" ▼";color:#1d5fbf}
+table.sortable th[data-sort]:focus-visible,.filters :focus-visible{outline:2px solid #1d5fbf;outline-offset:-2px}
 tfoot th{background:#f0f4f8}table.list th.n{text-align:right}
 @media print{
 @page{size:A4;margin:12mm}
 body{background:#fff}main{max-width:none;padding:0;min-height:0}
-.filters,.back{display:none!important}
+.filters,.back,.js-hint{display:none!important}
+.sev,.status,td.n.bad,td.n.warn,td.n.part,td.n.seen,.share span,.rv{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 a{color:inherit;text-decoration:none}
 h2,h3{break-after:avoid}
 tr,.card,.tally,svg{break-inside:avoid}
@@ -91,7 +92,7 @@ thead{display:table-header-group}tfoot{display:table-row-group}
 table{font-size:10.5px}th,td{padding:2px 4px}
 table.grid th{min-width:0}
 .charts{display:block}
-th[data-sort] button::after{content:""}
+table.sortable th[data-sort]::after{content:""}
 }
 "#;
 
@@ -525,7 +526,7 @@ fn top_and_rest(mut items: Vec<Bar>) -> (Vec<Bar>, Option<Rest>) {
 }
 
 /// The short name of a reason for leaving a submission out, as the overview's summary and
-/// status filter show it; the unit's page gives the full sentence.
+/// unit table show it; the unit's page gives the full sentence.
 fn left_out_short(why: LeftOut) -> &'static str {
     match why {
         LeftOut::NotOnRoster => "单位不在名单中",
@@ -573,8 +574,10 @@ fn counted_summary(c: &CountyPage) -> String {
 }
 
 /// Sorts the unit table by a clicked header and filters its rows; it only reorders and
-/// hides rows the page already holds. Header buttons and the filter bar appear only when it
-/// runs, so without scripts the page is the plain table.
+/// hides rows the page already holds. The headers become controls (focusable, Enter or
+/// Space sorts) and the filter bar appears only when it runs, so without scripts the page is
+/// the plain table. The headers themselves take the clicks: a button inside a header that
+/// print repeats on every page prints blank in Chromium.
 const UNIT_TABLE_SCRIPT: &str = r#"
 (function(){
 var table=document.getElementById('units');if(!table)return;
@@ -592,9 +595,10 @@ rows.forEach(function(r){body.appendChild(r);});
 [].forEach.call(heads,function(h){if(h.hasAttribute('data-sort'))h.setAttribute('aria-sort','none');});
 th.setAttribute('aria-sort',dir);}
 [].forEach.call(heads,function(th,col){var kind=th.getAttribute('data-sort');if(!kind)return;
-var b=document.createElement('button');b.type='button';b.textContent=th.textContent;
-b.title='点击按此列排序';th.textContent='';th.appendChild(b);
-b.addEventListener('click',function(){sortBy(col,kind);});});
+th.tabIndex=0;th.title='点击或按回车键按此列排序';
+th.addEventListener('click',function(){sortBy(col,kind);});
+th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(col,kind);}});});
+table.className+=' sortable';
 var bar=document.getElementById('unit-filters'),count=document.getElementById('f-count');
 var name=document.getElementById('f-name'),status=document.getElementById('f-status'),
 issue=document.getElementById('f-issue'),type=document.getElementById('f-type');
@@ -604,9 +608,9 @@ rows.forEach(function(r){var ok=(!q||r.cells[0].textContent.indexOf(q)>=0)&&
 (!issue.value||(' '+r.getAttribute('data-issue')+' ').indexOf(' '+issue.value+' ')>=0)&&
 (!type.value||r.getAttribute('data-type')===type.value);
 r.hidden=!ok;if(ok)shown++;});
-count.textContent='显示 '+shown+' / '+rows.length+' 个单位';}
+count.textContent='显示 '+shown+' / '+rows.length+' 个单位'+(shown<rows.length?'（合计行仍是全县的）':'');}
 [name,status,issue,type].forEach(function(e){e.addEventListener('input',filter);e.addEventListener('change',filter);});
-bar.hidden=false;filter();
+bar.hidden=false;document.getElementById('sort-hint').hidden=false;filter();
 })();
 "#;
 
@@ -619,7 +623,7 @@ fn unit_table(c: &CountyPage) -> String {
         }
     }
     let mut html = String::from(
-        "<h2>各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。点击表头可排序。</p>\
+        "<h2>各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。<span class=\"js-hint\" id=\"sort-hint\" hidden>点击表头可按该列排序，再点一次反向。</span></p>\
          <div class=\"filters\" id=\"unit-filters\" hidden>\
          <label>单位名称 <input type=\"search\" id=\"f-name\" placeholder=\"输入名称中的字\"></label>\
          <label>汇总 <select id=\"f-status\"><option value=\"\">全部</option><option value=\"in\">计入</option>\
@@ -695,7 +699,10 @@ fn unit_row(u: &CountyUnit) -> String {
         u.review.confirmed,
         u.review.false_alarms,
         u.review.explained,
-        escape(&u.status)
+        escape(match u.left_out {
+            Some(why) => left_out_short(why),
+            None => &u.status,
+        })
     )
 }
 

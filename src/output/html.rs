@@ -880,6 +880,37 @@ mod tests {
         );
     }
 
+    fn bars(n: usize) -> Vec<Bar> {
+        (0..n)
+            .map(|i| (format!("单位{i}"), (n - i) as f64, None))
+            .collect()
+    }
+
+    #[test]
+    fn a_chart_keeps_one_more_unit_rather_than_a_rest_of_one() {
+        let (top, rest) = top_and_rest(bars(CHART_TOP + 1));
+        assert_eq!(top.len(), CHART_TOP + 1);
+        assert!(rest.is_none());
+    }
+
+    #[test]
+    fn the_rest_of_a_long_chart_is_one_grey_bar_of_its_sum_cut_when_longer() {
+        let (top, rest) = top_and_rest(bars(500));
+        assert_eq!(top.len(), CHART_TOP);
+        let rest = rest.expect("a rest");
+        assert_eq!(rest.units, 500 - CHART_TOP);
+        // 1 + 2 + … + 485
+        assert_eq!(rest.sum, 485.0 * 486.0 / 2.0);
+        let svg = bar_chart(&top, Some(rest), 620);
+        assert_eq!(svg.matches("<rect").count(), CHART_TOP + 1);
+        assert!(svg.contains("其余 485 个单位（合计）"));
+        assert!(svg.contains(">117855</text>"));
+        assert!(svg.contains("<path"), "longer than the scale: a break mark");
+        // A rest shorter than the biggest bar is drawn to scale, without the mark.
+        let small = Rest { units: 3, sum: 2.0 };
+        assert!(!bar_chart(&top, Some(small), 620).contains("<path"));
+    }
+
     #[test]
     fn the_tables_lay_out_every_field_once() {
         let shown: Vec<String> = (0..FIELD_COUNT).map(|f| format!("v{f}")).collect();

@@ -56,6 +56,8 @@ fn the_overview_has_one_inline_script_and_no_outside_reference() {
     }
     // Without scripts the filters stay hidden and the rows are all in the table.
     assert!(html.contains("id=\"unit-filters\" hidden"));
+    // The page's own `display` rules would otherwise show what is `hidden`.
+    assert!(html.contains("[hidden]{display:none!important}"));
     let body = between(&html, "<tbody>", "</tbody>");
     assert_eq!(body.matches("<tr ").count(), 500);
 }

@@ -71,6 +71,7 @@ td.n.seen{background:#f5f7fa;outline:2px dashed #9aa5b1;outline-offset:-2px}
 code.id{font-size:12px;white-space:nowrap}
 .tally{border:1px solid #e4e7eb;border-radius:8px;padding:10px 14px;background:#fafbfc;margin:12px 0}
 .tally p{margin:4px 0}.tally b{font-size:16px}
+[hidden]{display:none!important}
 .filters{display:flex;flex-wrap:wrap;gap:10px 18px;align-items:center;margin:8px 0;font-size:14px}
 .filters input,.filters select{font:inherit;padding:3px 6px;border:1px solid #9aa5b1;border-radius:4px}
 .filters input{width:14em}

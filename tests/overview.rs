@@ -112,25 +112,32 @@ fn the_summary_counts_the_units_in_the_totals_and_why_the_others_are_not() {
     );
     for part in [
         format!("未报送 {missing} 个"),
-        format!("同一单位有多份报告 {duplicate} 个"),
-        format!("不是本年度的报告 {other_year} 个"),
+        format!("重复报送 {duplicate} 个"),
+        format!("年度不符 {other_year} 个"),
     ] {
         assert!(summary.contains(&part), "{part} in {summary}");
     }
     // The files: each duplicate unit sent two.
     assert!(summary.contains(&format!(
-        "未计入汇总的报告文件共 {} 份",
-        2 * duplicate + other_year
+        "未计入汇总的报告文件共 {} 份：重复报送 {} 份，年度不符 {other_year} 份",
+        2 * duplicate + other_year,
+        2 * duplicate
     )));
     // The table's rows agree with the summary.
     assert_eq!(html.matches("data-status=\"in\"").count(), 500 - left_out);
     assert_eq!(html.matches("data-status=\"missing\"").count(), missing);
-    assert_eq!(
-        html.matches("<td>同一单位有多份报告</td></tr>").count(),
-        duplicate
-    );
-    assert_eq!(
-        html.matches("<td>不是本年度的报告</td></tr>").count(),
-        other_year
-    );
+    assert_eq!(html.matches("<td>重复报送</td></tr>").count(), duplicate);
+    assert_eq!(html.matches("<td>年度不符</td></tr>").count(), other_year);
+}
+
+#[test]
+fn the_shipped_county_of_12_counts_all_and_draws_every_unit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = temp_dir("overview-12").join("out");
+    run_ok(&root.join("inputs"), &root.join("config"), &out);
+    let html = std::fs::read_to_string(out.join("reports/index.html")).unwrap();
+    assert!(html.contains("名单内 <b>12</b> 个单位，全部计入全县汇总。"));
+    let chart = between(&html, "<h2>各单位本年新收申请</h2>", "</svg>");
+    assert_eq!(chart.matches("<rect").count(), 12);
+    assert!(!chart.contains("其余"));
 }

@@ -530,9 +530,9 @@ fn top_and_rest(mut items: Vec<Bar>) -> (Vec<Bar>, Option<Rest>) {
 /// unit table show it; the unit's page gives the full sentence.
 fn left_out_short(why: LeftOut) -> &'static str {
     match why {
-        LeftOut::NotOnRoster => "单位不在名单中",
-        LeftOut::OtherYear => "不是本年度的报告",
-        LeftOut::Duplicate => "同一单位有多份报告",
+        LeftOut::NotOnRoster => "名单外单位的报告",
+        LeftOut::OtherYear => "年度不符",
+        LeftOut::Duplicate => "重复报送",
         LeftOut::Companion => "随 Excel 报表报送的文档（以报表计入）",
         LeftOut::OwnTotals => "上级单位自报的合计",
     }
@@ -541,10 +541,17 @@ fn left_out_short(why: LeftOut) -> &'static str {
 /// How many units the totals count, how many they leave out and why, and every file left out.
 fn counted_summary(c: &CountyPage) -> String {
     let not_counted = c.roster_units - c.counted;
-    let mut html = format!(
-        "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位：<b>{}</b> 个计入全县汇总，<b>{not_counted}</b> 个未计入",
-        c.roster_units, c.counted
-    );
+    let mut html = if not_counted == 0 {
+        format!(
+            "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位，全部计入全县汇总",
+            c.roster_units
+        )
+    } else {
+        format!(
+            "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位：<b>{}</b> 个计入全县汇总，<b>{not_counted}</b> 个未计入",
+            c.roster_units, c.counted
+        )
+    };
     let mut reasons: Vec<String> = Vec::new();
     if c.units_missing > 0 {
         reasons.push(format!("未报送 {} 个", c.units_missing));

@@ -139,5 +139,10 @@ fn the_shipped_county_of_12_counts_all_and_draws_every_unit() {
     assert!(html.contains("名单内 <b>12</b> 个单位，全部计入全县汇总。"));
     let chart = between(&html, "<h2>各单位本年新收申请</h2>", "</svg>");
     assert_eq!(chart.matches("<rect").count(), 12);
+    // The summary's links lead to the sections.
+    for id in ["unit-list", "missing"] {
+        assert!(html.contains(&format!("href=\"#{id}\"")));
+        assert!(html.contains(&format!("<h2 id=\"{id}\">")));
+    }
     assert!(!chart.contains("其余"));
 }

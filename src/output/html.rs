@@ -577,7 +577,10 @@ fn counted_summary(c: &CountyPage) -> String {
             parts.join("，")
         );
     }
-    html.push_str("</div>");
+    // At hundreds of units the table is far down the page.
+    html.push_str(
+        "<p class=\"back\">跳到：<a href=\"#unit-list\">各单位问题</a> · <a href=\"#missing\">未报送的单位</a></p></div>",
+    );
     html
 }
 
@@ -631,7 +634,7 @@ fn unit_table(c: &CountyPage) -> String {
         }
     }
     let mut html = String::from(
-        "<h2>各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。<span class=\"js-hint\" id=\"sort-hint\" hidden>点击表头可按该列排序，再点一次反向。</span></p>\
+        "<h2 id=\"unit-list\">各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。<span class=\"js-hint\" id=\"sort-hint\" hidden>点击表头可按该列排序，再点一次反向。</span></p>\
          <div class=\"filters\" id=\"unit-filters\" hidden>\
          <label>单位名称 <input type=\"search\" id=\"f-name\" placeholder=\"输入名称中的字\"></label>\
          <label>汇总 <select id=\"f-status\"><option value=\"\">全部</option><option value=\"in\">计入</option>\
@@ -840,7 +843,7 @@ pub fn index_html(c: &CountyPage) -> String {
         .filter(|u| !u.has_page)
         .map(|u| u.name.as_str())
         .collect();
-    body.push_str("<h2>未报送的单位</h2>");
+    body.push_str("<h2 id=\"missing\">未报送的单位</h2>");
     if missing.is_empty() {
         body.push_str("<p>名单内的单位都已报送。</p>");
     } else {

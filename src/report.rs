@@ -205,6 +205,10 @@ impl<'a> Pages<'a> {
                 };
                 let counts = StatusCounts::of(mine(u));
                 UnitLine {
+                    left_out: match (rollup.counted[u], self.shown_submission[u]) {
+                        (None, Some(i)) => rollup.left_out[i],
+                        _ => None,
+                    },
                     id: unit.id.clone(),
                     name: unit.name.clone(),
                     unit_type: unit.unit_type.clone(),
@@ -241,7 +245,18 @@ impl<'a> Pages<'a> {
                 (group.label, leaves)
             })
             .collect();
+        let mut units_left_out: Vec<(LeftOut, usize)> = Vec::new();
+        for why in units.iter().filter_map(|u| u.left_out) {
+            tally(&mut units_left_out, why);
+        }
+        let mut files_left_out: Vec<(LeftOut, usize)> = Vec::new();
+        for why in rollup.left_out.iter().flatten() {
+            tally(&mut files_left_out, *why);
+        }
         CountyPage {
+            units_missing: units.iter().filter(|u| !u.has_page).count(),
+            units_left_out,
+            files_left_out,
             year: rollup.year,
             roster_units: roster.units.len(),
             counted: rollup.county.units.len(),
@@ -275,6 +290,14 @@ impl<'a> Pages<'a> {
     }
 }
 
+/// Adds one to the count of `why`, in order of first appearance.
+fn tally(counts: &mut Vec<(LeftOut, usize)>, why: LeftOut) {
+    match counts.iter_mut().find(|(w, _)| *w == why) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((why, 1)),
+    }
+}
+
 fn shown(value: &Value) -> String {
     match value {
         Value::Number(n) => format_number(*n),
@@ -297,6 +320,8 @@ pub struct UnitLine {
     pub review: StatusCounts,
     /// 计入 or why not; 未报送 for a unit without a readable submission.
     pub status: String,
+    /// Why the submission its page shows is not in the totals, if it submitted and is not.
+    pub left_out: Option<LeftOut>,
     pub has_page: bool,
     pub received: Option<f64>,
 }
@@ -306,6 +331,13 @@ pub struct CountyPage {
     pub year: Option<i32>,
     pub roster_units: usize,
     pub counted: usize,
+    /// Roster units without a readable submission.
+    pub units_missing: usize,
+    /// Roster units that submitted but are not in the totals, by the reason of the
+    /// submission their page shows.
+    pub units_left_out: Vec<(LeftOut, usize)>,
+    /// Every submission left out of the totals (companions, units off the roster too), by reason.
+    pub files_left_out: Vec<(LeftOut, usize)>,
     /// Open errors and warnings of the whole run: not marked 误报 or 已说明.
     pub errors: usize,
     pub warnings: usize,

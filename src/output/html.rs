@@ -1,12 +1,15 @@
 //! `reports/`: a self-contained page per unit and the county overview. Inline CSS and SVG,
-//! no script, no network; every text from a submission is escaped.
+//! no network; every text from a submission is escaped. The overview's unit table carries
+//! one small inline script that only sorts and filters rows already in the page, so the
+//! page reads the same with scripts off.
 
 use std::fmt::Write;
 use std::sync::LazyLock;
 
 use crate::check::{Anomaly, Severity, Status, StatusCounts};
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
-use crate::report::{CountyPage, UnitPage};
+use crate::report::{CountyPage, UnitLine as CountyUnit, UnitPage};
+use crate::rollup::LeftOut;
 use crate::schema::{FieldIdx, ACTIVE_TABLE, APPLY_TABLE, FIELD_COUNT, LITIGATION_TABLE};
 use crate::text::format_number;
 
@@ -66,6 +69,32 @@ td.n.seen{background:#f5f7fa;outline:2px dashed #9aa5b1;outline-offset:-2px}
 .rv{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;white-space:nowrap;border:1px solid #cbd2d9}
 .rv.confirmed{background:#fde8e7;color:#912018;border-color:#f04438}.rv.dismissed{background:#f0f4f8;color:#52606d}
 code.id{font-size:12px;white-space:nowrap}
+.tally{border:1px solid #e4e7eb;border-radius:8px;padding:10px 14px;background:#fafbfc;margin:12px 0}
+.tally p{margin:4px 0}.tally b{font-size:16px}
+[hidden]{display:none!important}
+.filters{display:flex;flex-wrap:wrap;gap:10px 18px;align-items:center;margin:8px 0;font-size:14px}
+.filters input,.filters select{font:inherit;padding:3px 6px;border:1px solid #9aa5b1;border-radius:4px}
+.filters input{width:14em}
+table.sortable th[data-sort]{cursor:pointer;white-space:nowrap}
+table.sortable th[data-sort]::after{content:" ↕";color:#9aa5b1}
+table.sortable th[aria-sort=ascending]::after{content:" ▲";color:#1d5fbf}
+table.sortable th[aria-sort=descending]::after{content:" ▼";color:#1d5fbf}
+table.sortable th[data-sort]:focus-visible,.filters :focus-visible{outline:2px solid #1d5fbf;outline-offset:-2px}
+tfoot th{background:#f0f4f8}table.list th.n{text-align:right}
+@media print{
+@page{size:A4;margin:12mm}
+body{background:#fff}main{max-width:none;padding:0;min-height:0}
+.filters,.back,.js-hint{display:none!important}
+.sev,.status,td.n.bad,td.n.warn,td.n.part,td.n.seen,.share span,.rv{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+a{color:inherit;text-decoration:none}
+h2,h3{break-after:avoid}
+tr,.card,.tally,svg{break-inside:avoid}
+thead{display:table-header-group}tfoot{display:table-row-group}
+table{font-size:10.5px}th,td{padding:2px 4px}
+table.grid th{min-width:0}
+.charts{display:block}
+table.sortable th[data-sort]::after{content:""}
+}
 "#;
 
 fn page(title: &str, body: &str) -> String {
@@ -323,7 +352,7 @@ pub fn unit_html(p: &UnitPage) -> String {
         .map_or("年度未知".to_string(), |y| format!("{y} 年度"));
     let _ = write!(
         body,
-        "<p class=\"sub\"><a href=\"index.html\">← 全县汇总</a></p><h1>{}</h1>\
+        "<p class=\"sub back\"><a href=\"index.html\">← 全县汇总</a></p><h1>{}</h1>\
          <p class=\"sub\">{} · {year} · 来源文件 <code>{}</code></p>",
         escape(&p.name),
         escape(&p.unit_type),
@@ -389,15 +418,39 @@ pub fn unit_html(p: &UnitPage) -> String {
     page(&format!("{} {title_year}政府信息公开年报", p.name), &body)
 }
 
-/// Horizontal bars, one per item, scaled to the largest value.
-fn bar_chart(items: &[(String, f64, Option<String>)], width: u32) -> String {
+/// A bar of a chart: its label, its value and the page it links to.
+type Bar = (String, f64, Option<String>);
+
+/// The most bars a chart of units draws; the rest share one grey bar.
+pub const CHART_TOP: usize = 15;
+
+/// The units left out of a chart: how many, and their sum.
+struct Rest {
+    units: usize,
+    sum: f64,
+}
+
+/// Horizontal bars, one per item, scaled to the largest value; then, if given, one grey bar
+/// for the rest, cut with a break mark where it is longer than the scale.
+fn bar_chart(items: &[Bar], rest: Option<Rest>, width: u32) -> String {
+    let rest_label = rest
+        .as_ref()
+        .map(|r| format!("其余 {} 个单位（合计）", r.units));
     // Room for the longest label, at about 13 px a Chinese character.
-    let longest = items.iter().map(|i| i.0.chars().count()).max().unwrap_or(0) as u32;
+    let longest = items
+        .iter()
+        .map(|i| i.0.chars().count())
+        .chain(rest_label.iter().map(|l| l.chars().count()))
+        .max()
+        .unwrap_or(0) as u32;
     let label_w = (longest * 13 + 12).clamp(80, width / 2);
     let bar_w = width.saturating_sub(label_w + 50).max(40) as f64;
     let max = items.iter().map(|i| i.1).fold(0.0, f64::max).max(1.0);
-    let h = 22 * items.len() as u32 + 6;
-    let mut svg = format!("<svg width=\"{width}\" height=\"{h}\" role=\"img\">");
+    let rows = items.len() + usize::from(rest.is_some());
+    let h = 22 * rows as u32 + 6;
+    let mut svg = format!(
+        "<svg width=\"{width}\" height=\"{h}\" viewBox=\"0 0 {width} {h}\" style=\"max-width:100%;height:auto\" role=\"img\">"
+    );
     for (i, (label, v, href)) in items.iter().enumerate() {
         let y = 22 * i as u32 + 4;
         let w = (v / max * bar_w).round().max(0.0);
@@ -422,17 +475,252 @@ fn bar_chart(items: &[(String, f64, Option<String>)], width: u32) -> String {
             format_number(*v)
         );
     }
+    if let (Some(r), Some(label)) = (rest, rest_label) {
+        let y = 22 * items.len() as u32 + 4;
+        let cut = r.sum > max;
+        let w = (r.sum.min(max) / max * bar_w).round().max(0.0);
+        let _ = write!(
+            svg,
+            "<g class=\"rest\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\
+             <rect x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"16\" rx=\"3\" fill=\"#9aa5b1\"></rect>",
+            label_w - 6,
+            y + 13,
+            escape(&label)
+        );
+        if cut {
+            // Two white strokes across the bar: it is longer than the scale drawn.
+            let x = label_w as f64 + w - 22.0;
+            let _ = write!(
+                svg,
+                "<path d=\"M{x} {} l6 -20 M{} {} l6 -20\" stroke=\"#fff\" stroke-width=\"3\"></path>",
+                y + 18,
+                x + 6.0,
+                y + 18
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text class=\"v\" x=\"{}\" y=\"{}\">{}</text></g>",
+            label_w as f64 + w + 5.0,
+            y + 13,
+            format_number(r.sum)
+        );
+    }
     svg.push_str("</svg>");
     svg
 }
 
+/// The top `CHART_TOP` of `items` (already in order), and the rest as one.
+fn top_and_rest(mut items: Vec<Bar>) -> (Vec<Bar>, Option<Rest>) {
+    if items.len() <= CHART_TOP + 1 {
+        return (items, None);
+    }
+    let rest = items.split_off(CHART_TOP);
+    let sum = rest.iter().map(|r| r.1).sum();
+    (
+        items,
+        Some(Rest {
+            units: rest.len(),
+            sum,
+        }),
+    )
+}
+
+/// The short name of a reason for leaving a submission out, as the overview's summary and
+/// unit table show it; the unit's page gives the full sentence.
+fn left_out_short(why: LeftOut) -> &'static str {
+    match why {
+        LeftOut::NotOnRoster => "名单外单位的报告",
+        LeftOut::OtherYear => "年度不符",
+        LeftOut::Duplicate => "重复报送",
+        LeftOut::Companion => "随 Excel 报表报送的文档（以报表计入）",
+        LeftOut::OwnTotals => "上级单位自报的合计",
+    }
+}
+
+/// How many units the totals count, how many they leave out and why, and every file left out.
+fn counted_summary(c: &CountyPage) -> String {
+    let not_counted = c.roster_units - c.counted;
+    let mut html = if not_counted == 0 {
+        format!(
+            "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位，全部计入全县汇总",
+            c.roster_units
+        )
+    } else {
+        format!(
+            "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位：<b>{}</b> 个计入全县汇总，<b>{not_counted}</b> 个未计入",
+            c.roster_units, c.counted
+        )
+    };
+    let mut reasons: Vec<String> = Vec::new();
+    if c.units_missing > 0 {
+        reasons.push(format!("未报送 {} 个", c.units_missing));
+    }
+    for (why, n) in &c.units_left_out {
+        reasons.push(format!("{} {n} 个", left_out_short(*why)));
+    }
+    if reasons.is_empty() {
+        html.push_str("。</p>");
+    } else {
+        let _ = write!(html, "（{}）。</p>", reasons.join("，"));
+    }
+    let files: usize = c.files_left_out.iter().map(|(_, n)| n).sum();
+    if files > 0 {
+        let parts: Vec<String> = c
+            .files_left_out
+            .iter()
+            .map(|(why, n)| format!("{} {n} 份", left_out_short(*why)))
+            .collect();
+        let _ = write!(
+            html,
+            "<p>未计入汇总的报告文件共 {files} 份：{}，见<a href=\"#left-out\">下方清单</a>。</p>",
+            parts.join("，")
+        );
+    }
+    // At hundreds of units the table is far down the page.
+    html.push_str(
+        "<p class=\"back\">跳到：<a href=\"#unit-list\">各单位问题</a> · <a href=\"#missing\">未报送的单位</a></p></div>",
+    );
+    html
+}
+
+/// Sorts the unit table by a clicked header and filters its rows; it only reorders and
+/// hides rows the page already holds. The headers become controls (focusable, Enter or
+/// Space sorts) and the filter bar appears only when it runs, so without scripts the page is
+/// the plain table. The headers themselves take the clicks: a button inside a header that
+/// print repeats on every page prints blank in Chromium.
+const UNIT_TABLE_SCRIPT: &str = r#"
+(function(){
+var table=document.getElementById('units');if(!table)return;
+var body=table.tBodies[0],heads=table.tHead.rows[0].cells,rows=[].slice.call(body.rows);
+rows.forEach(function(r,i){r.setAttribute('data-order',i);});
+function key(row,col,kind){var t=row.cells[col].textContent.trim();
+return kind==='number'?(parseFloat(t.replace(/,/g,''))||0):t;}
+function sortBy(col,kind){var th=heads[col],now=th.getAttribute('aria-sort');
+var dir=now==='none'?(kind==='number'?'descending':'ascending'):(now==='ascending'?'descending':'ascending');
+var sign=dir==='ascending'?1:-1;
+rows.sort(function(a,b){var x=key(a,col,kind),y=key(b,col,kind);
+var c=kind==='number'?x-y:x.localeCompare(y,'zh-Hans-CN',{numeric:true});
+return sign*c||(a.getAttribute('data-order')-b.getAttribute('data-order'));});
+rows.forEach(function(r){body.appendChild(r);});
+[].forEach.call(heads,function(h){if(h.hasAttribute('data-sort'))h.setAttribute('aria-sort','none');});
+th.setAttribute('aria-sort',dir);}
+[].forEach.call(heads,function(th,col){var kind=th.getAttribute('data-sort');if(!kind)return;
+th.tabIndex=0;th.title='点击或按回车键按此列排序';
+th.addEventListener('click',function(){sortBy(col,kind);});
+th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(col,kind);}});});
+table.className+=' sortable';
+var bar=document.getElementById('unit-filters'),count=document.getElementById('f-count');
+var name=document.getElementById('f-name'),status=document.getElementById('f-status'),
+issue=document.getElementById('f-issue'),type=document.getElementById('f-type');
+function filter(){var q=name.value.trim(),shown=0;
+rows.forEach(function(r){var ok=(!q||r.cells[0].textContent.indexOf(q)>=0)&&
+(!status.value||r.getAttribute('data-status')===status.value)&&
+(!issue.value||(' '+r.getAttribute('data-issue')+' ').indexOf(' '+issue.value+' ')>=0)&&
+(!type.value||r.getAttribute('data-type')===type.value);
+r.hidden=!ok;if(ok)shown++;});
+count.textContent='显示 '+shown+' / '+rows.length+' 个单位'+(shown<rows.length?'（合计行仍是全县的）':'');}
+[name,status,issue,type].forEach(function(e){e.addEventListener('input',filter);e.addEventListener('change',filter);});
+bar.hidden=false;document.getElementById('sort-hint').hidden=false;filter();
+})();
+"#;
+
+/// The units' problems and status, one row each, sortable and filterable.
+fn unit_table(c: &CountyPage) -> String {
+    let mut types: Vec<&str> = Vec::new();
+    for u in &c.units {
+        if !types.contains(&u.unit_type.as_str()) {
+            types.push(&u.unit_type);
+        }
+    }
+    let mut html = String::from(
+        "<h2 id=\"unit-list\">各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。<span class=\"js-hint\" id=\"sort-hint\" hidden>点击表头可按该列排序，再点一次反向。</span></p>\
+         <div class=\"filters\" id=\"unit-filters\" hidden>\
+         <label>单位名称 <input type=\"search\" id=\"f-name\" placeholder=\"输入名称中的字\"></label>\
+         <label>汇总 <select id=\"f-status\"><option value=\"\">全部</option><option value=\"in\">计入</option>\
+         <option value=\"out\">已报送但未计入</option><option value=\"missing\">未报送</option></select></label>\
+         <label>问题 <select id=\"f-issue\"><option value=\"\">全部</option><option value=\"error\">有错误</option>\
+         <option value=\"warning\">有警告</option><option value=\"clean\">无错误和警告</option></select></label>\
+         <label>类型 <select id=\"f-type\"><option value=\"\">全部</option>",
+    );
+    for t in &types {
+        let _ = write!(html, "<option>{}</option>", escape(t));
+    }
+    html.push_str(
+        "</select></label><span id=\"f-count\" class=\"muted\" aria-live=\"polite\"></span></div>\
+         <table class=\"list\" id=\"units\"><thead><tr>\
+         <th data-sort=\"text\" aria-sort=\"none\">单位</th><th data-sort=\"text\" aria-sort=\"none\">类型</th>\
+         <th class=\"n\" data-sort=\"number\" aria-sort=\"descending\">错误</th>\
+         <th class=\"n\" data-sort=\"number\" aria-sort=\"none\">警告</th>\
+         <th class=\"n\" data-sort=\"number\" aria-sort=\"none\">待处理</th>\
+         <th class=\"n\" data-sort=\"number\" aria-sort=\"none\">已核实</th>\
+         <th class=\"n\" data-sort=\"number\" aria-sort=\"none\">误报</th>\
+         <th class=\"n\" data-sort=\"number\" aria-sort=\"none\">已说明</th>\
+         <th data-sort=\"text\" aria-sort=\"none\">汇总</th></tr></thead><tbody>",
+    );
+    for u in &c.units {
+        html.push_str(&unit_row(u));
+    }
+    let r = &c.review;
+    let _ = write!(
+        html,
+        "</tbody><tfoot><tr><th>合计（含合计数的问题和名单外的单位）</th><th></th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
+         <th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th></th></tr></tfoot></table>\
+         <script>{UNIT_TABLE_SCRIPT}</script>",
+        c.errors, c.warnings, r.open, r.confirmed, r.false_alarms, r.explained
+    );
+    html
+}
+
+fn unit_row(u: &CountyUnit) -> String {
+    let name = if u.has_page {
+        format!(
+            "<a href=\"{}\">{}</a>",
+            escape(&page_file(&u.id)),
+            escape(&u.name)
+        )
+    } else {
+        escape(&u.name)
+    };
+    let status = match (u.has_page, u.left_out) {
+        (false, _) => "missing",
+        (true, Some(_)) => "out",
+        (true, None) => "in",
+    };
+    let mut issue: Vec<&str> = Vec::new();
+    if u.errors > 0 {
+        issue.push("error");
+    }
+    if u.warnings > 0 {
+        issue.push("warning");
+    }
+    if issue.is_empty() {
+        issue.push("clean");
+    }
+    format!(
+        "<tr data-status=\"{status}\" data-issue=\"{}\" data-type=\"{}\"><td>{name}</td><td>{}</td>\
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+        issue.join(" "),
+        escape(&u.unit_type),
+        escape(&u.unit_type),
+        u.errors,
+        u.warnings,
+        u.review.open,
+        u.review.confirmed,
+        u.review.false_alarms,
+        u.review.explained,
+        escape(match u.left_out {
+            Some(why) => left_out_short(why),
+            None => &u.status,
+        })
+    )
+}
+
 pub fn index_html(c: &CountyPage) -> String {
     let year = c.year.map_or(String::new(), |y| format!("{y} 年度"));
-    let mut body = format!(
-        "<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>\
-         <p class=\"sub\">名单内 {} 个单位，{} 个计入汇总</p>",
-        c.roster_units, c.counted
-    );
+    let mut body = format!("<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>");
+    body.push_str(&counted_summary(c));
     let _ = write!(
         body,
         "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>计入汇总的单位</span></div>\
@@ -509,7 +797,7 @@ pub fn index_html(c: &CountyPage) -> String {
     }
     body.push_str("</tr></table>");
 
-    let mut received: Vec<(String, f64, Option<String>)> = c
+    let mut received: Vec<Bar> = c
         .units
         .iter()
         .filter_map(|u| {
@@ -518,63 +806,36 @@ pub fn index_html(c: &CountyPage) -> String {
         })
         .collect();
     received.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    body.push_str("<h2>各单位本年新收申请</h2>");
-    body.push_str(&bar_chart(&received, 620));
+    let (top, rest) = top_and_rest(received);
+    if rest.is_some() {
+        let _ = write!(
+            body,
+            "<h2>各单位本年新收申请</h2><p class=\"sub\">新收申请最多的 {CHART_TOP} 个单位；其余单位合为一条灰色的合计，各单位的数见其页面。</p>"
+        );
+    } else {
+        body.push_str("<h2>各单位本年新收申请</h2>");
+    }
+    body.push_str(&bar_chart(&top, rest, 620));
 
     body.push_str("<div class=\"charts\"><div><h2>办理结果构成</h2>");
-    let outcomes: Vec<(String, f64, Option<String>)> = c
+    let outcomes: Vec<Bar> = c
         .outcomes
         .iter()
         .map(|(l, v)| ((*l).to_string(), *v, None))
         .collect();
-    body.push_str(&bar_chart(&outcomes, 420));
+    body.push_str(&bar_chart(&outcomes, None, 420));
     body.push_str("</div><div><h2>行政复议、行政诉讼结果</h2>");
     for (group, results) in &c.litigation {
         let _ = write!(body, "<h3>{}</h3>", escape(&group.replace('/', " · ")));
-        let items: Vec<(String, f64, Option<String>)> = results
+        let items: Vec<Bar> = results
             .iter()
             .map(|(l, v)| ((*l).to_string(), *v, None))
             .collect();
-        body.push_str(&bar_chart(&items, 420));
+        body.push_str(&bar_chart(&items, None, 420));
     }
     body.push_str("</div></div>");
 
-    body.push_str(
-        "<h2>各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。</p>\
-         <table class=\"list\"><tr><th>单位</th><th>类型</th><th>错误</th>\
-         <th>警告</th><th>待处理</th><th>已核实</th><th>误报</th><th>已说明</th><th>汇总</th></tr>",
-    );
-    for u in &c.units {
-        let name = if u.has_page {
-            format!(
-                "<a href=\"{}\">{}</a>",
-                escape(&page_file(&u.id)),
-                escape(&u.name)
-            )
-        } else {
-            escape(&u.name)
-        };
-        let _ = write!(
-            body,
-            "<tr><td>{name}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            escape(&u.unit_type),
-            u.errors,
-            u.warnings,
-            u.review.open,
-            u.review.confirmed,
-            u.review.false_alarms,
-            u.review.explained,
-            escape(&u.status)
-        );
-    }
-    let _ = write!(
-        body,
-        "<tr><th>合计（含合计数的问题和名单外的单位）</th><th></th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
-         <th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th></th></tr>",
-        c.errors, c.warnings, r.open, r.confirmed, r.false_alarms, r.explained
-    );
-    body.push_str("</table>");
+    body.push_str(&unit_table(c));
 
     let missing: Vec<&str> = c
         .units
@@ -582,7 +843,7 @@ pub fn index_html(c: &CountyPage) -> String {
         .filter(|u| !u.has_page)
         .map(|u| u.name.as_str())
         .collect();
-    body.push_str("<h2>未报送的单位</h2>");
+    body.push_str("<h2 id=\"missing\">未报送的单位</h2>");
     if missing.is_empty() {
         body.push_str("<p>名单内的单位都已报送。</p>");
     } else {
@@ -603,7 +864,7 @@ pub fn index_html(c: &CountyPage) -> String {
         body.push_str("</table>");
     }
     if !c.left_out.is_empty() {
-        body.push_str("<h2>未计入汇总的报告</h2><table class=\"list\"><tr><th>文件</th><th>单位</th><th>原因</th></tr>");
+        body.push_str("<h2 id=\"left-out\">未计入汇总的报告</h2><table class=\"list\"><tr><th>文件</th><th>单位</th><th>原因</th></tr>");
         for (file, unit, why) in &c.left_out {
             let _ = write!(
                 body,
@@ -628,6 +889,37 @@ mod tests {
             escape("<script>alert('x')</script>&\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
         );
+    }
+
+    fn bars(n: usize) -> Vec<Bar> {
+        (0..n)
+            .map(|i| (format!("单位{i}"), (n - i) as f64, None))
+            .collect()
+    }
+
+    #[test]
+    fn a_chart_keeps_one_more_unit_rather_than_a_rest_of_one() {
+        let (top, rest) = top_and_rest(bars(CHART_TOP + 1));
+        assert_eq!(top.len(), CHART_TOP + 1);
+        assert!(rest.is_none());
+    }
+
+    #[test]
+    fn the_rest_of_a_long_chart_is_one_grey_bar_of_its_sum_cut_when_longer() {
+        let (top, rest) = top_and_rest(bars(500));
+        assert_eq!(top.len(), CHART_TOP);
+        let rest = rest.expect("a rest");
+        assert_eq!(rest.units, 500 - CHART_TOP);
+        // 1 + 2 + … + 485
+        assert_eq!(rest.sum, 485.0 * 486.0 / 2.0);
+        let svg = bar_chart(&top, Some(rest), 620);
+        assert_eq!(svg.matches("<rect").count(), CHART_TOP + 1);
+        assert!(svg.contains("其余 485 个单位（合计）"));
+        assert!(svg.contains(">117855</text>"));
+        assert!(svg.contains("<path"), "longer than the scale: a break mark");
+        // A rest shorter than the biggest bar is drawn to scale, without the mark.
+        let small = Rest { units: 3, sum: 2.0 };
+        assert!(!bar_chart(&top, Some(small), 620).contains("<path"));
     }
 
     #[test]

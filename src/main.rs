@@ -1,12 +1,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use nianbao::cmd;
 
-/// nianbao (年报): roll up a county's 政府信息公开工作年度报告 statistical tables.
+/// nianbao（年报）：汇总各单位的政府信息公开工作年度报告统计表，检查勾稽关系，生成全县汇总。
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -14,39 +14,42 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read every submission under --inputs, check it, and write the outputs to --out.
+    /// 汇总：读取 --inputs 中的全部报送文件，检查、汇总，结果写入 --out
+    ///
+    /// 读取各单位报送的文件（.xlsx .xlsm .xls .csv .docx .html .txt .pdf，含子文件夹），按 config/units.csv 名单检查、汇总，写出 anomalies.csv（问题清单）、normalized.csv、rollup.csv、rollup.xlsx、每个单位的退回通知和网页（reports/index.html 为总览页）。--out 中的上次结果整体替换；与上次相比的变化写入 changes.csv。
     Run {
-        /// Folder of submissions (.xlsx, .xlsm, .xls, .csv), searched recursively.
-        #[arg(long, default_value = "inputs")]
+        /// 报送文件所在的文件夹，含子文件夹。
+        #[arg(long, default_value = "inputs", value_name = "文件夹")]
         inputs: PathBuf,
-        /// Folder holding units.csv (the roster) and optionally nianbao.toml.
-        #[arg(long, default_value = "config")]
+        /// 配置文件夹：单位名单 units.csv，可选 nianbao.toml（规则级别）和 review.csv（审核决定）。
+        #[arg(long, default_value = "config", value_name = "文件夹")]
         config: PathBuf,
-        /// Folder for the outputs; created if missing.
-        #[arg(long, default_value = "outputs")]
+        /// 结果文件夹；不存在时自动创建。
+        #[arg(long, default_value = "outputs", value_name = "文件夹")]
         out: PathBuf,
-        /// The year being rolled up (default: the year most submissions state).
-        #[arg(long)]
+        /// 汇总的年度，如 2024（默认：多数报告所写的年度）。
+        #[arg(long, value_name = "年度")]
         year: Option<i32>,
-        /// Last year's normalized.csv, for the XYEAR rules.
-        #[arg(long)]
+        /// 上一年运行得到的 normalized.csv，用于与上年比较的规则（XYEAR.*）。
+        #[arg(long, value_name = "文件")]
         prior: Option<PathBuf>,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
+        /// 并行线程数（默认：每个处理器核一个）。
+        #[arg(long, value_name = "个数")]
         jobs: Option<usize>,
     },
-    /// Check submissions before sending them; exits 1 if any has an error.
+    /// 自查：单位报送前检查自己的文件；有错误时退出码为 1
     Check {
-        #[arg(required = true)]
+        /// 要检查的文件，可以是多个。
+        #[arg(required = true, value_name = "文件")]
         files: Vec<PathBuf>,
-        /// Folder holding units.csv and nianbao.toml, if at hand.
-        #[arg(long, default_value = "config")]
+        /// 配置文件夹（有单位名单 units.csv 和 nianbao.toml 时使用）。
+        #[arg(long, default_value = "config", value_name = "文件夹")]
         config: PathBuf,
-        /// Last year's normalized.csv, for the XYEAR rules.
-        #[arg(long)]
+        /// 上一年运行得到的 normalized.csv，用于与上年比较的规则。
+        #[arg(long, value_name = "文件")]
         prior: Option<PathBuf>,
-        /// The report year expected.
-        #[arg(long)]
+        /// 报告应属的年度，如 2024。
+        #[arg(long, value_name = "年度")]
         year: Option<i32>,
     },
     /// 审核：生成或更新 config/review.csv，供审核人员逐条填写审核决定
@@ -56,10 +59,10 @@ enum Command {
     /// 此后 nianbao run 和 nianbao check 按其中的决定标记每条问题：误报和已说明仍然列出，但不计入错误、警告数；已审核的问题不再出现时列为已解决；编号或状态写错的行给出警告并注明行号。也可以把 rollup.xlsx 的“异常清单”工作表填好审核状态、审核说明后另存为 config/review.xlsx。
     Review {
         /// 上次运行的输出目录（读取其中的 anomalies.csv）。
-        #[arg(long, default_value = "outputs")]
+        #[arg(long, default_value = "outputs", value_name = "文件夹")]
         out: PathBuf,
         /// 配置目录：审核文件写为其中的 review.csv。
-        #[arg(long, default_value = "config")]
+        #[arg(long, default_value = "config", value_name = "文件夹")]
         config: PathBuf,
     },
     /// 检查规则：列出全部规则，或说明一条规则
@@ -67,6 +70,7 @@ enum Command {
     /// 不带编号时，每条规则一行：编号、级别（错误、警告、提示）和一句话说明。带编号时（如 nianbao rules T3.BALANCE），显示这条规则的说明、原因、示例和如何修改。
     Rules {
         /// 规则编号，例如 T3.BALANCE（大小写均可）。
+        #[arg(value_name = "规则编号")]
         id: Option<String>,
     },
     /// 生成空白统计表模板：供各单位填写的官方格式工作簿
@@ -74,13 +78,13 @@ enum Command {
     /// 模板包含表二、表三、表四（国办公开办函〔2021〕30号格式）、填报单位和报告年度行；数字格只能填写大于或等于 0 的整数（收费金额可有小数）；“总计”为自动求和公式并锁定；另有“填报说明”工作表。指定 --roster 时，为名单中的每个单位各生成一份已填好单位名称的模板，写入 --out 指定的文件夹。
     Template {
         /// 输出文件（默认 年报统计表模板.xlsx）；与 --roster 同用时为输出文件夹（默认 templates）。
-        #[arg(long)]
+        #[arg(long, value_name = "文件或文件夹")]
         out: Option<PathBuf>,
         /// 报告年度，例如 2024。
-        #[arg(long, default_value_t = 2024)]
+        #[arg(long, default_value_t = 2024, value_name = "年度")]
         year: i32,
         /// 单位名单 units.csv：为其中每个单位各生成一份模板。
-        #[arg(long)]
+        #[arg(long, value_name = "units.csv")]
         roster: Option<PathBuf>,
     },
     /// 生成说明文档：字段一览、检查规则和 CSV 示例
@@ -88,24 +92,29 @@ enum Command {
     /// 根据程序中的字段定义和规则，写出 字段.md、fields.csv（全部 200 项的字段编号、所在表、行、列和单位）、规则.md（每条规则的级别、说明、原因、示例和如何修改）、长表示例.csv 和 宽表示例.csv。填报格式.md 是手写的，不在其中。
     Docs {
         /// 输出文件夹；不存在时自动创建。
-        #[arg(long, default_value = "docs")]
+        #[arg(long, default_value = "docs", value_name = "文件夹")]
         out: PathBuf,
     },
-    /// Write a synthetic county: DIR/config/units.csv, last year's normalized CSV and DIR/inputs/.
+    /// 模拟县：生成一个用于试用的县（单位名单、上年数据和各单位报表）
+    ///
+    /// 写出 文件夹/config/units.csv、上年的 normalized CSV 和 文件夹/inputs/ 中各单位的报表，格式各异，部分单位注入了常见问题。
     Demo {
-        /// How many units.
-        #[arg(long, default_value_t = 12)]
+        /// 单位个数。
+        #[arg(long, default_value_t = 12, value_name = "个数")]
         units: usize,
-        #[arg(long)]
+        /// 写入的文件夹。
+        #[arg(long, value_name = "文件夹")]
         out: PathBuf,
-        #[arg(long, default_value_t = 2024)]
+        /// 随机种子：同一种子生成同样的县。
+        #[arg(long, default_value_t = 2024, value_name = "数字")]
         seed: u64,
-        #[arg(long, default_value_t = 2024)]
+        /// 报告年度。
+        #[arg(long, default_value_t = 2024, value_name = "年度")]
         year: i32,
-        /// No injected problems: every unit consistent.
+        /// 不注入问题：每个单位的表都相符。
         #[arg(long)]
         clean: bool,
-        /// Replace an existing county in DIR (its inputs/ and the roster).
+        /// 替换文件夹中已有的模拟县（其 inputs/ 和名单）。
         #[arg(long)]
         force: bool,
     },
@@ -125,10 +134,18 @@ fn main() -> ExitCode {
     }
     // Not `Cli::parse()`, which exits the process on --help or a bad argument: the console's
     // code page is put back on the way out of main.
-    let cli = match Cli::try_parse() {
+    let parsed = cmd::help::in_chinese(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            match cmd::help::explain(&e) {
+                Some(line) => eprintln!("nianbao: {line}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
@@ -239,6 +256,8 @@ nianbao（年报）：汇总各单位的政府信息公开工作年度报告统�
   nianbao check 文件…      报送前检查本单位的文件，有错误时退出码为 1
   nianbao review           生成或更新 config/review.csv，逐条填写审核决定（误报、已说明等）
   nianbao rules [规则编号]  列出全部检查规则，或说明一条规则
+  nianbao template         生成供各单位填写的空白统计表模板（--roster 名单 为每个单位各生成一份）
+  nianbao docs             生成说明文档（字段一览、检查规则、CSV 示例）
   nianbao demo --out 文件夹 生成一个模拟县（名册、上年数据和各单位报表），用于试用
   nianbao 命令 --help       某个命令的全部选项
 

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod docs;
+pub mod help;
 pub mod review;
 pub mod rules;
 pub mod run;

@@ -218,9 +218,10 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
 /// Unit pages rendered at once before they are written.
 const PAGE_BATCH: usize = 512;
 
-/// Wall time of each phase of a run, for the manifest.
+/// Wall time and process CPU time of each phase of a run, for the manifest.
 struct Phases {
     last: Instant,
+    last_cpu: Option<f64>,
     list: Vec<Phase>,
 }
 
@@ -228,18 +229,39 @@ impl Phases {
     fn new() -> Self {
         Phases {
             last: Instant::now(),
+            last_cpu: process_cpu_seconds(),
             list: Vec::new(),
         }
     }
 
     fn done(&mut self, name: &'static str) {
         let now = Instant::now();
+        let cpu = process_cpu_seconds();
         self.list.push(Phase {
             name,
             seconds: (now - self.last).as_secs_f64(),
+            cpu_seconds: cpu.zip(self.last_cpu).map(|(now, last)| now - last),
         });
         self.last = now;
+        self.last_cpu = cpu;
     }
+}
+
+/// CPU time used so far by every thread of this process.
+#[cfg(target_os = "linux")]
+fn process_cpu_seconds() -> Option<f64> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } == 0;
+    ok.then(|| t.tv_sec as f64 + t.tv_nsec as f64 / 1e9)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_cpu_seconds() -> Option<f64> {
+    None
 }
 
 /// A folder as the manifest names it: as given, in the system's own form. On Windows that is

@@ -5,8 +5,8 @@ the non-empty cells (as examples/floor.rs does). Used by bench/run.sh and bench/
     python bench/pandas_read.py ENGINE PROCESSES DIR [LIMIT]
 
 ENGINE is openpyxl or calamine (pandas' engine for the workbooks; CSVs go through
-pandas.read_csv either way). LIMIT reads only the first LIMIT files in sorted order, for a
-subset when the whole county would take too long. Prints one line: files, cells, seconds.
+pandas.read_csv either way). LIMIT reads only LIMIT files, every k-th in sorted order, for
+a subset when the whole county would take too long. Prints one line: files, cells, seconds.
 """
 
 import os
@@ -41,8 +41,9 @@ def main():
     paths = sorted(
         os.path.join(root, name) for root, _, names in os.walk(folder) for name in names
     )
-    if limit is not None:
-        paths = paths[:limit]
+    if limit is not None and limit < len(paths):
+        # Evenly spread over the folders, which hold one kind of file each (CSV, workbooks).
+        paths = paths[:: len(paths) // limit][:limit]
     started = time.perf_counter()
     with Pool(processes) as pool:
         total = sum(pool.imap_unordered(partial(cells, engine), paths, chunksize=16))

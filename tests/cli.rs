@@ -97,6 +97,18 @@ fn a_demo_county_runs_and_reruns_byte_for_byte() {
             assert!(phase["cpu_seconds"].as_f64().unwrap() >= 0.0, "{phase}");
         }
     }
+    // The writers run side by side within the phase that writes the outputs.
+    let writers = manifest["run"]["writers"].as_array().unwrap();
+    let names: Vec<&str> = writers
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["CSVs", "rollup.xlsx", "reports/"]);
+    let write_phase = phases[2]["seconds"].as_f64().unwrap();
+    for writer in writers {
+        let seconds = writer["seconds"].as_f64().unwrap();
+        assert!(seconds > 0.0 && seconds <= write_phase, "{writer}");
+    }
 
     let again = run_on(&dir, &out);
     assert!(again.status.success());

@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
-use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo};
+use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo, Writer};
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
@@ -158,8 +158,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // The CSVs, the workbook (a thread each: formatting and compression) and the pages
     // (rendered in parallel; the rest is the filesystem's time) are independent: they are
     // made side by side.
-    let ((csvs, workbook), reports) =
-        rayon::join(|| rayon::join(write_csvs, write_workbook), write_pages);
+    let (((csvs, csvs_time), (workbook, workbook_time)), (reports, reports_time)) = rayon::join(
+        || {
+            rayon::join(
+                || timed("CSVs", write_csvs),
+                || timed("rollup.xlsx", write_workbook),
+            )
+        },
+        || timed("reports/", write_pages),
+    );
     csvs?;
     workbook?;
     reports?;
@@ -190,6 +197,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             seconds: started.elapsed().as_secs_f64(),
             jobs,
             phases: phases.list,
+            writers: vec![csvs_time, workbook_time, reports_time],
         },
         inputs: display(&opts.inputs),
         config: display(&opts.config),
@@ -213,6 +221,14 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         review: reviewed.clone(),
         out: opts.out.clone(),
     })
+}
+
+/// Runs one writer of the outputs and notes how long it took.
+fn timed<T>(name: &'static str, write: impl FnOnce() -> T) -> (T, Writer) {
+    let started = Instant::now();
+    let result = write();
+    let seconds = started.elapsed().as_secs_f64();
+    (result, Writer { name, seconds })
 }
 
 /// Unit pages rendered at once before they are written.

@@ -48,6 +48,15 @@ pub struct RunInfo {
     pub jobs: usize,
     /// Wall time and CPU time of each phase: read, check and roll up, write outputs.
     pub phases: Vec<Phase>,
+    /// Wall time of each writer of the phase "write outputs": the CSVs, rollup.xlsx and the
+    /// pages, made side by side; the phase takes as long as the longest of them.
+    pub writers: Vec<Writer>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Writer {
+    pub name: &'static str,
+    pub seconds: f64,
 }
 
 #[derive(Debug, Serialize)]

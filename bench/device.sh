@@ -14,8 +14,9 @@
 # to BENCH_BUDGET_S seconds in all (default 420): a step whose estimate (from the runs before
 # it) does not fit in what is left is skipped and says so in the log, and each command is cut
 # off at what is left. Counties are generated under BENCH_DIR (default /tmp/nianbao-device).
-# Writes to $OUT: results.csv (one row per timed command), summary.csv (ratios), log.txt, and
-# manifests/ (each run's manifest.json, for its phases).
+# Writes to $OUT: results.csv (one row per timed command), summary.csv (ratios), log.txt,
+# manifests/ (each size and thread count's last manifest.json) and phases.csv (their phases,
+# wall and CPU, and writers).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -218,5 +219,20 @@ awk -F, -v OFS=, '
       print p[2], files[p[2]], p[1], 2, sprintf("%.3f", pandas[k]), "", "", "", "", "", "", note
     }
   }' "$results" | { read -r header; echo "$header"; sort -t, -k1,1n -k3,3 -k4,4n; } > "$out/summary.csv"
+# phases.csv: each kept manifest's phases (wall and CPU) and writers, for the serial fraction.
+if command -v python3 > /dev/null; then
+  python3 - "$out/manifests" > "$out/phases.csv" << 'PY'
+import json, pathlib, sys
+print("units,threads,kind,name,seconds,cpu_seconds")
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
+    units, threads = path.stem.split("-t")
+    run = json.loads(path.read_text())["run"]
+    for phase in run["phases"]:
+        print(f"{units},{threads},phase,{phase['name']},{phase['seconds']:.3f},{phase.get('cpu_seconds') or 0:.3f}")
+    for writer in run.get("writers", []):
+        print(f"{units},{threads},writer,{writer['name']},{writer['seconds']:.3f},")
+    print(f"{units},{threads},run,total,{run['seconds']:.3f},")
+PY
+fi
 say "done in $(($(date +%s) - started))s"
 column -t -s, "$out/summary.csv" | tee -a "$log"

@@ -94,19 +94,27 @@ timed() {
 least() { printf '%s\n' "$@" | sort -g | head -n 1; }
 
 # Python: a venv from the carried wheels, offline; skipped with a message where it cannot be.
+# The wheels are built for one Python (cp311: 3.11): that one first, where it is installed.
 python_ok=0
 venv=bench/venv
-if ! command -v python3 > /dev/null; then
+wheel_tag=$(ls bench/wheels 2> /dev/null | grep -o -m 1 'cp3[0-9]*' | head -n 1)
+pythons=()
+for p in ${wheel_tag:+python3.${wheel_tag#cp3}} python3; do command -v "$p" > /dev/null && pythons+=("$p"); done
+if [ ${#pythons[@]} = 0 ]; then
   say "python3 is missing: pandas skipped"
 elif [ ! -d bench/wheels ]; then
   say "bench/wheels is missing (run bench/device.sh --prepare and carry it): pandas skipped"
-elif { [ -x $venv/bin/python ] && $venv/bin/python -c 'import pandas, openpyxl, python_calamine' 2> /dev/null; } ||
-  { python3 -m venv --clear $venv >> "$log" 2>&1 &&
-    $venv/bin/pip install --quiet --no-index --find-links bench/wheels pandas openpyxl python-calamine >> "$log" 2>&1; }; then
-  python_ok=1
-  say "python: $($venv/bin/python -c 'import sys, pandas; print(sys.version.split()[0], "pandas", pandas.__version__)')"
 else
-  say "the wheels in bench/wheels do not install on $(python3 --version 2>&1) (see log): pandas skipped"
+  for p in "${pythons[@]}"; do
+    if { [ -x $venv/bin/python ] && $venv/bin/python -c 'import pandas, openpyxl, python_calamine' 2> /dev/null; } ||
+      { "$p" -m venv --clear $venv >> "$log" 2>&1 &&
+        $venv/bin/pip install --quiet --no-index --find-links bench/wheels pandas openpyxl python-calamine >> "$log" 2>&1; }; then
+      python_ok=1
+      say "python: $($venv/bin/python -c 'import sys, pandas; print(sys.version.split()[0], "pandas", pandas.__version__)')"
+      break
+    fi
+  done
+  [ "$python_ok" = 1 ] || say "the wheels in bench/wheels ($wheel_tag) install on none of ${pythons[*]} (see log): pandas skipped"
 fi
 
 declare -A run_at      # "units threads" → best nianbao wall

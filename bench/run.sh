@@ -5,6 +5,13 @@
 #   bench/run.sh              # 1,000 and 10,000 units
 #   bench/run.sh 2000 50000   # other sizes
 #   BENCH_FULL=1 bench/run.sh # adds 100,000 units (about 5 minutes to generate, 3 GB of disk)
+#   BENCH_PANDAS=1 bench/run.sh  # adds pandas + openpyxl and pandas + python-calamine
+#   BENCH_THREADS="1 2" bench/run.sh  # thread counts (default 1, 2, 4, 8, 16 up to the cores)
+#
+# nianbao runs with --jobs T and the floor with RAYON_NUM_THREADS=T, for each thread count T.
+# With BENCH_PANDAS=1 the script makes a Python venv in bench/venv (from bench/wheels when that
+# folder is there, else from the package index) and reads the same files with pandas in 2
+# processes (bench/pandas_read.py), once per engine; the ratios are pandas' time over nianbao's.
 #
 # Counties are generated once into $BENCH_DIR (default /tmp/nianbao-bench) and reused. Each
 # figure is the best of three runs, after a warm-up run, with the page cache warm: wall time
@@ -51,8 +58,31 @@ best_of_three() {
   echo "$best"
 }
 
+threads=()
+for t in ${BENCH_THREADS:-1 2 4 8 16}; do [ "$t" -le "$(nproc)" ] && threads+=("$t"); done
+
+python=""
+if [ "${BENCH_PANDAS:-}" = 1 ]; then
+  python=bench/venv/bin/python
+  if ! $python -c 'import pandas, openpyxl, python_calamine' 2> /dev/null; then
+    python3 -m venv --clear bench/venv
+    from=()
+    [ -d bench/wheels ] && from=(--no-index --find-links bench/wheels)
+    $python -m pip install --quiet "${from[@]}" pandas openpyxl python-calamine
+  fi
+fi
+
+# pandas ENGINE DIR: seconds for pandas to read every file under DIR in 2 processes.
+pandas_s() {
+  local start end
+  start=$(date +%s.%N)
+  "$python" bench/pandas_read.py "$1" 2 "$2" > /dev/null || { echo "failed: pandas $1" >&2; exit 1; }
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
 first_outs=()
-echo "units,files,floor_s,floor_files_per_s,floor_peak_mb,run_s,run_files_per_s,run_peak_mb,run_over_floor,first_run_s" > "$results"
+echo "units,files,threads,floor_s,floor_files_per_s,floor_peak_mb,run_s,run_files_per_s,run_peak_mb,run_over_floor,first_run_s,pandas_openpyxl_s,pandas_calamine_s,openpyxl_over_run,calamine_over_run" > "$results"
 for n in "${sizes[@]}"; do
   dir=$work/$n
   if [ ! -f "$dir/config/units.csv" ]; then
@@ -60,17 +90,25 @@ for n in "${sizes[@]}"; do
     "$nianbao" demo --units "$n" --out "$dir" > /dev/null
   fi
   files=$(find "$dir/inputs" -type f | wc -l)
-  first_out=$(mktemp -d "$dir/first-out.XXXX")
-  first_outs+=("$first_out")
-  first=$(timed_once "$nianbao" run --inputs "$dir/inputs" --config "$dir/config" --out "$first_out") || exit 1
-  floor_best=$(best_of_three "$floor" "$dir/inputs") || exit 1
-  run_best=$(best_of_three "$nianbao" run --inputs "$dir/inputs" --config "$dir/config" --out "$dir/out") || exit 1
-  read -r floor_s floor_kb <<< "$floor_best"
-  read -r run_s run_kb <<< "$run_best"
-  awk -v n="$n" -v f="$files" -v fs="$floor_s" -v fk="$floor_kb" -v rs="$run_s" -v rk="$run_kb" -v first="${first% *}" 'BEGIN {
-    if (fs <= 0) fs = 0.001
-    printf "%d,%d,%.3f,%.0f,%.0f,%.3f,%.0f,%.0f,%.2f,%.3f\n", n, f, fs, f / fs, fk / 1024, rs, f / rs, rk / 1024, rs / fs, first
-  }' >> "$results"
+  openpyxl_s="" calamine_s=""
+  if [ -n "$python" ]; then
+    openpyxl_s=$(pandas_s openpyxl "$dir/inputs") || exit 1
+    calamine_s=$(pandas_s calamine "$dir/inputs") || exit 1
+  fi
+  for t in "${threads[@]}"; do
+    first_out=$(mktemp -d "$dir/first-out.XXXX")
+    first_outs+=("$first_out")
+    first=$(timed_once "$nianbao" run --jobs "$t" --inputs "$dir/inputs" --config "$dir/config" --out "$first_out") || exit 1
+    floor_best=$(RAYON_NUM_THREADS=$t best_of_three "$floor" "$dir/inputs") || exit 1
+    run_best=$(best_of_three "$nianbao" run --jobs "$t" --inputs "$dir/inputs" --config "$dir/config" --out "$dir/out") || exit 1
+    read -r floor_s floor_kb <<< "$floor_best"
+    read -r run_s run_kb <<< "$run_best"
+    awk -v n="$n" -v f="$files" -v t="$t" -v fs="$floor_s" -v fk="$floor_kb" -v rs="$run_s" -v rk="$run_kb" -v first="${first% *}" -v po="$openpyxl_s" -v pc="$calamine_s" 'BEGIN {
+      if (fs <= 0) fs = 0.001
+      printf "%d,%d,%d,%.3f,%.0f,%.0f,%.3f,%.0f,%.0f,%.2f,%.3f,%s,%s,%s,%s\n", n, f, t, fs, f / fs, fk / 1024, rs, f / rs, rk / 1024, rs / fs, first,
+        po, pc, po == "" ? "" : sprintf("%.1f", po / rs), pc == "" ? "" : sprintf("%.1f", pc / rs)
+    }' >> "$results"
+  done
 done
 rm -rf "${first_outs[@]}"
 column -t -s, "$results"

@@ -5,6 +5,10 @@
 /// The variant 其它 becomes 其他, as the format writes it, and traditional characters their
 /// simplified forms ([`simplified`]).
 pub fn fold(s: &str) -> String {
+    // Most cells are numbers or codes in plain ASCII, which folding leaves as they are.
+    if s.bytes().all(|b| b.is_ascii_graphic()) {
+        return s.to_owned();
+    }
     let folded: String = s
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -84,6 +84,32 @@ fn a_demo_county_runs_and_reruns_byte_for_byte() {
     assert_eq!(docx["status"], "unreadable");
     assert_eq!(docx["size"], 4);
     assert_eq!(docx["sha256"].as_str().unwrap().len(), 64);
+    // Each phase has its wall time and, on Linux, the CPU time of all threads during it.
+    let phases = manifest["run"]["phases"].as_array().unwrap();
+    let names: Vec<&str> = phases.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["read", "check and roll up", "write outputs"]);
+    if cfg!(target_os = "linux") {
+        let read_cpu = phases[0]["cpu_seconds"].as_f64().unwrap();
+        assert!(
+            read_cpu > 0.0,
+            "reading 16 files takes some CPU: {read_cpu}"
+        );
+        for phase in phases {
+            assert!(phase["cpu_seconds"].as_f64().unwrap() >= 0.0, "{phase}");
+        }
+    }
+    // The writers run side by side within the phase that writes the outputs.
+    let writers = manifest["run"]["writers"].as_array().unwrap();
+    let names: Vec<&str> = writers
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["CSVs", "rollup.xlsx", "reports/"]);
+    let write_phase = phases[2]["seconds"].as_f64().unwrap();
+    for writer in writers {
+        let seconds = writer["seconds"].as_f64().unwrap();
+        assert!(seconds > 0.0 && seconds <= write_phase, "{writer}");
+    }
 
     let again = run_on(&dir, &out);
     assert!(again.status.success());

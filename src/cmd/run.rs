@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
-use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo};
+use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo, Writer};
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
@@ -163,8 +163,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // The CSVs, the workbook (a thread each: formatting and compression) and the pages
     // (rendered in parallel; the rest is the filesystem's time) are independent: they are
     // made side by side.
-    let ((csvs, workbook), reports) =
-        rayon::join(|| rayon::join(write_csvs, write_workbook), write_pages);
+    let (((csvs, csvs_time), (workbook, workbook_time)), (reports, reports_time)) = rayon::join(
+        || {
+            rayon::join(
+                || timed("CSVs", write_csvs),
+                || timed("rollup.xlsx", write_workbook),
+            )
+        },
+        || timed("reports/", write_pages),
+    );
     csvs?;
     workbook?;
     reports?;
@@ -202,6 +209,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             seconds: started.elapsed().as_secs_f64(),
             jobs,
             phases: phases.list,
+            writers: vec![csvs_time, workbook_time, reports_time],
         },
         inputs: display(&opts.inputs),
         config: display(&opts.config),
@@ -229,12 +237,21 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     })
 }
 
+/// Runs one writer of the outputs and notes how long it took.
+fn timed<T>(name: &'static str, write: impl FnOnce() -> T) -> (T, Writer) {
+    let started = Instant::now();
+    let result = write();
+    let seconds = started.elapsed().as_secs_f64();
+    (result, Writer { name, seconds })
+}
+
 /// Unit pages rendered at once before they are written.
 const PAGE_BATCH: usize = 512;
 
-/// Wall time of each phase of a run, for the manifest.
+/// Wall time and process CPU time of each phase of a run, for the manifest.
 struct Phases {
     last: Instant,
+    last_cpu: Option<f64>,
     list: Vec<Phase>,
 }
 
@@ -242,18 +259,39 @@ impl Phases {
     fn new() -> Self {
         Phases {
             last: Instant::now(),
+            last_cpu: process_cpu_seconds(),
             list: Vec::new(),
         }
     }
 
     fn done(&mut self, name: &'static str) {
         let now = Instant::now();
+        let cpu = process_cpu_seconds();
         self.list.push(Phase {
             name,
             seconds: (now - self.last).as_secs_f64(),
+            cpu_seconds: cpu.zip(self.last_cpu).map(|(now, last)| now - last),
         });
         self.last = now;
+        self.last_cpu = cpu;
     }
+}
+
+/// CPU time used so far by every thread of this process.
+#[cfg(target_os = "linux")]
+fn process_cpu_seconds() -> Option<f64> {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } == 0;
+    ok.then(|| t.tv_sec as f64 + t.tv_nsec as f64 / 1e9)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_cpu_seconds() -> Option<f64> {
+    None
 }
 
 /// A folder as the manifest names it: as given, in the system's own form. On Windows that is

@@ -51,14 +51,28 @@ pub struct RunInfo {
     pub started_unix: u64,
     pub seconds: f64,
     pub jobs: usize,
-    /// Wall time of each phase: read, check and roll up, write tables, write reports.
+    /// Wall time and CPU time of each phase: read, check and roll up, write outputs.
     pub phases: Vec<Phase>,
+    /// Wall time of each writer of the phase "write outputs": the CSVs, rollup.xlsx and the
+    /// pages, made side by side; the phase takes as long as the longest of them.
+    pub writers: Vec<Writer>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Writer {
+    pub name: &'static str,
+    pub seconds: f64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Phase {
     pub name: &'static str,
+    /// Wall time.
     pub seconds: f64,
+    /// CPU time of the whole process (every thread, user and system) during the phase;
+    /// `cpu_seconds / seconds` is how many cores the phase kept busy. Null where the
+    /// system does not say (outside Linux).
+    pub cpu_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default, Serialize)]

@@ -15,5 +15,7 @@ pub use csv::{
     anomalies_csv, anomaly_row, csv_bytes, neutralize, normalized_csv, rollup_csv, value_text,
     write_csv, ANOMALY_COLUMNS, NORMALIZED_LEAD, NORMALIZED_TAIL, ROLLUP_LEAD,
 };
-pub use manifest::{ChecksInfo, Counts, FileEntry, Manifest, Phase, RunInfo, SubmissionEntry};
+pub use manifest::{
+    ChecksInfo, Counts, FileEntry, Manifest, Phase, RunInfo, SubmissionEntry, Writer,
+};
 pub use staging::{failpoint, Folder, Staging};

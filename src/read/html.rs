@@ -22,8 +22,9 @@ const MAX_COLSPAN: u32 = 64;
 
 /// Whether bytes look like a web page rather than CSV or plain text.
 pub(super) fn looks_like_html(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(4096)];
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    // The tags are ASCII: the head's bytes lowercased are searched as they are, with no
+    // text made of them (a workbook's 4 KB of zip bytes are no text).
+    let head = bytes[..bytes.len().min(4096)].to_ascii_lowercase();
     [
         "<html",
         "<!doctype html",
@@ -33,7 +34,7 @@ pub(super) fn looks_like_html(bytes: &[u8]) -> bool {
         "<meta ",
     ]
     .iter()
-    .any(|tag| head.contains(tag))
+    .any(|tag| memchr::memmem::find(&head, tag.as_bytes()).is_some())
 }
 
 /// Reads a web page from its bytes.

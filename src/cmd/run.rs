@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use crate::changes::{self, Comparison, Snapshot};
 use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
-use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo};
+use crate::output::{self, html, notices, ChecksInfo, Manifest, Phase, RunInfo};
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
@@ -35,6 +36,8 @@ pub struct Summary {
     pub warnings: usize,
     pub review: ReviewOutcome,
     pub out: PathBuf,
+    /// What changed since the previous run into the same --out.
+    pub changes: Comparison,
 }
 
 pub fn run(opts: &RunOptions) -> Result<Summary, String> {
@@ -95,6 +98,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     check::ids::assign(&mut anomalies);
     let reviewed = review.apply(&mut anomalies);
     phases.done("check and roll up");
+    // The previous run's outputs are still in --out: read back before they are replaced.
+    let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
+    let comparison = changes::with_previous(staging.out(), &now);
 
     // Every output is written into the staging folder beside --out, and the staged set
     // takes the place of the previous one once all were made, manifest included: a failure
@@ -109,6 +115,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             let parquet = output::parquet::normalized_parquet(&gathered.submissions, &roster)?;
             staging.file("normalized.parquet", |w| w.write_all(&parquet))?;
         }
+        staging.file("changes.csv", |w| output::changes_csv(w, &comparison))?;
         let rollup_csv = output::rollup_csv(&rollup);
         staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
     };
@@ -150,19 +157,44 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     folder.put(file, page.as_bytes(), *unchanged)?;
                 }
             }
-            let index = html::index_html(&pages.county(&gathered.unreadable, &reviewed));
+            let mut county = pages.county(&gathered.unreadable, &reviewed);
+            county.changes = comparison.clone();
+            let index = html::index_html(&county);
             let unchanged = folder.unchanged("index.html", index.as_bytes());
             folder.put("index.html", index.as_bytes(), unchanged)
         })
     };
-    // The CSVs, the workbook (a thread each: formatting and compression) and the pages
-    // (rendered in parallel; the rest is the filesystem's time) are independent: they are
-    // made side by side.
-    let ((csvs, workbook), reports) =
-        rayon::join(|| rayon::join(write_csvs, write_workbook), write_pages);
+    // A notice per unit with open problems, rendered in parallel (each is a small workbook
+    // to compress), then written from this thread.
+    let write_notices = || {
+        staging.folder("notices", |folder| {
+            let planned = notices::plan(&anomalies, &roster);
+            let date = notices::today_zh();
+            let rendered: Vec<(&str, Vec<u8>)> = planned
+                .par_iter()
+                .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
+                .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
+                .map_err(|e| format!("无法生成退回通知：{e}"))?;
+            for (file, bytes) in &rendered {
+                folder.put(file, bytes, false)?;
+            }
+            let unattributed = notices::unattributed(&anomalies);
+            let index = notices::index_xlsx(&planned, unattributed, year, &date)
+                .map_err(|e| format!("无法生成通知清单：{e}"))?;
+            folder.put(notices::INDEX_FILE, &index, false)
+        })
+    };
+    // The CSVs, the workbook (a thread each: formatting and compression), the pages
+    // (rendered in parallel; the rest is the filesystem's time) and the notices are
+    // independent: they are made side by side.
+    let (((csvs, workbook), reports), notices) = rayon::join(
+        || rayon::join(|| rayon::join(write_csvs, write_workbook), write_pages),
+        write_notices,
+    );
     csvs?;
     workbook?;
     reports?;
+    notices?;
     phases.done("write outputs");
     let count = |s: Severity| anomalies.iter().filter(|a| a.severity == s).count();
     let checks = ChecksInfo {
@@ -212,6 +244,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         warnings: reviewed.counts.open_warnings,
         review: reviewed.clone(),
         out: opts.out.clone(),
+        changes: comparison,
     })
 }
 
@@ -274,6 +307,7 @@ pub fn print_summary(s: &Summary) {
         s.warnings,
         s.out.display()
     );
+    println!("{}", s.changes.summary_zh());
     if !s.review.resolved.is_empty() {
         println!(
             "审核：{} 条决定所针对的问题本次已不再出现（已解决）：",

@@ -1,0 +1,551 @@
+//! What changed since the last run into the same `--out` (step 5 of the office's year): which
+//! units sent a new, changed or no longer any report, which values changed, which problems
+//! were fixed and which are new.
+//!
+//! Both sides are a [`Snapshot`]: the previous run's, read back from the outputs it left in
+//! `--out` (`normalized.csv`, `anomalies.csv`, `manifest.json`) before they are replaced, and
+//! this run's, taken from the same data those files are written from, in the same text
+//! (`value_text`), so that equal values compare equal. Problems are keyed on their stable
+//! ids (`check::ids`), which do not depend on the file or the cell.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::check::{Anomaly, Severity};
+use crate::normalize::Submission;
+use crate::output::{value_text, FileEntry, NORMALIZED_LEAD};
+use crate::roster::Roster;
+use crate::schema;
+
+/// One run's reports, problems and file hashes, as plain text.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Keyed on the unit (its id, else the name it gave) and the year.
+    pub reports: BTreeMap<(String, String), Report>,
+    /// Open and reviewed errors and warnings alike, by anomaly id.
+    pub problems: BTreeMap<String, Problem>,
+    /// The SHA-256 of every file read, by its path under `--inputs`.
+    pub hashes: HashMap<String, String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Report {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub source_file: String,
+    /// The value of every field, as `normalized.csv` writes it, by field id.
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Problem {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub severity: String,
+    pub rule: String,
+    pub message: String,
+}
+
+/// What kind of change a row of `changes.csv` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    NewSubmission,
+    RemovedSubmission,
+    ChangedFile,
+    ChangedValue,
+    FixedProblem,
+    NewProblem,
+}
+
+impl Kind {
+    /// The `kind` column of `changes.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::NewSubmission => "new_submission",
+            Kind::RemovedSubmission => "removed_submission",
+            Kind::ChangedFile => "changed_file",
+            Kind::ChangedValue => "changed_value",
+            Kind::FixedProblem => "fixed_problem",
+            Kind::NewProblem => "new_problem",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Kind::NewSubmission => "新报送",
+            Kind::RemovedSubmission => "不再有报告",
+            Kind::ChangedFile => "文件已更换",
+            Kind::ChangedValue => "数值变化",
+            Kind::FixedProblem => "问题已解决",
+            Kind::NewProblem => "新问题",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub year: String,
+    pub kind: Kind,
+    pub field_id: String,
+    pub label: String,
+    pub before: String,
+    pub after: String,
+    pub anomaly_id: String,
+    pub rule: String,
+    pub message: String,
+}
+
+impl Change {
+    /// A change of `kind` to a unit's report of `year`, its other columns empty.
+    fn new(kind: Kind, unit_id: &str, unit_name: &str, year: &str) -> Change {
+        Change {
+            unit_id: unit_id.into(),
+            unit_name: unit_name.into(),
+            year: year.into(),
+            kind,
+            field_id: String::new(),
+            label: String::new(),
+            before: String::new(),
+            after: String::new(),
+            anomaly_id: String::new(),
+            rule: String::new(),
+            message: String::new(),
+        }
+    }
+}
+
+/// The comparison with the previous run, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Comparison {
+    /// No previous outputs to compare with, or ones that could not be read: why, in Chinese.
+    NotCompared(String),
+    Compared(Vec<Change>),
+}
+
+impl Default for Comparison {
+    fn default() -> Self {
+        Comparison::NotCompared(String::new())
+    }
+}
+
+/// Counts for the summary and the overview page.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub units: usize,
+    pub new_submissions: usize,
+    pub removed: usize,
+    pub changed_files: usize,
+    pub values: usize,
+    pub fixed: usize,
+    pub new_problems: usize,
+}
+
+impl Comparison {
+    pub fn tally(&self) -> Option<Tally> {
+        match self {
+            Comparison::Compared(changes) => Some(tally(changes)),
+            Comparison::NotCompared(_) => None,
+        }
+    }
+
+    /// The line the run prints and the overview page shows.
+    pub fn summary_zh(&self) -> String {
+        let changes = match self {
+            Comparison::NotCompared(why) => return format!("与上次运行相比：未比较（{why}）"),
+            Comparison::Compared(changes) => changes,
+        };
+        let t = tally(changes);
+        if t.units == 0 {
+            return "与上次运行相比：没有变化".into();
+        }
+        format!(
+            "与上次运行相比：{} 个单位有变化（新报送 {}，文件已更换 {}，不再有报告 {}），\
+             {} 个数值变化，{} 个问题已解决，{} 个新问题；详见 changes.csv",
+            t.units,
+            t.new_submissions,
+            t.changed_files,
+            t.removed,
+            t.values,
+            t.fixed,
+            t.new_problems
+        )
+    }
+}
+
+fn tally(changes: &[Change]) -> Tally {
+    let count = |k: Kind| changes.iter().filter(|c| c.kind == k).count();
+    // The county's and the unit types' totals (no unit id, no report) are no unit.
+    let mut units: Vec<(&str, &str)> = changes
+        .iter()
+        .filter(|c| {
+            !c.unit_id.is_empty() || !matches!(c.kind, Kind::FixedProblem | Kind::NewProblem)
+        })
+        .map(|c| (c.unit_id.as_str(), c.unit_name.as_str()))
+        .collect();
+    units.sort_unstable();
+    units.dedup();
+    Tally {
+        units: units.len(),
+        new_submissions: count(Kind::NewSubmission),
+        removed: count(Kind::RemovedSubmission),
+        changed_files: count(Kind::ChangedFile),
+        values: count(Kind::ChangedValue),
+        fixed: count(Kind::FixedProblem),
+        new_problems: count(Kind::NewProblem),
+    }
+}
+
+fn unit_key(unit_id: &str, unit_name: &str) -> String {
+    if unit_id.is_empty() {
+        format!("name:{unit_name}")
+    } else {
+        format!("id:{unit_id}")
+    }
+}
+
+/// Adds a report under its unit and year; a second report of both (a duplicate submission)
+/// is told apart by its file.
+fn insert_report(reports: &mut BTreeMap<(String, String), Report>, year: String, r: Report) {
+    let unit = unit_key(&r.unit_id, &r.unit_name);
+    let key = if reports.contains_key(&(unit.clone(), year.clone())) {
+        (format!("{unit}#{}", r.source_file), year)
+    } else {
+        (unit, year)
+    };
+    reports.insert(key, r);
+}
+
+fn is_problem(severity: Severity) -> bool {
+    matches!(severity, Severity::Error | Severity::Warning)
+}
+
+impl Snapshot {
+    /// This run's, from what its outputs are written from.
+    pub fn of(
+        submissions: &[Submission],
+        anomalies: &[Anomaly],
+        files: &[FileEntry],
+        roster: &Roster,
+    ) -> Snapshot {
+        let fields = schema::fields();
+        let mut reports = BTreeMap::new();
+        for s in submissions {
+            let unit = s.unit.map(|u| &roster.units[u]);
+            let report = Report {
+                unit_id: unit.map_or(String::new(), |u| u.id.clone()),
+                unit_name: unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
+                source_file: s.source_file.clone(),
+                values: s
+                    .values
+                    .iter()
+                    .enumerate()
+                    .map(|(f, v)| (fields[f].id.clone(), value_text(&v)))
+                    .collect(),
+            };
+            let year = s.year.map_or(String::new(), |y| y.to_string());
+            insert_report(&mut reports, year, report);
+        }
+        let problems = anomalies
+            .iter()
+            .filter(|a| is_problem(a.severity))
+            .map(|a| {
+                let problem = Problem {
+                    unit_id: a.unit_id.clone(),
+                    unit_name: a.unit_name.clone(),
+                    severity: a.severity.name().into(),
+                    rule: a.rule.into(),
+                    message: a.finding.message.clone(),
+                };
+                (a.id.clone(), problem)
+            })
+            .collect();
+        let hashes = files
+            .iter()
+            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .collect();
+        Snapshot {
+            reports,
+            problems,
+            hashes,
+        }
+    }
+
+    /// The previous run's, read from the outputs in `out`. Errors say, in Chinese, why
+    /// there is nothing to compare with.
+    pub fn read(out: &Path) -> Result<Snapshot, String> {
+        let manifest = out.join("manifest.json");
+        if !manifest.exists() {
+            return Err("没有上次运行的输出，这是第一次运行".into());
+        }
+        let unreadable = |name: &str, why: String| format!("上次的 {name} 无法读取：{why}");
+        let json: serde_json::Value = std::fs::read(&manifest)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            .map_err(|e| unreadable("manifest.json", e))?;
+        let files = json["files"]
+            .as_array()
+            .ok_or_else(|| unreadable("manifest.json", "没有 files 一项".into()))?;
+        let hashes = files
+            .iter()
+            .filter_map(|f| Some((f["path"].as_str()?.into(), f["sha256"].as_str()?.into())))
+            .collect();
+
+        let normalized =
+            read_csv(&out.join("normalized.csv")).map_err(|e| unreadable("normalized.csv", e))?;
+        let mut reports = BTreeMap::new();
+        for row in &normalized {
+            let lead = |c: &str| row.get(c).cloned().unwrap_or_default();
+            let report = Report {
+                unit_id: lead("unit_id"),
+                unit_name: lead("unit_name"),
+                source_file: lead("source_file"),
+                values: row
+                    .iter()
+                    .filter(|(c, _)| !NORMALIZED_LEAD.contains(&c.as_str()))
+                    .map(|(c, v)| (c.clone(), v.clone()))
+                    .collect(),
+            };
+            insert_report(&mut reports, lead("year"), report);
+        }
+
+        let anomalies =
+            read_csv(&out.join("anomalies.csv")).map_err(|e| unreadable("anomalies.csv", e))?;
+        let mut problems = BTreeMap::new();
+        for row in &anomalies {
+            let cell = |c: &str| row.get(c).cloned().unwrap_or_default();
+            let severity = Severity::parse(&cell("severity"));
+            if !severity.is_some_and(is_problem) || cell("anomaly_id").is_empty() {
+                continue;
+            }
+            let problem = Problem {
+                unit_id: cell("unit_id"),
+                unit_name: cell("unit_name"),
+                severity: cell("severity"),
+                rule: cell("rule"),
+                message: cell("message"),
+            };
+            problems.insert(cell("anomaly_id"), problem);
+        }
+        Ok(Snapshot {
+            reports,
+            problems,
+            hashes,
+        })
+    }
+}
+
+/// A CSV with a header, its rows as column → text. A row of another length than the header
+/// is an error: the file was cut short or is not ours.
+fn read_csv(path: &Path) -> Result<Vec<BTreeMap<String, String>>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(String::from)
+        .collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        return Err("文件是空的".into());
+    }
+    reader
+        .records()
+        .map(|r| {
+            let r = r.map_err(|e| e.to_string())?;
+            Ok(header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect())
+        })
+        .collect()
+}
+
+/// Everything that differs from `before` to `after`, unit by unit: reports first, then
+/// values in field order, then problems fixed and new.
+pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let label = |id: &str| schema::index_of(id).map_or(String::new(), schema::display_name);
+    let field_order = |id: &str| schema::index_of(id).unwrap_or(usize::MAX);
+    for (key, new) in &after.reports {
+        let change = |kind| Change::new(kind, &new.unit_id, &new.unit_name, &key.1);
+        let Some(old) = before.reports.get(key) else {
+            changes.push(Change {
+                after: new.source_file.clone(),
+                ..change(Kind::NewSubmission)
+            });
+            continue;
+        };
+        let hash = |s: &Snapshot, file: &str| s.hashes.get(file).cloned();
+        let same_file = match (
+            hash(before, &old.source_file),
+            hash(after, &new.source_file),
+        ) {
+            (Some(a), Some(b)) => a == b,
+            _ => old.source_file == new.source_file,
+        };
+        if !same_file {
+            changes.push(Change {
+                before: old.source_file.clone(),
+                after: new.source_file.clone(),
+                ..change(Kind::ChangedFile)
+            });
+        }
+        let mut differing: Vec<(&String, &String, &String)> = new
+            .values
+            .iter()
+            .filter_map(|(id, v)| {
+                let was = old.values.get(id)?;
+                (was != v).then_some((id, was, v))
+            })
+            .collect();
+        differing.sort_by_key(|(id, _, _)| field_order(id));
+        for (id, was, now) in differing {
+            changes.push(Change {
+                field_id: id.clone(),
+                label: label(id),
+                before: was.clone(),
+                after: now.clone(),
+                ..change(Kind::ChangedValue)
+            });
+        }
+    }
+    for (key, old) in &before.reports {
+        if !after.reports.contains_key(key) {
+            changes.push(Change {
+                before: old.source_file.clone(),
+                ..Change::new(
+                    Kind::RemovedSubmission,
+                    &old.unit_id,
+                    &old.unit_name,
+                    &key.1,
+                )
+            });
+        }
+    }
+    let problem_change = |id: &String, p: &Problem, kind: Kind| Change {
+        anomaly_id: id.clone(),
+        rule: p.rule.clone(),
+        message: p.message.clone(),
+        ..Change::new(kind, &p.unit_id, &p.unit_name, "")
+    };
+    for (id, p) in &before.problems {
+        if !after.problems.contains_key(id) {
+            changes.push(problem_change(id, p, Kind::FixedProblem));
+        }
+    }
+    for (id, p) in &after.problems {
+        if !before.problems.contains_key(id) {
+            changes.push(problem_change(id, p, Kind::NewProblem));
+        }
+    }
+    // Unit by unit; within a unit, the order pushed (a stable sort).
+    changes.sort_by(|a, b| (&a.unit_id, &a.unit_name).cmp(&(&b.unit_id, &b.unit_name)));
+    changes
+}
+
+/// The comparison of this run with what the previous one left in `out`; never an error.
+pub fn with_previous(out: &Path, now: &Snapshot) -> Comparison {
+    match Snapshot::read(out) {
+        Ok(before) => Comparison::Compared(compare(&before, now)),
+        Err(why) => Comparison::NotCompared(why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(unit: &str, file: &str, values: &[(&str, &str)]) -> Report {
+        Report {
+            unit_id: unit.into(),
+            unit_name: format!("{unit}镇"),
+            source_file: file.into(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn problem(unit: &str, rule: &str) -> Problem {
+        Problem {
+            unit_id: unit.into(),
+            unit_name: format!("{unit}镇"),
+            severity: "error".into(),
+            rule: rule.into(),
+            message: "不平".into(),
+        }
+    }
+
+    #[test]
+    fn units_values_and_problems_are_compared() {
+        let id = &schema::fields()[0].id;
+        let mut before = Snapshot::default();
+        let key = |u: &str| (format!("id:{u}"), "2024".to_string());
+        before
+            .reports
+            .insert(key("a"), report("a", "a.xlsx", &[(id, "3")]));
+        before
+            .reports
+            .insert(key("gone"), report("gone", "g.xlsx", &[(id, "1")]));
+        before.hashes.insert("a.xlsx".into(), "h1".into());
+        before
+            .problems
+            .insert("T3.BALANCE-1".into(), problem("a", "T3.BALANCE"));
+        let mut after = Snapshot::default();
+        after
+            .reports
+            .insert(key("a"), report("a", "a.xlsx", &[(id, "5")]));
+        after
+            .reports
+            .insert(key("b"), report("b", "b.csv", &[(id, "1")]));
+        after.hashes.insert("a.xlsx".into(), "h2".into());
+        after
+            .problems
+            .insert("T4.TOTAL-2".into(), problem("b", "T4.TOTAL"));
+
+        let kinds: Vec<(String, Kind)> = compare(&before, &after)
+            .into_iter()
+            .map(|c| (c.unit_id, c.kind))
+            .collect();
+        let expected = [
+            ("a", Kind::ChangedFile),
+            ("a", Kind::ChangedValue),
+            ("a", Kind::FixedProblem),
+            ("b", Kind::NewSubmission),
+            ("b", Kind::NewProblem),
+            ("gone", Kind::RemovedSubmission),
+        ];
+        let expected: Vec<(String, Kind)> =
+            expected.iter().map(|(u, k)| (u.to_string(), *k)).collect();
+        assert_eq!(kinds, expected);
+        let value = compare(&before, &after)
+            .into_iter()
+            .find(|c| c.kind == Kind::ChangedValue)
+            .unwrap();
+        assert_eq!((value.before.as_str(), value.after.as_str()), ("3", "5"));
+        assert_eq!(value.label, schema::display_name(0));
+        assert!(compare(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn missing_or_corrupt_outputs_are_no_comparison() {
+        let dir = std::env::temp_dir().join(format!("nianbao-changes-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let now = Snapshot::default();
+        let first = with_previous(&dir, &now);
+        assert!(matches!(&first, Comparison::NotCompared(w) if w.contains("第一次")));
+        std::fs::write(dir.join("manifest.json"), b"{\"files\": [").unwrap();
+        let corrupt = with_previous(&dir, &now);
+        assert!(matches!(&corrupt, Comparison::NotCompared(w) if w.contains("manifest.json")));
+        std::fs::write(dir.join("manifest.json"), b"{\"files\": []}").unwrap();
+        let no_csv = with_previous(&dir, &now);
+        assert!(matches!(&no_csv, Comparison::NotCompared(w) if w.contains("normalized.csv")));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -150,18 +150,24 @@ impl Comparison {
         }
     }
 
-    /// The line the run prints and the overview page shows.
+    /// The line the run prints.
     pub fn summary_zh(&self) -> String {
+        format!("与上次运行相比：{}", self.outline_zh())
+    }
+
+    /// What the comparison found, in a sentence: the overview page shows it under its
+    /// heading 与上次运行相比.
+    pub fn outline_zh(&self) -> String {
         let changes = match self {
-            Comparison::NotCompared(why) => return format!("与上次运行相比：未比较（{why}）"),
+            Comparison::NotCompared(why) => return format!("未比较（{why}）"),
             Comparison::Compared(changes) => changes,
         };
-        let t = tally(changes);
-        if t.units == 0 {
-            return "与上次运行相比：没有变化".into();
+        if changes.is_empty() {
+            return "没有变化".into();
         }
+        let t = tally(changes);
         format!(
-            "与上次运行相比：{} 个单位有变化（新报送 {}，文件已更换 {}，不再有报告 {}），\
+            "{} 个单位有变化（新报送 {}，文件已更换 {}，不再有报告 {}），\
              {} 个数值变化，{} 个问题已解决，{} 个新问题；详见 changes.csv",
             t.units,
             t.new_submissions,
@@ -442,8 +448,12 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
             changes.push(problem_change(id, p, Kind::NewProblem));
         }
     }
-    // Unit by unit; within a unit, the order pushed (a stable sort).
-    changes.sort_by(|a, b| (&a.unit_id, &a.unit_name).cmp(&(&b.unit_id, &b.unit_name)));
+    // Unit by unit, the totals (no unit id) last; within a unit, the order pushed (a stable
+    // sort).
+    changes.sort_by(|a, b| {
+        let key = |c: &Change| (c.unit_id.is_empty(), c.unit_id.clone(), c.unit_name.clone());
+        key(a).cmp(&key(b))
+    });
     changes
 }
 

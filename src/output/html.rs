@@ -431,7 +431,7 @@ fn bar_chart(items: &[(String, f64, Option<String>)], width: u32) -> String {
 fn changes_section(comparison: &Comparison) -> String {
     let mut html = format!(
         "<h2>与上次运行相比</h2><p class=\"sub\">{}</p>",
-        escape(&comparison.summary_zh())
+        escape(&comparison.outline_zh())
     );
     let Comparison::Compared(changes) = comparison else {
         return html;

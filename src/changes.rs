@@ -33,8 +33,10 @@ pub struct Report {
     pub unit_id: String,
     pub unit_name: String,
     pub source_file: String,
-    /// The value of every field, as `normalized.csv` writes it, by field id.
-    pub values: BTreeMap<String, String>,
+    /// The value of every field as `normalized.csv` writes it (a number, or empty), in the
+    /// schema's order, joined by commas: one string per report rather than 200, as a
+    /// province has a hundred thousand reports on each side.
+    pub values: String,
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -235,7 +237,6 @@ impl Snapshot {
         files: &[FileEntry],
         roster: &Roster,
     ) -> Snapshot {
-        let fields = schema::fields();
         let mut reports = BTreeMap::new();
         for s in submissions {
             let unit = s.unit.map(|u| &roster.units[u]);
@@ -246,9 +247,9 @@ impl Snapshot {
                 values: s
                     .values
                     .iter()
-                    .enumerate()
-                    .map(|(f, v)| (fields[f].id.clone(), value_text(&v)))
-                    .collect(),
+                    .map(|v| value_text(&v))
+                    .collect::<Vec<_>>()
+                    .join(","),
             };
             let year = s.year.map_or(String::new(), |y| y.to_string());
             insert_report(&mut reports, year, report);
@@ -298,42 +299,50 @@ impl Snapshot {
             .filter_map(|f| Some((f["path"].as_str()?.into(), f["sha256"].as_str()?.into())))
             .collect();
 
-        let normalized =
-            read_csv(&out.join("normalized.csv")).map_err(|e| unreadable("normalized.csv", e))?;
         let mut reports = BTreeMap::new();
-        for row in &normalized {
-            let lead = |c: &str| row.get(c).cloned().unwrap_or_default();
+        let field_ids: Vec<&str> = schema::fields().iter().map(|f| f.id.as_str()).collect();
+        each_row(&out.join("normalized.csv"), |header, row| {
+            let lead = NORMALIZED_LEAD.len();
+            if !header
+                .iter()
+                .eq(NORMALIZED_LEAD.iter().chain(&field_ids).copied())
+            {
+                return Err("它的列与本版本的字段表不同".into());
+            }
             let report = Report {
-                unit_id: lead("unit_id"),
-                unit_name: lead("unit_name"),
-                source_file: lead("source_file"),
-                values: row
-                    .iter()
-                    .filter(|(c, _)| !NORMALIZED_LEAD.contains(&c.as_str()))
-                    .map(|(c, v)| (c.clone(), v.clone()))
-                    .collect(),
+                unit_id: row[0].into(),
+                unit_name: row[1].into(),
+                source_file: row[4].into(),
+                values: row.iter().skip(lead).collect::<Vec<_>>().join(","),
             };
-            insert_report(&mut reports, lead("year"), report);
-        }
+            insert_report(&mut reports, row[3].into(), report);
+            Ok(())
+        })
+        .map_err(|e| unreadable("normalized.csv", e))?;
 
-        let anomalies =
-            read_csv(&out.join("anomalies.csv")).map_err(|e| unreadable("anomalies.csv", e))?;
         let mut problems = BTreeMap::new();
-        for row in &anomalies {
-            let cell = |c: &str| row.get(c).cloned().unwrap_or_default();
-            let severity = Severity::parse(&cell("severity"));
-            if !severity.is_some_and(is_problem) || cell("anomaly_id").is_empty() {
-                continue;
+        each_row(&out.join("anomalies.csv"), |header, row| {
+            let column = |name: &str| {
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .ok_or(format!("没有 {name} 列"))
+            };
+            let (severity, id) = (column("severity")?, column("anomaly_id")?);
+            if !Severity::parse(&row[severity]).is_some_and(is_problem) || row[id].is_empty() {
+                return Ok(());
             }
             let problem = Problem {
-                unit_id: cell("unit_id"),
-                unit_name: cell("unit_name"),
-                severity: cell("severity"),
-                rule: cell("rule"),
-                message: cell("message"),
+                unit_id: row[column("unit_id")?].into(),
+                unit_name: row[column("unit_name")?].into(),
+                severity: row[severity].into(),
+                rule: row[column("rule")?].into(),
+                message: row[column("message")?].into(),
             };
-            problems.insert(cell("anomaly_id"), problem);
-        }
+            problems.insert(row[id].to_string(), problem);
+            Ok(())
+        })
+        .map_err(|e| unreadable("anomalies.csv", e))?;
         Ok(Snapshot {
             reports,
             problems,
@@ -342,40 +351,32 @@ impl Snapshot {
     }
 }
 
-/// A CSV with a header, its rows as column → text. A row of another length than the header
-/// is an error: the file was cut short or is not ours.
-fn read_csv(path: &Path) -> Result<Vec<BTreeMap<String, String>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = ::csv::ReaderBuilder::new().from_reader(bytes);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(String::from)
-        .collect();
-    if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err("文件是空的".into());
+/// Calls `row` with the header and each row of a CSV nianbao wrote (with a BOM), one row at
+/// a time. A row of another length than the header is an error: the file was cut short.
+fn each_row(
+    path: &Path,
+    mut row: impl FnMut(&csv::StringRecord, &csv::StringRecord) -> Result<(), String>,
+) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut input = std::io::BufReader::new(file);
+    let mut bom = [0u8; 3];
+    std::io::Read::read_exact(&mut input, &mut bom).map_err(|_| "文件是空的".to_string())?;
+    if bom != *b"\xEF\xBB\xBF" {
+        return Err("开头没有 BOM，不是 nianbao 写的文件".into());
     }
-    reader
-        .records()
-        .map(|r| {
-            let r = r.map_err(|e| e.to_string())?;
-            Ok(header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(String::from))
-                .collect())
-        })
-        .collect()
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(|e| e.to_string())? {
+        row(&header, &record)?;
+    }
+    Ok(())
 }
 
 /// Everything that differs from `before` to `after`, unit by unit: reports first, then
 /// values in field order, then problems fixed and new.
 pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
     let mut changes = Vec::new();
-    let label = |id: &str| schema::index_of(id).map_or(String::new(), schema::display_name);
-    let field_order = |id: &str| schema::index_of(id).unwrap_or(usize::MAX);
     for (key, new) in &after.reports {
         let change = |kind| Change::new(kind, &new.unit_id, &new.unit_name, &key.1);
         let Some(old) = before.reports.get(key) else {
@@ -400,21 +401,19 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
                 ..change(Kind::ChangedFile)
             });
         }
-        let mut differing: Vec<(&String, &String, &String)> = new
+        let fields = schema::fields();
+        let differing = old
             .values
-            .iter()
-            .filter_map(|(id, v)| {
-                let was = old.values.get(id)?;
-                (was != v).then_some((id, was, v))
-            })
-            .collect();
-        differing.sort_by_key(|(id, _, _)| field_order(id));
-        for (id, was, now) in differing {
+            .split(',')
+            .zip(new.values.split(','))
+            .enumerate()
+            .filter(|(_, (was, now))| was != now);
+        for (f, (was, now)) in differing {
             changes.push(Change {
-                field_id: id.clone(),
-                label: label(id),
-                before: was.clone(),
-                after: now.clone(),
+                field_id: fields[f].id.clone(),
+                label: schema::display_name(f),
+                before: was.into(),
+                after: now.into(),
                 ..change(Kind::ChangedValue)
             });
         }
@@ -469,15 +468,15 @@ pub fn with_previous(out: &Path, now: &Snapshot) -> Comparison {
 mod tests {
     use super::*;
 
-    fn report(unit: &str, file: &str, values: &[(&str, &str)]) -> Report {
+    /// A report whose first field is `first` and the others 0.
+    fn report(unit: &str, file: &str, first: &str) -> Report {
+        let mut values = vec!["0"; schema::FIELD_COUNT];
+        values[0] = first;
         Report {
             unit_id: unit.into(),
             unit_name: format!("{unit}镇"),
             source_file: file.into(),
-            values: values
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            values: values.join(","),
         }
     }
 
@@ -493,26 +492,19 @@ mod tests {
 
     #[test]
     fn units_values_and_problems_are_compared() {
-        let id = &schema::fields()[0].id;
         let mut before = Snapshot::default();
         let key = |u: &str| (format!("id:{u}"), "2024".to_string());
+        before.reports.insert(key("a"), report("a", "a.xlsx", "3"));
         before
             .reports
-            .insert(key("a"), report("a", "a.xlsx", &[(id, "3")]));
-        before
-            .reports
-            .insert(key("gone"), report("gone", "g.xlsx", &[(id, "1")]));
+            .insert(key("gone"), report("gone", "g.xlsx", "1"));
         before.hashes.insert("a.xlsx".into(), "h1".into());
         before
             .problems
             .insert("T3.BALANCE-1".into(), problem("a", "T3.BALANCE"));
         let mut after = Snapshot::default();
-        after
-            .reports
-            .insert(key("a"), report("a", "a.xlsx", &[(id, "5")]));
-        after
-            .reports
-            .insert(key("b"), report("b", "b.csv", &[(id, "1")]));
+        after.reports.insert(key("a"), report("a", "a.xlsx", "5"));
+        after.reports.insert(key("b"), report("b", "b.csv", "1"));
         after.hashes.insert("a.xlsx".into(), "h2".into());
         after
             .problems
@@ -538,6 +530,7 @@ mod tests {
             .find(|c| c.kind == Kind::ChangedValue)
             .unwrap();
         assert_eq!((value.before.as_str(), value.after.as_str()), ("3", "5"));
+        assert_eq!(value.field_id, schema::fields()[0].id);
         assert_eq!(value.label, schema::display_name(0));
         assert!(compare(&after, &after).is_empty());
     }

@@ -165,18 +165,20 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         })
     };
     // A notice per unit with open problems, rendered in parallel (each is a small workbook
-    // to compress), then written from this thread.
+    // to compress) and written from this thread, a batch at a time, as the pages are.
     let write_notices = || {
         staging.folder("notices", |folder| {
             let planned = notices::plan(&anomalies, &roster);
             let date = notices::today_zh();
-            let rendered: Vec<(&str, Vec<u8>)> = planned
-                .par_iter()
-                .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
-                .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
-                .map_err(|e| format!("无法生成退回通知：{e}"))?;
-            for (file, bytes) in &rendered {
-                folder.put(file, bytes, false)?;
+            for batch in planned.chunks(PAGE_BATCH) {
+                let rendered: Vec<(&str, Vec<u8>)> = batch
+                    .par_iter()
+                    .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
+                    .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
+                    .map_err(|e| format!("无法生成退回通知：{e}"))?;
+                for (file, bytes) in &rendered {
+                    folder.put(file, bytes, false)?;
+                }
             }
             let unattributed = notices::unattributed(&anomalies);
             let index = notices::index_xlsx(&planned, unattributed, year, &date)

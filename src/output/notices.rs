@@ -58,14 +58,19 @@ fn for_a_unit(a: &Anomaly) -> bool {
 
 /// The notices of a run, roster units in the roster's order, then units not on it by name.
 pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
+    let places: std::collections::HashMap<&str, usize> = roster
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id.as_str(), i))
+        .collect();
     let mut by_unit: std::collections::BTreeMap<(usize, &str, &str), Vec<&Anomaly>> =
         Default::default();
     for a in anomalies.iter().filter(|a| for_a_unit(a)) {
-        let place = roster
-            .units
-            .iter()
-            .position(|u| !a.unit_id.is_empty() && u.id == a.unit_id)
-            .unwrap_or(usize::MAX);
+        let place = match a.unit_id.as_str() {
+            "" => usize::MAX,
+            id => places.get(id).copied().unwrap_or(usize::MAX),
+        };
         by_unit
             .entry((place, &a.unit_id, &a.unit_name))
             .or_default()

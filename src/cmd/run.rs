@@ -101,6 +101,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // The previous run's outputs are still in --out: read back before they are replaced.
     let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
     let comparison = changes::with_previous(staging.out(), &now);
+    phases.done("compare with the previous run");
 
     // Every output is written into the staging folder beside --out, and the staged set
     // takes the place of the previous one once all were made, manifest included: a failure

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::Reader;
 use common::{run_ok, temp_dir};
-use nianbao::demo::{write_county, Problem};
+use nianbao::demo::{long_csv_bytes, write_county, Problem};
 
 /// Every row of a workbook's only sheet, as text.
 fn rows(path: &Path, sheet: &str) -> Vec<Vec<String>> {
@@ -52,9 +52,20 @@ fn units_with_open_problems_get_a_notice_naming_cell_and_rule() {
     let mut problems_of = vec![None; 12];
     problems_of[1] = Some(Problem::RowTotal);
     problems_of[2] = Some(Problem::NoSubmission);
-    write_county(&dir, 12, 7, 2024, &problems_of, false).unwrap();
+    let planned = write_county(&dir, 12, 7, 2024, &problems_of, false).unwrap();
+    // And a report of a unit that is not on the roster: the office's to sort out first.
+    std::fs::write(
+        dir.join("inputs/stray.csv"),
+        long_csv_bytes(&[("县外某单位", 2024, &planned[0].values)]),
+    )
+    .unwrap();
     let out = dir.join("out");
     run_ok(&dir.join("inputs"), &dir.join("config"), &out);
+    let unknown = anomalies_of(&out, "")
+        .into_iter()
+        .filter(|a| a.1 == "UNIT.UNKNOWN")
+        .count();
+    assert_eq!(unknown, 1);
 
     let mut files: Vec<String> = std::fs::read_dir(out.join("notices"))
         .unwrap()
@@ -105,6 +116,12 @@ fn units_with_open_problems_get_a_notice_naming_cell_and_rule() {
     assert!(missing[0]["请这样修改"].contains("报送"));
 
     let index = rows(&out.join("notices/通知清单.xlsx"), "通知清单");
+    assert!(
+        index[1][0].contains("2 个单位有待处理的问题（错误 3 个，警告 0 个）")
+            && index[1][0].contains("另有 1 个问题属于不在单位名单中的单位"),
+        "{:?}",
+        index[1]
+    );
     let head = index.iter().position(|r| r[0] == "序号").unwrap();
     let listed: Vec<(&str, &str, &str, &str, &str)> = index[head + 1..]
         .iter()

@@ -181,7 +181,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     folder.put(file, bytes, false)?;
                 }
             }
-            let unattributed = notices::unattributed(&anomalies);
+            let unattributed = notices::unattributed(&anomalies, &roster);
             let index = notices::index_xlsx(&planned, unattributed, year, &date)
                 .map_err(|e| format!("无法生成通知清单：{e}"))?;
             folder.put(notices::INDEX_FILE, &index, false)

@@ -6,9 +6,12 @@
 //! A notice holds the unit's open errors and warnings: those not marked 误报 or 已说明 in
 //! the review. Info rows (提示: blank cells read as 0) are left out: nearly every report has
 //! some, they ask nothing of the unit, and a notice for each would bury the units that must
-//! act. The county's and the unit types' totals are the office's own, and a file no unit can
-//! be told for has no one to be sent to: the list counts those problems and points to
-//! anomalies.csv.
+//! act. The county's and the unit types' totals are the office's own. Notices go to the
+//! units of the roster only: a report naming a unit not on it (UNIT.UNKNOWN), or a file no
+//! unit can be told for, first needs the office's decision (a missing alias, a stray file),
+//! and has no one to be sent to; the list counts those problems and points to anomalies.csv.
+//! (It also keeps a run's cost in proportion: a notice costs a millisecond to compress, and
+//! a file of twenty thousand unknown units would otherwise make twenty thousand.)
 //!
 //! The list is a workbook only, not also a CSV: it is printed and ticked off by the clerk who
 //! sends the notices; an analyst has the same problems, one a row, in anomalies.csv.
@@ -24,7 +27,6 @@ pub const INDEX_FILE: &str = "通知清单.xlsx";
 
 /// One unit's notice.
 pub struct Notice<'a> {
-    /// Empty for a unit that is not on the roster and gave only its name.
     pub unit_id: String,
     pub unit_name: String,
     pub unit_type: String,
@@ -48,15 +50,14 @@ impl Notice<'_> {
     }
 }
 
-/// Whether an anomaly goes into a unit's notice: an open error or warning about a unit.
-fn for_a_unit(a: &Anomaly) -> bool {
+/// An open error or warning, not about the totals: one a unit is to act on.
+fn to_act_on(a: &Anomaly) -> bool {
     matches!(a.severity, Severity::Error | Severity::Warning)
         && a.is_open()
         && a.source_file != TOTALS_SOURCE
-        && !(a.unit_id.is_empty() && a.unit_name.is_empty())
 }
 
-/// The notices of a run, roster units in the roster's order, then units not on it by name.
+/// The notices of a run, in the roster's order.
 pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
     let places: std::collections::HashMap<&str, usize> = roster
         .units
@@ -64,41 +65,35 @@ pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
         .enumerate()
         .map(|(i, u)| (u.id.as_str(), i))
         .collect();
-    let mut by_unit: std::collections::BTreeMap<(usize, &str, &str), Vec<&Anomaly>> =
-        Default::default();
-    for a in anomalies.iter().filter(|a| for_a_unit(a)) {
-        let place = match a.unit_id.as_str() {
-            "" => usize::MAX,
-            id => places.get(id).copied().unwrap_or(usize::MAX),
-        };
-        by_unit
-            .entry((place, &a.unit_id, &a.unit_name))
-            .or_default()
-            .push(a);
+    let mut by_unit: std::collections::BTreeMap<usize, Vec<&Anomaly>> = Default::default();
+    for a in anomalies.iter().filter(|a| to_act_on(a)) {
+        if let Some(&place) = places.get(a.unit_id.as_str()) {
+            by_unit.entry(place).or_default().push(a);
+        }
     }
     let mut taken = std::collections::HashSet::from([INDEX_FILE.to_lowercase()]);
     by_unit
         .into_iter()
-        .map(|((place, id, name), mut problems)| {
+        .map(|(place, mut problems)| {
             problems.sort_by_key(|a| a.severity);
-            let unit = roster.units.get(place);
-            let name = unit.map_or(name, |u| u.name.as_str());
-            let mut file = format!("{}.xlsx", safe_file_name(name, id));
+            let unit = &roster.units[place];
+            let stem = safe_file_name(&unit.name, &unit.id);
+            let mut file = format!("{stem}.xlsx");
             // Two units of one name (or names equal but for case): the id tells them apart.
             let mut n = 1;
             while !taken.insert(file.to_lowercase()) {
                 n += 1;
-                let tag = if id.is_empty() || n > 2 {
+                let tag = if n > 2 {
                     n.to_string()
                 } else {
-                    safe_file_name(id, "")
+                    safe_file_name(&unit.id, "")
                 };
-                file = format!("{}（{tag}）.xlsx", safe_file_name(name, id));
+                file = format!("{stem}（{tag}）.xlsx");
             }
             Notice {
-                unit_id: id.to_string(),
-                unit_name: name.to_string(),
-                unit_type: unit.map_or(String::new(), |u| u.unit_type.clone()),
+                unit_id: unit.id.clone(),
+                unit_name: unit.name.clone(),
+                unit_type: unit.unit_type.clone(),
                 file,
                 problems,
             }
@@ -443,7 +438,8 @@ pub fn index_xlsx(
     );
     if unattributed > 0 {
         summary.push_str(&format!(
-            "另有 {unattributed} 个问题无法确定属于哪个单位（如无法识别单位的文件），未列入通知，见 anomalies.csv。"
+            "另有 {unattributed} 个问题属于不在单位名单中的单位或无法确定单位的文件，未发通知：\
+             请先核对单位名单（名称、别名）或这些文件，见 anomalies.csv。"
         ));
     }
     ws.merge_range(1, 0, 1, last, &summary, &f.line)?;
@@ -462,8 +458,6 @@ pub fn index_xlsx(
         ws.write_string_with_format(row, 6, &n.file, &f.cell)?;
         let note = if n.missing() {
             "没有可读取的报告"
-        } else if n.unit_id.is_empty() {
-            "不在单位名单中"
         } else {
             ""
         };
@@ -484,17 +478,13 @@ pub fn index_xlsx(
     wb.save_to_buffer()
 }
 
-/// The open problems about a unit that no notice holds (a file whose unit is not known).
-pub fn unattributed(anomalies: &[Anomaly]) -> usize {
+/// The open problems no notice holds, the totals' apart: those of reports naming a unit not
+/// on the roster, and of files whose unit is not known.
+pub fn unattributed(anomalies: &[Anomaly], roster: &Roster) -> usize {
+    let ids: std::collections::HashSet<&str> = roster.units.iter().map(|u| u.id.as_str()).collect();
     anomalies
         .iter()
-        .filter(|a| {
-            matches!(a.severity, Severity::Error | Severity::Warning)
-                && a.is_open()
-                && a.source_file != TOTALS_SOURCE
-                && a.unit_id.is_empty()
-                && a.unit_name.is_empty()
-        })
+        .filter(|a| to_act_on(a) && !ids.contains(a.unit_id.as_str()))
         .count()
 }
 

@@ -43,7 +43,6 @@ pub struct Report {
 pub struct Problem {
     pub unit_id: String,
     pub unit_name: String,
-    pub severity: String,
     pub rule: String,
     pub message: String,
 }
@@ -132,7 +131,7 @@ impl Default for Comparison {
     }
 }
 
-/// Counts for the summary and the overview page.
+/// Counts for the summary line.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
     pub units: usize,
@@ -145,13 +144,6 @@ pub struct Tally {
 }
 
 impl Comparison {
-    pub fn tally(&self) -> Option<Tally> {
-        match self {
-            Comparison::Compared(changes) => Some(tally(changes)),
-            Comparison::NotCompared(_) => None,
-        }
-    }
-
     /// The line the run prints.
     pub fn summary_zh(&self) -> String {
         format!("与上次运行相比：{}", self.outline_zh())
@@ -261,7 +253,6 @@ impl Snapshot {
                 let problem = Problem {
                     unit_id: a.unit_id.clone(),
                     unit_name: a.unit_name.clone(),
-                    severity: a.severity.name().into(),
                     rule: a.rule.into(),
                     message: a.finding.message.clone(),
                 };
@@ -335,7 +326,6 @@ impl Snapshot {
             let problem = Problem {
                 unit_id: row[column("unit_id")?].into(),
                 unit_name: row[column("unit_name")?].into(),
-                severity: row[severity].into(),
                 rule: row[column("rule")?].into(),
                 message: row[column("message")?].into(),
             };
@@ -484,7 +474,6 @@ mod tests {
         Problem {
             unit_id: unit.into(),
             unit_name: format!("{unit}镇"),
-            severity: "error".into(),
             rule: rule.into(),
             message: "不平".into(),
         }

@@ -6,6 +6,7 @@
 //! by [`pipeline`] and the commands in [`cmd`].
 //! [`schema`] defines the format once; [`demo`] writes synthetic counties.
 
+pub mod changes;
 pub mod check;
 pub mod cmd;
 pub mod demo;

@@ -286,6 +286,7 @@ impl<'a> Pages<'a> {
                 .filter(|a| a.source_file == crate::check::TOTALS_SOURCE)
                 .cloned()
                 .collect(),
+            changes: Default::default(),
         }
     }
 }
@@ -360,4 +361,6 @@ pub struct CountyPage {
     pub unreadable: Vec<(String, String)>,
     /// Anomalies of the county's and the unit types' totals.
     pub totals_anomalies: Vec<Anomaly>,
+    /// What changed since the previous run; set by the run, which alone knows.
+    pub changes: crate::changes::Comparison,
 }

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use crate::changes::{self, Comparison, Snapshot};
 use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
-use crate::output::{self, html, ChecksInfo, Manifest, Phase, RunInfo, Writer};
+use crate::output::{self, html, notices, ChecksInfo, Manifest, Phase, RunInfo, Writer};
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
@@ -36,6 +37,8 @@ pub struct Summary {
     pub totals: Tally,
     pub review: ReviewOutcome,
     pub out: PathBuf,
+    /// What changed since the previous run into the same --out.
+    pub changes: Comparison,
 }
 
 pub fn run(opts: &RunOptions) -> Result<Summary, String> {
@@ -96,6 +99,10 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     check::ids::assign(&mut anomalies);
     let reviewed = review.apply(&mut anomalies);
     phases.done("check and roll up");
+    // The previous run's outputs are still in --out: read back before they are replaced.
+    let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
+    let comparison = changes::with_previous(staging.out(), &now);
+    phases.done("compare with the previous run");
 
     // Every output is written into the staging folder beside --out, and the staged set
     // takes the place of the previous one once all were made, manifest included: a failure
@@ -114,6 +121,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             )?;
             staging.file("normalized.parquet", |w| w.write_all(&parquet))?;
         }
+        staging.file("changes.csv", |w| output::changes_csv(w, &comparison))?;
         let rollup_csv = output::rollup_csv(&rollup);
         staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
     };
@@ -155,26 +163,59 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     folder.put(file, page.as_bytes(), *unchanged)?;
                 }
             }
-            let index = html::index_html(&pages.county(&gathered.unreadable, &reviewed));
+            let mut county = pages.county(&gathered.unreadable, &reviewed);
+            county.changes = comparison.clone();
+            let index = html::index_html(&county);
             let unchanged = folder.unchanged("index.html", index.as_bytes());
             folder.put("index.html", index.as_bytes(), unchanged)
         })
     };
-    // The CSVs, the workbook (a thread each: formatting and compression) and the pages
-    // (rendered in parallel; the rest is the filesystem's time) are independent: they are
-    // made side by side.
-    let (((csvs, csvs_time), (workbook, workbook_time)), (reports, reports_time)) = rayon::join(
+    // A notice per unit with open problems, rendered in parallel (each is a small workbook
+    // to compress) and written from this thread, a batch at a time, as the pages are.
+    let write_notices = || {
+        staging.folder("notices", |folder| {
+            let planned = notices::plan(&anomalies, &roster);
+            let date = notices::today_zh();
+            for batch in planned.chunks(PAGE_BATCH) {
+                let rendered: Vec<(&str, Vec<u8>)> = batch
+                    .par_iter()
+                    .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
+                    .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
+                    .map_err(|e| format!("无法生成退回通知：{e}"))?;
+                for (file, bytes) in &rendered {
+                    folder.put(file, bytes, false)?;
+                }
+            }
+            let unattributed = notices::unattributed(&anomalies, &roster);
+            let index = notices::index_xlsx(&planned, unattributed, year, &date)
+                .map_err(|e| format!("无法生成通知清单：{e}"))?;
+            folder.put(notices::INDEX_FILE, &index, false)
+        })
+    };
+    // The CSVs, the workbook (a thread each: formatting and compression), the pages
+    // (rendered in parallel; the rest is the filesystem's time) and the notices are
+    // independent: they are made side by side.
+    let (
+        ((csvs, csvs_time), (workbook, workbook_time)),
+        ((reports, reports_time), (notices, notices_time)),
+    ) = rayon::join(
         || {
             rayon::join(
                 || timed("CSVs", write_csvs),
                 || timed("rollup.xlsx", write_workbook),
             )
         },
-        || timed("reports/", write_pages),
+        || {
+            rayon::join(
+                || timed("reports/", write_pages),
+                || timed("notices/", write_notices),
+            )
+        },
     );
     csvs?;
     workbook?;
     reports?;
+    notices?;
     phases.done("write outputs");
     // Each problem once: a total's anomaly that repeats the units' own is listed, not counted.
     let count = |s: Severity| {
@@ -209,7 +250,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             seconds: started.elapsed().as_secs_f64(),
             jobs,
             phases: phases.list,
-            writers: vec![csvs_time, workbook_time, reports_time],
+            writers: vec![csvs_time, workbook_time, reports_time, notices_time],
         },
         inputs: display(&opts.inputs),
         config: display(&opts.config),
@@ -234,6 +275,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         totals: manifest.totals.clone(),
         review: reviewed.clone(),
         out: opts.out.clone(),
+        changes: comparison,
     })
 }
 
@@ -327,6 +369,7 @@ pub fn print_summary(s: &Summary) {
         s.out.display()
     );
     println!("{}", totals_line(&s.totals));
+    println!("{}", s.changes.summary_zh());
     if !s.review.resolved.is_empty() {
         println!(
             "审核：{} 条决定所针对的问题本次已不再出现（已解决）：",

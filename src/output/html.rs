@@ -6,6 +6,7 @@
 use std::fmt::Write;
 use std::sync::LazyLock;
 
+use crate::changes::{Comparison, Kind};
 use crate::check::{Anomaly, Severity, Status, StatusCounts};
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::report::{CountyPage, UnitLine as CountyUnit, UnitPage};
@@ -717,6 +718,64 @@ fn unit_row(u: &CountyUnit) -> String {
     )
 }
 
+/// The overview's section 与上次运行相比: the summary line, then a row per unit that changed.
+fn changes_section(comparison: &Comparison) -> String {
+    let mut html = format!(
+        "<h2>与上次运行相比</h2><p class=\"sub\">{}</p>",
+        escape(&comparison.outline_zh())
+    );
+    let Comparison::Compared(changes) = comparison else {
+        return html;
+    };
+    if changes.is_empty() {
+        return html;
+    }
+    // Per unit, in the comparison's order: what happened to its report, then the counts.
+    struct UnitChanges<'c> {
+        unit: (&'c str, &'c str),
+        report: Vec<&'static str>,
+        values: usize,
+        fixed: usize,
+        new: usize,
+    }
+    let mut units: Vec<UnitChanges> = Vec::new();
+    for c in changes {
+        let unit = (c.unit_id.as_str(), c.unit_name.as_str());
+        if units.last().is_none_or(|u| u.unit != unit) {
+            units.push(UnitChanges {
+                unit,
+                report: Vec::new(),
+                values: 0,
+                fixed: 0,
+                new: 0,
+            });
+        }
+        let u = units.last_mut().expect("pushed");
+        match c.kind {
+            Kind::ChangedValue => u.values += 1,
+            Kind::FixedProblem => u.fixed += 1,
+            Kind::NewProblem => u.new += 1,
+            k => u.report.push(k.zh()),
+        }
+    }
+    html.push_str(
+        "<table class=\"list\"><tr><th>单位</th><th>报告</th><th>数值变化</th><th>问题已解决</th><th>新问题</th></tr>",
+    );
+    for u in &units {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(u.unit.1),
+            u.report.join("、"),
+            u.values,
+            u.fixed,
+            u.new
+        );
+    }
+    html.push_str("</table>");
+    html
+}
+
 pub fn index_html(c: &CountyPage) -> String {
     let year = c.year.map_or(String::new(), |y| format!("{y} 年度"));
     let mut body = format!("<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>");
@@ -779,6 +838,7 @@ pub fn index_html(c: &CountyPage) -> String {
         }
         body.push_str("</ul>");
     }
+    body.push_str(&changes_section(&c.changes));
 
     if !c.totals_anomalies.is_empty() {
         body.push_str(

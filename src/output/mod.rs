@@ -3,14 +3,17 @@
 //! the place of the previous one in one step once all were written ([`staging`]): a
 //! failure or a kill at any instant leaves `--out` holding one run's complete set.
 
+pub mod changes;
 pub mod csv;
 pub mod html;
 pub mod manifest;
+pub mod notices;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod staging;
 pub mod workbook;
 
+pub use changes::{changes_csv, CHANGE_COLUMNS};
 pub use csv::{
     anomalies_csv, anomaly_row, csv_bytes, neutralize, normalized_csv, rollup_csv, value_text,
     write_csv, ANOMALY_COLUMNS, NORMALIZED_LEAD, NORMALIZED_TAIL, ROLLUP_LEAD,

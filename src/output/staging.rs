@@ -33,11 +33,12 @@ const FILES: &[&str] = &[
     "rollup.xlsx",
     "manifest.json",
     "normalized.parquet",
+    "changes.csv",
 ];
 
 /// The folders a run writes in `--out`, each replaced whole: no page of a unit that is gone
 /// remains, and a file a user puts inside goes with it.
-const FOLDERS: &[&str] = &["reports"];
+const FOLDERS: &[&str] = &["reports", "notices"];
 
 /// The outputs of one run, being written beside `--out` and put in its place by
 /// [`Staging::switch`]. It holds the lock on `--out` from [`Staging::begin`] until it is

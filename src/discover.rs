@@ -128,6 +128,10 @@ pub fn os_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
         std::io::ErrorKind::NotFound => "文件不存在，或链接指向的文件已不存在".into(),
+        std::io::ErrorKind::NotADirectory => "路径中的某一级不是文件夹".into(),
+        std::io::ErrorKind::IsADirectory => "这是文件夹，不是文件".into(),
+        std::io::ErrorKind::StorageFull => "磁盘已满".into(),
+        std::io::ErrorKind::ReadOnlyFilesystem => "磁盘只读，不能写入".into(),
         _ => format!("系统错误：{e}"),
     }
 }

@@ -80,9 +80,9 @@ enum Command {
         /// 输出文件（默认 年报统计表模板.xlsx）；与 --roster 同用时为输出文件夹（默认 templates）。
         #[arg(long, value_name = "文件或文件夹")]
         out: Option<PathBuf>,
-        /// 报告年度，例如 2024。
-        #[arg(long, default_value_t = 2024, value_name = "年度")]
-        year: i32,
+        /// 报告年度，例如 2024（默认：上一年，即今年一月各单位所报的年度）。
+        #[arg(long, value_name = "年度")]
+        year: Option<i32>,
         /// 单位名单 units.csv：为其中每个单位各生成一份模板。
         #[arg(long, value_name = "units.csv")]
         roster: Option<PathBuf>,
@@ -199,7 +199,11 @@ fn main() -> ExitCode {
             })
         }
         Command::Template { out, year, roster } => {
-            cmd::template::write(&cmd::template::TemplateOptions { out, year, roster }).map(
+            cmd::template::write(&cmd::template::TemplateOptions {
+                out,
+                year: year.unwrap_or_else(nianbao::text::reporting_year),
+                roster,
+            }).map(
                 |written| {
                     for path in &written {
                         println!("已写入 {}", path.display());

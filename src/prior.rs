@@ -23,8 +23,13 @@ pub struct Prior {
 
 impl Prior {
     pub fn load(path: &Path) -> Result<Prior, String> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| format!("无法读取 --prior 指定的上年数据 {}（{e}）", path.display()))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            format!(
+                "无法读取 --prior 指定的上年数据 {}（{}）",
+                path.display(),
+                crate::discover::os_reason(&e)
+            )
+        })?;
         let mut prior = Prior::parse(&decode_text(&bytes).text)
             .map_err(|e| format!("--prior {}: {e}", path.display()))?;
         prior.source = path.to_string_lossy().into_owned();

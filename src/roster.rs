@@ -41,8 +41,9 @@ impl Roster {
         let path = config_dir.join("units.csv");
         let bytes = std::fs::read(&path).map_err(|e| {
             format!(
-                "无法读取单位名单 {}（{e}）：请在 --config 指定的文件夹中放置 units.csv",
-                path.display()
+                "无法读取单位名单 {}（{}）：请在 --config 指定的文件夹中放置 units.csv",
+                path.display(),
+                crate::discover::os_reason(&e)
             )
         })?;
         let text = decode_text(&bytes).text;

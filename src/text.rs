@@ -335,8 +335,43 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// Today's date in China's time (UTC+8): year, month, day.
+pub fn china_today() -> (i64, i64, i64) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date(secs as i64 + 8 * 3600)
+}
+
+/// The year an office reports on now: the year before this one (the reports of a year are
+/// made in the January after it).
+pub fn reporting_year() -> i32 {
+    china_today().0 as i32 - 1
+}
+
+/// The civil date of a count of seconds since 1970-01-01 (H. Hinnant's days-to-civil).
+fn civil_date(secs: i64) -> (i64, i64, i64) {
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(super::civil_date(0), (1970, 1, 1));
+        // 2024-02-29 12:00 UTC.
+        assert_eq!(super::civil_date(1_709_208_000), (2024, 2, 29));
+    }
+
     use super::*;
 
     #[test]

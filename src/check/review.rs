@@ -277,7 +277,10 @@ impl StatusCounts {
     pub fn of<'a>(anomalies: impl IntoIterator<Item = &'a Anomaly>) -> StatusCounts {
         let mut c = StatusCounts::default();
         for a in anomalies {
-            if a.severity == Severity::Info {
+            // A total's anomaly that repeats units' own problems waits on theirs: not one
+            // more to decide, though a decision taken on it is counted.
+            let waits_on_units = a.repeats_units && a.review.status == Status::Pending;
+            if a.severity == Severity::Info || waits_on_units {
                 continue;
             }
             match a.review.status {

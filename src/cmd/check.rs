@@ -36,8 +36,13 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         .files
         .iter()
         .map(|path| {
-            if !path.is_file() {
-                return Err(format!("{} is not a file", path.display()));
+            // A file that is missing is reported with the others, as one that cannot be read.
+            if path.is_dir() {
+                return Err(format!(
+                    "{} 是文件夹：nianbao check 检查单个文件；汇总整个文件夹请用 nianbao run --inputs {}",
+                    path.display(),
+                    path.display()
+                ));
             }
             Ok(InputFile::at(
                 path.clone(),
@@ -80,7 +85,11 @@ pub fn check(opts: &CheckOptions) -> Result<bool, String> {
         }
         for s in &file.submissions {
             let year = s.year.map_or("未知".to_string(), |y| y.to_string());
-            let id = s.unit_id.as_deref().unwrap_or("不在名单中");
+            let id = match (&s.unit_id, roster.units.is_empty()) {
+                (Some(id), _) => id.as_str(),
+                (None, true) => "未核对名单",
+                (None, false) => "不在名单中",
+            };
             println!(
                 "  单位：{}（{id}，取自{}）  年度：{year}（取自{}）",
                 s.unit_name, s.unit_from, s.year_from

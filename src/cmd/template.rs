@@ -3,6 +3,7 @@
 //! 报告年度 line, data validation on every value cell, the 总计 cells as locked `SUM`
 //! formulas, the sheet protected without a password, and a 填报说明 sheet.
 
+use crate::discover::os_reason;
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
@@ -287,8 +288,9 @@ pub fn write(opts: &TemplateOptions) -> Result<Vec<PathBuf>, String> {
     };
     let bytes = std::fs::read(roster_path).map_err(|e| {
         format!(
-            "无法读取名单文件 {}（{e}）：请用 --roster 指定单位名单 units.csv",
-            absolute(roster_path).display()
+            "无法读取名单文件 {}（{}）：请用 --roster 指定单位名单 units.csv",
+            absolute(roster_path).display(),
+            os_reason(&e)
         )
     })?;
     let roster = Roster::parse(&crate::read::decode_text(&bytes).text).map_err(|e| {
@@ -309,8 +311,9 @@ pub fn write(opts: &TemplateOptions) -> Result<Vec<PathBuf>, String> {
     }
     std::fs::create_dir_all(&dir).map_err(|e| {
         format!(
-            "无法创建文件夹 {}（{e}）：请检查 --out 指定的位置是否可写",
-            absolute(&dir).display()
+            "无法创建文件夹 {}（{}）：请检查 --out 指定的位置是否可写",
+            absolute(&dir).display(),
+            os_reason(&e)
         )
     })?;
     let mut written = Vec::new();
@@ -340,8 +343,9 @@ fn absolute(path: &Path) -> PathBuf {
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| {
         format!(
-            "无法写入 {}（{e}）：请检查文件夹是否存在、文件是否正在 Excel/WPS 中打开",
-            absolute(path).display()
+            "无法写入 {}（{}）：请检查文件夹是否存在、文件是否正在 Excel/WPS 中打开",
+            absolute(path).display(),
+            os_reason(&e)
         )
     })
 }

@@ -189,25 +189,9 @@ fn place(location: Option<&Location>) -> (String, String) {
     }
 }
 
-/// Today in China's time (UTC+8), `2025年1月20日`: the date the office sends the notices.
+/// Today in China's time, `2025年1月20日`: the date the office sends the notices.
 pub fn today_zh() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    date_zh(secs as i64 + 8 * 3600)
-}
-
-/// The civil date of a count of seconds since 1970-01-01 (H. Hinnant's days-to-civil).
-fn date_zh(secs: i64) -> String {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::text::china_today();
     format!("{year}年{month}月{day}日")
 }
 
@@ -511,12 +495,5 @@ mod tests {
         for rule in check::RULES {
             assert!(advice(rule.id).is_some(), "{} has no advice", rule.id);
         }
-    }
-
-    #[test]
-    fn dates_are_civil() {
-        assert_eq!(date_zh(0), "1970年1月1日");
-        // 2024-02-29 12:00 UTC.
-        assert_eq!(date_zh(1_709_208_000), "2024年2月29日");
     }
 }

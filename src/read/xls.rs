@@ -70,7 +70,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     }
     let mut book = Xls::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsError::Password => ENCRYPTED.to_string(),
-        e => format!("xls 文件已损坏或不完整，无法打开（{e}）"),
+        _ => {
+            "xls 文件已损坏或不完整，无法打开：请报送单位用 Excel/WPS 打开后重新保存，再报送".into()
+        }
     })?;
     let mut workbook = Workbook {
         notes,

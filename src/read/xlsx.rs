@@ -21,8 +21,10 @@ use super::ENCRYPTED;
 use crate::formula::FormulaCell;
 use crate::grid::{Cell, Workbook};
 
-fn damaged(e: impl std::fmt::Display) -> String {
-    format!("xlsx 文件已损坏或不完整，无法打开（{e}）")
+/// What the zip or XML parser said is in English and means nothing to a clerk: the file is
+/// damaged, and what to do is the same whatever broke.
+fn damaged(_e: impl std::fmt::Display) -> String {
+    "xlsx 文件已损坏或不完整，无法打开：请报送单位用 Excel/WPS 打开后重新保存，再报送".into()
 }
 
 /// Refuses a package whose parts unpack past the limits, that is encrypted, or whose

@@ -628,16 +628,27 @@ pub fn write_county(
     let exists = inputs.exists() || config.join("units.csv").exists();
     if exists && !replace {
         return Err(format!(
-            "{} already holds a county (inputs/ or config/units.csv); --force replaces it",
+            "{} 中已有一个县（inputs/ 或 config/units.csv）；加 --force 替换它",
             dir.display()
         ));
     }
     if inputs.exists() {
-        std::fs::remove_dir_all(&inputs)
-            .map_err(|e| format!("cannot remove {}: {e}", inputs.display()))?;
+        std::fs::remove_dir_all(&inputs).map_err(|e| {
+            format!(
+                "无法删除 {}（{}）",
+                inputs.display(),
+                crate::discover::os_reason(&e)
+            )
+        })?;
     }
     for d in [&inputs, &config] {
-        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        std::fs::create_dir_all(d).map_err(|e| {
+            format!(
+                "无法创建文件夹 {}（{}）",
+                d.display(),
+                crate::discover::os_reason(&e)
+            )
+        })?;
     }
     let mut roster = String::from("unit_id,name,type,aliases\n");
     for u in &units {
@@ -677,8 +688,13 @@ pub fn write_county(
         prior_rows.push(row);
 
         let folder = inputs.join(&u.unit_type);
-        std::fs::create_dir_all(&folder)
-            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            format!(
+                "无法创建文件夹 {}（{}）",
+                folder.display(),
+                crate::discover::os_reason(&e)
+            )
+        })?;
         let file_year = if problem == Some(Problem::OtherYear) {
             year - 1
         } else {
@@ -771,5 +787,11 @@ pub fn default_problems(n: usize, seed: u64) -> Vec<Option<Problem>> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(path, bytes).map_err(|e| {
+        format!(
+            "无法写入 {}（{}）",
+            path.display(),
+            crate::discover::os_reason(&e)
+        )
+    })
 }

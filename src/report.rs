@@ -228,6 +228,20 @@ impl<'a> Pages<'a> {
             .zip(&self.county_key)
             .map(|((label, _), v)| (*label, v.unwrap_or(0.0)))
             .collect();
+        // The counted units whose value in a key figure could not be read: its sum lacks them.
+        let key_incomplete: Vec<usize> = KEY_FIGURES
+            .iter()
+            .map(|(_, ids)| {
+                let mut lacking: Vec<usize> = ids
+                    .iter()
+                    .flat_map(|id| &rollup.county.unknown[schema::field(id)])
+                    .copied()
+                    .collect();
+                lacking.sort_unstable();
+                lacking.dedup();
+                lacking.len()
+            })
+            .collect();
         let litigation = schema::LITIGATION_GROUPS
             .iter()
             .enumerate()
@@ -267,6 +281,7 @@ impl<'a> Pages<'a> {
             review_warnings: review.warnings.clone(),
             outcomes: key[OUTCOME_FIGURES].to_vec(),
             key,
+            key_incomplete,
             units,
             litigation,
             left_out: submissions
@@ -349,6 +364,8 @@ pub struct CountyPage {
     /// Review lines that could not be applied.
     pub review_warnings: Vec<String>,
     pub key: Vec<(&'static str, f64)>,
+    /// For each of `key`, how many counted units' values in it could not be read.
+    pub key_incomplete: Vec<usize>,
     /// Units, most errors first, then by id.
     pub units: Vec<UnitLine>,
     /// The outcomes of applications in the county: label, count.

@@ -124,3 +124,40 @@ fn a_total_that_repeats_a_units_error_is_listed_but_not_counted() {
     assert_eq!(manifest["review"]["counts"]["open_errors"], of_units);
     assert_eq!(manifest["checks"]["repeats_of_units"], of_totals);
 }
+
+#[test]
+fn a_total_that_lacks_a_units_unreadable_value_says_so() {
+    use nianbao::demo::{self, Problem};
+    use std::io::Read;
+    let dir = temp_dir("lacking");
+    let county = dir.join("county");
+    // The first unit writes 约5 for 行政处罚: the county's sum of it lacks that unit.
+    demo::write_county(&county, 4, 1, 2024, &[Some(Problem::NotNumber)], false).unwrap();
+    let out = dir.join("out");
+    run_ok(&county.join("inputs"), &county.join("config"), &out);
+
+    let index = std::fs::read_to_string(out.join("reports/index.html")).unwrap();
+    assert!(
+        index.contains("<span>行政处罚</span><small class=\"lacking\">不含 1 个单位无法读取的数值"),
+        "the 行政处罚 card says its sum lacks a unit"
+    );
+    assert_eq!(
+        index.matches("class=\"lacking\"").count(),
+        1,
+        "only that card"
+    );
+
+    let mut book =
+        zip::ZipArchive::new(std::fs::File::open(out.join("rollup.xlsx")).unwrap()).unwrap();
+    let mut notes = String::new();
+    for i in 0..book.len() {
+        let mut part = book.by_index(i).unwrap();
+        if part.name().unwrap().contains("comments") {
+            part.read_to_string(&mut notes).unwrap();
+        }
+    }
+    assert!(
+        notes.contains("合计不完整：1 个单位此项的数值无法读取"),
+        "{notes}"
+    );
+}

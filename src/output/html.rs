@@ -43,6 +43,7 @@ h3{font-size:15px;margin:18px 0 8px;color:#3e4c59}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:12px;margin:16px 0}
 .card{border:1px solid #e4e7eb;border-radius:8px;padding:10px 14px;background:#fafbfc}
 .card b{display:block;font-size:24px}.card span{color:#616e7c;font-size:13px}
+.card .lacking{display:block;color:#b54708;font-size:12px}
 .card.err b{color:#b42318}.card.warn b{color:#b54708}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 14px}
 th,td{border:1px solid #cbd2d9;padding:4px 7px}
@@ -787,14 +788,21 @@ pub fn index_html(c: &CountyPage) -> String {
          <div class=\"card warn\"><b>{}</b><span>警告</span></div>",
         c.counted, c.errors, c.warnings
     );
-    for (label, v) in c
+    for ((label, v), lacking) in c
         .key
         .iter()
-        .filter(|(l, _)| ["本年新收申请", "行政复议", "行政诉讼", "行政处罚"].contains(l))
+        .zip(&c.key_incomplete)
+        .filter(|((l, _), _)| ["本年新收申请", "行政复议", "行政诉讼", "行政处罚"].contains(l))
     {
+        // A sum that lacks units' unreadable values says so, so that it is not sent on as whole.
+        let caveat = if *lacking > 0 {
+            format!("<small class=\"lacking\">不含 {lacking} 个单位无法读取的数值</small>")
+        } else {
+            String::new()
+        };
         let _ = write!(
             body,
-            "<div class=\"card\"><b>{}</b><span>{label}</span></div>",
+            "<div class=\"card\"><b>{}</b><span>{label}</span>{caveat}</div>",
             format_number(*v)
         );
     }

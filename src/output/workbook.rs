@@ -251,12 +251,13 @@ pub fn print_tables(
 }
 
 /// Why a total's cell is marked: the identities its sheet's totals break, a level's own
-/// report that differs from the sum of its units, a negative sum. Each line in Chinese,
-/// by field.
+/// report that differs from the sum of its units, a negative sum, a sum that lacks units'
+/// unreadable values. Each line in Chinese, by field.
 fn marks(
     totals: &Totals,
     reported: Option<&ReportedTotals>,
     anomalies: &[Anomaly],
+    roster: &Roster,
 ) -> BTreeMap<FieldIdx, Vec<String>> {
     let mut why: BTreeMap<FieldIdx, Vec<String>> = BTreeMap::new();
     let name = crate::rollup::total_name(&totals.name);
@@ -298,6 +299,24 @@ fn marks(
             why.entry(f).or_default().push(line);
         }
     }
+    for (f, units) in totals.unknown.iter().enumerate() {
+        if units.is_empty() {
+            continue;
+        }
+        const SHOWN: usize = 10;
+        let names: Vec<&str> = units
+            .iter()
+            .take(SHOWN)
+            .map(|&u| roster.units[u].name.as_str())
+            .collect();
+        let more = if units.len() > SHOWN { " 等" } else { "" };
+        let line = format!(
+            "合计不完整：{} 个单位此项的数值无法读取，未计入（{}{more}）；请核对后补充，见异常清单中的 VALUE.NOT_NUMBER 或 FIELD.MISSING",
+            units.len(),
+            names.join("、")
+        );
+        why.entry(f).or_default().push(line);
+    }
     why
 }
 
@@ -320,6 +339,7 @@ fn totals_sheet(
     totals: &Totals,
     reported: Option<&ReportedTotals>,
     anomalies: &[Anomaly],
+    roster: &Roster,
     year: Option<i32>,
 ) -> Result<(), XlsxError> {
     let style = Style {
@@ -353,7 +373,7 @@ fn totals_sheet(
     ws.set_screen_gridlines(false);
     print_tables(ws, sheet, 0)?;
 
-    for (f, lines) in marks(totals, reported, anomalies) {
+    for (f, lines) in marks(totals, reported, anomalies, roster) {
         let Some(&(_, r, c)) = sheet.fields.iter().find(|(g, _, _)| *g == f) else {
             continue;
         };
@@ -449,7 +469,15 @@ pub fn rollup_xlsx(
                 .get(r.level)
                 .is_some_and(|level| std::ptr::eq(level, *totals))
         });
-        totals_sheet(&mut book, name, totals, reported, anomalies, rollup.year)?;
+        totals_sheet(
+            &mut book,
+            name,
+            totals,
+            reported,
+            anomalies,
+            roster,
+            rollup.year,
+        )?;
     }
     normalized_sheet(&mut book, rollup, submissions, roster)?;
     anomalies_sheet(&mut book, anomalies)?;

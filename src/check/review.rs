@@ -67,6 +67,9 @@ pub struct Decision {
     pub date: String,
     /// Where it was written: `config/review.csv 第 3 行`.
     pub line: String,
+    /// The problem's message as the line gives it, when it does: a decision on figures that
+    /// have changed since does not hold.
+    pub seen: String,
 }
 
 /// The decisions of the review files, by normalized id, and what was wrong with their lines.
@@ -86,6 +89,8 @@ const STATUS_NAMES: &[&str] = &["status", "review_status", "审核状态", "状�
 const NOTE_NAMES: &[&str] = &["note", "review_note", "审核说明", "备注"];
 const REVIEWER_NAMES: &[&str] = &["reviewer", "审核人"];
 const DATE_NAMES: &[&str] = &["date", "审核日期", "日期"];
+/// The problem as the auditor saw it when deciding (review.csv and 异常清单 carry it).
+const MESSAGE_NAMES: &[&str] = &["message", "说明"];
 
 struct Columns {
     id: usize,
@@ -93,6 +98,7 @@ struct Columns {
     note: Option<usize>,
     reviewer: Option<usize>,
     date: Option<usize>,
+    message: Option<usize>,
 }
 
 impl Columns {
@@ -108,6 +114,7 @@ impl Columns {
             note: col(NOTE_NAMES),
             reviewer: col(REVIEWER_NAMES),
             date: col(DATE_NAMES),
+            message: col(MESSAGE_NAMES),
         })
     }
 }
@@ -184,6 +191,11 @@ impl Review {
                 reviewer: cell(cols.reviewer),
                 date: cell(cols.date),
                 line: at,
+                // As written to a CSV a text beginning with = + - @ has a ' before it.
+                seen: cell(cols.message)
+                    .strip_prefix('\'')
+                    .filter(|m| m.starts_with(['=', '+', '-', '@']))
+                    .map_or_else(|| cell(cols.message), str::to_string),
             };
             match self.decisions.get(&id) {
                 // A later line that decides nothing leaves an earlier decision as it is.
@@ -214,10 +226,25 @@ impl Review {
     /// Gives each anomaly its decision; what became of the decisions.
     pub fn apply(&self, anomalies: &mut [Anomaly]) -> ReviewOutcome {
         let mut found = std::collections::HashSet::new();
+        let mut warnings = self.warnings.clone();
         for a in anomalies.iter_mut() {
             if let Some(d) = self.decisions.get(&a.id) {
-                a.review = d.clone();
                 found.insert(a.id.as_str().to_owned());
+                // The same problem with other figures (应为 3 实为 4, now 实为 5): the auditor
+                // decided on what they saw, not on this, so it is theirs to decide again.
+                let changed = !d.seen.is_empty() && d.seen != a.finding.message;
+                if changed && d.status != Status::Pending {
+                    warnings.push(format!(
+                        "{}：{} 的内容已变（审核时：{}；现在：{}），原审核决定“{}”不再适用，已改回待处理，请重新审核",
+                        d.line,
+                        a.id,
+                        d.seen,
+                        a.finding.message,
+                        d.status.zh()
+                    ));
+                    continue;
+                }
+                a.review = d.clone();
             }
         }
         let resolved = self
@@ -243,7 +270,7 @@ impl Review {
                 .count(),
             counts: StatusCounts::of(anomalies.iter()),
             resolved,
-            warnings: self.warnings.clone(),
+            warnings,
         }
     }
 }
@@ -441,5 +468,49 @@ mod tests {
         review.add("review.csv", csv_rows(&gbk).unwrap()).unwrap();
         assert_eq!(review.decisions[&good].status, Status::Explained);
         assert_eq!(review.decisions[&good].note, "乡镇受委托制发");
+    }
+
+    #[test]
+    fn a_decision_on_figures_that_changed_since_does_not_hold() {
+        let id = id_of("T3.BALANCE", "a");
+        let seen = "表三“自然人”一列：应为 3，填报为 4";
+        let text = format!("anomaly_id,status,note,message\n{id},误报,撤回一件,{seen}\n");
+        let mut review = Review::default();
+        review
+            .add("review.csv", csv_rows(text.as_bytes()).unwrap())
+            .unwrap();
+        let anomaly = |message: &str| Anomaly {
+            severity: Severity::Error,
+            rule: "T3.BALANCE",
+            unit_id: "a".into(),
+            unit_name: "甲镇".into(),
+            source_file: "a.xlsx".into(),
+            year: Some(2024),
+            finding: crate::check::Finding {
+                rule: "T3.BALANCE",
+                location: None,
+                fields: Default::default(),
+                expected: "3".into(),
+                actual: "5".into(),
+                message: message.into(),
+            },
+            id: id.clone(),
+            review: Decision::default(),
+            repeats_units: false,
+        };
+        let mut same = [anomaly(seen)];
+        let outcome = review.apply(&mut same);
+        assert_eq!(same[0].review.status, Status::FalseAlarm);
+        assert!(outcome.warnings.is_empty());
+
+        let mut changed = [anomaly("表三“自然人”一列：应为 3，填报为 5")];
+        let outcome = review.apply(&mut changed);
+        assert_eq!(changed[0].review.status, Status::Pending);
+        assert_eq!(outcome.counts.open_errors, 1);
+        assert!(
+            outcome.warnings[0].contains("内容已变") && outcome.warnings[0].contains("填报为 5"),
+            "{:?}",
+            outcome.warnings
+        );
     }
 }

@@ -314,7 +314,7 @@ fn beside_exe() -> Result<PathBuf, String> {
             }
         ));
     }
-    let prior = latest_prior(&config);
+    let prior = cmd::run::prior_beside(&config).map(|(_, path)| path);
     println!("读取 {}", inputs.display());
     println!("名册 {}", roster.display());
     if let Some(p) = &prior {
@@ -330,23 +330,6 @@ fn beside_exe() -> Result<PathBuf, String> {
     })?;
     cmd::run::print_summary(&s);
     Ok(s.out.join("reports").join("index.html"))
-}
-
-/// Last year's outputs kept in the config folder as `normalized-<year>.csv`, the latest year.
-fn latest_prior(config: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(config)
-        .ok()?
-        .filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            let year: u32 = name
-                .strip_prefix("normalized-")?
-                .strip_suffix(".csv")?
-                .parse()
-                .ok()?;
-            Some((year, config.join(name)))
-        })
-        .max()
-        .map(|(_, path)| path)
 }
 
 /// Opens a page in the default browser.

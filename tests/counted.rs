@@ -161,3 +161,48 @@ fn a_total_that_lacks_a_units_unreadable_value_says_so() {
         "{notes}"
     );
 }
+
+#[test]
+fn the_summary_hints_at_a_wrong_year_an_unused_prior_and_skipped_files() {
+    let dir = temp_dir("hints");
+    let county = dir.join("county");
+    nianbao_ok(&["demo", "--units", "6", "--out", county.to_str().unwrap()]);
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "run".to_string(),
+            "--inputs".into(),
+            s(&county.join("inputs")),
+            "--config".into(),
+            s(&county.join("config")),
+            "--out".into(),
+            s(&dir.join("out")),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let run = |extra: &[&str]| {
+        let args = args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        String::from_utf8(nianbao_ok(&args).stdout).unwrap()
+    };
+    let plain = run(&[]);
+    assert!(plain.contains("提示：配置文件夹中有上年数据"), "{plain}");
+    assert!(plain.contains("normalized-2023.csv"), "{plain}");
+    assert!(!plain.contains("--year 是否写错了"), "{plain}");
+    // The demo county's byte-identical copy of a report is skipped: named, with why.
+    assert!(
+        plain.contains("提示：跳过的文件：") && plain.contains("重复的副本"),
+        "{plain}"
+    );
+
+    let wrong_year = run(&["--year", "2023"]);
+    assert!(
+        wrong_year.contains("没有一份报告计入 2023 年度的汇总，而 6 份报告写的是 2024 年度"),
+        "{wrong_year}"
+    );
+    assert!(
+        !wrong_year.contains("配置文件夹中有上年数据"),
+        "last year's file is of the run's year: no use"
+    );
+}

@@ -39,6 +39,9 @@ pub struct Summary {
     pub out: PathBuf,
     /// What changed since the previous run into the same --out.
     pub changes: Comparison,
+    /// What the clerk may have meant to do otherwise: a likely --year, a --prior at hand,
+    /// the files skipped.
+    pub hints: Vec<String>,
 }
 
 pub fn run(opts: &RunOptions) -> Result<Summary, String> {
@@ -265,7 +268,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     output::failpoint("before-manifest");
     staging.file("manifest.json", |w| w.write_all(&json))?;
     staging.switch()?;
+    let hints = hints(opts, &manifest, prior.is_some(), &gathered.submissions);
     Ok(Summary {
+        hints,
         files: manifest.counts.files,
         submissions: manifest.counts.submissions,
         unreadable: manifest.counts.unreadable,
@@ -277,6 +282,72 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         out: opts.out.clone(),
         changes: comparison,
     })
+}
+
+/// Lines for the clerk after the summary: a --year that no report has while most name
+/// another; last year's data in the config folder, unused; the files skipped and why.
+fn hints(
+    opts: &RunOptions,
+    manifest: &Manifest,
+    with_prior: bool,
+    submissions: &[crate::normalize::Submission],
+) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let (Some(year), 0) = (opts.year, manifest.totals.counted_units) {
+        let mut by_year: std::collections::BTreeMap<i32, usize> = Default::default();
+        for y in submissions.iter().filter_map(|s| s.year) {
+            *by_year.entry(y).or_default() += 1;
+        }
+        if let Some((stated, n)) = by_year.iter().max_by_key(|(_, n)| **n) {
+            hints.push(format!(
+                "没有一份报告计入 {year} 年度的汇总，而 {n} 份报告写的是 {stated} 年度：--year 是否写错了？"
+            ));
+        }
+    }
+    if !with_prior {
+        let earlier = |(y, _): &(i32, PathBuf)| manifest.year.is_none_or(|run| *y < run);
+        if let Some((_, last)) = prior_beside(&opts.config).filter(earlier) {
+            hints.push(format!(
+                "配置文件夹中有上年数据 {0}：加 --prior {0} 可运行与上年比较的规则",
+                last.display()
+            ));
+        }
+    }
+    let skipped: Vec<String> = manifest
+        .files
+        .iter()
+        .filter(|f| f.status == "skipped")
+        .map(|f| format!("{}（{}）", f.path, f.reason.as_deref().unwrap_or("")))
+        .collect();
+    if !skipped.is_empty() {
+        const SHOWN: usize = 5;
+        let more = if skipped.len() > SHOWN {
+            format!(" 等 {} 个，见 manifest.json", skipped.len())
+        } else {
+            String::new()
+        };
+        hints.push(format!(
+            "跳过的文件：{}{more}",
+            skipped[..skipped.len().min(SHOWN)].join("、")
+        ));
+    }
+    hints
+}
+
+/// Last year's outputs kept in the config folder as `normalized-<year>.csv`, the latest year.
+pub fn prior_beside(config: &Path) -> Option<(i32, PathBuf)> {
+    std::fs::read_dir(config)
+        .ok()?
+        .filter_map(|e| {
+            let name = e.ok()?.file_name().into_string().ok()?;
+            let year: i32 = name
+                .strip_prefix("normalized-")?
+                .strip_suffix(".csv")?
+                .parse()
+                .ok()?;
+            Some((year, config.join(name)))
+        })
+        .max()
 }
 
 /// Runs one writer of the outputs and notes how long it took.
@@ -369,6 +440,9 @@ pub fn print_summary(s: &Summary) {
         s.out.display()
     );
     println!("{}", totals_line(&s.totals));
+    for hint in &s.hints {
+        println!("提示：{hint}");
+    }
     println!("{}", s.changes.summary_zh());
     if !s.review.resolved.is_empty() {
         println!(

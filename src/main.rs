@@ -4,6 +4,10 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use nianbao::cmd;
 
+#[cfg(not(target_env = "musl"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// nianbao（年报）：汇总各单位的政府信息公开工作年度报告统计表，检查勾稽关系，生成全县汇总。
 #[derive(Parser)]
 #[command(version)]

@@ -123,6 +123,14 @@ fn a_total_that_repeats_a_units_error_is_listed_but_not_counted() {
     assert_eq!(manifest["checks"]["errors"], of_units);
     assert_eq!(manifest["review"]["counts"]["open_errors"], of_units);
     assert_eq!(manifest["checks"]["repeats_of_units"], of_totals);
+    // On the overview they are folded under one line that says so.
+    let index = std::fs::read_to_string(out.join("reports/index.html")).unwrap();
+    assert!(
+        index.contains(&format!(
+            "<details class=\"totals\"><summary><h2>合计的问题（{of_totals} 条，均随单位自身的问题而来"
+        )),
+        "the totals' problems folded"
+    );
 }
 
 #[test]

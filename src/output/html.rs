@@ -43,6 +43,7 @@ h3{font-size:15px;margin:18px 0 8px;color:#3e4c59}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:12px;margin:16px 0}
 .card{border:1px solid #e4e7eb;border-radius:8px;padding:10px 14px;background:#fafbfc}
 .card b{display:block;font-size:24px}.card span{color:#616e7c;font-size:13px}
+details.totals summary{cursor:pointer}details.totals summary h2{display:inline}
 .card .lacking{display:block;color:#b54708;font-size:12px}
 .card.err b{color:#b42318}.card.warn b{color:#b54708}
 table{border-collapse:collapse;font-size:13px;margin:6px 0 14px}
@@ -849,11 +850,23 @@ pub fn index_html(c: &CountyPage) -> String {
     body.push_str(&changes_section(&c.changes));
 
     if !c.totals_anomalies.is_empty() {
-        body.push_str(
-            "<h2>合计的问题</h2><p class=\"sub\">合计数不符时，原因在于下列单位自身的表。</p>",
-        );
         let rows: Vec<&Anomaly> = c.totals_anomalies.iter().collect();
-        body.push_str(&anomaly_table(&rows, false));
+        if rows.iter().all(|a| a.repeats_units) {
+            // Only the units' own problems again: folded, so that the units' list comes first
+            // to the eye; one click shows how each total is explained.
+            let _ = write!(
+                body,
+                "<details class=\"totals\"><summary><h2>合计的问题（{} 条，均随单位自身的问题而来，不另计数；点击展开）</h2></summary>\
+                 <p class=\"sub\">合计数不符时，原因在于下列单位自身的表。</p>{}</details>",
+                rows.len(),
+                anomaly_table(&rows, false)
+            );
+        } else {
+            body.push_str(
+                "<h2>合计的问题</h2><p class=\"sub\">合计数不符时，原因在于下列单位自身的表。</p>",
+            );
+            body.push_str(&anomaly_table(&rows, false));
+        }
     }
     body.push_str("<h2>全县主要数字</h2><table class=\"list\"><tr>");
     for (label, _) in &c.key {

@@ -642,13 +642,7 @@ pub fn write_county(
         })?;
     }
     for d in [&inputs, &config] {
-        std::fs::create_dir_all(d).map_err(|e| {
-            format!(
-                "无法创建文件夹 {}（{}）",
-                d.display(),
-                crate::discover::os_reason(&e)
-            )
-        })?;
+        create_dir(d)?;
     }
     let mut roster = String::from("unit_id,name,type,aliases\n");
     for u in &units {
@@ -688,13 +682,7 @@ pub fn write_county(
         prior_rows.push(row);
 
         let folder = inputs.join(&u.unit_type);
-        std::fs::create_dir_all(&folder).map_err(|e| {
-            format!(
-                "无法创建文件夹 {}（{}）",
-                folder.display(),
-                crate::discover::os_reason(&e)
-            )
-        })?;
+        create_dir(&folder)?;
         let file_year = if problem == Some(Problem::OtherYear) {
             year - 1
         } else {
@@ -784,6 +772,16 @@ pub fn default_problems(n: usize, seed: u64) -> Vec<Option<Problem>> {
             Some(Problem::DRAWN[next])
         })
         .collect()
+}
+
+fn create_dir(path: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(path).map_err(|e| {
+        format!(
+            "无法创建文件夹 {}（{}）",
+            path.display(),
+            crate::discover::os_reason(&e)
+        )
+    })
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

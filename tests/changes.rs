@@ -12,9 +12,7 @@ use nianbao::schema;
 
 /// changes.csv's rows, each as column → text.
 fn changes(out: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = std::fs::read_to_string(out.join("changes.csv")).unwrap();
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let (header, rows) = common::csv_by_name(&out.join("changes.csv"));
     assert_eq!(
         header,
         [
@@ -31,16 +29,7 @@ fn changes(out: &Path) -> Vec<std::collections::HashMap<String, String>> {
             "message"
         ]
     );
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
+    rows
 }
 
 /// anomalies.csv's ids of one unit's errors and warnings.

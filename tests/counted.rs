@@ -8,22 +8,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{nianbao_ok, run_ok, temp_dir};
-
-fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
-}
+use common::{csv_by_name, nianbao_ok, run_ok, temp_dir};
 
 #[test]
 fn counted_rows_sum_to_the_county_and_the_summary_says_who_was_left_out() {
@@ -51,30 +36,25 @@ fn counted_rows_sum_to_the_county_and_the_summary_says_who_was_left_out() {
     let run = run_ok(&inputs, &county.join("config"), &out);
     let stdout = String::from_utf8(run.stdout).unwrap();
 
-    let (header, rows) = csv_rows(&out.join("normalized.csv"));
-    let counted_col = header.iter().position(|h| h == "counted").unwrap();
-    let reason_col = header
-        .iter()
-        .position(|h| h == "not_counted_reason")
-        .unwrap();
-    let counted: Vec<&Vec<String>> = rows.iter().filter(|r| r[counted_col] == "1").collect();
-    let left_out: Vec<&Vec<String>> = rows.iter().filter(|r| r[counted_col] == "0").collect();
+    let (_, rows) = csv_by_name(&out.join("normalized.csv"));
+    let counted: Vec<&HashMap<String, String>> =
+        rows.iter().filter(|r| r["counted"] == "1").collect();
+    let left_out: Vec<&HashMap<String, String>> =
+        rows.iter().filter(|r| r["counted"] == "0").collect();
     assert!(left_out.len() >= 2, "the two reports of one unit");
-    assert!(left_out.iter().all(|r| !r[reason_col].is_empty()));
-    assert!(counted.iter().all(|r| r[reason_col].is_empty()));
+    assert!(left_out.iter().all(|r| !r["not_counted_reason"].is_empty()));
+    assert!(counted.iter().all(|r| r["not_counted_reason"].is_empty()));
 
-    let (rollup_header, rollup_rows) = csv_rows(&out.join("rollup.csv"));
-    let county_col = rollup_header.iter().position(|h| h == "county").unwrap();
+    let (_, rollup_rows) = csv_by_name(&out.join("rollup.csv"));
     let county_total: HashMap<&str, f64> = rollup_rows
         .iter()
-        .map(|r| (r[0].as_str(), r[county_col].parse().unwrap()))
+        .map(|r| (r["field_id"].as_str(), r["county"].parse().unwrap()))
         .collect();
     assert_eq!(county_total.len(), 200);
     for (field, total) in &county_total {
-        let col = header.iter().position(|h| h == field).unwrap();
         let sum: f64 = counted
             .iter()
-            .map(|r| r[col].parse::<f64>().unwrap_or(0.0))
+            .map(|r| r[*field].parse::<f64>().unwrap_or(0.0))
             .sum();
         assert!(
             (sum - total).abs() < 1e-6,
@@ -101,11 +81,10 @@ fn a_total_that_repeats_a_units_error_is_listed_but_not_counted() {
     nianbao_ok(&["demo", "--units", "12", "--out", county.to_str().unwrap()]);
     let out = dir.join("out");
     run_ok(&county.join("inputs"), &county.join("config"), &out);
-    let (header, rows) = csv_rows(&out.join("anomalies.csv"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (_, rows) = csv_by_name(&out.join("anomalies.csv"));
     let errors = |source: &dyn Fn(&str) -> bool| {
         rows.iter()
-            .filter(|r| r[col("severity")] == "error" && source(&r[col("source_file")]))
+            .filter(|r| r["severity"] == "error" && source(&r["source_file"]))
             .count()
     };
     let of_totals = errors(&|s| s == "rollup.csv");
@@ -116,8 +95,8 @@ fn a_total_that_repeats_a_units_error_is_listed_but_not_counted() {
     );
     assert!(rows
         .iter()
-        .filter(|r| r[col("source_file")] == "rollup.csv")
-        .all(|r| r[col("message")].contains("不另计入")));
+        .filter(|r| r["source_file"] == "rollup.csv")
+        .all(|r| r["message"].contains("不另计入")));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["checks"]["errors"], of_units);

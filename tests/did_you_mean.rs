@@ -14,9 +14,9 @@ fn a_near_miss_is_suggested_in_both_findings() {
     nianbao_ok(&["demo", "--units", "12", "--out", county.to_str().unwrap()]);
     // 茶恩寺镇's report, sent as 茶恩市镇 (one character off).
     let inputs = county.join("inputs");
-    for entry in walk(&inputs) {
-        if entry.to_str().unwrap().contains("茶恩寺镇") {
-            std::fs::remove_file(entry).unwrap();
+    for file in nianbao::discover::discover(&inputs, &[]).unwrap() {
+        if file.relative.contains("茶恩寺镇") {
+            std::fs::remove_file(file.path).unwrap();
         }
     }
     let values = demo::consistent_report(&mut Rng::new(5));
@@ -41,18 +41,4 @@ fn a_near_miss_is_suggested_in_both_findings() {
     let missing = line("UNIT.MISSING");
     assert!(missing.contains("茶恩寺镇"), "{missing}");
     assert!(missing.contains("“茶恩市镇”"), "{missing}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flat_map(|e| {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                walk(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
 }

@@ -50,22 +50,8 @@ fn run(county: &Path, out: &Path) -> Output {
 
 type Row = HashMap<String, String>;
 
-/// A CSV with a BOM, each row by column name.
 fn read_csv(path: &Path) -> Vec<Row> {
-    let bytes = std::fs::read(path).unwrap();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
+    common::csv_by_name(path).1
 }
 
 fn anomalies(out: &Path) -> Vec<Row> {

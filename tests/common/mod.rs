@@ -2,6 +2,7 @@
 //! read submission holds exactly the values a generated file was written with.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use nianbao::discover::InputFile;
@@ -110,4 +111,23 @@ pub fn assert_values(sub: &Submission, expected: &[f64], context: &str) {
 pub fn location(sub: &Submission, field_id: &str) -> Location {
     let i = schema::index_of(field_id).unwrap();
     sub.location(i).unwrap()
+}
+
+/// A CSV nianbao wrote (with a BOM): its header, and each row by column name.
+pub fn csv_by_name(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (header, rows)
 }

@@ -259,21 +259,25 @@ impl<'a> Pages<'a> {
                 (group.label, leaves)
             })
             .collect();
+        // The units the totals add up (a level is compared with its units, not added), as
+        // the run's summary counts them: counted, sent a report that is left out, or none.
+        let counts = rollup.tally(roster);
         let mut units_left_out: Vec<(LeftOut, usize)> = Vec::new();
-        for why in units.iter().filter_map(|u| u.left_out) {
-            tally(&mut units_left_out, why);
+        for u in (0..roster.units.len()).filter(|&u| !roster.is_parent(u)) {
+            if let (None, Some(i)) = (rollup.counted[u], self.shown_submission[u]) {
+                if let Some(why) = rollup.left_out[i] {
+                    tally(&mut units_left_out, why);
+                }
+            }
         }
-        let mut files_left_out: Vec<(LeftOut, usize)> = Vec::new();
-        for why in rollup.left_out.iter().flatten() {
-            tally(&mut files_left_out, *why);
-        }
+        let left_out_units: usize = units_left_out.iter().map(|(_, n)| n).sum();
         CountyPage {
-            units_missing: units.iter().filter(|u| !u.has_page).count(),
+            units_missing: counts.missing_units() - left_out_units,
             units_left_out,
-            files_left_out,
+            files_left_out: counts.left_out,
             year: rollup.year,
-            roster_units: roster.units.len(),
-            counted: rollup.county.units.len(),
+            roster_units: counts.expected_units,
+            counted: counts.counted_units,
             errors: review.counts.open_errors,
             warnings: review.counts.open_warnings,
             review: review.counts,
@@ -345,6 +349,7 @@ pub struct UnitLine {
 #[derive(Debug, Clone)]
 pub struct CountyPage {
     pub year: Option<i32>,
+    /// The roster units the totals add up: all but the levels.
     pub roster_units: usize,
     pub counted: usize,
     /// Roster units without a readable submission.
@@ -353,7 +358,7 @@ pub struct CountyPage {
     /// submission their page shows.
     pub units_left_out: Vec<(LeftOut, usize)>,
     /// Every submission left out of the totals (companions, units off the roster too), by reason.
-    pub files_left_out: Vec<(LeftOut, usize)>,
+    pub files_left_out: Vec<(&'static str, usize)>,
     /// Open errors and warnings of the whole run: not marked 误报 or 已说明.
     pub errors: usize,
     pub warnings: usize,

@@ -78,12 +78,12 @@ pub enum LeftOut {
 }
 
 impl LeftOut {
-    /// A few words, for counts: 3 份不在名单中.
+    /// A few words, for counts and lists: 重复报送 2 份.
     pub fn label(self) -> &'static str {
         match self {
-            LeftOut::NotOnRoster => "单位不在名单中",
-            LeftOut::OtherYear => "不是本年度",
-            LeftOut::Duplicate => "同一单位有多份报告",
+            LeftOut::NotOnRoster => "不在名单中",
+            LeftOut::OtherYear => "年度不符",
+            LeftOut::Duplicate => "重复报送",
             LeftOut::Companion => "随报表报送的文档",
             LeftOut::OwnTotals => "上级单位自报的合计",
         }

@@ -17,7 +17,7 @@ fn counted_rows_sum_to_the_county_and_the_summary_says_who_was_left_out() {
     nianbao_ok(&["demo", "--units", "20", "--out", county.to_str().unwrap()]);
     let inputs = county.join("inputs");
     // A second copy of one unit's report under another name: that unit's two reports are
-    // both left out (同一单位有多份报告), and the unit has no counted report.
+    // both left out (重复报送), and the unit has no counted report.
     let departments = inputs.join("县直部门");
     let first = std::fs::read_dir(&departments)
         .unwrap()
@@ -71,7 +71,7 @@ fn counted_rows_sum_to_the_county_and_the_summary_says_who_was_left_out() {
         stdout.contains(&format!("汇总计入 {}/20 个单位", counted.len())),
         "{stdout}"
     );
-    assert!(stdout.contains("同一单位有多份报告 2 份"), "{stdout}");
+    assert!(stdout.contains("重复报送 2 份"), "{stdout}");
 }
 
 #[test]

@@ -48,6 +48,13 @@ fn levels_sum_their_units_and_a_countys_own_totals_are_compared() {
 
     let first = dir.join("first");
     run_ok(&inputs, &config, &first);
+    // The levels are compared with their units, not added: the overview counts the eight
+    // units the totals add up, all counted, as the run's summary does.
+    let index = std::fs::read_to_string(first.join("reports/index.html")).unwrap();
+    assert!(
+        index.contains("名单内 <b>8</b> 个单位，全部计入全县汇总"),
+        "the overview's count leaves the levels out"
+    );
     let normalized = rows(&first.join("normalized.csv"));
     let rollup = rows(&first.join("rollup.csv"));
     let fields: Vec<String> = rollup.iter().map(|r| r["field_id"].clone()).collect();

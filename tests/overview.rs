@@ -119,7 +119,7 @@ fn the_summary_counts_the_units_in_the_totals_and_why_the_others_are_not() {
     }
     // The files: each duplicate unit sent two.
     assert!(summary.contains(&format!(
-        "未计入汇总的报告文件共 {} 份：重复报送 {} 份，年度不符 {other_year} 份",
+        "未计入汇总的报告文件共 {} 份：年度不符 {other_year} 份，重复报送 {} 份",
         2 * duplicate + other_year,
         2 * duplicate
     )));

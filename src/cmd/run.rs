@@ -460,7 +460,7 @@ pub fn print_summary(s: &Summary) {
     }
 }
 
-/// 汇总计入 10/12 个单位；2 个单位没有计入的报告；未计入 3 份：单位不在名单中 2 份、不是本年度 1 份.
+/// 汇总计入 10/12 个单位；2 个单位没有计入的报告；另有 3 份报告未计入：不在名单中 2 份、年度不符 1 份.
 fn totals_line(t: &Tally) -> String {
     let mut line = format!("汇总计入 {}/{} 个单位", t.counted_units, t.expected_units);
     if t.missing_units() > 0 {

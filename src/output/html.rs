@@ -10,7 +10,6 @@ use crate::changes::{Comparison, Kind};
 use crate::check::{Anomaly, Severity, Status, StatusCounts};
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::report::{CountyPage, UnitLine as CountyUnit, UnitPage};
-use crate::rollup::LeftOut;
 use crate::schema::{FieldIdx, ACTIVE_TABLE, APPLY_TABLE, FIELD_COUNT, LITIGATION_TABLE};
 use crate::text::format_number;
 
@@ -529,18 +528,6 @@ fn top_and_rest(mut items: Vec<Bar>) -> (Vec<Bar>, Option<Rest>) {
     )
 }
 
-/// The short name of a reason for leaving a submission out, as the overview's summary and
-/// unit table show it; the unit's page gives the full sentence.
-fn left_out_short(why: LeftOut) -> &'static str {
-    match why {
-        LeftOut::NotOnRoster => "名单外单位的报告",
-        LeftOut::OtherYear => "年度不符",
-        LeftOut::Duplicate => "重复报送",
-        LeftOut::Companion => "随 Excel 报表报送的文档（以报表计入）",
-        LeftOut::OwnTotals => "上级单位自报的合计",
-    }
-}
-
 /// How many units the totals count, how many they leave out and why, and every file left out.
 fn counted_summary(c: &CountyPage) -> String {
     let not_counted = c.roster_units - c.counted;
@@ -560,7 +547,7 @@ fn counted_summary(c: &CountyPage) -> String {
         reasons.push(format!("未报送 {} 个", c.units_missing));
     }
     for (why, n) in &c.units_left_out {
-        reasons.push(format!("{} {n} 个", left_out_short(*why)));
+        reasons.push(format!("{} {n} 个", why.label()));
     }
     if reasons.is_empty() {
         html.push_str("。</p>");
@@ -572,7 +559,7 @@ fn counted_summary(c: &CountyPage) -> String {
         let parts: Vec<String> = c
             .files_left_out
             .iter()
-            .map(|(why, n)| format!("{} {n} 份", left_out_short(*why)))
+            .map(|(why, n)| format!("{why} {n} 份"))
             .collect();
         let _ = write!(
             html,
@@ -714,7 +701,7 @@ fn unit_row(u: &CountyUnit) -> String {
         u.review.false_alarms,
         u.review.explained,
         escape(match u.left_out {
-            Some(why) => left_out_short(why),
+            Some(why) => why.label(),
             None => &u.status,
         })
     )

@@ -146,7 +146,7 @@ mod tests {
                 .str()
                 .unwrap()
                 .get(1),
-            Some("单位不在名单中")
+            Some("不在名单中")
         );
     }
 }

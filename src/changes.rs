@@ -279,8 +279,10 @@ impl Snapshot {
         }
         let unreadable = |name: &str, why: String| format!("上次的 {name} 无法读取：{why}");
         let json: serde_json::Value = std::fs::read(&manifest)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            .map_err(|e| crate::discover::os_reason(&e))
+            .and_then(|b| {
+                serde_json::from_slice(&b).map_err(|_| "格式不对（文件可能不完整）".to_string())
+            })
             .map_err(|e| unreadable("manifest.json", e))?;
         let files = json["files"]
             .as_array()
@@ -292,56 +294,72 @@ impl Snapshot {
 
         let mut reports = BTreeMap::new();
         let field_ids: Vec<&str> = schema::fields().iter().map(|f| f.id.as_str()).collect();
-        each_row(&out.join("normalized.csv"), |header, row| {
-            let lead = NORMALIZED_LEAD.len();
-            let columns: Vec<&str> = NORMALIZED_LEAD.iter().chain(&field_ids).copied().collect();
-            // The counted columns at the end came later: a previous run's file may lack them.
-            let tail = header.iter().skip(columns.len());
-            if !header
-                .iter()
-                .take(columns.len())
-                .eq(columns.iter().copied())
-                || !(header.len() == columns.len() || tail.eq(NORMALIZED_TAIL.iter().copied()))
-            {
-                return Err("它的列与本版本的字段表不同".into());
-            }
-            let report = Report {
-                unit_id: row[0].into(),
-                unit_name: row[1].into(),
-                source_file: row[4].into(),
-                values: row
+        let lead = NORMALIZED_LEAD.len();
+        let columns: Vec<&str> = NORMALIZED_LEAD.iter().chain(&field_ids).copied().collect();
+        each_row(
+            &out.join("normalized.csv"),
+            |header| {
+                // The counted columns at the end came later: a previous run's may lack them.
+                let tail = header.iter().skip(columns.len());
+                let same = header
                     .iter()
-                    .skip(lead)
-                    .take(field_ids.len())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            };
-            insert_report(&mut reports, row[3].into(), report);
-            Ok(())
-        })
+                    .take(columns.len())
+                    .eq(columns.iter().copied())
+                    && (header.len() == columns.len() || tail.eq(NORMALIZED_TAIL.iter().copied()));
+                same.then_some(())
+                    .ok_or_else(|| "它的列与本版本的字段表不同".to_string())
+            },
+            |(), row| {
+                let report = Report {
+                    unit_id: row[0].into(),
+                    unit_name: row[1].into(),
+                    source_file: row[4].into(),
+                    values: row
+                        .iter()
+                        .skip(lead)
+                        .take(field_ids.len())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                };
+                insert_report(&mut reports, row[3].into(), report);
+                Ok(())
+            },
+        )
         .map_err(|e| unreadable("normalized.csv", e))?;
 
         let mut problems = BTreeMap::new();
-        each_row(&out.join("anomalies.csv"), |header, row| {
-            let column = |name: &str| {
-                header
-                    .iter()
-                    .position(|h| h == name)
-                    .ok_or(format!("没有 {name} 列"))
-            };
-            let (severity, id) = (column("severity")?, column("anomaly_id")?);
-            if !Severity::parse(&row[severity]).is_some_and(is_problem) || row[id].is_empty() {
-                return Ok(());
-            }
-            let problem = Problem {
-                unit_id: row[column("unit_id")?].into(),
-                unit_name: row[column("unit_name")?].into(),
-                rule: row[column("rule")?].into(),
-                message: row[column("message")?].into(),
-            };
-            problems.insert(row[id].to_string(), problem);
-            Ok(())
-        })
+        each_row(
+            &out.join("anomalies.csv"),
+            |header| {
+                let column = |name: &str| {
+                    header
+                        .iter()
+                        .position(|h| h == name)
+                        .ok_or(format!("没有 {name} 列"))
+                };
+                Ok([
+                    column("severity")?,
+                    column("anomaly_id")?,
+                    column("unit_id")?,
+                    column("unit_name")?,
+                    column("rule")?,
+                    column("message")?,
+                ])
+            },
+            |&[severity, id, unit_id, unit_name, rule, message], row| {
+                if !Severity::parse(&row[severity]).is_some_and(is_problem) || row[id].is_empty() {
+                    return Ok(());
+                }
+                let problem = Problem {
+                    unit_id: row[unit_id].into(),
+                    unit_name: row[unit_name].into(),
+                    rule: row[rule].into(),
+                    message: row[message].into(),
+                };
+                problems.insert(row[id].to_string(), problem);
+                Ok(())
+            },
+        )
         .map_err(|e| unreadable("anomalies.csv", e))?;
         Ok(Snapshot {
             reports,
@@ -351,13 +369,15 @@ impl Snapshot {
     }
 }
 
-/// Calls `row` with the header and each row of a CSV nianbao wrote (with a BOM), one row at
-/// a time. A row of another length than the header is an error: the file was cut short.
-fn each_row(
+/// Reads a CSV nianbao wrote (with a BOM) one row at a time: `columns` makes of its header
+/// what each row needs (or refuses it), then `row` is called with that and each row. A row
+/// of another length than the header is an error: the file was cut short.
+fn each_row<C>(
     path: &Path,
-    mut row: impl FnMut(&csv::StringRecord, &csv::StringRecord) -> Result<(), String>,
+    columns: impl FnOnce(&csv::StringRecord) -> Result<C, String>,
+    mut row: impl FnMut(&C, &csv::StringRecord) -> Result<(), String>,
 ) -> Result<(), String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let file = std::fs::File::open(path).map_err(|e| crate::discover::os_reason(&e))?;
     let mut input = std::io::BufReader::new(file);
     let mut bom = [0u8; 3];
     std::io::Read::read_exact(&mut input, &mut bom).map_err(|_| "文件是空的".to_string())?;
@@ -365,10 +385,15 @@ fn each_row(
         return Err("开头没有 BOM，不是 nianbao 写的文件".into());
     }
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
-    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+    let damaged = |e: csv::Error| match e.position() {
+        Some(at) => format!("第 {} 行格式不对（文件可能不完整）", at.line()),
+        None => "格式不对（文件可能不完整）".to_string(),
+    };
+    let header = reader.headers().map_err(damaged)?.clone();
+    let context = columns(&header)?;
     let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(|e| e.to_string())? {
-        row(&header, &record)?;
+    while reader.read_record(&mut record).map_err(damaged)? {
+        row(&context, &record)?;
     }
     Ok(())
 }
@@ -544,10 +569,15 @@ mod tests {
         assert!(matches!(&first, Comparison::NotCompared(w) if w.contains("第一次")));
         std::fs::write(dir.join("manifest.json"), b"{\"files\": [").unwrap();
         let corrupt = with_previous(&dir, &now);
-        assert!(matches!(&corrupt, Comparison::NotCompared(w) if w.contains("manifest.json")));
+        assert!(
+            matches!(&corrupt, Comparison::NotCompared(w) if w.contains("manifest.json") && w.contains("格式不对"))
+        );
         std::fs::write(dir.join("manifest.json"), b"{\"files\": []}").unwrap();
         let no_csv = with_previous(&dir, &now);
-        assert!(matches!(&no_csv, Comparison::NotCompared(w) if w.contains("normalized.csv")));
+        // In Chinese, not the system's English.
+        assert!(
+            matches!(&no_csv, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("文件不存在"))
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -119,12 +119,28 @@ fn a_demo_county_runs_and_reruns_byte_for_byte() {
         assert!(seconds > 0.0 && seconds <= write_phase, "{writer}");
     }
 
+    let notices = |out: &Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(out.join("notices"))
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                (path, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let first_notices = notices(&out);
+    assert!(!first_notices.is_empty(), "the list of notices at least");
     let again = run_on(&dir, &out);
     assert!(again.status.success());
     assert_eq!(
         std::fs::read(out.join("normalized.csv")).unwrap(),
         normalized
     );
+    // The same problems give the same notices, byte for byte (the same day).
+    assert_eq!(notices(&out), first_notices);
     let strip_run = |v: &mut serde_json::Value| v.as_object_mut().unwrap().remove("run");
     let mut second: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();

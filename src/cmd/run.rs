@@ -186,13 +186,14 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
                     .map_err(|e| format!("无法生成退回通知：{e}"))?;
                 for (file, bytes) in &rendered {
-                    folder.put(file, bytes, false)?;
+                    folder.put(file, bytes, folder.unchanged(file, bytes))?;
                 }
             }
             let unattributed = notices::unattributed(&anomalies, &roster);
             let index = notices::index_xlsx(&planned, unattributed, year, &date)
                 .map_err(|e| format!("无法生成通知清单：{e}"))?;
-            folder.put(notices::INDEX_FILE, &index, false)
+            let unchanged = folder.unchanged(notices::INDEX_FILE, &index);
+            folder.put(notices::INDEX_FILE, &index, unchanged)
         })
     };
     // The CSVs, the workbook (a thread each: formatting and compression), the pages

@@ -326,6 +326,8 @@ fn titled_sheet<'w>(
 pub fn notice_xlsx(n: &Notice, year: Option<i32>, date: &str) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
+    // Same problems on the same day, same bytes: a rerun links the notice it had.
+    wb.set_properties(&super::workbook::fixed_properties());
     // A notice is a few kilobytes and most of its cost is compressing its fixed parts:
     // level 1 takes a third less time (0.5 ms against 0.75 ms) for a kilobyte more.
     wb.set_zip_compression_level(1);
@@ -408,6 +410,8 @@ pub fn index_xlsx(
     ];
     let f = Formats::new();
     let mut wb = Workbook::new();
+    // Same problems on the same day, same bytes: a rerun links the notice it had.
+    wb.set_properties(&super::workbook::fixed_properties());
     let (ws, last, width) = titled_sheet(&mut wb, "通知清单", COLUMNS, year, "清单", &f)?;
     let errors: usize = notices.iter().map(|n| n.count(Severity::Error)).sum();
     let warnings: usize = notices.iter().map(|n| n.count(Severity::Warning)).sum();

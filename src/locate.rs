@@ -12,7 +12,7 @@ use crate::schema::{
     self, FieldIdx, Matcher, Part, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, FIELD_COUNT,
     LITIGATION_COLUMNS, LITIGATION_GROUPS,
 };
-use crate::text::{core_of_folded, drop_notes, fold, parse_value, ParsedValue};
+use crate::text::{core_into, drop_notes, fold, fold_into, parse_value, ParsedValue, Searchable};
 
 /// A cell the locator picked for a field, with what it held.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,19 +361,26 @@ fn choose_sheet(
     hits.into_iter().nth(best)
 }
 
-/// A text cell's label forms, computed once per cell.
+/// A text cell's label forms, computed once per cell, as byte ranges of its sheet's
+/// [`Labelled::texts`].
+#[derive(Clone, Copy)]
 struct Label {
     /// [`fold`]ed: for the unit, the year and the old format's labels.
-    folded: String,
-    /// [`core`]: for matching the tables' labels; empty when only a note.
-    core: String,
+    folded: (u32, u32),
+    /// [`core`](crate::text::core): for matching the tables' labels; empty when only a note.
+    core: (u32, u32),
     /// The core's length in characters: labels are short, narrative is long.
-    core_chars: usize,
+    core_chars: u32,
+    /// The core's characters, summed up for [`Searchable`].
+    core_set: u64,
 }
 
 /// A sheet with the label forms of every text cell computed once.
 struct Labelled<'a> {
     sheet: &'a Sheet,
+    /// Every label form of the sheet, one after the other: one buffer a sheet, not two
+    /// strings a cell.
+    texts: String,
     labels: Vec<Vec<Option<Label>>>,
     /// Labels in hidden rows or columns not read, because a visible cell has the same.
     set_aside: Vec<Location>,
@@ -381,45 +388,53 @@ struct Labelled<'a> {
 
 impl<'a> Labelled<'a> {
     fn new(sheet: &'a Sheet) -> Self {
-        let mut labels: Vec<Vec<Option<Label>>> = sheet
-            .rows
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|cell| {
-                        let folded = fold(cell.text()?);
-                        let core = core_of_folded(&folded);
-                        let core_chars = core.chars().count();
-                        Some(Label {
-                            folded,
-                            core,
-                            core_chars,
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut texts = String::new();
+        let mut core = String::new();
+        let mut labels: Vec<Vec<Option<Label>>> = Vec::with_capacity(sheet.rows.len());
+        for row in &sheet.rows {
+            let mut row_labels = Vec::with_capacity(row.len());
+            for cell in row {
+                let Some(text) = cell.text() else {
+                    row_labels.push(None);
+                    continue;
+                };
+                let start = texts.len();
+                fold_into(text, &mut texts);
+                let folded_end = texts.len();
+                core.clear();
+                core_into(&texts[start..], &mut core);
+                texts.push_str(&core);
+                row_labels.push(Some(Label {
+                    folded: (start as u32, folded_end as u32),
+                    core: (folded_end as u32, texts.len() as u32),
+                    core_chars: core.chars().count() as u32,
+                    core_set: Searchable::new(&core).char_set(),
+                }));
+            }
+            labels.push(row_labels);
+        }
         let mut set_aside = Vec::new();
         if !sheet.hidden_rows.is_empty() || !sheet.hidden_cols.is_empty() {
             // What the clerk sees is what is read: a label in a hidden row or column (last
             // year's 总计 column kept beside this year's) gives way to a visible one.
             let (r0, c0) = sheet.origin;
             let hidden = |r: usize, c: usize| sheet.is_hidden(r0 + r as u32, c0 + c as u32);
+            let texts = texts.as_str();
             let visible: std::collections::HashSet<&str> = labels
                 .iter()
                 .enumerate()
                 .flat_map(|(r, row)| {
                     row.iter().enumerate().filter_map(move |(c, l)| {
                         l.as_ref()
-                            .filter(|l| !l.core.is_empty() && !hidden(r, c))
-                            .map(|l| l.core.as_str())
+                            .map(|l| span(texts, l.core))
+                            .filter(|core| !core.is_empty() && !hidden(r, c))
                     })
                 })
                 .collect();
             for (r, row) in labels.iter().enumerate() {
                 for (c, label) in row.iter().enumerate() {
-                    if let Some(l) = label.as_ref().filter(|l| !l.core.is_empty()) {
-                        if hidden(r, c) && visible.contains(l.core.as_str()) {
+                    if let Some(core) = label.map(|l| span(texts, l.core)) {
+                        if !core.is_empty() && hidden(r, c) && visible.contains(core) {
                             set_aside.push((r, c));
                         }
                     }
@@ -435,6 +450,7 @@ impl<'a> Labelled<'a> {
             .collect();
         Labelled {
             sheet,
+            texts,
             labels,
             set_aside,
         }
@@ -451,10 +467,18 @@ impl<'a> Labelled<'a> {
             .as_ref()
     }
 
-    fn core(&self, row: u32, col: u32) -> Option<&str> {
+    fn core(&self, row: u32, col: u32) -> Option<Searchable<'_>> {
         self.label(row, col)
-            .map(|l| l.core.as_str())
-            .filter(|c| !c.is_empty())
+            .map(|l| self.searchable_core(l))
+            .filter(|c| !c.as_str().is_empty())
+    }
+
+    fn searchable_core(&self, label: &Label) -> Searchable<'_> {
+        Searchable::with_char_set(span(&self.texts, label.core), label.core_set)
+    }
+
+    fn folded(&self, label: &Label) -> &str {
+        span(&self.texts, label.folded)
     }
 
     fn cols(&self) -> std::ops::Range<u32> {
@@ -462,7 +486,7 @@ impl<'a> Labelled<'a> {
     }
 
     /// Labelled cells of one row between two columns, left to right.
-    fn labels_in(&self, row: u32, cols: std::ops::Range<u32>) -> Vec<(u32, &str)> {
+    fn labels_in(&self, row: u32, cols: std::ops::Range<u32>) -> Vec<(u32, Searchable<'_>)> {
         cols.filter_map(|c| self.core(row, c).map(|s| (c, s)))
             .collect()
     }
@@ -475,7 +499,10 @@ impl<'a> Labelled<'a> {
             row.iter().enumerate().find_map(|(c, label)| {
                 label
                     .as_ref()
-                    .filter(|l| (1..=24).contains(&l.core_chars) && matcher.matches(&l.core))
+                    .filter(|l| {
+                        (1..=24).contains(&l.core_chars)
+                            && matcher.matches_in(&self.searchable_core(l))
+                    })
                     .map(|_| (r0 + r as u32, c0 + c as u32))
             })
         })
@@ -487,6 +514,11 @@ impl<'a> Labelled<'a> {
             cell: self.sheet.get(row, col).clone(),
         }
     }
+}
+
+/// The text of a label form: `range` of a sheet's label texts.
+fn span(texts: &str, (start, end): (u32, u32)) -> &str {
+    &texts[start as usize..end as usize]
 }
 
 fn table_fields(table: TableId) -> Vec<FieldIdx> {
@@ -563,7 +595,7 @@ fn active_header(sheet: &Labelled, row: u32, label_col: u32, columns: &[Part]) -
             .map(|p| {
                 labels
                     .iter()
-                    .find(|(_, s)| p.matcher.matches(s))
+                    .find(|(_, s)| p.matcher.matches_in(s))
                     .map(|(c, _)| *c)
             })
             .collect();
@@ -601,13 +633,13 @@ const APPLY_MAX_ROWS: u32 = 60;
 /// The group over the five kinds of organisation; some headers prefix each kind with it.
 const ORGANISATIONS: &str = "法人或其他组织";
 
-fn apply_row_of(labels: &[(u32, &str)]) -> Option<usize> {
+fn apply_row_of(labels: &[(u32, Searchable)]) -> Option<usize> {
     // Right to left: the item (1.属于国家秘密) stands right of its group (（三）不予公开).
     labels.iter().rev().find_map(|(_, s)| {
         let mut hits = APPLY_ROWS
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.matcher.matches(s));
+            .filter(|(_, p)| p.matcher.matches_in(s));
         match (hits.next(), hits.next()) {
             (Some((i, _)), None) => Some(i),
             _ => None,
@@ -615,11 +647,11 @@ fn apply_row_of(labels: &[(u32, &str)]) -> Option<usize> {
     })
 }
 
-fn is_table_end(labels: &[(u32, &str)]) -> bool {
+fn is_table_end(labels: &[(u32, Searchable)]) -> bool {
     labels.iter().any(|(_, s)| {
-        LITIGATION_GROUPS[0].matcher.matches(s)
+        LITIGATION_GROUPS[0].matcher.matches_in(s)
             || s.contains("行政诉讼")
-            || ACTIVE_ITEMS.iter().any(|i| i.row.matcher.matches(s))
+            || ACTIVE_ITEMS.iter().any(|i| i.row.matcher.matches_in(s))
     })
 }
 
@@ -653,7 +685,7 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
         for (i, part) in APPLY_COLUMNS.iter().enumerate() {
             let mut matching = labels
                 .iter()
-                .filter(|(_, s)| part.matcher.matches(column_leaf(s)))
+                .filter(|(_, s)| part.matcher.matches_in(&s.part(column_leaf(s.as_str()))))
                 .map(|(c, _)| (r, *c));
             if columns[i].is_none() {
                 columns[i] = matching.next().map(|(_, c)| c);
@@ -714,7 +746,8 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
                 }
             }
             None => {
-                if let Some((c, _)) = labels.iter().rev().find(|(_, s)| *s == "其他处理") {
+                if let Some((c, _)) = labels.iter().rev().find(|(_, s)| s.as_str() == "其他处理")
+                {
                     let has_values = columns
                         .iter()
                         .flatten()
@@ -779,10 +812,10 @@ fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
 }
 
 /// Whether a label matches a table 三 row by a distinctive word (not by 其他 or 总计).
-fn contains_matcher_hit(s: &str) -> bool {
+fn contains_matcher_hit(s: &Searchable) -> bool {
     APPLY_ROWS
         .iter()
-        .any(|p| matches!(p.matcher, Matcher::Contains(_)) && p.matcher.matches(s))
+        .any(|p| matches!(p.matcher, Matcher::Contains(_)) && p.matcher.matches_in(s))
 }
 
 // ---- 表四 ----------------------------------------------------------------------------
@@ -895,7 +928,7 @@ fn find_leaves(
                 cols.clone().find_map(|c| {
                     sheet
                         .core(r, c)
-                        .filter(|s| leaf.matcher.matches(s))
+                        .filter(|s| leaf.matcher.matches_in(s))
                         .map(|_| (r, c))
                 })
             })
@@ -971,10 +1004,8 @@ const OLD_FORMAT_LABELS: &[&str] = &[
 const YEAR_LABELS: &[&str] = &["报告年度", "统计年度", "所属年度", "填报年度", "年份"];
 
 /// A cell that introduces the year: 报告年度：, 年度, 年份… but not 本年度办理结果.
-fn is_year_label(folded: &str) -> bool {
-    YEAR_LABELS.iter().any(|l| folded.contains(l))
-        || folded == "年度"
-        || folded.starts_with("年度:")
+fn is_year_label(text: &Searchable, folded: &str) -> bool {
+    YEAR_LABELS.iter().any(|l| text.contains(l)) || folded == "年度" || folded.starts_with("年度:")
 }
 
 /// What one sheet says about the unit, the year and the format, outside the tables.
@@ -995,7 +1026,8 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
         let Some(label) = sheet.label(row, col) else {
             continue;
         };
-        let folded = &label.folded;
+        let folded = sheet.folded(label);
+        let text = Searchable::new(folded);
         let at = || sheet.sheet.location(row, col);
         let claim = |text: String, source| Claim {
             text,
@@ -1003,23 +1035,23 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
             source,
             primary: false,
         };
-        if let Some(label) = UNIT_LABELS.iter().find(|l| folded.contains(*l)) {
+        if let Some(label) = UNIT_LABELS.iter().find(|l| text.contains(l)) {
             if let Some(name) = unit_after_label(sheet, row, col, folded, label) {
                 found.units.push(claim(name, ClaimSource::Labelled));
             }
         }
-        if let Some(label) = OLD_FORMAT_LABELS.iter().find(|l| folded.contains(*l)) {
+        if let Some(label) = OLD_FORMAT_LABELS.iter().find(|l| text.contains(l)) {
             found
                 .old_format
                 .push(claim((*label).into(), ClaimSource::Labelled));
         }
-        let is_date = folded.contains("日期") || folded.contains("时间");
+        let is_date = text.contains("日期") || text.contains("时间");
         if is_date {
             continue;
         }
-        if is_year_label(folded) && folded.chars().count() <= 20 {
+        if is_year_label(&text, folded) && folded.chars().count() <= 20 {
             let value = if year_in(folded).is_some() {
-                folded.clone()
+                folded.to_string()
             } else {
                 next_text_right(sheet.sheet, row, col).unwrap_or_default()
             };
@@ -1030,17 +1062,18 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
                 continue;
             }
         }
-        let is_title = folded.contains("年度报告")
-            || folded.contains("年报")
-            || folded.contains("政府信息公开工作")
-            || folded.contains("统计表");
+        let is_title = ["年度报告", "年报", "政府信息公开工作", "统计表"]
+            .iter()
+            .any(|w| text.contains(w));
         if is_title && folded.chars().count() <= TITLE_MAX_CHARS {
             if let Some(year) = year_in(folded) {
                 found
                     .years
                     .push(claim(year.to_string(), ClaimSource::Title));
             }
-            found.units.push(claim(folded.clone(), ClaimSource::Title));
+            found
+                .units
+                .push(claim(folded.to_string(), ClaimSource::Title));
         }
     }
     found

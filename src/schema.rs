@@ -7,6 +7,8 @@
 
 use std::sync::LazyLock;
 
+use crate::text::Searchable;
+
 /// How a label in a submission is recognised, applied to its [`crate::text::core`] form
 /// (width-folded, whitespace and parenthesised notes removed, enumerators like `（一）` or
 /// `1.` stripped).
@@ -20,9 +22,14 @@ pub enum Matcher {
 
 impl Matcher {
     pub fn matches(&self, core: &str) -> bool {
+        self.matches_in(&Searchable::new(core))
+    }
+
+    /// [`Self::matches`], for a label asked about many matchers.
+    pub fn matches_in(&self, core: &Searchable) -> bool {
         match self {
             Matcher::Contains(keys) => keys.iter().any(|k| core.contains(k)),
-            Matcher::Exact(keys) => keys.contains(&core),
+            Matcher::Exact(keys) => keys.contains(&core.as_str()),
         }
     }
 }

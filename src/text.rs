@@ -5,25 +5,78 @@
 /// The variant 其它 becomes 其他, as the format writes it, and traditional characters their
 /// simplified forms ([`simplified`]).
 pub fn fold(s: &str) -> String {
+    let mut folded = String::with_capacity(s.len());
+    fold_into(s, &mut folded);
+    folded
+}
+
+/// [`fold`], appended to `out`: a sheet's labels are folded into one buffer, not a string
+/// a cell.
+pub fn fold_into(s: &str, out: &mut String) {
     // Most cells are numbers or codes in plain ASCII, which folding leaves as they are.
     if s.bytes().all(|b| b.is_ascii_graphic()) {
-        return s.to_owned();
+        out.push_str(s);
+        return;
     }
-    let folded: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '【' => '(',
-            '】' => ')',
-            _ => simplified(c),
-        })
-        .collect();
-    if folded.contains("其它") {
-        folded.replace("其它", "其他")
-    } else {
-        folded
+    let start = out.len();
+    out.extend(s.chars().filter(|c| !c.is_whitespace()).map(|c| match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '【' => '(',
+        '】' => ')',
+        _ => simplified(c),
+    }));
+    // 其它 and 其他 have the same length in UTF-8: replaced in place.
+    while let Some(at) = out[start..].find("其它") {
+        out.replace_range(start + at..start + at + "其它".len(), "其他");
     }
+}
+
+/// A text with a summary of its characters, to ask quickly whether it contains a word: a
+/// word with a character the text lacks is answered without a search. Each label is asked
+/// about dozens of words, and shares no character with most of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Searchable<'t> {
+    text: &'t str,
+    /// A bit for each character of `text`, or of a text it is part of (see [`Self::part`]).
+    chars: u64,
+}
+
+impl<'t> Searchable<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Searchable {
+            text,
+            chars: char_set(text),
+        }
+    }
+
+    /// `text` with the summary an earlier [`Self::new`] of it made ([`Self::char_set`]):
+    /// a label's summary is made once and kept.
+    pub fn with_char_set(text: &'t str, chars: u64) -> Self {
+        Searchable { text, chars }
+    }
+
+    pub fn char_set(&self) -> u64 {
+        self.chars
+    }
+
+    /// A part of this text, searchable without summing up its characters again: a part
+    /// lacks whatever the whole lacks.
+    pub fn part(self, part: &'t str) -> Self {
+        Searchable { text: part, ..self }
+    }
+
+    pub fn as_str(&self) -> &'t str {
+        self.text
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        char_set(word) & !self.chars == 0 && self.text.contains(word)
+    }
+}
+
+/// One bit for each character of `s`, by its code point modulo 64.
+fn char_set(s: &str) -> u64 {
+    s.chars().fold(0, |set, c| set | 1 << (c as u32 % 64))
 }
 
 /// The simplified form of a traditional character, for the characters of the format's labels
@@ -229,6 +282,12 @@ fn enumerator_len(s: &str) -> Option<usize> {
 /// Removes parenthesised notes, e.g. `部分公开(区分处理的,…)` → `部分公开`.
 pub fn drop_notes(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    drop_notes_into(s, &mut out);
+    out
+}
+
+/// [`drop_notes`], appended to `out`.
+fn drop_notes_into(s: &str, out: &mut String) {
     let mut depth = 0usize;
     for c in s.chars() {
         match c {
@@ -238,24 +297,25 @@ pub fn drop_notes(s: &str) -> String {
             _ => {}
         }
     }
-    out
 }
 
 /// The distinctive part of a label: folded, with the text before the last enumerator cut
 /// off (so a flattened `三、本年度办理结果(一)予以公开` gives `予以公开`) and notes dropped.
 pub fn core(s: &str) -> String {
-    core_of_folded(&fold(s))
+    let mut core = String::new();
+    core_into(&fold(s), &mut core);
+    core
 }
 
-/// [`core`] of a text already folded.
-pub fn core_of_folded(folded: &str) -> String {
+/// [`core`] of a text already folded, appended to `out`.
+pub fn core_into(folded: &str, out: &mut String) {
     let mut start = 0;
     for (i, _) in folded.char_indices() {
         if let Some(len) = enumerator_len(&folded[i..]) {
             start = i + len;
         }
     }
-    drop_notes(&folded[start..])
+    drop_notes_into(&folded[start..], out);
 }
 
 /// What the text of a value cell says.
@@ -380,6 +440,41 @@ mod tests {
         assert_eq!(fold("（一）予以公开 "), "(一)予以公开");
         assert_eq!(fold("１２３"), "123");
         assert_eq!(fold("3.其它"), "3.其他");
+        assert_eq!(fold("其它、其它"), "其他、其他");
+        // Appended after what the buffer holds, which is left as it was.
+        let mut buffer = "其它".to_string();
+        fold_into(" 其它 ", &mut buffer);
+        assert_eq!(buffer, "其它其他");
+    }
+
+    #[test]
+    fn searchable_text_finds_what_contains_does() {
+        let words = [
+            "予以公开",
+            "公开",
+            "不予公开",
+            "其他",
+            "",
+            "a",
+            "开公",
+            "予以公开的",
+        ];
+        for text in ["予以公开", "部分公开", "其他处理", "", "abc"] {
+            let searchable = Searchable::new(text);
+            for word in words {
+                assert_eq!(
+                    searchable.contains(word),
+                    text.contains(word),
+                    "{text} {word}"
+                );
+            }
+        }
+        // A part keeps the whole's summary and searches only itself.
+        let whole = Searchable::new("法人或其他组织-其他");
+        let leaf = whole.part("其他");
+        assert!(leaf.contains("其他") && !leaf.contains("法人"));
+        let again = Searchable::with_char_set("其他", whole.char_set());
+        assert!(again.contains("其他"));
     }
 
     #[test]

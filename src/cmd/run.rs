@@ -76,7 +76,12 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     files.retain(|f| !staging.keeps(&f.path));
 
     let mut phases = Phases::new();
-    let results = process_all(&files, &roster, opts.year);
+    // The previous run's outputs are still in --out: read back before they are replaced,
+    // beside the inputs.
+    let (results, previous) = rayon::join(
+        || process_all(&files, &roster, opts.year),
+        || Snapshot::read(staging.out()),
+    );
     let gathered = gather(results, &roster, opts.year);
     phases.done("read");
     let year = gathered.year;
@@ -102,15 +107,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     check::ids::assign(&mut anomalies);
     let reviewed = review.apply(&mut anomalies);
     phases.done("check and roll up");
-    // The previous run's outputs are still in --out: read back before they are replaced.
-    let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
-    let comparison = changes::with_previous(staging.out(), &now);
-    phases.done("compare with the previous run");
 
     // Every output is written into the staging folder beside --out, and the staged set
     // takes the place of the previous one once all were made, manifest included: a failure
     // leaves the previous run's outputs whole.
-    let write_csvs = || -> Result<(), String> {
+    let compare_with_previous = || {
+        let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
+        changes::with_previous(previous, &now)
+    };
+    let write_csvs = |comparison: &Comparison| -> Result<(), String> {
         staging.file("normalized.csv", |w| {
             output::normalized_csv(w, &gathered.submissions, &roster, &rollup.left_out)
         })?;
@@ -124,7 +129,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             )?;
             staging.file("normalized.parquet", |w| w.write_all(&parquet))?;
         }
-        staging.file("changes.csv", |w| output::changes_csv(w, &comparison))?;
+        staging.file("changes.csv", |w| output::changes_csv(w, comparison))?;
         let rollup_csv = output::rollup_csv(&rollup);
         staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
     };
@@ -149,7 +154,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &roster,
         prior.as_ref(),
     );
-    let write_pages = || {
+    let write_pages = |comparison: &Comparison| {
         staging.folder("reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
             for batch in units.chunks(PAGE_BATCH) {
@@ -196,24 +201,27 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             folder.put(notices::INDEX_FILE, &index, unchanged)
         })
     };
-    // The CSVs, the workbook (a thread each: formatting and compression), the pages
-    // (rendered in parallel; the rest is the filesystem's time) and the notices are
-    // independent: they are made side by side.
+    // The workbook and the notices need only the checks; the CSVs and the pages also say
+    // what changed since the previous run. All are independent of each other: they are
+    // made side by side, the comparison beside the workbook.
     let (
-        ((csvs, csvs_time), (workbook, workbook_time)),
-        ((reports, reports_time), (notices, notices_time)),
+        ((workbook, workbook_time), (notices, notices_time)),
+        ((comparison, compare_time), (csvs, csvs_time), (reports, reports_time)),
     ) = rayon::join(
         || {
             rayon::join(
-                || timed("CSVs", write_csvs),
                 || timed("rollup.xlsx", write_workbook),
+                || timed("notices/", write_notices),
             )
         },
         || {
-            rayon::join(
-                || timed("reports/", write_pages),
-                || timed("notices/", write_notices),
-            )
+            let compared = timed("compare with the previous run", compare_with_previous);
+            let comparison = &compared.0;
+            let (csvs, reports) = rayon::join(
+                || timed("CSVs", || write_csvs(comparison)),
+                || timed("reports/", || write_pages(comparison)),
+            );
+            (compared, csvs, reports)
         },
     );
     csvs?;
@@ -254,7 +262,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             seconds: started.elapsed().as_secs_f64(),
             jobs,
             phases: phases.list,
-            writers: vec![csvs_time, workbook_time, reports_time, notices_time],
+            writers: vec![
+                compare_time,
+                csvs_time,
+                workbook_time,
+                reports_time,
+                notices_time,
+            ],
         },
         inputs: display(&opts.inputs),
         config: display(&opts.config),

@@ -51,10 +51,12 @@ pub struct RunInfo {
     pub started_unix: u64,
     pub seconds: f64,
     pub jobs: usize,
-    /// Wall time and CPU time of each phase: read, check and roll up, write outputs.
+    /// Wall time and CPU time of each phase: read (the inputs, and the previous run's outputs
+    /// beside them), check and roll up, write outputs.
     pub phases: Vec<Phase>,
-    /// Wall time of each writer of the phase "write outputs": the CSVs, rollup.xlsx and the
-    /// pages, made side by side; the phase takes as long as the longest of them.
+    /// Wall time of each task of the phase "write outputs": the comparison with the previous
+    /// run, the CSVs, rollup.xlsx, the pages and the notices, made side by side; the phase
+    /// takes as long as the longest chain of them (the comparison, then the CSVs and pages).
     pub writers: Vec<Writer>,
 }
 

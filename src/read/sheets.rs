@@ -83,15 +83,15 @@ pub(super) fn finish(
     Ok(workbook)
 }
 
-pub(super) fn cell_from_data(data: &Data) -> Cell {
+pub(super) fn cell_from_data(data: Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        Data::Int(i) => Cell::Number(i as f64),
+        Data::Float(f) => Cell::Number(f),
+        Data::String(s) => Cell::Text(s),
+        Data::Bool(b) => Cell::Text(if b { "TRUE" } else { "FALSE" }.into()),
         Data::DateTime(d) => Cell::Text(format!("日期{d}")),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
         Data::Error(e) => Cell::Text(e.to_string()),
     }
 }

@@ -91,7 +91,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         };
         let cells = range
             .used_cells()
-            .map(|(r, c, d)| (r as u32, c as u32, cell_from_data(d)))
+            .map(|(r, c, d)| (r as u32, c as u32, cell_from_data(d.clone())))
             .filter(|(_, _, cell)| *cell != Cell::Empty);
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let cells: Vec<(u32, u32, Cell)> = cells.map(|(r, c, d)| (r0 + r, c0 + c, d)).collect();

@@ -361,7 +361,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                         text,
                     });
                 }
-                let value = cell_from_data(&Data::from(cell.value));
+                let value = cell_from_data(Data::from(cell.value));
                 if value != Cell::Empty {
                     if kept == MAX_CELLS {
                         full = true;

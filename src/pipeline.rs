@@ -190,7 +190,8 @@ pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<
         })
         .collect();
     let year = given_year.or_else(|| most_common(&stated));
-    let mut submissions: Vec<Submission> = Vec::new();
+    // Sized once: grown by doubling, a province's list would be held twice at the end.
+    let mut submissions: Vec<Submission> = Vec::with_capacity(stated.len());
     let mut unreadable = Vec::new();
     let mut files = Vec::with_capacity(results.len());
     let mut counts = Counts {

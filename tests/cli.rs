@@ -94,8 +94,13 @@ fn a_demo_county_runs_and_reruns_byte_for_byte() {
             read_cpu > 0.0,
             "reading 16 files takes some CPU: {read_cpu}"
         );
+        let mut peak = 0.0;
         for phase in phases {
             assert!(phase["cpu_seconds"].as_f64().unwrap() >= 0.0, "{phase}");
+            // The peak so far never goes down from one phase to the next.
+            let peak_mb = phase["peak_mb"].as_f64().unwrap();
+            assert!(peak_mb > 1.0 && peak_mb >= peak, "{phase}");
+            peak = peak_mb;
         }
     }
     // The writers, and the comparison with the previous run, run side by side within the

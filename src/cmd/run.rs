@@ -399,6 +399,7 @@ impl Phases {
             name,
             seconds: (now - self.last).as_secs_f64(),
             cpu_seconds: cpu.zip(self.last_cpu).map(|(now, last)| now - last),
+            peak_mb: peak_memory_mb(),
         });
         self.last = now;
         self.last_cpu = cpu;
@@ -419,6 +420,20 @@ fn process_cpu_seconds() -> Option<f64> {
 
 #[cfg(not(target_os = "linux"))]
 fn process_cpu_seconds() -> Option<f64> {
+    None
+}
+
+/// The peak resident memory of this process so far (`VmHWM`), in MB.
+#[cfg(target_os = "linux")]
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn peak_memory_mb() -> Option<f64> {
     None
 }
 

@@ -75,6 +75,9 @@ pub struct Phase {
     /// `cpu_seconds / seconds` is how many cores the phase kept busy. Null where the
     /// system does not say (outside Linux).
     pub cpu_seconds: Option<f64>,
+    /// The process's peak resident memory so far, at the end of the phase, in MB: the phase
+    /// whose figure first reaches the run's peak is the one that set it. Null outside Linux.
+    pub peak_mb: Option<f64>,
 }
 
 #[derive(Debug, Default, Serialize)]

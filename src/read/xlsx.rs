@@ -185,40 +185,45 @@ fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
 
 /// The first cell reference (`r="…"`, `ref="…"`) past a sheet's bounds (column XFD, row
 /// 1,048,576) that calamine would read: it multiplies such a reference out without a check.
+/// Every cell has one: this is done without allocating.
 fn reference_out_of_bounds(xml: &[u8]) -> Option<String> {
-    let values = [&b" r=\""[..], &b" ref=\""[..]]
+    [&b" r=\""[..], &b" ref=\""[..]]
         .into_iter()
         .flat_map(|attribute| {
             memchr::memmem::find_iter(xml, attribute).map(move |at| &xml[at + attribute.len()..])
-        });
-    for value in values {
-        let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(64);
-        // A range whose end comes before its start: calamine subtracts one from the other.
-        let ends: Vec<(u64, u64)> = value[..end]
-            .split(|&b| b == b':')
-            .filter_map(cell_numbers)
-            .collect();
-        if let [(r0, c0), (r1, c1)] = ends[..] {
+        })
+        .find_map(|value| {
+            let end = memchr::memchr(b'"', value).unwrap_or(value.len()).min(64);
+            bad_reference(&value[..end]).map(|bad| String::from_utf8_lossy(bad).into_owned())
+        })
+}
+
+/// The reference, or the range, that is out of bounds in an attribute's value.
+fn bad_reference(value: &[u8]) -> Option<&[u8]> {
+    // A range whose end comes before its start: calamine subtracts one from the other.
+    let mut ends = value.split(|&b| b == b':');
+    if let (Some(start), Some(end), None) = (ends.next(), ends.next(), ends.next()) {
+        if let (Some((r0, c0)), Some((r1, c1))) = (cell_numbers(start), cell_numbers(end)) {
             if r1 < r0 || c1 < c0 {
-                return Some(String::from_utf8_lossy(&value[..end]).into_owned());
-            }
-        }
-        for reference in value[..end].split(|&b| b == b':' || b == b' ') {
-            let letters = reference
-                .iter()
-                .take_while(|b| b.is_ascii_alphabetic())
-                .count();
-            let digits = reference.len() - letters;
-            let row: u64 = std::str::from_utf8(&reference[letters..])
-                .ok()
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
-            if letters > 3 || digits > 7 || row > 1_048_576 {
-                return Some(String::from_utf8_lossy(reference).into_owned());
+                return Some(value);
             }
         }
     }
-    None
+    value.split(|&b| b == b':' || b == b' ').find(|reference| {
+        let letters = reference
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        let digits = &reference[letters..];
+        // Eight digits or more make a row past 1,048,576; a row with other characters
+        // than digits is not a row calamine reads.
+        let row = || {
+            digits.iter().try_fold(0u64, |row, &b| {
+                b.is_ascii_digit().then(|| row * 10 + u64::from(b - b'0'))
+            })
+        };
+        letters > 3 || digits.len() > 7 || row().is_some_and(|row| row > 1_048_576)
+    })
 }
 
 /// A reference's row and column numbers (`B3` is row 3, column 2), if it is one.
@@ -393,4 +398,37 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         }
     }
     finish(workbook, formulas)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference_out_of_bounds;
+
+    fn bad(xml: &str) -> Option<String> {
+        reference_out_of_bounds(xml.as_bytes())
+    }
+
+    #[test]
+    fn references_past_the_sheet_are_found() {
+        let fine = r#"<dimension ref="A1:XFD1048576"/><row r="3"><c r="B3" s="1"><v>1</v></c></row>
+            <mergeCell ref="A1:B2"/><selection sqref="A1 B2:C3"/>"#;
+        assert_eq!(bad(fine), None);
+        assert_eq!(bad(r#"<c r="XFDA1">"#).as_deref(), Some("XFDA1"));
+        assert_eq!(bad(r#"<c r="A1048577">"#).as_deref(), Some("A1048577"));
+        assert_eq!(bad(r#"<c r="A12345678">"#).as_deref(), Some("A12345678"));
+        assert_eq!(
+            bad(r#"<c r="A99999999999999999999999999">"#).as_deref(),
+            Some("A99999999999999999999999999")
+        );
+        assert_eq!(bad(r#"<dimension ref="C3:A1"/>"#).as_deref(), Some("C3:A1"));
+        assert_eq!(
+            bad(r#"<mergeCell ref="A1:XFDZ9"/>"#).as_deref(),
+            Some("XFDZ9")
+        );
+        // A cell's reference is looked at before a range's.
+        assert_eq!(
+            bad(r#"<dimension ref="C3:A1"/><c r="A1048577">"#).as_deref(),
+            Some("A1048577")
+        );
+    }
 }

@@ -38,14 +38,59 @@ pub fn write_csv(
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> std::io::Result<()> {
     w.write_all(b"\xEF\xBB\xBF")?;
-    let mut writer = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::CRLF)
-        .from_writer(w);
+    let mut writer = csv_writer(w);
     writer.write_record(header)?;
     for row in rows {
         writer.write_record(&row)?;
     }
     writer.flush()?;
+    Ok(())
+}
+
+fn csv_writer<W: Write>(w: W) -> ::csv::Writer<W> {
+    ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(w)
+}
+
+/// Rows of a CSV made a block at a time.
+const ROW_BLOCK: usize = 1024;
+
+/// [`write_csv`] for `count` rows, `row(i)` the i-th: blocks of rows are formatted side by
+/// side and written in order, a few blocks per thread at a time, so that a province's
+/// rows are neither formatted by one thread nor all held at once. The bytes are those
+/// [`write_csv`] writes.
+pub fn write_csv_in_parallel(
+    w: &mut dyn Write,
+    header: &[&str],
+    count: usize,
+    row: impl Fn(usize) -> Vec<String> + Sync,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut writer = csv_writer(&mut *w);
+    writer.write_record(header)?;
+    writer.flush()?;
+    drop(writer);
+    let blocks: Vec<std::ops::Range<usize>> = (0..count)
+        .step_by(ROW_BLOCK)
+        .map(|start| start..(start + ROW_BLOCK).min(count))
+        .collect();
+    for batch in blocks.chunks(4 * rayon::current_num_threads()) {
+        let formatted: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|rows| {
+                let mut writer = csv_writer(Vec::new());
+                for i in rows.clone() {
+                    writer.write_record(&row(i))?;
+                }
+                writer.into_inner().map_err(|e| e.into_error())
+            })
+            .collect::<std::io::Result<_>>()?;
+        for block in &formatted {
+            w.write_all(block)?;
+        }
+    }
     Ok(())
 }
 
@@ -76,7 +121,8 @@ pub fn normalized_csv(
     let mut header: Vec<&str> = NORMALIZED_LEAD.to_vec();
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
     header.extend(NORMALIZED_TAIL);
-    let rows = submissions.iter().zip(left_out).map(|(s, left_out)| {
+    write_csv_in_parallel(w, &header, submissions.len(), |i| {
+        let (s, left_out) = (&submissions[i], left_out[i]);
         let unit = s.unit.map(|u| &roster.units[u]);
         let mut row = vec![
             unit.map_or(String::new(), |u| neutralize(&u.id)),
@@ -89,8 +135,7 @@ pub fn normalized_csv(
         row.push(if left_out.is_some() { "0" } else { "1" }.into());
         row.push(left_out.map_or("", |l| l.label()).into());
         row
-    });
-    write_csv(w, &header, rows)
+    })
 }
 
 pub const ANOMALY_COLUMNS: &[&str] = &[
@@ -137,7 +182,9 @@ pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
 
 /// `anomalies.csv`, in the order the checks sorted it.
 pub fn anomalies_csv(w: &mut dyn Write, anomalies: &[Anomaly]) -> std::io::Result<()> {
-    write_csv(w, ANOMALY_COLUMNS, anomalies.iter().map(anomaly_row))
+    write_csv_in_parallel(w, ANOMALY_COLUMNS, anomalies.len(), |i| {
+        anomaly_row(&anomalies[i])
+    })
 }
 
 pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];

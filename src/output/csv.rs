@@ -82,7 +82,7 @@ pub fn write_csv_in_parallel(
             .map(|rows| {
                 let mut writer = csv_writer(Vec::new());
                 for i in rows.clone() {
-                    writer.write_record(&row(i))?;
+                    writer.write_record(row(i))?;
                 }
                 writer.into_inner().map_err(|e| e.into_error())
             })

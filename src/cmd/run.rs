@@ -90,36 +90,16 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     if let (Some(prior), Some(year)) = (&prior, year) {
         prior.check_for(year)?;
     }
-    let mut anomalies = check::check_county(&County {
-        submissions: &gathered.submissions,
-        unreadable: &gathered.unreadable,
-        copies: &gathered.copies,
-        roster: &roster,
-        year,
-        prior: prior.as_ref(),
-        settings: &settings,
-        whole_county: true,
-    });
     let rollup = roll_up(&gathered.submissions, &roster, year);
-    let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
-    anomalies.extend(totals);
-    check::sort(&mut anomalies);
-    check::ids::assign(&mut anomalies);
-    let reviewed = review.apply(&mut anomalies);
-    phases.done("check and roll up");
-
     // Every output is written into the staging folder beside --out, and the staged set
     // takes the place of the previous one once all were made, manifest included: a failure
     // leaves the previous run's outputs whole.
-    let compare_with_previous = || {
-        let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
-        changes::with_previous(previous, &now)
-    };
-    let write_csvs = |comparison: &Comparison| -> Result<(), String> {
+    // normalized.csv (and .parquet) need only the reports and which of them the totals
+    // count: they are written beside the checks.
+    let write_normalized = || -> Result<(), String> {
         staging.file("normalized.csv", |w| {
             output::normalized_csv(w, &gathered.submissions, &roster, &rollup.left_out)
         })?;
-        staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;
         #[cfg(feature = "parquet")]
         {
             let parquet = output::parquet::normalized_parquet(
@@ -129,6 +109,37 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             )?;
             staging.file("normalized.parquet", |w| w.write_all(&parquet))?;
         }
+        Ok(())
+    };
+    let check = || {
+        let mut anomalies = check::check_county(&County {
+            submissions: &gathered.submissions,
+            unreadable: &gathered.unreadable,
+            copies: &gathered.copies,
+            roster: &roster,
+            year,
+            prior: prior.as_ref(),
+            settings: &settings,
+            whole_county: true,
+        });
+        let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
+        anomalies.extend(totals);
+        check::sort(&mut anomalies);
+        check::ids::assign(&mut anomalies);
+        anomalies
+    };
+    let (mut anomalies, (normalized, normalized_time)) =
+        rayon::join(check, || timed("normalized.csv", write_normalized));
+    normalized?;
+    let reviewed = review.apply(&mut anomalies);
+    phases.done("check and roll up");
+
+    let compare_with_previous = || {
+        let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
+        changes::with_previous(previous, &now)
+    };
+    let write_csvs = |comparison: &Comparison| -> Result<(), String> {
+        staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;
         staging.file("changes.csv", |w| output::changes_csv(w, comparison))?;
         let rollup_csv = output::rollup_csv(&rollup);
         staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
@@ -263,6 +274,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             jobs,
             phases: phases.list,
             writers: vec![
+                normalized_time,
                 compare_time,
                 csvs_time,
                 workbook_time,

@@ -54,9 +54,11 @@ pub struct RunInfo {
     /// Wall time and CPU time of each phase: read (the inputs, and the previous run's outputs
     /// beside them), check and roll up, write outputs.
     pub phases: Vec<Phase>,
-    /// Wall time of each task of the phase "write outputs": the comparison with the previous
-    /// run, the CSVs, rollup.xlsx, the pages and the notices, made side by side; the phase
-    /// takes as long as the longest chain of them (the comparison, then the CSVs and pages).
+    /// Wall time of each output's task: normalized.csv (and .parquet), written beside the
+    /// checks in the phase "check and roll up"; then, side by side in the phase "write
+    /// outputs", the comparison with the previous run, the other CSVs, rollup.xlsx, the
+    /// pages and the notices (the phase takes as long as the longest chain of them: the
+    /// comparison, then the CSVs and the pages).
     pub writers: Vec<Writer>,
 }
 

@@ -1,5 +1,6 @@
-//! rollup.xlsx's 各单位 sheet, whose rows are made apart from the rest of the workbook and
-//! spliced in: read back as Excel would read it, every cell is normalized.csv's.
+//! rollup.xlsx's long sheets, 各单位 and 异常清单, whose rows are made apart from the rest
+//! of the workbook and spliced in: read back as Excel would read them, every cell is
+//! normalized.csv's or anomalies.csv's.
 
 mod common;
 
@@ -16,8 +17,8 @@ const UNITS: usize = 30;
 
 /// A demo county whose roster names a unit with `&<>`, and a report whose file name begins
 /// with a space and holds a control character and a literal `_xHHHH_` escape, run.
-fn county() -> std::path::PathBuf {
-    let dir = temp_dir("workbook-units");
+fn county(name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
     demo::write_county(&dir, UNITS, 11, 2024, &[], false).unwrap();
     let roster = dir.join("config/units.csv");
     let text = std::fs::read_to_string(&roster).unwrap();
@@ -87,7 +88,7 @@ fn as_csv(cell: Option<&Data>) -> String {
 
 #[test]
 fn every_cell_of_the_units_sheet_is_normalized_csvs() {
-    let out = county();
+    let out = county("workbook-units");
     let mut csv = csv::Reader::from_path(out.join("normalized.csv")).unwrap();
     let header = csv.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
@@ -129,11 +130,35 @@ fn every_cell_of_the_units_sheet_is_normalized_csvs() {
     let names = book.sheet_names();
     assert_eq!(names.first().map(String::as_str), Some("全县"));
     assert_eq!(names.last().map(String::as_str), Some("异常清单"));
-    let anomalies = book.worksheet_range("异常清单").unwrap();
-    assert_eq!(
-        anomalies.get_value((0, 0)),
-        Some(&Data::String("级别".into()))
+}
+
+#[test]
+fn every_cell_of_the_anomaly_sheet_is_anomalies_csvs() {
+    let out = county("workbook-anomalies");
+    let mut csv = csv::Reader::from_path(out.join("anomalies.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert!(
+        rows.iter().any(|r| r[4].contains("\u{1}_x0041_&<>")),
+        "the renamed file has an anomaly"
     );
+    let mut book: Xlsx<_> = calamine::open_workbook(out.join("rollup.xlsx")).unwrap();
+    let sheet = book.worksheet_range("异常清单").unwrap();
+    assert_eq!(sheet.end(), Some((rows.len() as u32, 14)));
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        let cell = |c: u32| as_csv(sheet.get_value((r, c)));
+        let severity = match &row[0] {
+            "error" => "错误",
+            "warning" => "警告",
+            _ => "提示",
+        };
+        assert_eq!(cell(0), severity, "row {r}");
+        for c in 1..row.len() as u32 {
+            assert_eq!(cell(c), row[c as usize], "row {r}, column {c}");
+        }
+        // No one has reviewed yet: no reviewer, no date.
+        assert_eq!((cell(13), cell(14)), (String::new(), String::new()));
+    }
 }
 
 /// The start of the 各单位 sheet's XML: the part whose first cell is 单位编号.

@@ -12,7 +12,8 @@ use rust_xlsxwriter::{
 use crate::check::{Anomaly, TOTALS_SOURCE};
 use crate::layout::{layout, Style, TCell, TSheet, Template, UnitLine};
 use crate::normalize::Submission;
-use crate::output::{neutralize, sheet_xml, xlsx_splice, ANOMALY_COLUMNS, NORMALIZED_LEAD};
+use crate::output::xlsx_splice::{self, SheetRows};
+use crate::output::{neutralize, sheet_xml, ANOMALY_COLUMNS, NORMALIZED_LEAD};
 use crate::rollup::{ReportedTotals, Rollup, Totals};
 use crate::roster::Roster;
 use crate::schema::{self, FieldIdx, Kind};
@@ -447,10 +448,10 @@ const ANOMALY_SHEET: &str = "异常清单";
 /// and 147 MB.
 const ZIP_LEVEL: u8 = 4;
 
-/// Writes rollup.xlsx into `w`. rust_xlsxwriter makes the workbook with the 各单位 sheet's
-/// two header rows only, in memory (small); its unit rows are then made and deflated in
-/// parallel and spliced in as they are written ([`xlsx_splice`]): a province's workbook is
-/// never held whole.
+/// Writes rollup.xlsx into `w`. rust_xlsxwriter makes the workbook with only the header rows
+/// of its two long lists, 各单位 and 异常清单, in memory (small); their rows are then made
+/// and deflated in parallel and spliced in as they are written ([`xlsx_splice`]): a
+/// province's workbook is never held whole.
 pub fn rollup_xlsx(
     w: &mut (dyn Write + Send),
     rollup: &Rollup,
@@ -486,23 +487,28 @@ pub fn rollup_xlsx(
         )?;
     }
     normalized_sheet(&mut book, submissions.len())?;
-    anomalies_sheet(&mut book, anomalies)?;
+    anomalies_sheet(&mut book, anomalies.len())?;
     let book = book.save_to_buffer()?;
-    let rows = NormalizedRows {
+    let units = NormalizedRows {
         rollup,
         submissions,
         roster,
     };
-    xlsx_splice::splice_rows(
-        w,
-        &book,
-        NORMALIZED_SHEET,
-        submissions.len(),
-        (NORMALIZED_HEADER_ROWS as usize + submissions.len() - 1) as u32,
-        |range, out| rows.write(range, out),
-        u32::from(ZIP_LEVEL),
-    )
-    .map_err(XlsxError::IoError)
+    let sheets = [
+        SheetRows {
+            name: NORMALIZED_SHEET,
+            rows: submissions.len(),
+            last_row: NORMALIZED_HEADER_ROWS + submissions.len() as u32 - 1,
+            xml: &|range, out| units.write(range, out),
+        },
+        SheetRows {
+            name: ANOMALY_SHEET,
+            rows: anomalies.len(),
+            last_row: anomalies.len() as u32,
+            xml: &|range, out| anomaly_rows(&anomalies[range.clone()], range.start, out),
+        },
+    ];
+    xlsx_splice::splice_rows(w, &book, &sheets, u32::from(ZIP_LEVEL)).map_err(XlsxError::IoError)
 }
 
 fn header_format() -> Format {
@@ -555,7 +561,9 @@ fn normalized_sheet(book: &mut Workbook, units: usize) -> Result<(), XlsxError> 
     Ok(())
 }
 
-/// The 各单位 sheet's unit rows, one per submission, as normalized.csv has them.
+/// The 各单位 sheet's unit rows, one per submission, as normalized.csv has them. Every row
+/// has its 是否计入汇总, so none is empty (rust_xlsxwriter writes no `<row>` for an empty
+/// one).
 struct NormalizedRows<'a> {
     rollup: &'a Rollup,
     submissions: &'a [Submission],
@@ -605,7 +613,10 @@ impl NormalizedRows<'_> {
     }
 }
 
-fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), XlsxError> {
+/// The 异常清单 sheet as rust_xlsxwriter makes it: its header row, widths, panes and print
+/// setup, and an autofilter over the `count` rows spliced in after it is saved
+/// ([`anomaly_rows`]).
+fn anomalies_sheet(book: &mut Workbook, count: usize) -> Result<(), XlsxError> {
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(ANOMALY_SHEET)?;
     let widths = [8, 20, 12, 16, 36, 12, 24, 14, 14, 80, 26, 10, 30, 10, 12];
@@ -638,21 +649,29 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
     for (c, title) in titles.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *title, &header)?;
     }
+    ws.set_freeze_panes(1, 0)?;
+    list_print_setup(ws);
+    ws.set_repeat_rows(0, 0)?;
+    ws.autofilter(0, 0, count as u32, (titles.len() - 1) as u16)?;
+    Ok(())
+}
+
+/// The 异常清单 sheet's rows for `anomalies`, the first of them the `first`-th anomaly,
+/// under the header row. Every row has its 级别, so none is empty.
+fn anomaly_rows(anomalies: &[Anomaly], first: usize, out: &mut String) {
     for (i, a) in anomalies.iter().enumerate() {
+        let r = (first + i) as u32 + 1;
         let mut row = crate::output::anomaly_row(a);
         // 错误/警告/提示 for the person who reads the sheet; anomalies.csv keeps error….
         row[0] = a.severity.zh().to_string();
         row.push(neutralize(&a.review.reviewer));
         row.push(neutralize(&a.review.date));
+        sheet_xml::start_row(out, r);
         for (c, text) in row.iter().enumerate() {
-            ws.write_string(i as u32 + 1, c as u16, cell_text(text))?;
+            sheet_xml::text_cell(out, r, c as u32, cell_text(text));
         }
+        sheet_xml::end_row(out);
     }
-    ws.set_freeze_panes(1, 0)?;
-    list_print_setup(ws);
-    ws.set_repeat_rows(0, 0)?;
-    ws.autofilter(0, 0, anomalies.len() as u32, (titles.len() - 1) as u16)?;
-    Ok(())
 }
 
 #[cfg(test)]

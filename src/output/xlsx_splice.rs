@@ -1,19 +1,21 @@
-//! A big sheet's rows spliced into a workbook that rust_xlsxwriter saved without them.
+//! Long sheets' rows spliced into a workbook that rust_xlsxwriter saved without them.
 //!
 //! rust_xlsxwriter makes and deflates every sheet on one thread: at 100,000 units the
-//! 各单位 sheet alone (300 MB of XML) took 10 s of the run. Here its rows are made and
-//! deflated in parallel, a chunk of rows per task, and written in order a batch of chunks at
-//! a time, so that the sheet is never held whole. Each chunk is deflated on its own and ends
-//! on a byte boundary (a sync flush; the last piece of the part ends the deflate stream), so
-//! the chunks concatenate into one valid deflate stream; their CRCs are combined.
+//! 各单位 and 异常清单 sheets (570 and 380 MB of XML) took most of rollup.xlsx's 10 s. Here
+//! their rows are made and deflated in parallel, a chunk of rows per task, and written in
+//! order a batch of chunks at a time, so that a sheet is never held whole. Each chunk is
+//! deflated on its own and ends on a byte boundary (a sync flush; the last piece of a part
+//! ends the deflate stream), so the chunks concatenate into one valid deflate stream; their
+//! CRCs are combined.
 //!
-//! The zip is written here, to a stream that cannot seek. rust_xlsxwriter's parts are copied
-//! as they are (compressed bytes, CRC and sizes); the spliced part, whose CRC and sizes are
-//! known only at its end, has them in a data descriptor after its data (flag bit 3), as
+//! The zip is written here, to a stream that cannot seek. rust_xlsxwriter's other parts are
+//! copied as they are (compressed bytes, CRC and sizes); a spliced part, whose CRC and sizes
+//! are known only at its end, has them in a data descriptor after its data (flag bit 3), as
 //! rust_xlsxwriter's own zip does, and the central directory has them too.
 //!
 //! No zip64: every part and the whole file must stay under 4 GiB, and the parts under 65,535,
-//! or the workbook is refused. A county of 100,000 units makes about 300 MB of sheet XML.
+//! or the workbook is refused (a county of 100,000 units makes a 76 MB file whose largest
+//! part is 570 MB of XML).
 
 use std::io::{self, Cursor, Read, Write};
 use std::ops::Range;
@@ -31,22 +33,31 @@ const CHUNK_ROWS: usize = 1024;
 /// enough that only a few megabytes of deflated rows wait to be written.
 const CHUNKS_PER_BATCH: usize = 16;
 
-/// Writes `book`, a workbook rust_xlsxwriter saved, to `w` with `rows` rows of data put at
-/// the end of the sheet named `sheet`. `row_xml(range, out)` writes the rows of that range
-/// of data rows into `out`, as whole `<row>` elements; it is called from several threads.
-/// The sheet's `<dimension>` is made to reach `last_row` (0-based). `level` is the deflate
-/// level of the spliced part.
+/// A sheet whose rows are spliced in after its own: rust_xlsxwriter wrote its first rows
+/// (its headers), and `rows` rows follow them.
+pub struct SheetRows<'a> {
+    pub name: &'a str,
+    pub rows: usize,
+    /// The last row (0-based) the sheet reaches with them, for its `<dimension>`.
+    pub last_row: u32,
+    /// Writes the XML of a range of the rows into a string, as whole `<row>` elements in
+    /// the order of the range; called from several threads at once.
+    pub xml: &'a (dyn Fn(Range<usize>, &mut String) + Sync),
+}
+
+/// Writes `book`, a workbook rust_xlsxwriter saved, to `w` with the rows of `sheets` put at
+/// the end of their sheets. `level` is the deflate level of the spliced parts.
 pub fn splice_rows(
     w: &mut dyn Write,
     book: &[u8],
-    sheet: &str,
-    rows: usize,
-    last_row: u32,
-    row_xml: impl Fn(Range<usize>, &mut String) + Sync,
+    sheets: &[SheetRows],
     level: u32,
 ) -> io::Result<()> {
     let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
-    let part = sheet_part(&mut archive, sheet)?;
+    let parts = sheets
+        .iter()
+        .map(|sheet| sheet_part(&mut archive, sheet.name))
+        .collect::<io::Result<Vec<String>>>()?;
     let mut zip = ZipOut {
         w,
         written: 0,
@@ -55,36 +66,50 @@ pub fn splice_rows(
     for i in 0..archive.len() {
         let mut file = archive.by_index_raw(i).map_err(unreadable)?;
         let meta = EntryMeta::of(&file)?;
-        if meta.name != part.as_bytes() {
+        let Some(sheet) = parts.iter().position(|p| p.as_bytes() == meta.name) else {
             zip.copy(meta, &mut file)?;
             continue;
-        }
+        };
         drop(file);
         let mut xml = String::new();
         archive
             .by_index(i)
             .map_err(unreadable)?
             .read_to_string(&mut xml)?;
-        let (head, tail) = split_sheet(&xml, last_row)?;
         zip.begin_streamed(meta)?;
-        let mut crc = crc32fast::Hasher::new();
-        let mut write_piece = |piece: Piece| {
-            crc.combine(&piece.crc);
+        let crc = spliced_part(&xml, &sheets[sheet], level, &mut |piece| {
             zip.streamed(&piece.deflated, piece.size)
-        };
-        write_piece(deflate(head.as_bytes(), level, false)?)?;
-        deflate_rows(rows, &row_xml, level, &mut write_piece)?;
-        write_piece(deflate(tail.as_bytes(), level, true)?)?;
-        zip.end_streamed(crc.finalize())?;
+        })?;
+        zip.end_streamed(crc)?;
     }
     zip.finish()
+}
+
+/// A sheet's part, its XML `xml` as rust_xlsxwriter wrote it with `sheet`'s rows put in,
+/// deflated in pieces handed in order to `write`; the part's CRC.
+fn spliced_part(
+    xml: &str,
+    sheet: &SheetRows,
+    level: u32,
+    write: &mut impl FnMut(&Piece) -> io::Result<()>,
+) -> io::Result<u32> {
+    let (head, tail) = split_sheet(xml, sheet.last_row)?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut write_piece = |piece: Piece| {
+        crc.combine(&piece.crc);
+        write(&piece)
+    };
+    write_piece(deflate(head.as_bytes(), level, false)?)?;
+    deflate_rows(sheet.rows, sheet.xml, level, &mut write_piece)?;
+    write_piece(deflate(tail.as_bytes(), level, true)?)?;
+    Ok(crc.finalize())
 }
 
 /// The `rows` rows' XML, made and deflated in parallel a chunk at a time, handed in order to
 /// `write`, a batch of chunks at a time.
 fn deflate_rows(
     rows: usize,
-    row_xml: &(impl Fn(Range<usize>, &mut String) + Sync),
+    row_xml: &(dyn Fn(Range<usize>, &mut String) + Sync),
     level: u32,
     write: &mut impl FnMut(Piece) -> io::Result<()>,
 ) -> io::Result<()> {
@@ -477,27 +502,32 @@ mod tests {
         (i as f64) * 0.37 - 100.0
     }
 
-    /// A workbook with a small sheet and a big one, the big one's rows 1.. from `rows`.
+    /// A workbook with a small sheet and two big ones, the big ones' rows 1.. from `rows`.
     fn workbook(rows: std::ops::Range<usize>) -> Result<Vec<u8>, XlsxError> {
         let mut book = Workbook::new();
         book.set_properties(&crate::output::workbook::fixed_properties());
         book.set_zip_compression_level(4);
-        let small = book.add_worksheet();
-        small.set_name("小表")?;
-        small.write_string(0, 0, "不动")?;
-        small.write_number(1, 1, 42)?;
-        let big = book.add_worksheet_with_constant_memory()?;
-        big.set_name("大表")?;
-        big.write_string(0, 0, "名称")?;
-        big.write_string(0, 1, "数")?;
-        big.write_string(0, 2, "末列")?;
-        for i in rows {
-            let r = i as u32 + 1;
-            big.write_string(r, 0, text(i))?;
-            big.write_number(r, 1, number(i))?;
+        for name in ["大表", "小表", "另一大表"] {
+            if name == "小表" {
+                let small = book.add_worksheet();
+                small.set_name(name)?;
+                small.write_string(0, 0, "不动")?;
+                small.write_number(1, 1, 42)?;
+                continue;
+            }
+            let big = book.add_worksheet_with_constant_memory()?;
+            big.set_name(name)?;
+            big.write_string(0, 0, "名称")?;
+            big.write_string(0, 1, "数")?;
+            big.write_string(0, 2, "末列")?;
+            for i in rows.clone() {
+                let r = i as u32 + 1;
+                big.write_string(r, 0, text(i))?;
+                big.write_number(r, 1, number(i))?;
+            }
+            big.set_freeze_panes(1, 0)?;
+            big.autofilter(0, 0, ROWS as u32, 2)?;
         }
-        big.set_freeze_panes(1, 0)?;
-        big.autofilter(0, 0, ROWS as u32, 2)?;
         book.save_to_buffer()
     }
 
@@ -528,16 +558,13 @@ mod tests {
     fn spliced_rows_read_as_rust_xlsxwriters_own() {
         let without = workbook(0..0).unwrap();
         let mut spliced = Vec::new();
-        splice_rows(
-            &mut spliced,
-            &without,
-            "大表",
-            ROWS,
-            ROWS as u32,
-            rows_xml,
-            4,
-        )
-        .unwrap();
+        let sheets = ["大表", "另一大表"].map(|name| SheetRows {
+            name,
+            rows: ROWS,
+            last_row: ROWS as u32,
+            xml: &rows_xml,
+        });
+        splice_rows(&mut spliced, &without, &sheets, 4).unwrap();
         // Every part, the big sheet's included, holds the bytes rust_xlsxwriter writes when it
         // writes all the rows itself.
         let whole = workbook(0..ROWS).unwrap();
@@ -550,8 +577,11 @@ mod tests {
         // The parts not spliced are copied as they were compressed.
         let mut before = ZipArchive::new(Cursor::new(&without[..])).unwrap();
         let mut after = ZipArchive::new(Cursor::new(&spliced[..])).unwrap();
-        let spliced_part = sheet_part(&mut before, "大表").unwrap();
-        assert_eq!(spliced_part, "xl/worksheets/sheet2.xml");
+        let spliced_parts = ["大表", "另一大表"].map(|name| sheet_part(&mut before, name).unwrap());
+        assert_eq!(
+            spliced_parts,
+            ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"]
+        );
         for i in 0..before.len() {
             let raw = |archive: &mut ZipArchive<Cursor<&[u8]>>| {
                 let mut file = archive.by_index_raw(i).unwrap();
@@ -560,7 +590,7 @@ mod tests {
                 (file.name().unwrap().to_string(), file.crc32(), bytes)
             };
             let (name, crc, bytes) = raw(&mut before);
-            if name != spliced_part {
+            if !spliced_parts.contains(&name) {
                 assert!(raw(&mut after) == (name, crc, bytes));
             }
         }
@@ -569,7 +599,13 @@ mod tests {
     #[test]
     fn a_sheet_not_in_the_workbook_is_refused() {
         let book = workbook(0..0).unwrap();
-        let err = splice_rows(&mut Vec::new(), &book, "无此表", 0, 0, rows_xml, 4).unwrap_err();
+        let sheet = SheetRows {
+            name: "无此表",
+            rows: 0,
+            last_row: 0,
+            xml: &rows_xml,
+        };
+        let err = splice_rows(&mut Vec::new(), &book, &[sheet], 4).unwrap_err();
         assert!(err.to_string().contains("找不到工作表“无此表”"), "{err}");
     }
 }

@@ -430,14 +430,20 @@ fn sheet_names(wishes: &[&str]) -> Vec<String> {
     names
 }
 
-/// Excel's limit for the text of one cell.
+/// Excel's limit for the text of one cell, in UTF-16 units: a character beyond U+FFFF (an
+/// emoji, a rare 汉字 of the extensions) counts two, as rust_xlsxwriter counted when it
+/// refused longer text.
 const CELL_CHARS: usize = 32_767;
 
 fn cell_text(s: &str) -> &str {
-    match s.char_indices().nth(CELL_CHARS) {
-        Some((end, _)) => &s[..end],
-        None => s,
+    let mut units = 0;
+    for (at, ch) in s.char_indices() {
+        units += ch.len_utf16();
+        if units > CELL_CHARS {
+            return &s[..at];
+        }
     }
+    s
 }
 
 const NORMALIZED_SHEET: &str = "各单位";
@@ -589,18 +595,18 @@ impl NormalizedRows<'_> {
             s.source_file.clone(),
             self.rollup.left_out[i].map_or("计入".to_string(), |why| why.describe().to_string()),
         ];
-        let text = |out: &mut String, c: u32, text: &str| {
+        let text_cell = |out: &mut String, c: u32, text: &str| {
             sheet_xml::text_cell(out, r, c, cell_text(&neutralize(text)));
         };
         sheet_xml::start_row(out, r);
         for (c, t) in lead.iter().take(3).enumerate() {
-            text(out, c as u32, t);
+            text_cell(out, c as u32, t);
         }
         if let Some(year) = s.year {
             sheet_xml::number_cell(out, r, 3, f64::from(year));
         }
         for (c, t) in lead.iter().enumerate().skip(3) {
-            text(out, c as u32 + 1, t);
+            text_cell(out, c as u32 + 1, t);
         }
         for f in 0..schema::FIELD_COUNT {
             let c = (NORMALIZED_LEAD.len() + 1 + f) as u32;
@@ -712,5 +718,7 @@ mod tests {
         let long = "字".repeat(40_000);
         assert_eq!(cell_text(&long).chars().count(), CELL_CHARS);
         assert_eq!(cell_text("短"), "短");
+        let wide = "𠀀".repeat(20_000);
+        assert_eq!(cell_text(&wide).chars().count(), CELL_CHARS / 2);
     }
 }

@@ -531,6 +531,7 @@ const NORMALIZED_HEADER_ROWS: u32 = 2;
 /// print setup, and an autofilter over the `units` rows that are spliced in after it is
 /// saved ([`NormalizedRows`]).
 fn normalized_sheet(book: &mut Workbook, units: usize) -> Result<(), XlsxError> {
+    // In constant-memory mode, as the spliced rows are written: strings inline, no spans.
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(NORMALIZED_SHEET)?;
     // 单位编号, 单位, 类型, 年度, 文件, 是否计入汇总; the values keep Excel's width.
@@ -623,6 +624,7 @@ impl NormalizedRows<'_> {
 /// setup, and an autofilter over the `count` rows spliced in after it is saved
 /// ([`anomaly_rows`]).
 fn anomalies_sheet(book: &mut Workbook, count: usize) -> Result<(), XlsxError> {
+    // In constant-memory mode, as the spliced rows are written: strings inline, no spans.
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(ANOMALY_SHEET)?;
     let widths = [8, 20, 12, 16, 36, 12, 24, 14, 14, 80, 26, 10, 30, 10, 12];

@@ -10,8 +10,10 @@ pub mod manifest;
 pub mod notices;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod sheet_xml;
 pub mod staging;
 pub mod workbook;
+pub mod xlsx_splice;
 
 pub use changes::{changes_csv, CHANGE_COLUMNS};
 pub use csv::{

@@ -12,7 +12,8 @@ use rust_xlsxwriter::{
 use crate::check::{Anomaly, TOTALS_SOURCE};
 use crate::layout::{layout, Style, TCell, TSheet, Template, UnitLine};
 use crate::normalize::Submission;
-use crate::output::{neutralize, ANOMALY_COLUMNS, NORMALIZED_LEAD};
+use crate::output::xlsx_splice::{self, SheetRows};
+use crate::output::{neutralize, sheet_xml, ANOMALY_COLUMNS, NORMALIZED_LEAD};
 use crate::rollup::{ReportedTotals, Rollup, Totals};
 use crate::roster::Roster;
 use crate::schema::{self, FieldIdx, Kind};
@@ -429,20 +430,34 @@ fn sheet_names(wishes: &[&str]) -> Vec<String> {
     names
 }
 
-/// Excel's limit for the text of one cell.
+/// Excel's limit for the text of one cell, in UTF-16 units: a character beyond U+FFFF (an
+/// emoji, a rare 汉字 of the extensions) counts two, as rust_xlsxwriter counted when it
+/// refused longer text.
 const CELL_CHARS: usize = 32_767;
 
 fn cell_text(s: &str) -> &str {
-    match s.char_indices().nth(CELL_CHARS) {
-        Some((end, _)) => &s[..end],
-        None => s,
+    let mut units = 0;
+    for (at, ch) in s.char_indices() {
+        units += ch.len_utf16();
+        if units > CELL_CHARS {
+            return &s[..at];
+        }
     }
+    s
 }
 
 const NORMALIZED_SHEET: &str = "各单位";
 const ANOMALY_SHEET: &str = "异常清单";
 
-/// Writes rollup.xlsx into `w` as it is made: a province's workbook is never held whole.
+/// The deflate level of rollup.xlsx. At 100,000 units (before the 各单位 sheet was made in
+/// parallel) level 4 took 10 s and made 74 MB; the default 6, 14 s and 67 MB; level 1, 9 s
+/// and 147 MB.
+const ZIP_LEVEL: u8 = 4;
+
+/// Writes rollup.xlsx into `w`. rust_xlsxwriter makes the workbook with only the header rows
+/// of its two long lists, 各单位 and 异常清单, in memory (small); their rows are then made
+/// and deflated in parallel and spliced in as they are written ([`xlsx_splice`]): a
+/// province's workbook is never held whole.
 pub fn rollup_xlsx(
     w: &mut (dyn Write + Send),
     rollup: &Rollup,
@@ -452,9 +467,7 @@ pub fn rollup_xlsx(
 ) -> Result<(), XlsxError> {
     let mut book = Workbook::new();
     book.set_properties(&fixed_properties());
-    // At 100,000 units level 4 takes 10 s and makes 74 MB; the default 6, 14 s and 67 MB;
-    // level 1, 9 s and 147 MB.
-    book.set_zip_compression_level(4);
+    book.set_zip_compression_level(ZIP_LEVEL);
     let all: Vec<&Totals> = std::iter::once(&rollup.county)
         .chain(rollup.parts())
         .collect();
@@ -479,9 +492,29 @@ pub fn rollup_xlsx(
             rollup.year,
         )?;
     }
-    normalized_sheet(&mut book, rollup, submissions, roster)?;
-    anomalies_sheet(&mut book, anomalies)?;
-    book.save_to_writer(w)
+    normalized_sheet(&mut book, submissions.len())?;
+    anomalies_sheet(&mut book, anomalies.len())?;
+    let book = book.save_to_buffer()?;
+    let units = NormalizedRows {
+        rollup,
+        submissions,
+        roster,
+    };
+    let sheets = [
+        SheetRows {
+            name: NORMALIZED_SHEET,
+            rows: submissions.len(),
+            last_row: NORMALIZED_HEADER_ROWS + submissions.len() as u32 - 1,
+            xml: &|range, out| units.write(range, out),
+        },
+        SheetRows {
+            name: ANOMALY_SHEET,
+            rows: anomalies.len(),
+            last_row: anomalies.len() as u32,
+            xml: &|range, out| anomaly_rows(&anomalies[range.clone()], range.start, out),
+        },
+    ];
+    xlsx_splice::splice_rows(w, &book, &sheets, u32::from(ZIP_LEVEL)).map_err(XlsxError::IoError)
 }
 
 fn header_format() -> Format {
@@ -491,13 +524,14 @@ fn header_format() -> Format {
         .set_background_color("DDEBF7")
 }
 
-fn normalized_sheet(
-    book: &mut Workbook,
-    rollup: &Rollup,
-    submissions: &[Submission],
-    roster: &Roster,
-) -> Result<(), XlsxError> {
-    // Rows stream to a temporary file: a province's 20 million cells never sit in memory.
+/// The 各单位 sheet's header rows, above where the unit rows go.
+const NORMALIZED_HEADER_ROWS: u32 = 2;
+
+/// The 各单位 sheet as rust_xlsxwriter makes it: its two header rows, its widths, panes and
+/// print setup, and an autofilter over the `units` rows that are spliced in after it is
+/// saved ([`NormalizedRows`]).
+fn normalized_sheet(book: &mut Workbook, units: usize) -> Result<(), XlsxError> {
+    // In constant-memory mode, as the spliced rows are written: strings inline, no spans.
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(NORMALIZED_SHEET)?;
     // 单位编号, 单位, 类型, 年度, 文件, 是否计入汇总; the values keep Excel's width.
@@ -521,33 +555,6 @@ fn normalized_sheet(
     for (c, id) in columns.iter().enumerate() {
         ws.write_string_with_format(1, c as u16, *id, &header)?;
     }
-    for (i, s) in submissions.iter().enumerate() {
-        let r = i as u32 + 2;
-        let unit = s.unit.map(|u| &roster.units[u]);
-        let lead = [
-            unit.map_or(String::new(), |u| u.id.clone()),
-            unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
-            unit.map_or(String::new(), |u| u.unit_type.clone()),
-            s.source_file.clone(),
-            rollup.left_out[i].map_or("计入".to_string(), |why| why.describe().to_string()),
-        ];
-        for (c, text) in lead.iter().take(3).enumerate() {
-            ws.write_string(r, c as u16, cell_text(&neutralize(text)))?;
-        }
-        if let Some(year) = s.year {
-            ws.write_number(r, 3, f64::from(year))?;
-        }
-        for (c, text) in lead.iter().enumerate().skip(3) {
-            ws.write_string(r, c as u16 + 1, cell_text(&neutralize(text)))?;
-        }
-        for f in 0..schema::FIELD_COUNT {
-            let c = (NORMALIZED_LEAD.len() + 1 + f) as u16;
-            // Unknown values stay empty, as in normalized.csv.
-            if let Some(n) = s.values.number(f) {
-                ws.write_number(r, c, n)?;
-            }
-        }
-    }
     ws.set_freeze_panes(2, 2)?;
     list_print_setup(ws);
     ws.set_repeat_rows(0, 1)?;
@@ -555,13 +562,69 @@ fn normalized_sheet(
     ws.autofilter(
         1,
         0,
-        submissions.len() as u32 + 1,
+        NORMALIZED_HEADER_ROWS + units as u32 - 1,
         (columns.len() - 1) as u16,
     )?;
     Ok(())
 }
 
-fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), XlsxError> {
+/// The 各单位 sheet's unit rows, one per submission, as normalized.csv has them. Every row
+/// has its 是否计入汇总, so none is empty (rust_xlsxwriter writes no `<row>` for an empty
+/// one).
+struct NormalizedRows<'a> {
+    rollup: &'a Rollup,
+    submissions: &'a [Submission],
+    roster: &'a Roster,
+}
+
+impl NormalizedRows<'_> {
+    /// The rows of the submissions in `range`, as XML.
+    fn write(&self, range: std::ops::Range<usize>, out: &mut String) {
+        for i in range {
+            self.write_row(i, out);
+        }
+    }
+
+    fn write_row(&self, i: usize, out: &mut String) {
+        let s = &self.submissions[i];
+        let r = NORMALIZED_HEADER_ROWS + i as u32;
+        let unit = s.unit.map(|u| &self.roster.units[u]);
+        let lead = [
+            unit.map_or(String::new(), |u| u.id.clone()),
+            unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
+            unit.map_or(String::new(), |u| u.unit_type.clone()),
+            s.source_file.clone(),
+            self.rollup.left_out[i].map_or("计入".to_string(), |why| why.describe().to_string()),
+        ];
+        let text_cell = |out: &mut String, c: u32, text: &str| {
+            sheet_xml::text_cell(out, r, c, cell_text(&neutralize(text)));
+        };
+        sheet_xml::start_row(out, r);
+        for (c, t) in lead.iter().take(3).enumerate() {
+            text_cell(out, c as u32, t);
+        }
+        if let Some(year) = s.year {
+            sheet_xml::number_cell(out, r, 3, f64::from(year));
+        }
+        for (c, t) in lead.iter().enumerate().skip(3) {
+            text_cell(out, c as u32 + 1, t);
+        }
+        for f in 0..schema::FIELD_COUNT {
+            let c = (NORMALIZED_LEAD.len() + 1 + f) as u32;
+            // Unknown values stay empty, as in normalized.csv.
+            if let Some(n) = s.values.number(f) {
+                sheet_xml::number_cell(out, r, c, n);
+            }
+        }
+        sheet_xml::end_row(out);
+    }
+}
+
+/// The 异常清单 sheet as rust_xlsxwriter makes it: its header row, widths, panes and print
+/// setup, and an autofilter over the `count` rows spliced in after it is saved
+/// ([`anomaly_rows`]).
+fn anomalies_sheet(book: &mut Workbook, count: usize) -> Result<(), XlsxError> {
+    // In constant-memory mode, as the spliced rows are written: strings inline, no spans.
     let ws = book.add_worksheet_with_constant_memory()?;
     ws.set_name(ANOMALY_SHEET)?;
     let widths = [8, 20, 12, 16, 36, 12, 24, 14, 14, 80, 26, 10, 30, 10, 12];
@@ -594,21 +657,29 @@ fn anomalies_sheet(book: &mut Workbook, anomalies: &[Anomaly]) -> Result<(), Xls
     for (c, title) in titles.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *title, &header)?;
     }
+    ws.set_freeze_panes(1, 0)?;
+    list_print_setup(ws);
+    ws.set_repeat_rows(0, 0)?;
+    ws.autofilter(0, 0, count as u32, (titles.len() - 1) as u16)?;
+    Ok(())
+}
+
+/// The 异常清单 sheet's rows for `anomalies`, the first of them the `first`-th anomaly,
+/// under the header row. Every row has its 级别, so none is empty.
+fn anomaly_rows(anomalies: &[Anomaly], first: usize, out: &mut String) {
     for (i, a) in anomalies.iter().enumerate() {
+        let r = (first + i) as u32 + 1;
         let mut row = crate::output::anomaly_row(a);
         // 错误/警告/提示 for the person who reads the sheet; anomalies.csv keeps error….
         row[0] = a.severity.zh().to_string();
         row.push(neutralize(&a.review.reviewer));
         row.push(neutralize(&a.review.date));
+        sheet_xml::start_row(out, r);
         for (c, text) in row.iter().enumerate() {
-            ws.write_string(i as u32 + 1, c as u16, cell_text(text))?;
+            sheet_xml::text_cell(out, r, c as u32, cell_text(text));
         }
+        sheet_xml::end_row(out);
     }
-    ws.set_freeze_panes(1, 0)?;
-    list_print_setup(ws);
-    ws.set_repeat_rows(0, 0)?;
-    ws.autofilter(0, 0, anomalies.len() as u32, (titles.len() - 1) as u16)?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -649,5 +720,7 @@ mod tests {
         let long = "字".repeat(40_000);
         assert_eq!(cell_text(&long).chars().count(), CELL_CHARS);
         assert_eq!(cell_text("短"), "短");
+        let wide = "𠀀".repeat(20_000);
+        assert_eq!(cell_text(&wide).chars().count(), CELL_CHARS / 2);
     }
 }

@@ -1,0 +1,151 @@
+//! Worksheet rows as SpreadsheetML, written as rust_xlsxwriter 0.102 writes a sheet in
+//! constant-memory mode (its `flush_data_row` and `write_*_cell`): the rows of a big sheet
+//! can then be made apart from the workbook, in parallel, and read exactly as its own.
+
+use std::fmt::Write;
+
+/// Starts row `row` (0-based, as rust_xlsxwriter counts): `<row r="N">`, with no spans or
+/// row options, as rust_xlsxwriter writes a row of a sheet that sets none.
+pub fn start_row(out: &mut String, row: u32) {
+    let _ = write!(out, r#"<row r="{}">"#, row + 1);
+}
+
+pub fn end_row(out: &mut String) {
+    out.push_str("</row>");
+}
+
+/// A number cell. A number that is not finite is written as rust_xlsxwriter writes it: as
+/// the text NAN, INF or -INF (Excel has no such numbers).
+pub fn number_cell(out: &mut String, row: u32, col: u32, n: f64) {
+    if n.is_nan() {
+        return text_cell(out, row, col, "NAN");
+    }
+    if n.is_infinite() {
+        return text_cell(out, row, col, if n > 0.0 { "INF" } else { "-INF" });
+    }
+    out.push_str(r#"<c r=""#);
+    push_ref(out, row, col);
+    // rust_xlsxwriter, built without its ryu or zmij features, formats with Display.
+    let _ = write!(out, r#""><v>{n}</v></c>"#);
+}
+
+/// A text cell, as an inline string; empty text writes no cell, as rust_xlsxwriter does.
+/// Whitespace at either end is kept (`xml:space="preserve"`); `&<>` are escaped, and control
+/// characters written as Excel's `_xHHHH_` escapes, a literal `_xHHHH_` in the text
+/// escaped in turn (`_x005F_xHHHH_`).
+pub fn text_cell(out: &mut String, row: u32, col: u32, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    out.push_str(r#"<c r=""#);
+    push_ref(out, row, col);
+    out.push_str(r#"" t="inlineStr"><is><t"#);
+    let whitespace = ['\t', '\n', ' '];
+    if text.starts_with(whitespace) || text.ends_with(whitespace) {
+        out.push_str(r#" xml:space="preserve""#);
+    }
+    out.push('>');
+    push_escaped(out, &escape_literal_escapes(text));
+    out.push_str("</t></is></c>");
+}
+
+/// A cell's reference, `A1` style (as [`crate::grid::column_name`], without allocating:
+/// a province's sheet has twenty million cells).
+fn push_ref(out: &mut String, row: u32, col: u32) {
+    // Seven letters reach past any u32 column (26^7 > 2^32).
+    let mut letters = [0u8; 7];
+    let mut at = letters.len();
+    let mut n = col as u64 + 1;
+    while n > 0 {
+        at -= 1;
+        letters[at] = b'A' + ((n - 1) % 26) as u8;
+        n = (n - 1) / 26;
+    }
+    out.push_str(std::str::from_utf8(&letters[at..]).expect("ASCII letters"));
+    let _ = write!(out, "{}", row + 1);
+}
+
+/// rust_xlsxwriter's `escape_xml_escapes`: a `_xHHHH_` already in the text gets its
+/// underscore escaped (`_x005F`), so that a reader does not take it for a control character.
+fn escape_literal_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    const LEN: usize = "_xHHHH_".len();
+    if !text.contains("_x") {
+        return text.into();
+    }
+    let mut escaped = text.to_string();
+    // From the right, so that an insertion does not move the matches still to come.
+    for (at, _) in text.rmatch_indices("_x") {
+        let Some(candidate) = text.get(at..at + LEN) else {
+            continue;
+        };
+        let hex = &candidate[2..LEN - 1];
+        if candidate.ends_with('_') && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            escaped.insert_str(at, "_x005F");
+        }
+    }
+    escaped.into()
+}
+
+/// rust_xlsxwriter's `escape_xml_data`: `&<>` as entities, the control characters but tab
+/// and newline, and U+FFFE and U+FFFF, as `_xHHHH_`.
+fn push_escaped(out: &mut String, text: &str) {
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\t' | '\n' => out.push(ch),
+            '\x00'..='\x1F' | '\u{FFFE}' | '\u{FFFF}' => {
+                let _ = write!(out, "_x{:04X}_", u32::from(ch));
+            }
+            _ => out.push(ch),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(text: &str) -> String {
+        let mut out = String::new();
+        text_cell(&mut out, 2, 27, text);
+        out
+    }
+
+    #[test]
+    fn text_is_escaped_as_rust_xlsxwriter_escapes_it() {
+        assert_eq!(
+            cell("a&b<c>\"d\""),
+            r#"<c r="AB3" t="inlineStr"><is><t>a&amp;b&lt;c&gt;"d"</t></is></c>"#
+        );
+        assert_eq!(
+            cell(" 前\x01后\t"),
+            r#"<c r="AB3" t="inlineStr"><is><t xml:space="preserve"> 前_x0001_后	</t></is></c>"#
+        );
+        assert_eq!(
+            cell("_x0041_ and _x00G1_ and _x12"),
+            r#"<c r="AB3" t="inlineStr"><is><t>_x005F_x0041_ and _x00G1_ and _x12</t></is></c>"#
+        );
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn numbers_are_written_as_rust_xlsxwriter_writes_them() {
+        let mut out = String::new();
+        start_row(&mut out, 0);
+        number_cell(&mut out, 0, 0, 2024.0);
+        number_cell(&mut out, 0, 1, 0.1 + 0.2);
+        number_cell(&mut out, 0, 2, -1.5e-7);
+        number_cell(&mut out, 0, 3, f64::NAN);
+        end_row(&mut out);
+        assert_eq!(
+            out,
+            concat!(
+                r#"<row r="1"><c r="A1"><v>2024</v></c><c r="B1"><v>0.30000000000000004</v></c>"#,
+                r#"<c r="C1"><v>-0.00000015</v></c>"#,
+                r#"<c r="D1" t="inlineStr"><is><t>NAN</t></is></c></row>"#
+            )
+        );
+    }
+}

@@ -1,0 +1,611 @@
+//! Long sheets' rows spliced into a workbook that rust_xlsxwriter saved without them.
+//!
+//! rust_xlsxwriter makes and deflates every sheet on one thread: at 100,000 units the
+//! 各单位 and 异常清单 sheets (570 and 380 MB of XML) took most of rollup.xlsx's 10 s. Here
+//! their rows are made and deflated in parallel, a chunk of rows per task, and written in
+//! order a batch of chunks at a time, so that a sheet is never held whole. Each chunk is
+//! deflated on its own and ends on a byte boundary (a sync flush; the last piece of a part
+//! ends the deflate stream), so the chunks concatenate into one valid deflate stream; their
+//! CRCs are combined.
+//!
+//! The zip is written here, to a stream that cannot seek. rust_xlsxwriter's other parts are
+//! copied as they are (compressed bytes, CRC and sizes); a spliced part, whose CRC and sizes
+//! are known only at its end, has them in a data descriptor after its data (flag bit 3), as
+//! rust_xlsxwriter's own zip does, and the central directory has them too.
+//!
+//! No zip64: every part and the whole file must stay under 4 GiB, and the parts under 65,535,
+//! or the workbook is refused (a county of 100,000 units makes a 76 MB file whose largest
+//! part is 570 MB of XML).
+
+use std::io::{self, Cursor, Read, Write};
+use std::ops::Range;
+
+use flate2::{Compress, Compression, FlushCompress, Status};
+use quick_xml::events::Event;
+use rayon::prelude::*;
+use zip::ZipArchive;
+
+/// Rows per task: a chunk's XML (about 5 KB a row for the 各单位 sheet) is made and
+/// deflated by one thread.
+const CHUNK_ROWS: usize = 1024;
+
+/// Chunks made in parallel before they are written: enough to keep every thread busy, few
+/// enough that only a few megabytes of deflated rows wait to be written.
+const CHUNKS_PER_BATCH: usize = 16;
+
+/// A sheet whose rows are spliced in after its own: rust_xlsxwriter wrote its first rows
+/// (its headers), and `rows` rows follow them.
+pub struct SheetRows<'a> {
+    pub name: &'a str,
+    pub rows: usize,
+    /// The last row (0-based) the sheet reaches with them, for its `<dimension>`.
+    pub last_row: u32,
+    /// Writes the XML of a range of the rows into a string, as whole `<row>` elements in
+    /// the order of the range; called from several threads at once.
+    pub xml: &'a (dyn Fn(Range<usize>, &mut String) + Sync),
+}
+
+/// Writes `book`, a workbook rust_xlsxwriter saved, to `w` with the rows of `sheets` put at
+/// the end of their sheets. `level` is the deflate level of the spliced parts.
+pub fn splice_rows(
+    w: &mut dyn Write,
+    book: &[u8],
+    sheets: &[SheetRows],
+    level: u32,
+) -> io::Result<()> {
+    let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
+    let parts = sheets
+        .iter()
+        .map(|sheet| sheet_part(&mut archive, sheet.name))
+        .collect::<io::Result<Vec<String>>>()?;
+    let mut zip = ZipOut {
+        w,
+        written: 0,
+        entries: Vec::new(),
+    };
+    for i in 0..archive.len() {
+        let mut file = archive.by_index_raw(i).map_err(unreadable)?;
+        let meta = EntryMeta::of(&file)?;
+        let Some(sheet) = parts.iter().position(|p| p.as_bytes() == meta.name) else {
+            zip.copy(meta, &mut file)?;
+            continue;
+        };
+        drop(file);
+        let mut xml = String::new();
+        archive
+            .by_index(i)
+            .map_err(unreadable)?
+            .read_to_string(&mut xml)?;
+        zip.begin_streamed(meta)?;
+        let crc = spliced_part(&xml, &sheets[sheet], level, &mut |piece| {
+            zip.streamed(&piece.deflated, piece.size)
+        })?;
+        zip.end_streamed(crc)?;
+    }
+    zip.finish()
+}
+
+/// A sheet's part, its XML `xml` as rust_xlsxwriter wrote it with `sheet`'s rows put in,
+/// deflated in pieces handed in order to `write`; the part's CRC.
+fn spliced_part(
+    xml: &str,
+    sheet: &SheetRows,
+    level: u32,
+    write: &mut impl FnMut(&Piece) -> io::Result<()>,
+) -> io::Result<u32> {
+    let (head, tail) = split_sheet(xml, sheet.last_row)?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut write_piece = |piece: Piece| {
+        crc.combine(&piece.crc);
+        write(&piece)
+    };
+    write_piece(deflate(head.as_bytes(), level, false)?)?;
+    deflate_rows(sheet.rows, sheet.xml, level, &mut write_piece)?;
+    write_piece(deflate(tail.as_bytes(), level, true)?)?;
+    Ok(crc.finalize())
+}
+
+/// The `rows` rows' XML, made and deflated in parallel a chunk at a time, handed in order to
+/// `write`, a batch of chunks at a time.
+fn deflate_rows(
+    rows: usize,
+    row_xml: &(dyn Fn(Range<usize>, &mut String) + Sync),
+    level: u32,
+    write: &mut impl FnMut(Piece) -> io::Result<()>,
+) -> io::Result<()> {
+    let chunks: Vec<Range<usize>> = (0..rows)
+        .step_by(CHUNK_ROWS)
+        .map(|start| start..(start + CHUNK_ROWS).min(rows))
+        .collect();
+    for batch in chunks.chunks(CHUNKS_PER_BATCH) {
+        let pieces: Vec<io::Result<Piece>> = batch
+            .par_iter()
+            .map(|range| {
+                let mut xml = String::new();
+                row_xml(range.clone(), &mut xml);
+                deflate(xml.as_bytes(), level, false)
+            })
+            .collect();
+        for piece in pieces {
+            write(piece?)?;
+        }
+    }
+    Ok(())
+}
+
+/// The name of the part that holds the sheet named `name`: xl/workbook.xml gives the
+/// sheet's relationship id, xl/_rels/workbook.xml.rels the part it points to.
+fn sheet_part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> io::Result<String> {
+    let workbook = part_text(archive, "xl/workbook.xml")?;
+    let id = element_attr(&workbook, "sheet", ("name", name), "r:id")?
+        .ok_or_else(|| not_found(&format!("工作表“{name}”")))?;
+    let rels = part_text(archive, "xl/_rels/workbook.xml.rels")?;
+    let target = element_attr(&rels, "Relationship", ("Id", &id), "Target")?
+        .ok_or_else(|| not_found(&format!("工作表“{name}”的关系 {id}")))?;
+    // A target is relative to xl/, or absolute from the package's root.
+    let part = match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    };
+    if archive.index_for_name(&part).is_none() {
+        return Err(not_found(&format!("工作表“{name}”的部件 {part}")));
+    }
+    Ok(part)
+}
+
+fn part_text(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> io::Result<String> {
+    let mut text = String::new();
+    archive
+        .by_name(name)
+        .map_err(|_| not_found(name))?
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// The attribute `wanted` of the first element `tag` whose attribute `key.0` is `key.1`.
+fn element_attr(
+    xml: &str,
+    tag: &str,
+    key: (&str, &str),
+    wanted: &str,
+) -> io::Result<Option<String>> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        let element = match reader.read_event().map_err(unreadable)? {
+            Event::Eof => return Ok(None),
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == tag => e,
+            _ => continue,
+        };
+        let mut found = None;
+        let mut matches = false;
+        for a in element.attributes() {
+            let a = a.map_err(unreadable)?;
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(unreadable)?;
+            if a.key.as_ref() == key.0 {
+                matches = value == key.1;
+            } else if a.key.as_ref() == wanted {
+                found = Some(value.into_owned());
+            }
+        }
+        if matches {
+            return Ok(found);
+        }
+    }
+}
+
+/// The sheet's XML before and after where the rows go (`</sheetData>`), its `<dimension>`
+/// made to reach `last_row`. rust_xlsxwriter wrote the sheet's first rows, so the dimension
+/// it wrote is `A1:<last column><row>`, and the rows come after them.
+fn split_sheet(xml: &str, last_row: u32) -> io::Result<(String, &str)> {
+    let misshapen = || io::Error::other("rust_xlsxwriter 写出的工作表不是预期的样子，无法加入各行");
+    let rows_end = xml.find("</sheetData>").ok_or_else(misshapen)?;
+    let (head, tail) = xml.split_at(rows_end);
+    const DIMENSION: &str = r#"<dimension ref="A1:"#;
+    let start = head.find(DIMENSION).ok_or_else(misshapen)? + DIMENSION.len();
+    let end = start + head[start..].find('"').ok_or_else(misshapen)?;
+    let column_end = head[start..end]
+        .find(|c: char| c.is_ascii_digit())
+        .ok_or_else(misshapen)?;
+    let last_column = &head[start..start + column_end];
+    let head = format!(
+        "{}{last_column}{}{}",
+        &head[..start],
+        last_row + 1,
+        &head[end..]
+    );
+    Ok((head, tail))
+}
+
+/// Piece of a part, deflated on its own.
+struct Piece {
+    deflated: Vec<u8>,
+    /// The length of the piece's XML, and its CRC.
+    size: u64,
+    crc: crc32fast::Hasher,
+}
+
+/// Deflates `data` (raw deflate, no zlib header) into a piece that ends on a byte boundary
+/// and leaves the stream open (a sync flush), or if `last` ends the deflate stream.
+fn deflate(data: &[u8], level: u32, last: bool) -> io::Result<Piece> {
+    let mut compress = Compress::new(Compression::new(level), false);
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
+    let mut deflated = Vec::with_capacity(data.len() / 4 + 64);
+    loop {
+        let consumed = compress.total_in() as usize;
+        let status = compress
+            .compress_vec(&data[consumed..], &mut deflated, flush)
+            .map_err(io::Error::other)?;
+        let all_in = compress.total_in() as usize == data.len();
+        // A flush is complete when it returns with room left in the output.
+        let done = match status {
+            Status::StreamEnd => true,
+            Status::Ok | Status::BufError => {
+                !last && all_in && deflated.len() < deflated.capacity()
+            }
+        };
+        if done {
+            break;
+        }
+        deflated.reserve(deflated.capacity().max(4096));
+    }
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(data);
+    Ok(Piece {
+        deflated,
+        size: data.len() as u64,
+        crc,
+    })
+}
+
+/// What the zip says of a part besides its data. Times and file attributes are kept as
+/// rust_xlsxwriter wrote them.
+struct EntryMeta {
+    name: Vec<u8>,
+    method: u16,
+    system: u8,
+    external_attributes: u32,
+    time: u16,
+    date: u16,
+    crc: u32,
+    compressed: u32,
+    size: u32,
+}
+
+impl EntryMeta {
+    fn of<R: Read>(file: &zip::read::ZipFile<'_, R>) -> io::Result<EntryMeta> {
+        let method = match file.compression() {
+            zip::CompressionMethod::Stored => 0,
+            zip::CompressionMethod::Deflated => 8,
+            other => {
+                return Err(io::Error::other(format!(
+                    "rust_xlsxwriter 写出的工作簿用了意外的压缩方式 {other}"
+                )))
+            }
+        };
+        let (time, date) = file
+            .last_modified()
+            .map_or((0, DOS_1980), |t| (t.timepart(), t.datepart()));
+        Ok(EntryMeta {
+            name: file.name_raw().to_vec(),
+            method,
+            system: file.system() as u8,
+            external_attributes: file.external_attributes(),
+            time,
+            date,
+            crc: file.crc32(),
+            compressed: fits(file.compressed_size())?,
+            size: fits(file.size())?,
+        })
+    }
+
+    /// General-purpose flags: bit 3, CRC and sizes in a data descriptor after the data;
+    /// bit 11, a name in UTF-8.
+    fn flags(&self, described_after: bool) -> u16 {
+        let mut flags = 0;
+        if described_after {
+            flags |= 1 << 3;
+        }
+        if !self.name.is_ascii() {
+            flags |= 1 << 11;
+        }
+        flags
+    }
+}
+
+/// 1980-01-01, the first day a zip can date, as a DOS date.
+const DOS_1980: u16 = (1 << 5) | 1;
+
+/// Version 2.0 of the zip format: deflate, folders, data descriptors.
+const ZIP_VERSION: u16 = 20;
+
+/// A zip written in one pass to a stream that cannot seek.
+struct ZipOut<'w> {
+    w: &'w mut dyn Write,
+    written: u64,
+    /// Each part written, with its flags and where its local header starts, for the
+    /// central directory.
+    entries: Vec<(EntryMeta, u16, u32)>,
+}
+
+impl ZipOut<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.w.write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn local_header(&mut self, meta: EntryMeta, described_after: bool) -> io::Result<()> {
+        let flags = meta.flags(described_after);
+        let offset = fits(self.written)?;
+        let mut header = Vec::with_capacity(30 + meta.name.len());
+        header.extend(0x0403_4b50u32.to_le_bytes());
+        header.extend(ZIP_VERSION.to_le_bytes());
+        header.extend(flags.to_le_bytes());
+        header.extend(meta.method.to_le_bytes());
+        header.extend(meta.time.to_le_bytes());
+        header.extend(meta.date.to_le_bytes());
+        // With a data descriptor, CRC and sizes are zero here.
+        let (crc, compressed, size) = if described_after {
+            (0, 0, 0)
+        } else {
+            (meta.crc, meta.compressed, meta.size)
+        };
+        header.extend(crc.to_le_bytes());
+        header.extend(compressed.to_le_bytes());
+        header.extend(size.to_le_bytes());
+        header.extend((meta.name.len() as u16).to_le_bytes());
+        header.extend(0u16.to_le_bytes()); // no extra field
+        header.extend(&meta.name);
+        self.write(&header)?;
+        self.entries.push((meta, flags, offset));
+        Ok(())
+    }
+
+    /// A part copied as it is: its compressed bytes, CRC and sizes.
+    fn copy(&mut self, meta: EntryMeta, raw: &mut impl Read) -> io::Result<()> {
+        let compressed = u64::from(meta.compressed);
+        self.local_header(meta, false)?;
+        let copied = io::copy(raw, &mut self.w)?;
+        self.written += copied;
+        if copied != compressed {
+            return Err(unreadable("压缩数据的长度与目录不符"));
+        }
+        Ok(())
+    }
+
+    /// Starts a part whose data comes in pieces, its CRC and sizes known at its end.
+    fn begin_streamed(&mut self, mut meta: EntryMeta) -> io::Result<()> {
+        meta.compressed = 0;
+        meta.size = 0;
+        meta.method = 8;
+        self.local_header(meta, true)
+    }
+
+    /// A piece of the streamed part: deflated bytes, from `size` bytes of the part.
+    fn streamed(&mut self, deflated: &[u8], size: u64) -> io::Result<()> {
+        self.write(deflated)?;
+        let meta = &mut self
+            .entries
+            .last_mut()
+            .expect("a streamed part was begun")
+            .0;
+        meta.compressed = fits(u64::from(meta.compressed) + deflated.len() as u64)?;
+        meta.size = fits(u64::from(meta.size) + size)?;
+        Ok(())
+    }
+
+    /// Ends the streamed part with its data descriptor.
+    fn end_streamed(&mut self, crc: u32) -> io::Result<()> {
+        let meta = &mut self
+            .entries
+            .last_mut()
+            .expect("a streamed part was begun")
+            .0;
+        meta.crc = crc;
+        let mut descriptor = Vec::with_capacity(16);
+        descriptor.extend(0x0807_4b50u32.to_le_bytes());
+        descriptor.extend(crc.to_le_bytes());
+        descriptor.extend(meta.compressed.to_le_bytes());
+        descriptor.extend(meta.size.to_le_bytes());
+        self.write(&descriptor)
+    }
+
+    /// The central directory and its end record.
+    fn finish(mut self) -> io::Result<()> {
+        let start = fits(self.written)?;
+        let mut directory = Vec::new();
+        for (meta, flags, offset) in &self.entries {
+            directory.extend(0x0201_4b50u32.to_le_bytes());
+            directory.extend((u16::from(meta.system) << 8 | ZIP_VERSION).to_le_bytes());
+            directory.extend(ZIP_VERSION.to_le_bytes());
+            directory.extend(flags.to_le_bytes());
+            directory.extend(meta.method.to_le_bytes());
+            directory.extend(meta.time.to_le_bytes());
+            directory.extend(meta.date.to_le_bytes());
+            directory.extend(meta.crc.to_le_bytes());
+            directory.extend(meta.compressed.to_le_bytes());
+            directory.extend(meta.size.to_le_bytes());
+            directory.extend((meta.name.len() as u16).to_le_bytes());
+            // No extra field, no comment, disk 0, no internal attributes.
+            directory.extend([0u8; 8]);
+            directory.extend(meta.external_attributes.to_le_bytes());
+            directory.extend(offset.to_le_bytes());
+            directory.extend(&meta.name);
+        }
+        let count = u16::try_from(self.entries.len())
+            .ok()
+            .filter(|&n| n < u16::MAX)
+            .ok_or_else(too_big)?;
+        let mut end = Vec::with_capacity(22);
+        end.extend(0x0605_4b50u32.to_le_bytes());
+        end.extend([0u8; 4]); // disk 0, the directory on disk 0
+        end.extend(count.to_le_bytes());
+        end.extend(count.to_le_bytes());
+        end.extend(fits(directory.len() as u64)?.to_le_bytes());
+        end.extend(start.to_le_bytes());
+        end.extend(0u16.to_le_bytes()); // no comment
+        self.write(&directory)?;
+        self.write(&end)
+    }
+}
+
+/// A size or offset as the zip writes it, in 32 bits; u32::MAX itself would mean zip64.
+fn fits(n: u64) -> io::Result<u32> {
+    u32::try_from(n)
+        .ok()
+        .filter(|&n| n < u32::MAX)
+        .ok_or_else(too_big)
+}
+
+fn too_big() -> io::Error {
+    io::Error::other(
+        "rollup.xlsx 超过了 4 GB（或 65535 个部件），本程序不写这样大的工作簿；请分批汇总（例如按单位类型分开运行）",
+    )
+}
+
+fn unreadable(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("无法读回 rust_xlsxwriter 写出的工作簿：{e}"))
+}
+
+fn not_found(what: &str) -> io::Error {
+    io::Error::other(format!("rust_xlsxwriter 写出的工作簿里找不到{what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::sheet_xml;
+    use rust_xlsxwriter::{Workbook, XlsxError};
+
+    /// More rows than one batch of chunks holds, so that batches, chunks and a last short
+    /// chunk are all spliced.
+    const ROWS: usize = CHUNK_ROWS * CHUNKS_PER_BATCH + CHUNK_ROWS + 7;
+
+    /// Text that needs escaping, whitespace kept, a control character, a literal escape.
+    fn text(i: usize) -> String {
+        match i % 5 {
+            0 => format!(" 单位&<{i}>"),
+            1 => format!("文件\x01{i}\t"),
+            2 => format!("_x0041_{i}"),
+            3 => String::new(),
+            _ => format!("第{i}行"),
+        }
+    }
+
+    fn number(i: usize) -> f64 {
+        (i as f64) * 0.37 - 100.0
+    }
+
+    /// A workbook with a small sheet and two big ones, the big ones' rows 1.. from `rows`.
+    fn workbook(rows: std::ops::Range<usize>) -> Result<Vec<u8>, XlsxError> {
+        let mut book = Workbook::new();
+        book.set_properties(&crate::output::workbook::fixed_properties());
+        book.set_zip_compression_level(4);
+        for name in ["大表", "小表", "另一大表"] {
+            if name == "小表" {
+                let small = book.add_worksheet();
+                small.set_name(name)?;
+                small.write_string(0, 0, "不动")?;
+                small.write_number(1, 1, 42)?;
+                continue;
+            }
+            let big = book.add_worksheet_with_constant_memory()?;
+            big.set_name(name)?;
+            big.write_string(0, 0, "名称")?;
+            big.write_string(0, 1, "数")?;
+            big.write_string(0, 2, "末列")?;
+            for i in rows.clone() {
+                let r = i as u32 + 1;
+                big.write_string(r, 0, text(i))?;
+                big.write_number(r, 1, number(i))?;
+            }
+            big.set_freeze_panes(1, 0)?;
+            big.autofilter(0, 0, ROWS as u32, 2)?;
+        }
+        book.save_to_buffer()
+    }
+
+    fn rows_xml(range: Range<usize>, out: &mut String) {
+        for i in range {
+            let r = i as u32 + 1;
+            sheet_xml::start_row(out, r);
+            sheet_xml::text_cell(out, r, 0, &text(i));
+            sheet_xml::number_cell(out, r, 1, number(i));
+            sheet_xml::end_row(out);
+        }
+    }
+
+    fn parts(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = ZipArchive::new(Cursor::new(zip)).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut file = archive.by_index(i).unwrap();
+                let mut bytes = Vec::new();
+                // The zip crate checks each part's CRC as it reads it to the end.
+                file.read_to_end(&mut bytes).unwrap();
+                (file.name().unwrap().to_string(), bytes)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn spliced_rows_read_as_rust_xlsxwriters_own() {
+        let without = workbook(0..0).unwrap();
+        let mut spliced = Vec::new();
+        let sheets = ["大表", "另一大表"].map(|name| SheetRows {
+            name,
+            rows: ROWS,
+            last_row: ROWS as u32,
+            xml: &rows_xml,
+        });
+        splice_rows(&mut spliced, &without, &sheets, 4).unwrap();
+        // Every part, the big sheet's included, holds the bytes rust_xlsxwriter writes when it
+        // writes all the rows itself.
+        let whole = workbook(0..ROWS).unwrap();
+        let (spliced_parts, whole_parts) = (parts(&spliced), parts(&whole));
+        assert_eq!(spliced_parts.len(), whole_parts.len());
+        for ((name, bytes), (whole_name, whole_bytes)) in spliced_parts.iter().zip(&whole_parts) {
+            assert_eq!(name, whole_name);
+            assert!(bytes == whole_bytes, "{name} differs");
+        }
+        // The parts not spliced are copied as they were compressed.
+        let mut before = ZipArchive::new(Cursor::new(&without[..])).unwrap();
+        let mut after = ZipArchive::new(Cursor::new(&spliced[..])).unwrap();
+        let spliced_parts = ["大表", "另一大表"].map(|name| sheet_part(&mut before, name).unwrap());
+        assert_eq!(
+            spliced_parts,
+            ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"]
+        );
+        for i in 0..before.len() {
+            let raw = |archive: &mut ZipArchive<Cursor<&[u8]>>| {
+                let mut file = archive.by_index_raw(i).unwrap();
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes).unwrap();
+                (file.name().unwrap().to_string(), file.crc32(), bytes)
+            };
+            let (name, crc, bytes) = raw(&mut before);
+            if !spliced_parts.contains(&name) {
+                assert!(raw(&mut after) == (name, crc, bytes));
+            }
+        }
+    }
+
+    #[test]
+    fn a_sheet_not_in_the_workbook_is_refused() {
+        let book = workbook(0..0).unwrap();
+        let sheet = SheetRows {
+            name: "无此表",
+            rows: 0,
+            last_row: 0,
+            xml: &rows_xml,
+        };
+        let err = splice_rows(&mut Vec::new(), &book, &[sheet], 4).unwrap_err();
+        assert!(err.to_string().contains("找不到工作表“无此表”"), "{err}");
+    }
+}

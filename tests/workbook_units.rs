@@ -172,7 +172,8 @@ fn units_sheet_xml(path: &Path) -> String {
         let mut xml = String::new();
         part.read_to_string(&mut xml).unwrap();
         if xml.contains("<t>单位编号</t>") {
-            xml.truncate(1000);
+            // What comes before the rows: the dimension is there.
+            xml.truncate(xml.find("<sheetData").unwrap());
             return xml;
         }
     }

@@ -75,11 +75,12 @@ fn escape_literal_escapes(text: &str) -> std::borrow::Cow<'_, str> {
     let mut escaped = text.to_string();
     // From the right, so that an insertion does not move the matches still to come.
     for (at, _) in text.rmatch_indices("_x") {
-        let Some(candidate) = text.get(at..at + LEN) else {
-            continue;
-        };
-        let hex = &candidate[2..LEN - 1];
-        if candidate.ends_with('_') && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        // Bytes, not a str slice: the four after `_x` may end inside a character (`_xls中`).
+        let candidate = &text.as_bytes()[at..];
+        let is_escape = candidate.len() >= LEN
+            && candidate[LEN - 1] == b'_'
+            && candidate[2..LEN - 1].iter().all(u8::is_ascii_hexdigit);
+        if is_escape {
             escaped.insert_str(at, "_x005F");
         }
     }
@@ -126,6 +127,11 @@ mod tests {
         assert_eq!(
             cell("_x0041_ and _x00G1_ and _x12"),
             r#"<c r="AB3" t="inlineStr"><is><t>_x005F_x0041_ and _x00G1_ and _x12</t></is></c>"#
+        );
+        // `_x` followed by a character of several bytes: no escape, and no panic.
+        assert_eq!(
+            cell("统计_xls中心.xlsx 表_x12月 _x1"),
+            r#"<c r="AB3" t="inlineStr"><is><t>统计_xls中心.xlsx 表_x12月 _x1</t></is></c>"#
         );
         assert_eq!(cell(""), "");
     }

@@ -492,8 +492,19 @@ pub fn rollup_xlsx(
             rollup.year,
         )?;
     }
+    // A sheet holds 1,048,576 rows: a province's anomalies may not fit. Those that do are
+    // listed, and a last row says where the rest are; no county has a million units.
+    if submissions.len() > EXCEL_ROWS - NORMALIZED_HEADER_ROWS as usize {
+        return Err(XlsxError::ParameterError(format!(
+            "单位超过 Excel 一个工作表的行数（{} 份报告），请用 normalized.csv",
+            submissions.len()
+        )));
+    }
+    let listed = anomalies.len().min(EXCEL_ROWS - 2);
+    let rest = anomalies.len() - listed;
+    let anomaly_lines = listed + usize::from(rest > 0);
     normalized_sheet(&mut book, submissions.len())?;
-    anomalies_sheet(&mut book, anomalies.len())?;
+    anomalies_sheet(&mut book, anomaly_lines)?;
     let book = book.save_to_buffer()?;
     let units = NormalizedRows {
         rollup,
@@ -509,9 +520,21 @@ pub fn rollup_xlsx(
         },
         SheetRows {
             name: ANOMALY_SHEET,
-            rows: anomalies.len(),
-            last_row: anomalies.len() as u32,
-            xml: &|range, out| anomaly_rows(&anomalies[range.clone()], range.start, out),
+            rows: anomaly_lines,
+            last_row: anomaly_lines as u32,
+            xml: &|range, out| {
+                let end = range.end.min(listed);
+                if range.start < end {
+                    anomaly_rows(&anomalies[range.start..end], range.start, out);
+                }
+                if range.end > listed {
+                    let r = listed as u32 + 1;
+                    sheet_xml::start_row(out, r);
+                    let note = format!("另有 {rest} 条问题超出工作表的行数，见 anomalies.csv");
+                    sheet_xml::text_cell(out, r, 0, &note);
+                    sheet_xml::end_row(out);
+                }
+            },
         },
     ];
     xlsx_splice::splice_rows(w, &book, &sheets, u32::from(ZIP_LEVEL)).map_err(XlsxError::IoError)
@@ -523,6 +546,9 @@ fn header_format() -> Format {
         .set_border(FormatBorder::Thin)
         .set_background_color("DDEBF7")
 }
+
+/// The rows of a worksheet.
+const EXCEL_ROWS: usize = 1_048_576;
 
 /// The 各单位 sheet's header rows, above where the unit rows go.
 const NORMALIZED_HEADER_ROWS: u32 = 2;

@@ -29,9 +29,9 @@ use zip::ZipArchive;
 /// deflated by one thread.
 const CHUNK_ROWS: usize = 1024;
 
-/// Chunks made in parallel before they are written: enough to keep every thread busy, few
-/// enough that only a few megabytes of deflated rows wait to be written.
-const CHUNKS_PER_BATCH: usize = 16;
+/// Chunks made in parallel before they are written, for each thread: enough to keep every
+/// thread busy, few enough that only a few megabytes of deflated rows wait to be written.
+const CHUNKS_PER_THREAD: usize = 4;
 
 /// A sheet whose rows are spliced in after its own: rust_xlsxwriter wrote its first rows
 /// (its headers), and `rows` rows follow them.
@@ -117,7 +117,7 @@ fn deflate_rows(
         .step_by(CHUNK_ROWS)
         .map(|start| start..(start + CHUNK_ROWS).min(rows))
         .collect();
-    for batch in chunks.chunks(CHUNKS_PER_BATCH) {
+    for batch in chunks.chunks(CHUNKS_PER_THREAD * rayon::current_num_threads()) {
         let pieces: Vec<io::Result<Piece>> = batch
             .par_iter()
             .map(|range| {
@@ -483,9 +483,9 @@ mod tests {
     use crate::output::sheet_xml;
     use rust_xlsxwriter::{Workbook, XlsxError};
 
-    /// More rows than one batch of chunks holds, so that batches, chunks and a last short
-    /// chunk are all spliced.
-    const ROWS: usize = CHUNK_ROWS * CHUNKS_PER_BATCH + CHUNK_ROWS + 7;
+    /// Seventeen chunks and a short one: several batches of chunks where the tests run on
+    /// fewer than five threads (CI has two), and a last chunk part full.
+    const ROWS: usize = CHUNK_ROWS * 17 + 7;
 
     /// Text that needs escaping, whitespace kept, a control character, a literal escape.
     fn text(i: usize) -> String {

@@ -375,6 +375,63 @@ struct Label {
     core_set: u64,
 }
 
+/// The label forms of a text, as [`Label`] ranges of `texts`, to which they are appended
+/// (`core` is a buffer to reuse). Every report repeats the format's labels: each thread
+/// keeps the forms of the short texts it has seen, and folds a label once a run instead of
+/// once a file.
+fn label_forms(text: &str, texts: &mut String, core: &mut String) -> Label {
+    /// A text's folded form and core, one after the other, and what a [`Label`] keeps.
+    struct Forms {
+        both: Box<str>,
+        folded_len: u32,
+        core_chars: u32,
+        core_set: u64,
+    }
+    /// Longer texts are titles and narrative, seen once; past this many texts kept (unit
+    /// names, titles), a thread starts again.
+    const MAX_KEPT_BYTES: usize = 96;
+    const MAX_KEPT: usize = 1 << 16;
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<Box<str>, Forms>> =
+            Default::default();
+    }
+    let start = texts.len();
+    let label = |forms: &Forms| {
+        let folded_end = start as u32 + forms.folded_len;
+        Label {
+            folded: (start as u32, folded_end),
+            core: (folded_end, (start + forms.both.len()) as u32),
+            core_chars: forms.core_chars,
+            core_set: forms.core_set,
+        }
+    };
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(forms) = seen.get(text) {
+            texts.push_str(&forms.both);
+            return label(forms);
+        }
+        fold_into(text, texts);
+        let folded_len = (texts.len() - start) as u32;
+        core.clear();
+        core_into(&texts[start..], core);
+        texts.push_str(core);
+        let forms = Forms {
+            both: texts[start..].into(),
+            folded_len,
+            core_chars: core.chars().count() as u32,
+            core_set: Searchable::new(core).char_set(),
+        };
+        let found = label(&forms);
+        if text.len() <= MAX_KEPT_BYTES {
+            if seen.len() == MAX_KEPT {
+                seen.clear();
+            }
+            seen.insert(text.into(), forms);
+        }
+        found
+    })
+}
+
 /// A sheet with the label forms of every text cell computed once.
 struct Labelled<'a> {
     sheet: &'a Sheet,
@@ -398,18 +455,7 @@ impl<'a> Labelled<'a> {
                     row_labels.push(None);
                     continue;
                 };
-                let start = texts.len();
-                fold_into(text, &mut texts);
-                let folded_end = texts.len();
-                core.clear();
-                core_into(&texts[start..], &mut core);
-                texts.push_str(&core);
-                row_labels.push(Some(Label {
-                    folded: (start as u32, folded_end as u32),
-                    core: (folded_end as u32, texts.len() as u32),
-                    core_chars: core.chars().count() as u32,
-                    core_set: Searchable::new(&core).char_set(),
-                }));
+                row_labels.push(Some(label_forms(text, &mut texts, &mut core)));
             }
             labels.push(row_labels);
         }

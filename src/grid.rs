@@ -67,6 +67,9 @@ pub struct CellAt {
     sheet: u16,
 }
 
+/// The tag of a CSV's cell in [`CellAt::packed`]; the tags below it are sheet indices.
+const PACKED_CSV: u16 = 62;
+
 impl CellAt {
     const CSV: u16 = u16::MAX;
     const LINE: u16 = u16::MAX - 1;
@@ -121,6 +124,34 @@ impl CellAt {
                     u16::try_from(index).map_or(Self::SHEETS - 1, |i| i.min(Self::SHEETS - 1));
                 CellAt::new(index, *row, *col)
             }
+        }
+    }
+
+    /// The cell in 32 bits, where it fits, as nearly every cell a report's values are read
+    /// from does: on one of the report's first 62 worksheets or in a CSV, row (or line)
+    /// below 262,143 and column below 256. Six bits of tag (a sheet's index, or 62 for a
+    /// CSV), eight of column and eighteen of row plus one, so that it is never zero.
+    pub fn packed(self) -> Option<NonZeroU32> {
+        let tag = match self.sheet {
+            Self::CSV => PACKED_CSV,
+            index if index < PACKED_CSV => index,
+            _ => return None,
+        };
+        let row_after = self.row_after.get();
+        if row_after >= 1 << 18 || self.col >= 1 << 8 {
+            return None;
+        }
+        NonZeroU32::new(row_after << 14 | u32::from(self.col) << 6 | u32::from(tag))
+    }
+
+    /// The cell [`Self::packed`] made `packed` of.
+    pub fn unpacked(packed: NonZeroU32) -> CellAt {
+        let p = packed.get();
+        let tag = (p & 0x3F) as u16;
+        CellAt {
+            row_after: NonZeroU32::new(p >> 14).expect("a packed cell's row is at least 1"),
+            col: ((p >> 6) & 0xFF) as u16,
+            sheet: if tag == PACKED_CSV { Self::CSV } else { tag },
         }
     }
 
@@ -588,6 +619,40 @@ pub struct Workbook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_that_pack_in_32_bits_unpack_as_they_were() {
+        let fits = [
+            CellAt::new(0, 0, 0),
+            CellAt::new(61, 262_142, 255),
+            CellAt::csv(262_141, 255),
+            CellAt::csv(1, 0),
+        ];
+        for cell in fits {
+            let packed = cell.packed().expect("fits");
+            assert_eq!(CellAt::unpacked(packed), cell);
+        }
+        let table = CellAt::of(
+            &Location::Table {
+                table: 1,
+                row: 0,
+                col: 0,
+            },
+            &mut Vec::new(),
+        );
+        let page = CellAt::of(&Location::Page { page: 2, line: 3 }, &mut Vec::new());
+        let too_far = [
+            CellAt::new(62, 0, 0),
+            CellAt::new(0, 262_143, 0),
+            CellAt::new(0, 0, 256),
+            CellAt::csv(1_000_000, 1),
+            table,
+            page,
+        ];
+        for cell in too_far {
+            assert_eq!(cell.packed(), None, "{cell:?}");
+        }
+    }
 
     #[test]
     fn a_cell_kept_in_8_bytes_gives_back_its_location() {

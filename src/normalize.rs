@@ -1,6 +1,7 @@
 //! Stage 4: a located submission → the 200-field schema. Values are parsed strictly, and
 //! the unit and year are resolved against the roster.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use crate::grid::{Cell, CellAt, Location, Paragraph};
@@ -34,19 +35,66 @@ impl Value {
 }
 
 /// A submission's 200 values and the cells they were read from. A province's submissions
-/// are all kept until the outputs are written, so a field takes 16 bytes: its number and its
-/// cell; which fields are blank or missing is a bit each, and the rare text that is not a
-/// number is kept aside.
+/// are all kept until the outputs are written, so a field takes 8 bytes where it can: its
+/// number as a whole number in 32 bits (nearly every value of a report is one), and its cell
+/// in 32 bits ([`CellAt::packed`]); other numbers and cells are kept aside. Which fields are
+/// blank or missing is a bit each, and the rare text that is not a number is kept aside.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Values {
-    /// The number a field holds; 0 for a blank, a missing field or text.
-    numbers: Vec<f64>,
+    /// The number a field holds, when it is a whole number below [`NOT_SMALL`]; 0 for a
+    /// blank, a missing field or text.
+    small: Box<[u32]>,
+    /// The numbers that are not, by field, in field order.
+    others: Vec<(FieldIdx, f64)>,
     /// Where each field was read, when it was read from a cell.
-    cells: Vec<Option<CellAt>>,
+    cells: Cells,
     blanks: FieldBits,
     missing: FieldBits,
     /// The fields holding text that is not a number, in field order, with their text.
     texts: Vec<(FieldIdx, Box<str>)>,
+}
+
+/// In [`Values::small`]: the field's number is in [`Values::others`].
+const NOT_SMALL: u32 = u32::MAX;
+
+/// The cells of a report's fields: 4 bytes each while every cell packs, 8 bytes each once
+/// one does not (a document's tables and pages).
+#[derive(Debug, Clone)]
+enum Cells {
+    Packed(Box<[Option<NonZeroU32>]>),
+    Full(Box<[Option<CellAt>]>),
+}
+
+impl Cells {
+    fn get(&self, f: FieldIdx) -> Option<CellAt> {
+        match self {
+            Cells::Packed(cells) => cells[f].map(CellAt::unpacked),
+            Cells::Full(cells) => cells[f],
+        }
+    }
+
+    fn set(&mut self, f: FieldIdx, at: Option<CellAt>) {
+        if let Cells::Packed(cells) = self {
+            match at.map(CellAt::packed) {
+                None => cells[f] = None,
+                Some(Some(packed)) => cells[f] = Some(packed),
+                Some(None) => {
+                    let mut full: Box<[Option<CellAt>]> =
+                        cells.iter().map(|c| c.map(CellAt::unpacked)).collect();
+                    full[f] = at;
+                    *self = Cells::Full(full);
+                }
+            }
+        } else if let Cells::Full(cells) = self {
+            cells[f] = at;
+        }
+    }
+}
+
+impl PartialEq for Cells {
+    fn eq(&self, other: &Cells) -> bool {
+        (0..FIELD_COUNT).all(|f| self.get(f) == other.get(f))
+    }
 }
 
 /// A bit per field of the schema.
@@ -76,12 +124,52 @@ impl Values {
     /// Every field holding its number, read from no cell: the county's totals.
     pub fn from_numbers(numbers: Vec<f64>) -> Values {
         assert_eq!(numbers.len(), FIELD_COUNT, "a number per field");
-        Values {
-            numbers,
-            cells: vec![None; FIELD_COUNT],
+        let mut values = Values {
+            small: vec![0; FIELD_COUNT].into(),
+            others: Vec::new(),
+            cells: Cells::Packed(vec![None; FIELD_COUNT].into()),
             blanks: FieldBits::default(),
             missing: FieldBits::default(),
             texts: Vec::new(),
+        };
+        for (f, n) in numbers.into_iter().enumerate() {
+            values.set_number(f, n);
+        }
+        values
+    }
+
+    /// The number field `f` holds (0 for a blank, a missing field or text).
+    fn stored_number(&self, f: FieldIdx) -> f64 {
+        match self.small[f] {
+            NOT_SMALL => self
+                .others
+                .binary_search_by_key(&f, |(g, _)| *g)
+                .map_or(0.0, |i| self.others[i].1),
+            n => f64::from(n),
+        }
+    }
+
+    fn set_number(&mut self, f: FieldIdx, n: f64) {
+        let at = self.others.binary_search_by_key(&f, |(g, _)| *g);
+        // A whole number that round-trips, and not -0, which prints as such.
+        let small = (n >= 0.0 && n < f64::from(NOT_SMALL) && n.fract() == 0.0)
+            .then_some(n as u32)
+            .filter(|&s| f64::from(s).to_bits() == n.to_bits());
+        match (small, at) {
+            (Some(s), at) => {
+                self.small[f] = s;
+                if let Ok(i) = at {
+                    self.others.remove(i);
+                }
+            }
+            (None, Ok(i)) => {
+                self.small[f] = NOT_SMALL;
+                self.others[i].1 = n;
+            }
+            (None, Err(i)) => {
+                self.small[f] = NOT_SMALL;
+                self.others.insert(i, (f, n));
+            }
         }
     }
 
@@ -94,14 +182,14 @@ impl Values {
         } else if let Some(text) = self.text(f) {
             Value::NotNumber(Box::new(text.to_string()))
         } else {
-            Value::Number(self.numbers[f])
+            Value::Number(self.stored_number(f))
         }
     }
 
     /// The number field `f` counts as, if it is known (see [`Value::number`]).
     pub fn number(&self, f: FieldIdx) -> Option<f64> {
         let unknown = self.missing.get(f) || self.text(f).is_some();
-        (!unknown).then_some(self.numbers[f])
+        (!unknown).then(|| self.stored_number(f))
     }
 
     pub fn is_blank(&self, f: FieldIdx) -> bool {
@@ -118,7 +206,7 @@ impl Values {
 
     /// The cell field `f` was read from.
     pub fn at(&self, f: FieldIdx) -> Option<CellAt> {
-        self.cells[f]
+        self.cells.get(f)
     }
 
     /// Every field's value, in schema order.
@@ -133,7 +221,7 @@ impl Values {
         }
         self.blanks.set(f, value == Value::Blank);
         self.missing.set(f, value == Value::Missing);
-        self.numbers[f] = value.number().unwrap_or(0.0);
+        self.set_number(f, value.number().unwrap_or(0.0));
         if let Value::NotNumber(text) = value {
             let i = self.texts.partition_point(|(g, _)| *g < f);
             self.texts.insert(i, (f, text.as_str().into()));
@@ -143,7 +231,7 @@ impl Values {
     /// Sets field `f` and the cell it was read from.
     pub fn set_at(&mut self, f: FieldIdx, value: Value, at: Option<CellAt>) {
         self.set(f, value);
-        self.cells[f] = at;
+        self.cells.set(f, at);
     }
 }
 
@@ -365,6 +453,64 @@ fn resolve_year(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_cells_are_kept_exactly_in_either_form() {
+        let numbers = [
+            0.0,
+            1.0,
+            4_294_967_294.0,
+            4_294_967_295.0,
+            1.5,
+            -3.0,
+            -0.0,
+            1e20,
+        ];
+        let mut v = Values::all(0.0);
+        for (f, n) in numbers.iter().enumerate() {
+            v.set(f, Value::Number(*n));
+        }
+        for (f, n) in numbers.iter().enumerate() {
+            let got = v.number(f).unwrap();
+            assert_eq!(got.to_bits(), n.to_bits(), "field {f}: {n}");
+        }
+        // A field whose number becomes whole again leaves nothing aside.
+        v.set(4, Value::Number(7.0));
+        assert_eq!(v.number(4), Some(7.0));
+        let mut w = Values::all(0.0);
+        for (f, n) in numbers.iter().enumerate() {
+            w.set(f, Value::Number(*n));
+        }
+        w.set(4, Value::Number(7.0));
+        assert_eq!(v, w);
+
+        // Cells pack until one does not; then every cell is kept whole, the others as they
+        // were.
+        let sheet = CellAt::csv(12, 3);
+        v.set_at(0, Value::Number(1.0), Some(sheet));
+        assert!(matches!(v.cells, Cells::Packed(_)));
+        let table = CellAt::of(
+            &Location::Table {
+                table: 2,
+                row: 5,
+                col: 1,
+            },
+            &mut Vec::new(),
+        );
+        v.set_at(1, Value::Number(2.0), Some(table));
+        assert!(matches!(v.cells, Cells::Full(_)));
+        assert_eq!(v.at(0), Some(sheet));
+        assert_eq!(v.at(1), Some(table));
+        assert_eq!(v.at(2), None);
+        // Equal whatever the form.
+        let mut packed = Values::all(0.0);
+        packed.set_at(0, Value::Number(1.0), Some(sheet));
+        let mut full = packed.clone();
+        full.set_at(1, Value::Number(0.0), Some(table));
+        full.set_at(1, Value::Number(0.0), None);
+        assert!(matches!(full.cells, Cells::Full(_)));
+        assert_eq!(packed, full);
+    }
 
     #[test]
     fn values_keep_what_each_field_holds_and_where() {

@@ -515,13 +515,11 @@ pub fn rollup_xlsx(
         SheetRows {
             name: NORMALIZED_SHEET,
             rows: submissions.len(),
-            last_row: NORMALIZED_HEADER_ROWS + submissions.len() as u32 - 1,
             xml: &|range, out| units.write(range, out),
         },
         SheetRows {
             name: ANOMALY_SHEET,
             rows: anomaly_lines,
-            last_row: anomaly_lines as u32,
             xml: &|range, out| {
                 let end = range.end.min(listed);
                 if range.start < end {

@@ -21,7 +21,6 @@ use std::io::{self, Cursor, Read, Write};
 use std::ops::Range;
 
 use flate2::{Compress, Compression, FlushCompress, Status};
-use quick_xml::events::Event;
 use rayon::prelude::*;
 use zip::ZipArchive;
 
@@ -38,8 +37,6 @@ const CHUNKS_PER_THREAD: usize = 4;
 pub struct SheetRows<'a> {
     pub name: &'a str,
     pub rows: usize,
-    /// The last row (0-based) the sheet reaches with them, for its `<dimension>`.
-    pub last_row: u32,
     /// Writes the XML of a range of the rows into a string, as whole `<row>` elements in
     /// the order of the range; called from several threads at once.
     pub xml: &'a (dyn Fn(Range<usize>, &mut String) + Sync),
@@ -93,7 +90,7 @@ fn spliced_part(
     level: u32,
     write: &mut impl FnMut(&Piece) -> io::Result<()>,
 ) -> io::Result<u32> {
-    let (head, tail) = split_sheet(xml, sheet.last_row)?;
+    let (head, tail) = split_sheet(xml, sheet.rows)?;
     let mut crc = crc32fast::Hasher::new();
     let mut write_piece = |piece: Piece| {
         crc.combine(&piece.crc);
@@ -133,72 +130,23 @@ fn deflate_rows(
     Ok(())
 }
 
-/// The name of the part that holds the sheet named `name`: xl/workbook.xml gives the
-/// sheet's relationship id, xl/_rels/workbook.xml.rels the part it points to.
+/// The name of the part that holds the sheet named `name`, as the readers find it
+/// (xl/workbook.xml gives the sheet's relationship id, xl/_rels/workbook.xml.rels the part).
 fn sheet_part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> io::Result<String> {
-    let workbook = part_text(archive, "xl/workbook.xml")?;
-    let id = element_attr(&workbook, "sheet", ("name", name), "r:id")?
+    let (_, part) = crate::read::sheet_parts(archive)
+        .into_iter()
+        .find(|(sheet, _)| sheet == name)
         .ok_or_else(|| not_found(&format!("工作表“{name}”")))?;
-    let rels = part_text(archive, "xl/_rels/workbook.xml.rels")?;
-    let target = element_attr(&rels, "Relationship", ("Id", &id), "Target")?
-        .ok_or_else(|| not_found(&format!("工作表“{name}”的关系 {id}")))?;
-    // A target is relative to xl/, or absolute from the package's root.
-    let part = match target.strip_prefix('/') {
-        Some(absolute) => absolute.to_string(),
-        None => format!("xl/{target}"),
-    };
     if archive.index_for_name(&part).is_none() {
         return Err(not_found(&format!("工作表“{name}”的部件 {part}")));
     }
     Ok(part)
 }
 
-fn part_text(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> io::Result<String> {
-    let mut text = String::new();
-    archive
-        .by_name(name)
-        .map_err(|_| not_found(name))?
-        .read_to_string(&mut text)?;
-    Ok(text)
-}
-
-/// The attribute `wanted` of the first element `tag` whose attribute `key.0` is `key.1`.
-fn element_attr(
-    xml: &str,
-    tag: &str,
-    key: (&str, &str),
-    wanted: &str,
-) -> io::Result<Option<String>> {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    loop {
-        let element = match reader.read_event().map_err(unreadable)? {
-            Event::Eof => return Ok(None),
-            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == tag => e,
-            _ => continue,
-        };
-        let mut found = None;
-        let mut matches = false;
-        for a in element.attributes() {
-            let a = a.map_err(unreadable)?;
-            let value = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(unreadable)?;
-            if a.key.as_ref() == key.0 {
-                matches = value == key.1;
-            } else if a.key.as_ref() == wanted {
-                found = Some(value.into_owned());
-            }
-        }
-        if matches {
-            return Ok(found);
-        }
-    }
-}
-
 /// The sheet's XML before and after where the rows go (`</sheetData>`), its `<dimension>`
-/// made to reach `last_row`. rust_xlsxwriter wrote the sheet's first rows, so the dimension
-/// it wrote is `A1:<last column><row>`, and the rows come after them.
-fn split_sheet(xml: &str, last_row: u32) -> io::Result<(String, &str)> {
+/// made to reach `rows` more rows. rust_xlsxwriter wrote the sheet's first rows, so the
+/// dimension it wrote is `A1:<last column><last row>`, and the rows come after them.
+fn split_sheet(xml: &str, rows: usize) -> io::Result<(String, &str)> {
     let misshapen = || io::Error::other("rust_xlsxwriter 写出的工作表不是预期的样子，无法加入各行");
     let rows_end = xml.find("</sheetData>").ok_or_else(misshapen)?;
     let (head, tail) = xml.split_at(rows_end);
@@ -209,10 +157,13 @@ fn split_sheet(xml: &str, last_row: u32) -> io::Result<(String, &str)> {
         .find(|c: char| c.is_ascii_digit())
         .ok_or_else(misshapen)?;
     let last_column = &head[start..start + column_end];
+    let header_rows: usize = head[start + column_end..end]
+        .parse()
+        .map_err(|_| misshapen())?;
     let head = format!(
         "{}{last_column}{}{}",
         &head[..start],
-        last_row + 1,
+        header_rows + rows,
         &head[end..]
     );
     Ok((head, tail))
@@ -561,7 +512,6 @@ mod tests {
         let sheets = ["大表", "另一大表"].map(|name| SheetRows {
             name,
             rows: ROWS,
-            last_row: ROWS as u32,
             xml: &rows_xml,
         });
         splice_rows(&mut spliced, &without, &sheets, 4).unwrap();
@@ -602,7 +552,6 @@ mod tests {
         let sheet = SheetRows {
             name: "无此表",
             rows: 0,
-            last_row: 0,
             xml: &rows_xml,
         };
         let err = splice_rows(&mut Vec::new(), &book, &[sheet], 4).unwrap_err();

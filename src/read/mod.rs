@@ -17,6 +17,7 @@ mod xlsx;
 
 pub use self::csv::csv_with_header;
 pub use encoding::{decode_text, DecodedText};
+pub(crate) use xlsx::sheet_parts;
 
 use crate::grid::Workbook;
 

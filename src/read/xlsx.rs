@@ -158,8 +158,9 @@ fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>
 }
 
 /// The worksheet parts of the package by sheet name: `xl/workbook.xml` names each sheet
-/// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part.
-fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
+/// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part. (rollup.xlsx's
+/// writer finds its own long sheets with it too.)
+pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
     let workbook = part_bytes(zip, "xl/workbook.xml").unwrap_or_default();
     let rels = part_bytes(zip, "xl/_rels/workbook.xml.rels").unwrap_or_default();
     let targets: Vec<(Vec<u8>, String)> = tags(&rels, b"<Relationship")

@@ -495,11 +495,15 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
     changes
 }
 
-/// The comparison of this run with the previous one, as [`Snapshot::read`] found it in
-/// `--out`; never an error.
-pub fn with_previous(previous: Result<Snapshot, String>, now: &Snapshot) -> Comparison {
+/// The comparison of this run (made by `now`, only when there is something to compare it
+/// with: at 100,000 units it is 100 MB of text) with the previous one, as
+/// [`Snapshot::read`] found it in `--out`; never an error.
+pub fn with_previous(
+    previous: Result<Snapshot, String>,
+    now: impl FnOnce() -> Snapshot,
+) -> Comparison {
     match previous {
-        Ok(before) => Comparison::Compared(compare(&before, now)),
+        Ok(before) => Comparison::Compared(compare(&before, &now())),
         Err(why) => Comparison::NotCompared(why),
     }
 }
@@ -580,15 +584,15 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let now = Snapshot::default();
-        let first = with_previous(Snapshot::read(&dir), &now);
+        let first = with_previous(Snapshot::read(&dir), || now.clone());
         assert!(matches!(&first, Comparison::NotCompared(w) if w.contains("第一次")));
         std::fs::write(dir.join("manifest.json"), b"{\"files\": [").unwrap();
-        let corrupt = with_previous(Snapshot::read(&dir), &now);
+        let corrupt = with_previous(Snapshot::read(&dir), || now.clone());
         assert!(
             matches!(&corrupt, Comparison::NotCompared(w) if w.contains("manifest.json") && w.contains("格式不对"))
         );
         std::fs::write(dir.join("manifest.json"), b"{\"files\": []}").unwrap();
-        let no_csv = with_previous(Snapshot::read(&dir), &now);
+        let no_csv = with_previous(Snapshot::read(&dir), || now.clone());
         // In Chinese, not the system's English.
         assert!(
             matches!(&no_csv, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("文件不存在"))

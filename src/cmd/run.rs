@@ -135,8 +135,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     phases.done("check and roll up");
 
     let compare_with_previous = || {
-        let now = Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster);
-        changes::with_previous(previous, &now)
+        changes::with_previous(previous, || {
+            Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster)
+        })
     };
     let write_csvs = |comparison: &Comparison| -> Result<(), String> {
         staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;

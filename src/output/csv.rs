@@ -53,8 +53,9 @@ fn csv_writer<W: Write>(w: W) -> ::csv::Writer<W> {
         .from_writer(w)
 }
 
-/// Rows of a CSV made a block at a time.
-const ROW_BLOCK: usize = 1024;
+/// Rows of a CSV made a block at a time: a block of anomalies is about a megabyte, and four
+/// a thread wait to be written.
+const ROW_BLOCK: usize = 256;
 
 /// [`write_csv`] for `count` rows, `row(i)` the i-th: blocks of rows are formatted side by
 /// side and written in order, a few blocks per thread at a time, so that a province's

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::check::{Anomaly, Severity};
 use crate::normalize::Submission;
-use crate::output::{value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL};
+use crate::output::{normalized_lead, value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL};
 use crate::roster::Roster;
 use crate::schema;
 
@@ -245,11 +245,13 @@ impl Snapshot {
     ) -> Snapshot {
         let mut reports = BTreeMap::new();
         for s in submissions {
-            let unit = s.unit.map(|u| &roster.units[u]);
+            // As normalized.csv writes them, which the next run reads back: the same text on
+            // both sides, a name that starts with = included.
+            let [unit_id, unit_name, _, _, source_file] = normalized_lead(s, roster);
             let report = Report {
-                unit_id: unit.map_or(String::new(), |u| u.id.clone()),
-                unit_name: unit.map_or(s.claimed_unit.clone(), |u| u.name.clone()),
-                source_file: s.source_file.clone(),
+                unit_id,
+                unit_name,
+                source_file,
                 values: s
                     .values
                     .iter()

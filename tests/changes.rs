@@ -34,13 +34,10 @@ fn changes(out: &Path) -> Vec<std::collections::HashMap<String, String>> {
 
 /// anomalies.csv's ids of one unit's errors and warnings.
 fn problem_ids(out: &Path, unit_id: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(out.join("anomalies.csv")).unwrap();
-    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    reader
-        .records()
-        .map(Result::unwrap)
-        .filter(|r| &r[2] == unit_id && &r[0] != "info")
-        .map(|r| r[10].to_string())
+    let (_, rows) = common::csv_by_name(&out.join("anomalies.csv"));
+    rows.into_iter()
+        .filter(|r| r["unit_id"] == unit_id && r["severity"] != "info")
+        .map(|r| r["anomaly_id"].clone())
         .collect()
 }
 
@@ -78,6 +75,7 @@ fn a_rerun_after_resubmissions_lists_what_changed() {
     fixed_ids.sort();
     assert_eq!(fixed_ids.len(), 2);
     let missing_ids = problem_ids(&out, "zhonglupu");
+    assert!(!missing_ids.is_empty());
     let planned = write_county(&dir, 12, 7, 2024, &[None; 12], true).unwrap();
     let paitou = &planned[7];
     assert_eq!(
@@ -181,4 +179,29 @@ fn a_corrupt_previous_output_is_no_comparison_not_a_failed_run() {
     // The run replaced the corrupt file; the next run compares again.
     let next = run_ok(&inputs, &config, &out);
     assert!(stdout(&next).contains("与上次运行相比：没有变化"));
+}
+
+/// A file or unit name that a spreadsheet would run as a formula is written with a `'` in
+/// normalized.csv; the next run compares it as written, and finds nothing changed.
+#[test]
+fn a_name_written_safe_for_spreadsheets_is_no_change() {
+    let dir = temp_dir("changes-neutralized");
+    let (inputs, config, out) = (dir.join("inputs"), dir.join("config"), dir.join("out"));
+    write_county(&dir, 6, 5, 2024, &[None; 6], false).unwrap();
+    let file = std::fs::read_dir(inputs.join("乡镇"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("a CSV report");
+    std::fs::rename(&file, inputs.join("=排头乡.csv")).unwrap();
+    run_ok(&inputs, &config, &out);
+    let (_, rows) = common::csv_by_name(&out.join("normalized.csv"));
+    assert!(rows.iter().any(|r| r["source_file"] == "'=排头乡.csv"));
+    let again = run_ok(&inputs, &config, &out);
+    assert!(
+        stdout(&again).contains("与上次运行相比：没有变化"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(changes(&out).is_empty());
 }

@@ -111,6 +111,19 @@ pub const NORMALIZED_LEAD: &[&str] = &["unit_id", "unit_name", "unit_type", "yea
 /// not.
 pub const NORMALIZED_TAIL: &[&str] = &["counted", "not_counted_reason"];
 
+/// The [`NORMALIZED_LEAD`] columns of a submission's row, as `normalized.csv` writes them
+/// (and as the next run reads them back to compare).
+pub fn normalized_lead(s: &Submission, roster: &Roster) -> [String; 5] {
+    let unit = s.unit.map(|u| &roster.units[u]);
+    [
+        unit.map_or(String::new(), |u| neutralize(&u.id)),
+        neutralize(unit.map_or(&s.claimed_unit, |u| &u.name)),
+        unit.map_or(String::new(), |u| neutralize(&u.unit_type)),
+        s.year.map_or(String::new(), |y| y.to_string()),
+        neutralize(&s.source_file),
+    ]
+}
+
 /// `normalized.csv`: a row per submission, the 200 fields in `fields.csv` order, then
 /// [`NORMALIZED_TAIL`]; `left_out` is the rollup's, in the same order as `submissions`.
 pub fn normalized_csv(
@@ -124,14 +137,7 @@ pub fn normalized_csv(
     header.extend(NORMALIZED_TAIL);
     write_csv_in_parallel(w, &header, submissions.len(), |i| {
         let (s, left_out) = (&submissions[i], left_out[i]);
-        let unit = s.unit.map(|u| &roster.units[u]);
-        let mut row = vec![
-            unit.map_or(String::new(), |u| neutralize(&u.id)),
-            neutralize(unit.map_or(&s.claimed_unit, |u| &u.name)),
-            unit.map_or(String::new(), |u| neutralize(&u.unit_type)),
-            s.year.map_or(String::new(), |y| y.to_string()),
-            neutralize(&s.source_file),
-        ];
+        let mut row = normalized_lead(s, roster).to_vec();
         row.extend(s.values.iter().map(|v| value_text(&v)));
         row.push(if left_out.is_some() { "0" } else { "1" }.into());
         row.push(left_out.map_or("", |l| l.label()).into());

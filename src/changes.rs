@@ -139,15 +139,9 @@ pub enum Comparison {
     Compared(Vec<Change>),
 }
 
-impl Default for Comparison {
-    fn default() -> Self {
-        Comparison::NotCompared(String::new())
-    }
-}
-
-/// Counts for the summary line.
+/// What a list of changes counts: for the summary line, and for each unit on the overview.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
+pub struct ChangeCounts {
     pub units: usize,
     pub new_submissions: usize,
     pub removed: usize,
@@ -188,7 +182,7 @@ impl Comparison {
     }
 }
 
-fn tally(changes: &[Change]) -> Tally {
+pub fn tally(changes: &[Change]) -> ChangeCounts {
     let count = |k: Kind| changes.iter().filter(|c| c.kind == k).count();
     // The county's and the unit types' totals (no unit id, no report) are no unit.
     let mut units: Vec<(&str, &str)> = changes
@@ -200,7 +194,7 @@ fn tally(changes: &[Change]) -> Tally {
         .collect();
     units.sort_unstable();
     units.dedup();
-    Tally {
+    ChangeCounts {
         units: units.len(),
         new_submissions: count(Kind::NewSubmission),
         removed: count(Kind::RemovedSubmission),
@@ -491,8 +485,11 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
     // Unit by unit, the totals (no unit id) last; within a unit, the order pushed (a stable
     // sort).
     changes.sort_by(|a, b| {
-        let key = |c: &Change| (c.unit_id.is_empty(), c.unit_id.clone(), c.unit_name.clone());
-        key(a).cmp(&key(b))
+        (a.unit_id.is_empty(), &a.unit_id, &a.unit_name).cmp(&(
+            b.unit_id.is_empty(),
+            &b.unit_id,
+            &b.unit_name,
+        ))
     });
     changes
 }

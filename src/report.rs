@@ -305,7 +305,6 @@ impl<'a> Pages<'a> {
                 .filter(|a| a.source_file == crate::check::TOTALS_SOURCE)
                 .cloned()
                 .collect(),
-            changes: Default::default(),
         }
     }
 }
@@ -383,6 +382,4 @@ pub struct CountyPage {
     pub unreadable: Vec<(String, String)>,
     /// Anomalies of the county's and the unit types' totals.
     pub totals_anomalies: Vec<Anomaly>,
-    /// What changed since the previous run; set by the run, which alone knows.
-    pub changes: crate::changes::Comparison,
 }

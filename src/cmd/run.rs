@@ -183,9 +183,8 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     folder.put(file, page.as_bytes(), *unchanged)?;
                 }
             }
-            let mut county = pages.county(&gathered.unreadable, &reviewed);
-            county.changes = comparison.clone();
-            let index = html::index_html(&county);
+            let county = pages.county(&gathered.unreadable, &reviewed);
+            let index = html::index_html(&county, comparison);
             let unchanged = folder.unchanged("index.html", index.as_bytes());
             folder.put("index.html", index.as_bytes(), unchanged)
         })

@@ -28,8 +28,14 @@ pub fn changes_csv(w: &mut dyn Write, comparison: &Comparison) -> std::io::Resul
     let rows: Vec<Vec<String>> = match comparison {
         Comparison::NotCompared(why) => {
             let mut row = vec![String::new(); CHANGE_COLUMNS.len()];
-            row[3] = "no_comparison".into();
-            row[10] = neutralize(why);
+            let column = |name: &str| {
+                CHANGE_COLUMNS
+                    .iter()
+                    .position(|c| *c == name)
+                    .expect("a column of changes.csv")
+            };
+            row[column("kind")] = "no_comparison".into();
+            row[column("message")] = neutralize(why);
             vec![row]
         }
         Comparison::Compared(changes) => changes

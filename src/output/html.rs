@@ -720,52 +720,37 @@ fn changes_section(comparison: &Comparison) -> String {
         return html;
     }
     // Per unit, in the comparison's order: what happened to its report, then the counts.
-    struct UnitChanges<'c> {
-        unit: (&'c str, &'c str),
-        report: Vec<&'static str>,
-        values: usize,
-        fixed: usize,
-        new: usize,
-    }
-    let mut units: Vec<UnitChanges> = Vec::new();
-    for c in changes {
-        let unit = (c.unit_id.as_str(), c.unit_name.as_str());
-        if units.last().is_none_or(|u| u.unit != unit) {
-            units.push(UnitChanges {
-                unit,
-                report: Vec::new(),
-                values: 0,
-                fixed: 0,
-                new: 0,
-            });
-        }
-        let u = units.last_mut().expect("pushed");
-        match c.kind {
-            Kind::ChangedValue => u.values += 1,
-            Kind::FixedProblem => u.fixed += 1,
-            Kind::NewProblem => u.new += 1,
-            k => u.report.push(k.zh()),
-        }
-    }
+    let units = changes.chunk_by(|a, b| (&a.unit_id, &a.unit_name) == (&b.unit_id, &b.unit_name));
     html.push_str(
         "<table class=\"list\"><tr><th>单位</th><th>报告</th><th>数值变化</th><th>问题已解决</th><th>新问题</th></tr>",
     );
-    for u in &units {
+    for unit in units {
+        let report: Vec<&str> = unit
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c.kind,
+                    Kind::ChangedValue | Kind::FixedProblem | Kind::NewProblem
+                )
+            })
+            .map(|c| c.kind.zh())
+            .collect();
+        let counts = crate::changes::tally(unit);
         let _ = write!(
             html,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(u.unit.1),
-            u.report.join("、"),
-            u.values,
-            u.fixed,
-            u.new
+            escape(&unit[0].unit_name),
+            report.join("、"),
+            counts.values,
+            counts.fixed,
+            counts.new_problems
         );
     }
     html.push_str("</table>");
     html
 }
 
-pub fn index_html(c: &CountyPage) -> String {
+pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     let year = c.year.map_or(String::new(), |y| format!("{y} 年度"));
     let mut body = format!("<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>");
     body.push_str(&counted_summary(c));
@@ -834,7 +819,7 @@ pub fn index_html(c: &CountyPage) -> String {
         }
         body.push_str("</ul>");
     }
-    body.push_str(&changes_section(&c.changes));
+    body.push_str(&changes_section(changes));
 
     if !c.totals_anomalies.is_empty() {
         let rows: Vec<&Anomaly> = c.totals_anomalies.iter().collect();

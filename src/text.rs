@@ -31,6 +31,40 @@ pub fn fold_into(s: &str, out: &mut String) {
     }
 }
 
+/// A name made safe as a file name on Windows: no `\ / : * ? " < > |` or control characters,
+/// no trailing dot or space, not a device name (CON, NUL, COM1…), not empty, not too long.
+pub fn safe_file_name(name: &str, fallback: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || "\\/:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(80)
+        .collect();
+    let cleaned = cleaned.trim().trim_end_matches(['.', ' ']).to_string();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '_') {
+        return if fallback.is_empty() {
+            "未命名单位".into()
+        } else {
+            safe_file_name(fallback, "")
+        };
+    }
+    let stem = cleaned.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.ends_with(|c: char| c.is_ascii_digit()));
+    if device {
+        format!("_{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
 /// A text with a summary of its characters, to ask quickly whether it contains a word: a
 /// word with a character the text lacks is answered without a search. Each label is asked
 /// about dozens of words, and shares no character with most of them.
@@ -433,6 +467,17 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn file_names_are_safe_on_windows() {
+        assert_eq!(safe_file_name("河口镇", "hekou"), "河口镇");
+        assert_eq!(safe_file_name("县/局:a*b?\"<>|", "x"), "县_局_a_b_____");
+        assert_eq!(safe_file_name("CON", "x"), "_CON");
+        assert_eq!(safe_file_name("com1.txt", "x"), "_com1.txt");
+        assert_eq!(safe_file_name("镇. ", "x"), "镇");
+        assert_eq!(safe_file_name("///", "hekou"), "hekou");
+        assert_eq!(safe_file_name("", ""), "未命名单位");
+    }
 
     #[test]
     fn fold_removes_space_and_width() {

@@ -14,11 +14,11 @@ use rust_xlsxwriter::{
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::output::workbook::{
     fixed_properties, print_setup, print_tables, wrapped_row_heights, write_template,
-    TemplateFormats,
+    TemplateFormats, OFFICIAL_FONT,
 };
 use crate::roster::Roster;
 use crate::schema::{self, Kind, FIELD_COUNT};
-use crate::text::format_number;
+use crate::text::{format_number, safe_file_name};
 
 /// The name of the sheet that holds the tables.
 pub const TABLES_SHEET: &str = "统计表";
@@ -87,7 +87,7 @@ fn validation(kind: Kind) -> Result<DataValidation, XlsxError> {
 /// Writes the tables sheet: labels locked, value cells unlocked and validated, 总计
 /// formulas locked (with their results when the copy is filled), the sheet protected.
 fn write_tables(ws: &mut Worksheet, sheet: &TSheet, filled: bool) -> Result<(), XlsxError> {
-    let font = "宋体";
+    let font = OFFICIAL_FONT;
     let cell = Format::new()
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::VerticalCenter)
@@ -213,7 +213,7 @@ fn column_widths() -> Vec<f64> {
 /// The 填报说明 sheet: how to fill the tables and what nianbao checks.
 fn write_guide(ws: &mut Worksheet) -> Result<(), XlsxError> {
     ws.set_name(GUIDE_SHEET)?;
-    let font = "宋体";
+    let font = OFFICIAL_FONT;
     let title = Format::new()
         .set_bold()
         .set_font_name(font)
@@ -318,22 +318,14 @@ pub fn write(opts: &TemplateOptions) -> Result<Vec<PathBuf>, String> {
     })?;
     let mut written = Vec::new();
     for unit in &roster.units {
-        let path = dir.join(safe_file_name(&unit_file_name(&unit.name, opts.year)));
+        let path = dir.join(unit_file_name(
+            &safe_file_name(&unit.name, &unit.id),
+            opts.year,
+        ));
         write_file(&path, &template_bytes(&unit.name, opts.year, None)?)?;
         written.push(path);
     }
     Ok(written)
-}
-
-/// A file name without the characters Windows refuses.
-fn safe_file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect()
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -21,6 +21,9 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 use crate::check::{self, Anomaly, Severity, TOTALS_SOURCE};
 use crate::grid::{column_name, Location};
 use crate::roster::Roster;
+use crate::text::safe_file_name;
+
+use super::workbook::OFFICIAL_FONT;
 
 /// The list's file name in `notices/`; no unit's notice takes it.
 pub const INDEX_FILE: &str = "通知清单.xlsx";
@@ -101,40 +104,6 @@ pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
         .collect()
 }
 
-/// A name made safe as a file name on Windows: no `\ / : * ? " < > |` or control characters,
-/// no trailing dot or space, not a device name (CON, NUL, COM1…), not empty, not too long.
-pub fn safe_file_name(name: &str, fallback: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || "\\/:*?\"<>|".contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .take(80)
-        .collect();
-    let cleaned = cleaned.trim().trim_end_matches(['.', ' ']).to_string();
-    if cleaned.is_empty() || cleaned.chars().all(|c| c == '_') {
-        return if fallback.is_empty() {
-            "未命名单位".into()
-        } else {
-            safe_file_name(fallback, "")
-        };
-    }
-    let stem = cleaned.split('.').next().unwrap_or("").to_ascii_uppercase();
-    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || (stem.len() == 4
-            && (stem.starts_with("COM") || stem.starts_with("LPT"))
-            && stem.ends_with(|c: char| c.is_ascii_digit()));
-    if device {
-        format!("_{cleaned}")
-    } else {
-        cleaned
-    }
-}
-
 /// What the unit should do about a problem of `rule`, in a clerk's words.
 pub fn advice(rule: &str) -> Option<&'static str> {
     Some(match rule {
@@ -207,7 +176,9 @@ struct Formats {
 
 impl Formats {
     fn new() -> Formats {
-        let base = Format::new().set_font_name("宋体").set_font_size(10.5);
+        let base = Format::new()
+            .set_font_name(OFFICIAL_FONT)
+            .set_font_size(10.5);
         let cell = base
             .clone()
             .set_text_wrap()
@@ -475,17 +446,6 @@ pub fn unattributed(anomalies: &[Anomaly], roster: &Roster) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_names_are_safe_on_windows() {
-        assert_eq!(safe_file_name("河口镇", "hekou"), "河口镇");
-        assert_eq!(safe_file_name("县/局:a*b?\"<>|", "x"), "县_局_a_b_____");
-        assert_eq!(safe_file_name("CON", "x"), "_CON");
-        assert_eq!(safe_file_name("com1.txt", "x"), "_com1.txt");
-        assert_eq!(safe_file_name("镇. ", "x"), "镇");
-        assert_eq!(safe_file_name("///", "hekou"), "hekou");
-        assert_eq!(safe_file_name("", ""), "未命名单位");
-    }
 
     #[test]
     fn every_rule_has_advice() {

@@ -637,7 +637,7 @@ pub fn write_county(
             format!(
                 "无法删除 {}（{}）",
                 inputs.display(),
-                crate::discover::os_reason(&e)
+                crate::output::staging::reason(&e)
             )
         })?;
     }
@@ -775,21 +775,9 @@ pub fn default_problems(n: usize, seed: u64) -> Vec<Option<Problem>> {
 }
 
 fn create_dir(path: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(path).map_err(|e| {
-        format!(
-            "无法创建文件夹 {}（{}）",
-            path.display(),
-            crate::discover::os_reason(&e)
-        )
-    })
+    std::fs::create_dir_all(path).map_err(|e| crate::output::staging::not_created(path, &e))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| {
-        format!(
-            "无法写入 {}（{}）",
-            path.display(),
-            crate::discover::os_reason(&e)
-        )
-    })
+    std::fs::write(path, bytes).map_err(|e| crate::output::staging::not_written(path, &e))
 }

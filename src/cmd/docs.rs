@@ -3,7 +3,7 @@
 //! long and a wide CSV example with every field id. docs/填报格式.md is written by hand.
 //! `tests/docs.rs` regenerates them and fails when the committed copies differ.
 
-use crate::discover::os_reason;
+use crate::output::staging::{not_created, not_written};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -33,13 +33,11 @@ pub fn generated() -> Vec<(&'static str, Vec<u8>)> {
 
 /// Writes the generated files into `out`, creating it; the paths written.
 pub fn write(out: &Path) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| format!("无法创建文件夹 {}（{}）", out.display(), os_reason(&e)))?;
+    std::fs::create_dir_all(out).map_err(|e| not_created(out, &e))?;
     let mut written = Vec::new();
     for (name, bytes) in generated() {
         let path = out.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| format!("无法写入 {}（{}）", path.display(), os_reason(&e)))?;
+        std::fs::write(&path, bytes).map_err(|e| not_written(&path, &e))?;
         written.push(path);
     }
     Ok(written)

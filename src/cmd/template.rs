@@ -4,6 +4,7 @@
 //! formulas, the sheet protected without a password, and a 填报说明 sheet.
 
 use crate::discover::os_reason;
+use crate::output::staging::{not_created, not_written};
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{
@@ -311,9 +312,8 @@ pub fn write(opts: &TemplateOptions) -> Result<Vec<PathBuf>, String> {
     }
     std::fs::create_dir_all(&dir).map_err(|e| {
         format!(
-            "无法创建文件夹 {}（{}）：请检查 --out 指定的位置是否可写",
-            absolute(&dir).display(),
-            os_reason(&e)
+            "{}：请检查 --out 指定的位置是否可写",
+            not_created(&absolute(&dir), &e)
         )
     })?;
     let mut written = Vec::new();
@@ -335,9 +335,8 @@ fn absolute(path: &Path) -> PathBuf {
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| {
         format!(
-            "无法写入 {}（{}）：请检查文件夹是否存在、文件是否正在 Excel/WPS 中打开",
-            absolute(path).display(),
-            os_reason(&e)
+            "{}：请检查文件夹是否存在、文件是否正在 Excel/WPS 中打开",
+            not_written(&absolute(path), &e)
         )
     })
 }

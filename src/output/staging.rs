@@ -592,6 +592,17 @@ fn remove_tree(path: &Path) -> std::io::Result<()> {
     std::fs::remove_dir_all(path)
 }
 
+/// A file that could not be written, for the commands that write files directly
+/// (`template`, `docs`, `demo`): `无法写入 PATH（REASON）`.
+pub fn not_written(path: &Path, e: &std::io::Error) -> String {
+    format!("无法写入 {}（{}）", path.display(), reason(e))
+}
+
+/// A folder that could not be made: `无法创建文件夹 PATH（REASON）`.
+pub fn not_created(path: &Path, e: &std::io::Error) -> String {
+    format!("无法创建文件夹 {}（{}）", path.display(), reason(e))
+}
+
 fn failed(what: &Path, e: &std::io::Error) -> String {
     format!("无法写入 {}：{}", what.display(), reason(e))
 }

@@ -622,6 +622,8 @@ pub fn reason(e: &std::io::Error) -> String {
         PermissionDenied => "没有权限",
         ReadOnlyFilesystem => "磁盘是只读的",
         NotFound => "找不到文件或文件夹",
+        NotADirectory => "路径中的某一级不是文件夹",
+        IsADirectory => "这是文件夹，不是文件",
         AlreadyExists => "已经存在同名的文件或文件夹",
         DirectoryNotEmpty => "文件夹不是空的",
         ResourceBusy | ExecutableFileBusy => "正被其他程序占用",
@@ -964,5 +966,8 @@ mod tests {
         );
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert!(reason(&denied).starts_with("没有权限"));
+        // A folder asked for under a file (`docs --out 说明.txt/文档`).
+        let under_a_file = std::io::Error::from(std::io::ErrorKind::NotADirectory);
+        assert!(reason(&under_a_file).starts_with("路径中的某一级不是文件夹"));
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::changes::{self, Comparison, Snapshot};
 use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
-use crate::output::{self, html, notices, ChecksInfo, Manifest, Phase, RunInfo, Writer};
+use crate::output::{self, html, notices, workbook, ChecksInfo, Manifest, Phase, RunInfo, Writer};
 use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
@@ -200,14 +200,14 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     .par_iter()
                     .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
                     .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
-                    .map_err(|e| format!("无法生成退回通知：{e}"))?;
+                    .map_err(|e| format!("无法生成退回通知：{}", workbook::xlsx_reason(&e)))?;
                 for (file, bytes) in &rendered {
                     folder.put(file, bytes, folder.unchanged(file, bytes))?;
                 }
             }
             let unattributed = notices::unattributed(&anomalies, &roster);
             let index = notices::index_xlsx(&planned, unattributed, year, &date)
-                .map_err(|e| format!("无法生成通知清单：{e}"))?;
+                .map_err(|e| format!("无法生成通知清单：{}", workbook::xlsx_reason(&e)))?;
             let unchanged = folder.unchanged(notices::INDEX_FILE, &index);
             folder.put(notices::INDEX_FILE, &index, unchanged)
         })

@@ -23,7 +23,7 @@ use crate::grid::{column_name, Location};
 use crate::roster::Roster;
 use crate::text::safe_file_name;
 
-use super::workbook::OFFICIAL_FONT;
+use super::workbook::{cell_text, OFFICIAL_FONT};
 
 /// The list's file name in `notices/`; no unit's notice takes it.
 pub const INDEX_FILE: &str = "通知清单.xlsx";
@@ -352,7 +352,7 @@ pub fn notice_xlsx(n: &Notice, year: Option<i32>, date: &str) -> Result<Vec<u8>,
             &a.id,
         ];
         for (c, text) in texts.iter().enumerate() {
-            ws.write_string_with_format(row, 2 + c as u16, *text, &f.cell)?;
+            ws.write_string_with_format(row, 2 + c as u16, cell_text(text), &f.cell)?;
         }
         let widths = NOTICE_COLUMNS[2..].iter().map(|(_, w)| *w);
         ws.set_row_height(row, row_height(texts.iter().copied().zip(widths)))?;
@@ -405,12 +405,12 @@ pub fn index_xlsx(
     for (i, n) in notices.iter().enumerate() {
         let row = 3 + i as u32;
         ws.write_number_with_format(row, 0, (i + 1) as f64, &f.center)?;
-        ws.write_string_with_format(row, 1, &n.unit_id, &f.cell)?;
-        ws.write_string_with_format(row, 2, &n.unit_name, &f.cell)?;
-        ws.write_string_with_format(row, 3, &n.unit_type, &f.cell)?;
+        ws.write_string_with_format(row, 1, cell_text(&n.unit_id), &f.cell)?;
+        ws.write_string_with_format(row, 2, cell_text(&n.unit_name), &f.cell)?;
+        ws.write_string_with_format(row, 3, cell_text(&n.unit_type), &f.cell)?;
         ws.write_number_with_format(row, 4, n.count(Severity::Error) as f64, &f.center)?;
         ws.write_number_with_format(row, 5, n.count(Severity::Warning) as f64, &f.center)?;
-        ws.write_string_with_format(row, 6, &n.file, &f.cell)?;
+        ws.write_string_with_format(row, 6, cell_text(&n.file), &f.cell)?;
         let note = if n.missing() {
             "没有可读取的报告"
         } else {
@@ -446,6 +446,41 @@ pub fn unattributed(anomalies: &[Anomaly], roster: &Roster) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cell holds 32,767 characters in Excel: a longer text (a unit's pasted narrative in a
+    /// message, a long file name) is cut, not a failed notice.
+    #[test]
+    fn texts_longer_than_a_cell_are_cut() {
+        let long = "字".repeat(40_000);
+        let anomaly = Anomaly {
+            severity: Severity::Error,
+            rule: "T3.BALANCE",
+            unit_id: "a".into(),
+            unit_name: long.clone(),
+            source_file: long.clone(),
+            year: Some(2024),
+            finding: check::Finding {
+                rule: "T3.BALANCE",
+                location: None,
+                fields: Default::default(),
+                expected: long.clone(),
+                actual: "5".into(),
+                message: long.clone(),
+            },
+            id: "T3.BALANCE-1".into(),
+            review: Default::default(),
+            repeats_units: false,
+        };
+        let notice = Notice {
+            unit_id: "a".into(),
+            unit_name: "甲镇".into(),
+            unit_type: "乡镇".into(),
+            file: long.clone(),
+            problems: vec![&anomaly],
+        };
+        notice_xlsx(&notice, Some(2024), "2025年1月1日").expect("a notice");
+        index_xlsx(&[notice], 0, Some(2024), "2025年1月1日").expect("the list");
+    }
 
     #[test]
     fn every_rule_has_advice() {

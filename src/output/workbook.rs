@@ -435,7 +435,16 @@ fn sheet_names(wishes: &[&str]) -> Vec<String> {
 /// refused longer text.
 const CELL_CHARS: usize = 32_767;
 
-fn cell_text(s: &str) -> &str {
+/// Why a workbook could not be made, for the clerk: the system's reason for an I/O error,
+/// else what rust_xlsxwriter said (a limit of Excel's), after a Chinese word.
+pub fn xlsx_reason(e: &XlsxError) -> String {
+    match e {
+        XlsxError::IoError(io) => crate::output::staging::reason(io),
+        e => format!("超出了 Excel 表格的限制（{e}）"),
+    }
+}
+
+pub(crate) fn cell_text(s: &str) -> &str {
     let mut units = 0;
     for (at, ch) in s.char_indices() {
         units += ch.len_utf16();
@@ -495,10 +504,10 @@ pub fn rollup_xlsx(
     // A sheet holds 1,048,576 rows: a province's anomalies may not fit. Those that do are
     // listed, and a last row says where the rest are; no county has a million units.
     if submissions.len() > EXCEL_ROWS - NORMALIZED_HEADER_ROWS as usize {
-        return Err(XlsxError::ParameterError(format!(
+        return Err(XlsxError::IoError(std::io::Error::other(format!(
             "单位超过 Excel 一个工作表的行数（{} 份报告），请用 normalized.csv",
             submissions.len()
-        )));
+        ))));
     }
     let listed = anomalies.len().min(EXCEL_ROWS - 2);
     let rest = anomalies.len() - listed;

@@ -480,6 +480,18 @@ fn xlsx_with_a_password_says_so() {
 
 // ---- xlsx: one file must not kill the run ---------------------------------------------
 
+/// The refusal says what to do, then why, in Chinese.
+#[test]
+fn xlsx_unique_count_out_of_reason_says_why() {
+    let reason = nianbao::read::read(&make::xlsx_unique_count("100000000"), "xlsx")
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        reason.starts_with("xlsx 文件已损坏") && reason.contains("共享字符串表声明有 100000000 项"),
+        "{reason}"
+    );
+}
+
 #[test]
 fn xlsx_shared_strings_unique_count_out_of_reason() {
     conclude(

@@ -22,7 +22,7 @@ use crate::formula::FormulaCell;
 use crate::grid::{Cell, Workbook};
 
 /// What the zip or XML parser said is in English and means nothing to a clerk: the file is
-/// damaged, and what to do is the same whatever broke.
+/// damaged, and what to do is the same whatever broke. The parser's words are dropped.
 fn damaged(_e: impl std::fmt::Display) -> String {
     "xlsx 文件已损坏或不完整，无法打开：请报送单位用 Excel/WPS 打开后重新保存，再报送".into()
 }
@@ -81,9 +81,11 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
         // `<si/>` is the shortest entry: five bytes.
         if let Some(declared) = attribute_number(&head, b"uniqueCount=") {
             if declared > size / 5 + 1 {
-                return Err(damaged(format!(
-                    "共享字符串表声明有 {declared} 项，而它只有 {size} 字节"
-                )));
+                // Our own reason is in Chinese: said, after what to do.
+                return Err(format!(
+                    "{}（共享字符串表声明有 {declared} 项，而它只有 {size} 字节）",
+                    damaged("")
+                ));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `nianbao check FILE…`: a unit checks its own submission before sending it.
 
 use std::path::PathBuf;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::check::{self, Anomaly, County, Review};
 use crate::discover::InputFile;
@@ -145,8 +146,8 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             rows.iter()
-                .map(|r| width(&r[c]))
-                .chain([width(header[c])])
+                .map(|r| r[c].width())
+                .chain([header[c].width()])
                 .max()
                 .unwrap_or(0)
         })
@@ -157,7 +158,7 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
             .enumerate()
             .map(|(c, text)| {
                 let last = c + 1 == cells.len();
-                let pad = if last { 0 } else { widths[c] - width(text) };
+                let pad = if last { 0 } else { widths[c] - text.width() };
                 format!("{text}{}", " ".repeat(pad))
             })
             .collect();
@@ -169,30 +170,14 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
     }
 }
 
-/// Columns a terminal gives the text: two for each CJK or full-width character.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let wide = matches!(c as u32,
-                0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
-                | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
-            if wide {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
-}
-
 /// Text cut to about `max` columns, so that one long value does not widen the table.
 fn clip(s: &str, max: usize) -> String {
-    if width(s) <= max {
+    if s.width() <= max {
         return s.to_string();
     }
     let mut out = String::new();
     for c in s.chars() {
-        if width(&out) + width(&c.to_string()) > max - 1 {
+        if out.width() + c.width().unwrap_or(0) > max - 1 {
             break;
         }
         out.push(c);

@@ -361,18 +361,31 @@ fn choose_sheet(
     hits.into_iter().nth(best)
 }
 
-/// A text cell's label forms, computed once per cell, as byte ranges of its sheet's
-/// [`Labelled::texts`].
+/// A text cell's label forms, computed once per cell, one after the other in its sheet's
+/// [`Labelled::texts`]: `start..folded_end` and `folded_end..core_end`.
 #[derive(Clone, Copy)]
 struct Label {
-    /// [`fold`]ed: for the unit, the year and the old format's labels.
-    folded: (u32, u32),
-    /// [`core`](crate::text::core): for matching the tables' labels; empty when only a note.
-    core: (u32, u32),
+    start: u32,
+    /// The [`fold`]ed form ends here, where the core starts: for the unit, the year and the
+    /// old format's labels.
+    folded_end: u32,
+    /// The [`core`](crate::text::core) ends here: for matching the tables' labels; empty
+    /// when only a note.
+    core_end: u32,
     /// The core's length in characters: labels are short, narrative is long.
     core_chars: u32,
     /// The core's characters, summed up for [`Searchable`].
     core_set: u64,
+}
+
+impl Label {
+    fn folded(&self) -> (u32, u32) {
+        (self.start, self.folded_end)
+    }
+
+    fn core(&self) -> (u32, u32) {
+        (self.folded_end, self.core_end)
+    }
 }
 
 /// The label forms of a text, as [`Label`] ranges of `texts`, to which they are appended
@@ -396,14 +409,12 @@ fn label_forms(text: &str, texts: &mut String, core: &mut String) -> Label {
             Default::default();
     }
     let start = texts.len();
-    let label = |forms: &Forms| {
-        let folded_end = start as u32 + forms.folded_len;
-        Label {
-            folded: (start as u32, folded_end),
-            core: (folded_end, (start + forms.both.len()) as u32),
-            core_chars: forms.core_chars,
-            core_set: forms.core_set,
-        }
+    let label = |forms: &Forms| Label {
+        start: start as u32,
+        folded_end: start as u32 + forms.folded_len,
+        core_end: (start + forms.both.len()) as u32,
+        core_chars: forms.core_chars,
+        core_set: forms.core_set,
     };
     SEEN.with_borrow_mut(|seen| {
         if let Some(forms) = seen.get(text) {
@@ -472,14 +483,14 @@ impl<'a> Labelled<'a> {
                 .flat_map(|(r, row)| {
                     row.iter().enumerate().filter_map(move |(c, l)| {
                         l.as_ref()
-                            .map(|l| span(texts, l.core))
+                            .map(|l| span(texts, l.core()))
                             .filter(|core| !core.is_empty() && !hidden(r, c))
                     })
                 })
                 .collect();
             for (r, row) in labels.iter().enumerate() {
                 for (c, label) in row.iter().enumerate() {
-                    if let Some(core) = label.map(|l| span(texts, l.core)) {
+                    if let Some(core) = label.map(|l| span(texts, l.core())) {
                         if !core.is_empty() && hidden(r, c) && visible.contains(core) {
                             set_aside.push((r, c));
                         }
@@ -520,11 +531,11 @@ impl<'a> Labelled<'a> {
     }
 
     fn searchable_core(&self, label: &Label) -> Searchable<'_> {
-        Searchable::with_char_set(span(&self.texts, label.core), label.core_set)
+        Searchable::with_char_set(span(&self.texts, label.core()), label.core_set)
     }
 
     fn folded(&self, label: &Label) -> &str {
-        span(&self.texts, label.folded)
+        span(&self.texts, label.folded())
     }
 
     fn cols(&self) -> std::ops::Range<u32> {
@@ -1050,8 +1061,10 @@ const OLD_FORMAT_LABELS: &[&str] = &[
 const YEAR_LABELS: &[&str] = &["报告年度", "统计年度", "所属年度", "填报年度", "年份"];
 
 /// A cell that introduces the year: 报告年度：, 年度, 年份… but not 本年度办理结果.
-fn is_year_label(text: &Searchable, folded: &str) -> bool {
-    YEAR_LABELS.iter().any(|l| text.contains(l)) || folded == "年度" || folded.starts_with("年度:")
+fn is_year_label(folded: &Searchable) -> bool {
+    YEAR_LABELS.iter().any(|l| folded.contains(l))
+        || folded.as_str() == "年度"
+        || folded.as_str().starts_with("年度:")
 }
 
 /// What one sheet says about the unit, the year and the format, outside the tables.
@@ -1095,7 +1108,7 @@ fn scan_claims(sheet: &Labelled) -> SheetClaims {
         if is_date {
             continue;
         }
-        if is_year_label(&text, folded) && folded.chars().count() <= 20 {
+        if is_year_label(&text) && folded.chars().count() <= 20 {
             let value = if year_in(folded).is_some() {
                 folded.to_string()
             } else {

@@ -74,8 +74,9 @@ impl Cells {
     }
 
     fn set(&mut self, f: FieldIdx, at: Option<CellAt>) {
-        if let Cells::Packed(cells) = self {
-            match at.map(CellAt::packed) {
+        match self {
+            Cells::Full(cells) => cells[f] = at,
+            Cells::Packed(cells) => match at.map(CellAt::packed) {
                 None => cells[f] = None,
                 Some(Some(packed)) => cells[f] = Some(packed),
                 Some(None) => {
@@ -84,9 +85,7 @@ impl Cells {
                     full[f] = at;
                     *self = Cells::Full(full);
                 }
-            }
-        } else if let Cells::Full(cells) = self {
-            cells[f] = at;
+            },
         }
     }
 }

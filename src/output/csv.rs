@@ -77,7 +77,7 @@ pub fn write_csv_in_parallel(
         .step_by(ROW_BLOCK)
         .map(|start| start..(start + ROW_BLOCK).min(count))
         .collect();
-    for batch in blocks.chunks(4 * rayon::current_num_threads()) {
+    for batch in blocks.chunks(super::BLOCKS_PER_THREAD * rayon::current_num_threads()) {
         let formatted: Vec<Vec<u8>> = batch
             .par_iter()
             .map(|rows| {

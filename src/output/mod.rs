@@ -15,6 +15,11 @@ pub mod staging;
 pub mod workbook;
 pub mod xlsx_splice;
 
+/// Blocks of rows (a CSV's, a long sheet's) made side by side for each thread before they
+/// are written in order: enough to keep every thread busy, few enough that only a few
+/// megabytes wait to be written.
+const BLOCKS_PER_THREAD: usize = 4;
+
 pub use changes::{changes_csv, CHANGE_COLUMNS};
 pub use csv::{
     anomalies_csv, anomaly_row, csv_bytes, neutralize, normalized_csv, normalized_lead, rollup_csv,

@@ -28,10 +28,6 @@ use zip::ZipArchive;
 /// deflated by one thread.
 const CHUNK_ROWS: usize = 1024;
 
-/// Chunks made in parallel before they are written, for each thread: enough to keep every
-/// thread busy, few enough that only a few megabytes of deflated rows wait to be written.
-const CHUNKS_PER_THREAD: usize = 4;
-
 /// A sheet whose rows are spliced in after its own: rust_xlsxwriter wrote its first rows
 /// (its headers), and `rows` rows follow them.
 pub struct SheetRows<'a> {
@@ -114,7 +110,7 @@ fn deflate_rows(
         .step_by(CHUNK_ROWS)
         .map(|start| start..(start + CHUNK_ROWS).min(rows))
         .collect();
-    for batch in chunks.chunks(CHUNKS_PER_THREAD * rayon::current_num_threads()) {
+    for batch in chunks.chunks(super::BLOCKS_PER_THREAD * rayon::current_num_threads()) {
         let pieces: Vec<io::Result<Piece>> = batch
             .par_iter()
             .map(|range| {

@@ -189,7 +189,7 @@ pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<
             _ => Vec::new(),
         })
         .collect();
-    let year = given_year.or_else(|| most_common(&stated));
+    let year = given_year.or_else(|| most_common(&stated).map(|(year, _)| year));
     // Sized once: grown by doubling, a province's list would be held twice at the end.
     let mut submissions: Vec<Submission> = Vec::with_capacity(stated.len());
     let mut unreadable = Vec::new();
@@ -338,14 +338,11 @@ fn submission_order(s: &Submission, roster: &Roster) -> (bool, String, Option<i3
     (s.unit.is_none(), name, s.year, s.source_file.clone())
 }
 
-/// The year most submissions state; the later one on a tie.
-fn most_common(years: &[Option<i32>]) -> Option<i32> {
+/// The year most submissions state, and how many state it; the later one on a tie.
+pub fn most_common(years: &[Option<i32>]) -> Option<(i32, usize)> {
     let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
     for y in years.iter().flatten() {
         *counts.entry(*y).or_default() += 1;
     }
-    counts
-        .into_iter()
-        .max_by_key(|&(y, n)| (n, y))
-        .map(|(y, _)| y)
+    counts.into_iter().max_by_key(|&(y, n)| (n, y))
 }

@@ -321,11 +321,8 @@ fn hints(
 ) -> Vec<String> {
     let mut hints = Vec::new();
     if let (Some(year), 0) = (opts.year, manifest.totals.counted_units) {
-        let mut by_year: std::collections::BTreeMap<i32, usize> = Default::default();
-        for y in submissions.iter().filter_map(|s| s.year) {
-            *by_year.entry(y).or_default() += 1;
-        }
-        if let Some((stated, n)) = by_year.iter().max_by_key(|(_, n)| **n) {
+        let stated: Vec<Option<i32>> = submissions.iter().map(|s| s.year).collect();
+        if let Some((stated, n)) = crate::pipeline::most_common(&stated) {
             hints.push(format!(
                 "没有一份报告计入 {year} 年度的汇总，而 {n} 份报告写的是 {stated} 年度：--year 是否写错了？"
             ));

@@ -193,9 +193,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // to compress) and written from this thread, a batch at a time, as the pages are.
     let write_notices = || {
         staging.folder("notices", |folder| {
-            let planned = notices::plan(&anomalies, &roster);
+            let plan = notices::plan(&anomalies, &roster);
             let date = notices::today_zh();
-            for batch in planned.chunks(PAGE_BATCH) {
+            for batch in plan.notices.chunks(PAGE_BATCH) {
                 let rendered: Vec<(&str, Vec<u8>)> = batch
                     .par_iter()
                     .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
@@ -205,8 +205,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     folder.put(file, bytes, folder.unchanged(file, bytes))?;
                 }
             }
-            let unattributed = notices::unattributed(&anomalies, &roster);
-            let index = notices::index_xlsx(&planned, unattributed, year, &date)
+            let index = notices::index_xlsx(&plan.notices, plan.unattributed, year, &date)
                 .map_err(|e| format!("无法生成通知清单：{}", workbook::xlsx_reason(&e)))?;
             let unchanged = folder.unchanged(notices::INDEX_FILE, &index);
             folder.put(notices::INDEX_FILE, &index, unchanged)

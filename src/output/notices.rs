@@ -60,8 +60,17 @@ fn to_act_on(a: &Anomaly) -> bool {
         && a.source_file != TOTALS_SOURCE
 }
 
-/// The notices of a run, in the roster's order.
-pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
+/// The notices of a run, and the problems none of them holds.
+pub struct Plan<'a> {
+    /// In the roster's order.
+    pub notices: Vec<Notice<'a>>,
+    /// The open problems no notice holds, the totals' apart: those of reports naming a unit
+    /// not on the roster, and of files whose unit is not known.
+    pub unattributed: usize,
+}
+
+/// The notices of a run: a unit's open errors and warnings go to its notice.
+pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Plan<'a> {
     let places: std::collections::HashMap<&str, usize> = roster
         .units
         .iter()
@@ -69,13 +78,15 @@ pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
         .map(|(i, u)| (u.id.as_str(), i))
         .collect();
     let mut by_unit: std::collections::BTreeMap<usize, Vec<&Anomaly>> = Default::default();
+    let mut unattributed = 0;
     for a in anomalies.iter().filter(|a| to_act_on(a)) {
-        if let Some(&place) = places.get(a.unit_id.as_str()) {
-            by_unit.entry(place).or_default().push(a);
+        match places.get(a.unit_id.as_str()) {
+            Some(&place) => by_unit.entry(place).or_default().push(a),
+            None => unattributed += 1,
         }
     }
     let mut taken = std::collections::HashSet::from([INDEX_FILE.to_lowercase()]);
-    by_unit
+    let notices = by_unit
         .into_iter()
         .map(|(place, mut problems)| {
             problems.sort_by_key(|a| a.severity);
@@ -101,7 +112,11 @@ pub fn plan<'a>(anomalies: &'a [Anomaly], roster: &Roster) -> Vec<Notice<'a>> {
                 problems,
             }
         })
-        .collect()
+        .collect();
+    Plan {
+        notices,
+        unattributed,
+    }
 }
 
 /// What the unit should do about a problem of `rule`, in a clerk's words.
@@ -431,16 +446,6 @@ pub fn index_xlsx(
     }
     print_setup(ws, false, 2)?;
     wb.save_to_buffer()
-}
-
-/// The open problems no notice holds, the totals' apart: those of reports naming a unit not
-/// on the roster, and of files whose unit is not known.
-pub fn unattributed(anomalies: &[Anomaly], roster: &Roster) -> usize {
-    let ids: std::collections::HashSet<&str> = roster.units.iter().map(|u| u.id.as_str()).collect();
-    anomalies
-        .iter()
-        .filter(|a| to_act_on(a) && !ids.contains(a.unit_id.as_str()))
-        .count()
 }
 
 #[cfg(test)]

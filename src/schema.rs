@@ -311,6 +311,16 @@ pub enum Kind {
     AmountWan,
 }
 
+impl Kind {
+    /// As the specification's fields.csv names it in its `kind` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Count => "count",
+            Kind::AmountWan => "amount_wan",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TableId {
     Active,

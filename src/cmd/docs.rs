@@ -56,6 +56,8 @@ fn shown(label: &str) -> String {
     label.replace('/', " / ")
 }
 
+/// The specification's fields.csv, as the schema defines it: its columns and their values,
+/// for programs (字段.md is the one to read).
 fn fields_csv() -> Vec<u8> {
     let rows = schema::fields().iter().map(|f| {
         vec![
@@ -64,7 +66,7 @@ fn fields_csv() -> Vec<u8> {
             f.group.to_string(),
             f.row_label.to_string(),
             f.col_label.to_string(),
-            unit_of(f.kind).to_string(),
+            f.kind.name().to_string(),
         ]
     });
     csv_bytes(
@@ -74,7 +76,7 @@ fn fields_csv() -> Vec<u8> {
             "group",
             "row_label",
             "col_label",
-            "unit",
+            "kind",
         ],
         rows,
     )
@@ -95,7 +97,7 @@ fn fields_md() -> String {
          - 长表 CSV（`unit,year,field_id,value`）的 `field_id` 列，见 [长表示例.csv](长表示例.csv)；\n\
          - 宽表 CSV 的列名，见 [宽表示例.csv](宽表示例.csv)；\n\
          - 输出的 `normalized.csv` 的列名、`rollup.csv` 的 `field_id` 列、`anomalies.csv` 的 `field_ids` 列。\n\n\
-         同样的内容也有表格版 [fields.csv](fields.csv)，可用 Excel 或 WPS 打开。\
+         同样的内容也有表格版 [fields.csv](fields.csv)（即规范中的字段表，可用 Excel 或 WPS 打开；其 kind 列的 count 即“件”，amount_wan 即“万元”）。\
          怎样报送见 [填报格式.md](填报格式.md)，检查规则见 [规则.md](规则.md)。\n\n\
          表二 {} 项，表三 {} 项，表四 {} 项。单位为“件”的只能是整数，“万元”可以有小数。\n\n",
         schema::FIELD_COUNT,

@@ -206,8 +206,6 @@ pub struct Rule {
     pub scope: Scope,
     /// One line in Chinese, for `nianbao rules` and docs/规则.md.
     pub zh: &'static str,
-    /// The same line in English, printed under the Chinese by `nianbao rules ID`.
-    pub en: &'static str,
     /// What a clerk reads about it: `nianbao rules ID` and docs/规则.md.
     pub doc: Doc,
 }
@@ -247,7 +245,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(identities::t3_row_total),
         zh: "表三每行的总计等于六类申请人之和",
-        en: "in table 三, every row's 总计 is the sum of its six applicant columns",
         doc: Doc {
             what: "表三的 25 行，每一行的“总计”应等于“自然人”加上五类“法人或其他组织”（商业企业、科研机构、社会公益组织、法律服务机构、其他）之和。",
             why: "全县汇总要把各单位的“总计”列相加；某一行的总计不等于各列之和，全县的总计就与明细对不上。",
@@ -262,7 +259,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(identities::t3_result_total),
         zh: "表三每列的（七）总计等于 21 项办理结果之和",
-        en: "in every column of table 三, (七)总计 is the sum of the 21 outcome rows",
         doc: Doc {
             what: "表三的 7 列，每一列的“三、本年度办理结果（七）总计”应等于 21 项办理结果之和：（一）予以公开 +（二）部分公开 +（三）不予公开 1–8 项 +（四）无法提供 1–3 项 +（五）不予处理 1–5 项 +（六）其他处理 1–3 项。",
             why: "每一件办结的申请有且只有一个办理结果；总计与各项之和不同，说明漏计、重复计算了某项结果，或者总计是手工填写的。",
@@ -277,7 +273,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(identities::t3_balance),
         zh: "表三每列：一 + 二 = 三（七）总计 + 四",
-        en: "in every column of table 三, 一 + 二 = 三(七)总计 + 四",
         doc: Doc {
             what: "表三下方注明的平衡关系，每一列都要成立：“一、本年新收”+“二、上年结转”=“三、本年度办理结果（七）总计”+“四、结转下年度继续办理”。",
             why: "申请不会凭空出现或消失：本年要办的（新收加上年结转），要么已办结，要么结转到下一年。两边不等就是有申请被漏计或多计了。",
@@ -292,7 +287,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(identities::t4_total),
         zh: "表四每组的总计等于维持、纠正、其他、尚未审结之和",
-        en: "in each group of table 四, 总计 = 维持 + 纠正 + 其他 + 尚未审结",
         doc: Doc {
             what: "表四的行政复议、未经复议直接起诉、复议后起诉三组，每一组的“总计”应等于“结果维持”+“结果纠正”+“其他结果”+“尚未审结”。",
             why: "每一件复议或诉讼案件到年底只有一种状态：维持、纠正、其他结果或尚未审结。总计与四项之和不同，说明有案件漏计或重复计算。",
@@ -307,7 +301,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::value_negative),
         zh: "数值不能为负",
-        en: "no number is negative",
         doc: Doc {
             what: "200 个数字都应大于或等于 0。",
             why: "这些数字是文件件数、处理决定数、申请件数、案件件数或收费金额，都不可能是负数；负数通常是误把减号、连字符打进了单元格，或填入了“比上年增减”。",
@@ -322,7 +315,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::value_not_integer),
         zh: "件数必须是整数（只有收费金额可以有小数）",
-        en: "counts are whole numbers (only the fee amount may have decimals)",
         doc: Doc {
             what: "件数都应是整数；只有表二“行政事业性收费 本年收费金额（单位：万元）”可以有小数。",
             why: "不可能有半件申请或半个处理决定；出现小数多半是打字错误，或者把收费金额填到了别的行。",
@@ -337,7 +329,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::value_not_number),
         zh: "单元格是文字而不是数字，该值未知，不计入汇总",
-        en: "a cell holds text that is not a number; the field stays unknown, not 0",
         doc: Doc {
             what: "应填数字的单元格里是文字而不是数字，例如“约5”“3件”“1200元”，或者无法计算的公式。",
             why: "nianbao 从不猜测数字：这一项按“未知”处理，在 normalized.csv 中留空，不计入全县汇总，需要用到它的勾稽关系也不检查。",
@@ -352,7 +343,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::value_blank),
         zh: "单元格为空或为占位符（—、-、/、无），按 0 计",
-        en: "a cell is empty or holds a dash-like placeholder (—, -, /, 无); read as 0",
         doc: Doc {
             what: "应填数字的单元格是空的，或者填的是 —、-、/、无 这类占位符。每份报告只列一条，其中列出全部这样的单元格。",
             why: "大多数单位留空的意思是 0，因此按 0 计入汇总；列出来是为了让县政务公开办确认确实是 0，而不是漏填。",
@@ -367,7 +357,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::field_missing),
         zh: "报告缺少格式中的某一行、某一列或整张表",
-        en: "a row, column or whole table of the format is not in the submission",
         doc: Doc {
             what: "报告中找不到格式规定的某一行、某一列，甚至整张表（按行列的标签文字查找）。",
             why: "缺少的行列中的各项都是未知数，在 normalized.csv 中留空，不计入全县汇总。",
@@ -382,7 +371,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::field_twice),
         zh: "表中同一行或同一列出现了两次，且数字不同",
-        en: "a row or column of a table appears twice among the visible cells, with different numbers",
         doc: Doc {
             what: "表中可见的单元格里，同一行标签（如“一、本年新收政府信息公开申请数量”）或同一列标签（如“总计”）出现了两次，两处的数字不同。读取第一处，另一处不读；两处都在本条中列出。隐藏的行、列不算：有可见的同名行列时，隐藏的不读。",
             why: "多出的一处常是上一年的数字或草稿，哪一处是本年的只有填报单位知道。",
@@ -397,7 +385,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(values::format_old),
         zh: "使用了 2019 年试行格式",
-        en: "the submission uses the 2019 trial format",
         doc: Doc {
             what: "报告使用了 2019 年试行格式的标签：本年新制作数量、本年新公开数量、对外公开总数量、政府集中采购，或者只有一行且填有数字的“（六）其他处理”。",
             why: "2019 年试行格式的表与 2021 年正式格式的各项对应不上，无法换算。",
@@ -412,7 +399,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(plausibility::t2_regulation_level),
         zh: "乡镇或县直部门报了规章（只有省、市政府制定规章）",
-        en: "a township or county department reports 规章: only provincial and city governments make them",
         doc: Doc {
             what: "表二“规章”一行的本年制发、本年废止、现行有效件数有大于 0 的。",
             why: "只有省、设区的市人民政府制定规章，乡镇和县直部门不制定规章；这些数字通常应填在“行政规范性文件”一行。",
@@ -427,7 +413,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(plausibility::t2_fee_unit),
         zh: "收费金额像是按元而不是按万元填写",
-        en: "the fee looks entered in 元, not 万元",
         doc: Doc {
             what: "表二“行政事业性收费”的金额超过 fee_wan_max 万元（默认 1000，可在 nianbao.toml 中设置），或者收费单元格中写了“元”而不是“万元”。",
             why: "这一列的单位是万元；按元填写，汇总时就大了一万倍。",
@@ -442,7 +427,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: true,
         scope: Scope::Report(plausibility::t2_repealed),
         zh: "废止件数多于上年现行有效件数加本年制发件数",
-        en: "more documents 废止 than last year's 现行有效 plus this year's 制发",
         doc: Doc {
             what: "对“规章”和“行政规范性文件”，本年废止件数不应多于上年现行有效件数加本年制发件数。",
             why: "只有现行有效的文件才能被废止。本规则需要上年数据（--prior），没有时不检查。",
@@ -457,7 +441,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(plausibility::t4_review_before_suit),
         zh: "有复议后起诉的案件，但本年（和上年）行政复议为 0",
-        en: "复议后起诉 cases while 行政复议 is 0 this year and last",
         doc: Doc {
             what: "“复议后起诉”的总计大于 0，而本年（有 --prior 时还有上年）的“行政复议”总计为 0。",
             why: "复议后起诉的案件必须先经过行政复议，往往是漏填了行政复议。没有上年数据时，提示中会说明未能核对上年。",
@@ -472,7 +455,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "文件无法打开，或其中没有可识别的年报统计表",
-        en: "the file cannot be opened or holds no recognisable report",
         doc: Doc {
             what: "输入文件无法读取：空文件、已损坏、传输中被截断、格式不支持，或者其中找不到三张表中的任何一张。文件名中有单位名称时，注明是哪个单位。",
             why: "这个单位在重新报送可读的文件之前，按未报送处理。",
@@ -487,7 +469,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "上级单位自报的合计与其下属单位之和不符",
-        en: "a level's own reported totals differ from the sum of its units",
         doc: Doc {
             what: "名单的 parent 一列给出上下级（乡镇、部门的上级是县，县的上级是市）。上级单位（如某县）若也报送了自己的合计，逐项与其下属单位之和比较；不同的各项在一条中列出。上级单位的自报数不计入汇总，汇总只加最底层的单位。",
             why: "县报给市的合计应当等于其各单位之和；不等说明县的合计有误，或者漏了、多了单位。",
@@ -502,7 +483,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "同一单位同时报送的 Word 报告与 Excel 报表数字不一致",
-        en: "the Word report a unit sent with its workbook states a field otherwise",
         doc: Doc {
             what: "单位同时报送了 Excel（或 CSV）报表和 Word 报告（或其网页、PDF）。这不是重复报送：报表的数字计入汇总，文档中的表格与报表逐格比较，每个不同的项一条；文档正文中的数字也按报表核对（见 TEXT.MISMATCH）。",
             why: "公开发布的是文档，汇总的是报表；两者不一致，公开的年报就与上报的数字不符。",
@@ -517,7 +497,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "文件与另一文件内容完全相同（重复下载的副本），只计一次",
-        en: "a byte-identical copy of another input file; counted once",
         doc: Doc {
             what: "两个输入文件的内容逐字节相同（SHA-256 一致），例如同一附件下载了两次，名为 河口镇.xlsx 和 河口镇(1).xlsx。名字较短的一份计入汇总，副本只在此列出。",
             why: "副本不是第二份报告，不应使该单位因 UNIT.DUPLICATE 被排除出汇总。",
@@ -532,7 +511,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "报告所写的单位不在单位名单中，不计入汇总",
-        en: "the submission names a unit that the roster does not list",
         doc: Doc {
             what: "报告中的“填报单位”、标题和文件名都对应不到单位名单 units.csv 中的任何单位（名称或别名）。名称与名单中某一个单位只差一个字，或是它的简称（保留首尾字，如“县人社局”之于“县人力资源和社会保障局”）时，会提示“是否为名单中的某某”，该单位的 UNIT.MISSING 也会提到这份报告。",
             why: "这份报告在名单或文件改正之前不计入汇总。",
@@ -547,7 +525,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "名单中的单位没有可读取的报告",
-        en: "a roster unit has no submission",
         doc: Doc {
             what: "单位名单 units.csv 中的某个单位没有可读取的报告（任何年度的都没有）。",
             why: "全县汇总缺少这个单位，县政务公开办需要催报。",
@@ -562,7 +539,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "两份报告属于同一单位，均不计入汇总",
-        en: "two submissions claim the same unit (neither is silently dropped)",
         doc: Doc {
             what: "本次汇总年度中，有不止一份报告属于同一个单位；每一份都列出。",
             why: "nianbao 无法判断哪一份是正确的，在删去其中一份之前，两份都不计入汇总。",
@@ -577,7 +553,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::County,
         zh: "报告年度不是本次汇总的年度，不计入汇总",
-        en: "the submission's year is not the year being rolled up",
         doc: Doc {
             what: "报告写明的年度（年度单元格、标题或文件名）与 --year 指定的年度，或与多数报告的年度不同；或者找不到年度。",
             why: "把上年的报告再交一次是常见的错误；这样的报告不计入汇总。",
@@ -592,7 +567,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_carry),
         zh: "本年“上年结转”不等于上年“结转下年度继续办理”",
-        en: "this year's 二、上年结转 ≠ last year's 四、结转下年度继续办理",
         doc: Doc {
             what: "表三每一列：本年的“二、上年结转政府信息公开申请数量”应等于上年报告的“四、结转下年度继续办理”。",
             why: "结转过来的就是上年没办完的那些申请。本规则需要上年数据（--prior），没有时不检查。",
@@ -607,7 +581,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_in_force),
         zh: "现行有效件数不等于上年现行有效加本年制发减本年废止",
-        en: "现行有效件数 ≠ last year's 现行有效 + 本年制发 − 本年废止",
         doc: Doc {
             what: "对“规章”和“行政规范性文件”：现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数。",
             why: "现行有效的文件只因制发而增加、因废止而减少。本规则需要上年数据（--prior），没有时不检查。",
@@ -622,7 +595,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_copied),
         zh: "所有数字与上年完全相同（且不全为 0），疑似照抄上年报告",
-        en: "every number equals last year's, though some are not 0: a copied report",
         doc: Doc {
             what: "所有已知的数字都与上年相同，且至少有一项不是 0。",
             why: "多半是单位把上年的文件原样又交了一次。本规则需要上年数据（--prior）。",
@@ -637,7 +609,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: true,
         scope: Scope::Report(xyear::xyear_jump),
         zh: "某项数字与上年相比变化超过 5 倍（或不足五分之一）",
-        en: "a count moved more than 5× or less than 0.2× from last year (above a small floor)",
         doc: Doc {
             what: "某项件数是上年的 jump_factor 倍（默认 5 倍）以上，或不足上年的五分之一，且两年中至少有一年达到 jump_floor（默认 10）。两个数都可以在 nianbao.toml 中设置。",
             why: "常常是打字错误（多打或少打了一位数），有时是真实变化，值得看一眼。本规则需要上年数据（--prior）。",
@@ -652,7 +623,6 @@ pub const RULES: &[Rule] = &[
         needs_prior: false,
         scope: Scope::Report(narrative::text_mismatch),
         zh: "正文中写明的数字与统计表不一致",
-        en: "a number stated in the narrative disagrees with its table",
         doc: Doc {
             what: "报告正文（一至六部分）中写明的、能确定对应表中哪一项的数字，与该项的表内数值比较：收到（受理、新收）政府信息公开申请N件 → 表三 本年新收 总计；上年结转N件 → 上年结转 总计；办结（答复）N件 → （七）总计；结转下年度N件 → 结转下年度继续办理 总计；其中自然人N件 → 该行的自然人列；行政复议N件 → 表四 行政复议 总计；行政诉讼N件 → 未经复议直接起诉与复议后起诉的总计之和；其中结果维持、结果纠正、其他结果、尚未审结N件 → 同组的该列；制发、废止、现行有效规章或行政规范性文件N件 → 表二 对应件数；行政许可、行政处罚、行政强制决定N件 → 本年处理决定数量；行政事业性收费N万元 → 本年收费金额。“未收到政府信息公开申请”“未发生行政复议、行政诉讼”“未收取行政事业性收费”按 0 计。阿拉伯数字、全角数字和汉字数字（两、十二、一百零五）都能识别。不判断的：对应不到唯一一项的数字，如同比、较上年、累计、约、余、以上、分别、“办理申请N件”（新收还是办结不明）、“网上申请N件”“按时答复N件”（只是一部分），其他年份的数字，“3个部门”这类数别的东西的数字，信息处理费（它不是表二的行政事业性收费），主动公开信息条数、新闻发布会等表中没有的数字。宁可漏判，不可误判。只检查带正文的报告（Word、网页、PDF、文本）；Excel 表格和 CSV 没有正文，不检查。",
             why: "正文和统计表应当一致；正文写“收到申请2件”而表中填 3，至少有一处错了，公开前应核对更正。",

@@ -223,8 +223,9 @@ fn rules_md() -> String {
         for (heading, text) in r.doc.sections() {
             let _ = write!(md, "**{heading}**：{text}\n\n");
         }
-        let _ = writeln!(md, "English: {}", r.en);
     }
+    // One line break at the end of the file, not the blank line between sections.
+    md.pop();
     md
 }
 

@@ -48,7 +48,7 @@ pub fn listing() -> String {
     out
 }
 
-/// What `nianbao rules ID` prints: the rule's Chinese documentation, then its English line.
+/// What `nianbao rules ID` prints: the rule's documentation.
 pub fn explain(r: &Rule) -> String {
     let mut out = format!("{}  {}\n{}\n\n", r.id, severity_zh(r), r.zh);
     for (heading, text) in r.doc.sections() {
@@ -57,7 +57,8 @@ pub fn explain(r: &Rule) -> String {
     if r.needs_prior {
         out += "需要上年数据：运行时用 --prior 指定上年的 normalized.csv；没有上年数据时不检查本规则。\n\n";
     }
-    out += &format!("English: {}\n", r.en);
+    // One line break at the end, not the blank line between sections.
+    out.pop();
     out
 }
 

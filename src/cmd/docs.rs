@@ -108,27 +108,27 @@ fn fields_md() -> String {
 
     let _ = write!(
         md,
-        "## {}\n\n字段编号为 `active.项目.列`。\n\n\
-         | 字段编号 | 条款 | 项目 | 列 | 单位 |\n|---|---|---|---|---|\n",
+        "## {}\n\n字段编号为 `active.项目.列`。\n\n",
         TableId::Active.title()
     );
-    for f in fields_of(TableId::Active) {
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | {} | {} | {} |",
-            f.id,
-            f.group,
-            f.row_label,
-            f.col_label,
-            unit_of(f.kind)
-        );
-    }
+    table(
+        &mut md,
+        &["字段编号", "条款", "项目", "列", "单位"],
+        fields_of(TableId::Active).map(|f| {
+            [
+                format!("`{}`", f.id),
+                f.group.to_string(),
+                f.row_label.to_string(),
+                f.col_label.to_string(),
+                unit_of(f.kind).to_string(),
+            ]
+        }),
+    );
 
     let _ = write!(
         md,
         "\n## {}\n\n字段编号为 `apply.行.列`：行是下面第一张表中的 {} 行之一，列是第二张表中的 {} 列之一。\
-         例如“一、本年新收政府信息公开申请数量”的“自然人”是 `apply.{}.{}`。全部 {} 项列在其后。\n\n\
-         | 行 | 行的编号 |\n|---|---|\n",
+         例如“一、本年新收政府信息公开申请数量”的“自然人”是 `apply.{}.{}`。全部 {} 项列在其后。\n\n",
         TableId::Apply.title(),
         APPLY_ROWS.len(),
         APPLY_COLUMNS.len(),
@@ -136,41 +136,59 @@ fn fields_md() -> String {
         APPLY_COLUMNS[0].key,
         count(TableId::Apply),
     );
-    for row in APPLY_ROWS {
-        let _ = writeln!(md, "| {} | `{}` |", shown(row.label), row.key);
-    }
-    md += "\n| 列 | 列的编号 |\n|---|---|\n";
-    for col in APPLY_COLUMNS {
-        let _ = writeln!(md, "| {} | `{}` |", shown(col.label), col.key);
-    }
-    md += "\n| 字段编号 | 行 | 列 | 单位 |\n|---|---|---|---|\n";
-    for f in fields_of(TableId::Apply) {
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | {} | {} |",
-            f.id,
-            shown(f.row_label),
-            shown(f.col_label),
-            unit_of(f.kind)
-        );
-    }
+    let keyed = |parts: &'static [schema::Part]| {
+        parts
+            .iter()
+            .map(|p| [shown(p.label), format!("`{}`", p.key)])
+    };
+    table(&mut md, &["行", "行的编号"], keyed(APPLY_ROWS));
+    md.push('\n');
+    table(&mut md, &["列", "列的编号"], keyed(APPLY_COLUMNS));
+    md.push('\n');
+    table(
+        &mut md,
+        &["字段编号", "行", "列", "单位"],
+        fields_of(TableId::Apply).map(|f| {
+            [
+                format!("`{}`", f.id),
+                shown(f.row_label),
+                shown(f.col_label),
+                unit_of(f.kind).to_string(),
+            ]
+        }),
+    );
 
     let _ = write!(
         md,
-        "\n## {}\n\n字段编号为 `组.列`。\n\n| 字段编号 | 组 | 列 | 单位 |\n|---|---|---|---|\n",
+        "\n## {}\n\n字段编号为 `组.列`。\n\n",
         TableId::Litigation.title()
     );
-    for f in fields_of(TableId::Litigation) {
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | {} | {} |",
-            f.id,
-            shown(f.group),
-            f.col_label,
-            unit_of(f.kind)
-        );
-    }
+    table(
+        &mut md,
+        &["字段编号", "组", "列", "单位"],
+        fields_of(TableId::Litigation).map(|f| {
+            [
+                format!("`{}`", f.id),
+                shown(f.group),
+                f.col_label.to_string(),
+                unit_of(f.kind).to_string(),
+            ]
+        }),
+    );
     md
+}
+
+/// A Markdown table: the header, its separator, and a line for each row of cells.
+fn table<const N: usize>(
+    md: &mut String,
+    header: &[&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) {
+    let _ = writeln!(md, "| {} |", header.join(" | "));
+    let _ = writeln!(md, "|{}", "---|".repeat(N));
+    for row in rows {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
 }
 
 /// GitHub's anchor of a `## ID` heading: lower case, the dots dropped.
@@ -190,21 +208,21 @@ fn rules_md() -> String {
          - **提示**：供核对，通常不需要修改。\n\n\
          各规则的级别可在配置文件夹的 `nianbao.toml` 中调整（`[severity]` 一节，填 error、warning、info 或 off）。\
          标有“需上年数据”的规则只在运行时用 `--prior` 指定了上年的 normalized.csv 时检查。\
-         审核人员可以用 `nianbao review` 把核实过的问题标为“误报”或“已说明”，它们就不再计入错误和警告数。\n\n\
-         | 编号 | 级别 | 规则 | 需上年数据 |\n|---|---|---|---|\n",
+         审核人员可以用 `nianbao review` 把核实过的问题标为“误报”或“已说明”，它们就不再计入错误和警告数。\n\n",
         RULES.len()
     );
-    for r in RULES {
-        let _ = writeln!(
-            md,
-            "| [{}](#{}) | {} | {} | {} |",
-            r.id,
-            anchor(r.id),
-            severity_zh(r),
-            r.zh,
-            if r.needs_prior { "是" } else { "" }
-        );
-    }
+    table(
+        &mut md,
+        &["编号", "级别", "规则", "需上年数据"],
+        RULES.iter().map(|r| {
+            [
+                format!("[{}](#{})", r.id, anchor(r.id)),
+                severity_zh(r).to_string(),
+                r.zh.to_string(),
+                if r.needs_prior { "是" } else { "" }.to_string(),
+            ]
+        }),
+    );
     for r in RULES {
         let _ = write!(
             md,

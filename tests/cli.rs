@@ -5,14 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::temp_dir;
-
-fn nianbao(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use common::{nianbao, temp_dir};
 
 /// A demo county of `units` units in `dir`, made by the binary.
 fn make_county(dir: &Path, units: usize) {

@@ -1,13 +1,8 @@
 //! The command line speaks Chinese: every command's help, and a mistake on the command line.
 
-use std::process::Command;
+mod common;
 
-fn nianbao(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::nianbao;
 
 #[test]
 fn every_commands_help_is_in_chinese() {

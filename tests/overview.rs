@@ -9,18 +9,22 @@ use std::path::Path;
 use common::{nianbao_ok, run_ok, temp_dir};
 use nianbao::output::html::CHART_TOP;
 
-/// A 500-unit demo county run once; the overview and the anomalies it was made from.
-fn county_of_500(name: &str) -> (String, String) {
-    let dir = temp_dir(name);
-    let county = dir.join("county");
-    let out = dir.join("out");
-    nianbao_ok(&["demo", "--units", "500", "--out", county.to_str().unwrap()]);
-    run_ok(&county.join("inputs"), &county.join("config"), &out);
-    let read = |p: &Path| std::fs::read_to_string(p).unwrap();
-    (
-        read(&out.join("reports/index.html")),
-        read(&out.join("anomalies.csv")),
-    )
+/// A 500-unit demo county, made and run once for all the tests here: the overview and the
+/// anomalies it was made from.
+fn county_of_500() -> &'static (String, String) {
+    static COUNTY: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    COUNTY.get_or_init(|| {
+        let dir = temp_dir("overview");
+        let county = dir.join("county");
+        let out = dir.join("out");
+        nianbao_ok(&["demo", "--units", "500", "--out", county.to_str().unwrap()]);
+        run_ok(&county.join("inputs"), &county.join("config"), &out);
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+        (
+            read(&out.join("reports/index.html")),
+            read(&out.join("anomalies.csv")),
+        )
+    })
 }
 
 /// The part of `html` from `start` up to, not including, the next `end`.
@@ -46,7 +50,7 @@ fn units_with(anomalies: &str, rule: &str) -> usize {
 
 #[test]
 fn the_overview_has_one_inline_script_and_no_outside_reference() {
-    let (html, _) = county_of_500("overview-inline");
+    let (html, _) = county_of_500();
     assert_eq!(html.matches("<script").count(), 1);
     assert!(html.contains("<script>"), "the script has no src");
     for outside in [
@@ -64,7 +68,7 @@ fn the_overview_has_one_inline_script_and_no_outside_reference() {
 
 #[test]
 fn the_chart_of_500_units_draws_the_top_ones_and_one_bar_for_the_rest() {
-    let (html, _) = county_of_500("overview-chart");
+    let (html, _) = county_of_500();
     let chart = between(&html, "<h2>各单位本年新收申请</h2>", "</svg>");
     assert_eq!(chart.matches("fill=\"#1d5fbf\"").count(), CHART_TOP);
     assert_eq!(chart.matches("<rect").count(), CHART_TOP + 1);
@@ -79,7 +83,7 @@ fn the_chart_of_500_units_draws_the_top_ones_and_one_bar_for_the_rest() {
 
 #[test]
 fn every_header_of_the_unit_table_sorts_by_text_or_number() {
-    let (html, _) = county_of_500("overview-sort");
+    let (html, _) = county_of_500();
     let head = between(
         &html,
         "<table class=\"list\" id=\"units\"><thead>",
@@ -96,7 +100,7 @@ fn every_header_of_the_unit_table_sorts_by_text_or_number() {
 
 #[test]
 fn the_summary_counts_the_units_in_the_totals_and_why_the_others_are_not() {
-    let (html, anomalies) = county_of_500("overview-summary");
+    let (html, anomalies) = county_of_500();
     let missing = units_with(&anomalies, "UNIT.MISSING");
     let duplicate = units_with(&anomalies, "UNIT.DUPLICATE");
     let other_year = units_with(&anomalies, "YEAR.MISMATCH");

@@ -5,16 +5,9 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::temp_dir;
-
-fn nianbao(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use common::{nianbao, temp_dir};
 
 fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()

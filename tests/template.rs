@@ -4,19 +4,11 @@
 mod common;
 
 use std::io::Read;
-use std::process::Command;
 
-use common::{assert_values, only_submission, read_file, roster, temp_dir};
+use common::{assert_values, nianbao, only_submission, read_file, roster, temp_dir};
 use nianbao::cmd::template::{template_bytes, unit_file_name};
 use nianbao::demo::{consistent_report, Rng};
 use nianbao::schema::{self, Kind, FIELD_COUNT};
-
-fn nianbao(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nianbao"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 /// The XML of one part of an xlsx.
 fn part(bytes: &[u8], name: &str) -> String {

@@ -12,12 +12,17 @@ use nianbao::pipeline::{process_file, FileResult, Outcome};
 use nianbao::roster::Roster;
 use nianbao::schema;
 
-/// Runs the binary, which must succeed; its output.
-pub fn nianbao_ok(args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
+/// Runs the binary; its output, whatever its exit status.
+pub fn nianbao(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nianbao"))
         .args(args)
         .output()
-        .expect("the binary runs");
+        .expect("the binary runs")
+}
+
+/// Runs the binary, which must succeed; its output.
+pub fn nianbao_ok(args: &[&str]) -> std::process::Output {
+    let out = nianbao(args);
     assert!(
         out.status.success(),
         "{}",

@@ -62,14 +62,14 @@ fn the_overview_has_one_inline_script_and_no_outside_reference() {
     assert!(html.contains("id=\"unit-filters\" hidden"));
     // The page's own `display` rules would otherwise show what is `hidden`.
     assert!(html.contains("[hidden]{display:none!important}"));
-    let body = between(&html, "<tbody>", "</tbody>");
+    let body = between(html, "<tbody>", "</tbody>");
     assert_eq!(body.matches("<tr ").count(), 500);
 }
 
 #[test]
 fn the_chart_of_500_units_draws_the_top_ones_and_one_bar_for_the_rest() {
     let (html, _) = county_of_500();
-    let chart = between(&html, "<h2>各单位本年新收申请</h2>", "</svg>");
+    let chart = between(html, "<h2>各单位本年新收申请</h2>", "</svg>");
     assert_eq!(chart.matches("fill=\"#1d5fbf\"").count(), CHART_TOP);
     assert_eq!(chart.matches("<rect").count(), CHART_TOP + 1);
     let rest = between(chart, "其余 ", " 个单位");
@@ -85,7 +85,7 @@ fn the_chart_of_500_units_draws_the_top_ones_and_one_bar_for_the_rest() {
 fn every_header_of_the_unit_table_sorts_by_text_or_number() {
     let (html, _) = county_of_500();
     let head = between(
-        &html,
+        html,
         "<table class=\"list\" id=\"units\"><thead>",
         "</thead>",
     );
@@ -101,12 +101,12 @@ fn every_header_of_the_unit_table_sorts_by_text_or_number() {
 #[test]
 fn the_summary_counts_the_units_in_the_totals_and_why_the_others_are_not() {
     let (html, anomalies) = county_of_500();
-    let missing = units_with(&anomalies, "UNIT.MISSING");
-    let duplicate = units_with(&anomalies, "UNIT.DUPLICATE");
-    let other_year = units_with(&anomalies, "YEAR.MISMATCH");
+    let missing = units_with(anomalies, "UNIT.MISSING");
+    let duplicate = units_with(anomalies, "UNIT.DUPLICATE");
+    let other_year = units_with(anomalies, "YEAR.MISMATCH");
     assert!(missing > 0 && duplicate > 0 && other_year > 0);
     let left_out = missing + duplicate + other_year;
-    let summary = between(&html, "<div class=\"tally\">", "</div>");
+    let summary = between(html, "<div class=\"tally\">", "</div>");
     assert!(
         summary.contains(&format!(
             "名单内 <b>500</b> 个单位：<b>{}</b> 个计入全县汇总，<b>{left_out}</b> 个未计入",

@@ -198,17 +198,18 @@ impl<'a> Pages<'a> {
             .iter()
             .enumerate()
             .map(|(u, unit)| {
-                let status = match (rollup.counted[u], self.shown_submission[u]) {
-                    (Some(_), _) => "计入".to_string(),
-                    (None, Some(i)) => rollup.left_out[i].map_or("", LeftOut::describe).to_string(),
-                    (None, None) => "未报送".to_string(),
+                let left_out = match (rollup.counted[u], self.shown_submission[u]) {
+                    (None, Some(i)) => rollup.left_out[i],
+                    _ => None,
+                };
+                let status = match (rollup.counted[u], left_out) {
+                    (Some(_), _) => "计入",
+                    (None, Some(why)) => why.label(),
+                    (None, None) => "未报送",
                 };
                 let counts = StatusCounts::of(mine(u));
                 UnitLine {
-                    left_out: match (rollup.counted[u], self.shown_submission[u]) {
-                        (None, Some(i)) => rollup.left_out[i],
-                        _ => None,
-                    },
+                    left_out,
                     id: unit.id.clone(),
                     name: unit.name.clone(),
                     unit_type: unit.unit_type.clone(),
@@ -337,8 +338,9 @@ pub struct UnitLine {
     pub warnings: usize,
     /// Its errors and warnings by review status.
     pub review: StatusCounts,
-    /// 计入 or why not; 未报送 for a unit without a readable submission.
-    pub status: String,
+    /// 计入 or why not (the reason's short label); 未报送 for a unit without a readable
+    /// submission.
+    pub status: &'static str,
     /// Why the submission its page shows is not in the totals, if it submitted and is not.
     pub left_out: Option<LeftOut>,
     pub has_page: bool,

@@ -700,10 +700,7 @@ fn unit_row(u: &CountyUnit) -> String {
         u.review.confirmed,
         u.review.false_alarms,
         u.review.explained,
-        escape(match u.left_out {
-            Some(why) => why.label(),
-            None => &u.status,
-        })
+        escape(u.status)
     )
 }
 

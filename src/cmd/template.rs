@@ -14,8 +14,8 @@ use rust_xlsxwriter::{
 
 use crate::layout::{layout, Style, TCell, TSheet, UnitLine};
 use crate::output::workbook::{
-    fixed_properties, print_setup, print_tables, wrapped_row_heights, write_template,
-    TemplateFormats, OFFICIAL_FONT,
+    fixed_properties, print_setup, print_tables, wrapped_lines, wrapped_row_heights,
+    write_template, TemplateFormats, OFFICIAL_FONT,
 };
 use crate::roster::Roster;
 use crate::schema::{self, Kind, FIELD_COUNT};
@@ -244,11 +244,7 @@ fn write_guide(ws: &mut Worksheet) -> Result<(), XlsxError> {
     ];
     for (i, line) in lines.iter().enumerate() {
         ws.write_string_with_format(i as u32 + 2, 0, line, &text)?;
-        let units: f64 = line
-            .chars()
-            .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
-            .sum();
-        let wrapped = (units / 95.0).ceil().max(1.0);
+        let wrapped = wrapped_lines(line, 95.0, 2.0);
         if wrapped > 1.0 {
             ws.set_row_height(i as u32 + 2, wrapped * 15.0 + 3.0)?;
         }

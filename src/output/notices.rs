@@ -23,7 +23,7 @@ use crate::grid::{column_name, Location};
 use crate::roster::Roster;
 use crate::text::safe_file_name;
 
-use super::workbook::{cell_text, OFFICIAL_FONT};
+use super::workbook::{cell_text, wrapped_lines, OFFICIAL_FONT};
 
 /// The list's file name in `notices/`; no unit's notice takes it.
 pub const INDEX_FILE: &str = "通知清单.xlsx";
@@ -241,21 +241,6 @@ fn print_setup(ws: &mut Worksheet, landscape: bool, header_row: u32) -> Result<(
     Ok(())
 }
 
-/// How many lines `text` takes wrapped in a column `width` characters wide: a Chinese
-/// character is two widths of a digit, a Latin one about one.
-fn wrapped_lines(text: &str, width: f64) -> f64 {
-    text.split('\n')
-        .map(|line| {
-            let chars: f64 = line
-                .chars()
-                .map(|c| if c.is_ascii() { 1.0 } else { 1.85 })
-                .sum();
-            // A column's width includes a little padding the text cannot use.
-            (chars / (width - 1.0).max(1.0)).ceil().max(1.0)
-        })
-        .sum()
-}
-
 /// Points per line of 10.5-point 宋体, with the spacing Excel and WPS leave.
 const LINE_HEIGHT: f64 = 14.5;
 
@@ -265,7 +250,9 @@ const LINE_HEIGHT: f64 = 14.5;
 fn row_height<'t>(cells: impl IntoIterator<Item = (&'t str, f64)>) -> f64 {
     let lines = cells
         .into_iter()
-        .map(|(text, width)| wrapped_lines(text, width))
+        // 宋体 at 10.5 points: a Chinese character is a little under two digits wide; a
+        // column's width includes a little padding the text cannot use.
+        .map(|(text, width)| wrapped_lines(text, (width - 1.0).max(1.0), 1.85))
         .fold(1.0, f64::max);
     lines * LINE_HEIGHT + 3.0
 }

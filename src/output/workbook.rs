@@ -151,6 +151,20 @@ pub fn fixed_properties() -> DocProperties {
     DocProperties::new().set_creation_datetime(&created)
 }
 
+/// How many lines `text` takes wrapped in `room` columns of Excel's width, a character
+/// outside ASCII taking `wide` of them (about two), each line break starting a line.
+pub fn wrapped_lines(text: &str, room: f64, wide: f64) -> f64 {
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.0 } else { wide })
+                .sum();
+            (units / room).ceil().max(1.0)
+        })
+        .sum()
+}
+
 /// Row heights (points) that show every wrapped label whole, for the rows from `first_row`:
 /// a label's width in Excel's units (a CJK character about two) over the width of its cell
 /// or merged range, the lines shared among the rows a merged range spans. Excel and
@@ -170,16 +184,7 @@ pub fn wrapped_row_heights(sheet: &TSheet, widths: &[f64], first_row: u32) -> Ve
             .find(|m| (m.0, m.1) == (r, c))
             .map_or((r, c), |m| (m.2, m.3));
         let room = ((c..=c2).map(width_of).sum::<f64>() - 1.0).max(1.0);
-        let needed: f64 = text
-            .split('\n')
-            .map(|line| {
-                let units: f64 = line
-                    .chars()
-                    .map(|ch| if ch.is_ascii() { 1.0 } else { 2.0 })
-                    .sum();
-                (units / room).ceil().max(1.0)
-            })
-            .sum();
+        let needed = wrapped_lines(text, room, 2.0);
         let per_row = (needed / f64::from(r2 - r + 1)).ceil();
         let at = lines.entry(r).or_insert(1.0);
         *at = at.max(per_row);

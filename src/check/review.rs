@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::ids::normalize_id;
 use super::{Anomaly, Severity};
+use crate::output::unneutralize;
 use crate::read::{csv_with_header, decode_text};
 
 pub const REVIEW_CSV: &str = "review.csv";
@@ -191,11 +192,8 @@ impl Review {
                 reviewer: cell(cols.reviewer),
                 date: cell(cols.date),
                 line: at,
-                // As written to a CSV a text beginning with = + - @ has a ' before it.
-                seen: cell(cols.message)
-                    .strip_prefix('\'')
-                    .filter(|m| m.starts_with(['=', '+', '-', '@']))
-                    .map_or_else(|| cell(cols.message), str::to_string),
+                // As the CSV has it: a text beginning with = + - @ has a ' before it.
+                seen: unneutralize(cell(cols.message)),
             };
             match self.decisions.get(&id) {
                 // A later line that decides nothing leaves an earlier decision as it is.

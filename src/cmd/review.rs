@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::check::ids::normalize_id;
 use crate::check::review::REVIEW_CSV;
-use crate::output::{neutralize, write_csv};
+use crate::output::{neutralize, unneutralize, write_csv};
 use crate::read::{csv_with_header, decode_text};
 
 pub struct ReviewOptions {
@@ -201,24 +201,4 @@ pub fn review(opts: &ReviewOptions) -> Result<Written, String> {
         decided,
         kept,
     })
-}
-
-/// The text [`neutralize`] was given.
-fn unneutralize(text: String) -> String {
-    match text.strip_prefix('\'') {
-        Some(rest) if neutralize(rest) == text => rest.to_string(),
-        _ => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_neutralized_note_comes_back_as_written() {
-        for note in ["=1+1 是笔误", "-3 属实", "正常说明", "'引号开头"] {
-            assert_eq!(unneutralize(neutralize(note)), note);
-        }
-    }
 }

@@ -23,6 +23,14 @@ pub fn neutralize(text: &str) -> String {
     }
 }
 
+/// The text [`neutralize`] was given: a review file's note or message, read back.
+pub fn unneutralize(text: String) -> String {
+    match text.strip_prefix('\'') {
+        Some(rest) if neutralize(rest) == text => rest.to_string(),
+        _ => text,
+    }
+}
+
 /// A CSV in UTF-8 with a BOM, so that Excel opens Chinese text correctly.
 pub fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut out = Vec::new();
@@ -224,6 +232,19 @@ pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_neutralized_text_comes_back_as_written() {
+        for note in [
+            "=1+1 是笔误",
+            "-3 属实",
+            "\t前有制表符",
+            "正常说明",
+            "'引号开头",
+        ] {
+            assert_eq!(unneutralize(neutralize(note)), note);
+        }
+    }
 
     #[test]
     fn formula_like_text_is_neutralized() {

@@ -23,7 +23,8 @@ const BLOCKS_PER_THREAD: usize = 4;
 pub use changes::{changes_csv, CHANGE_COLUMNS};
 pub use csv::{
     anomalies_csv, anomaly_row, csv_bytes, neutralize, normalized_csv, normalized_lead, rollup_csv,
-    value_text, write_csv, ANOMALY_COLUMNS, NORMALIZED_LEAD, NORMALIZED_TAIL, ROLLUP_LEAD,
+    unneutralize, value_text, write_csv, ANOMALY_COLUMNS, NORMALIZED_LEAD, NORMALIZED_TAIL,
+    ROLLUP_LEAD,
 };
 pub use manifest::{
     ChecksInfo, Counts, FileEntry, Manifest, Phase, RunInfo, SubmissionEntry, Writer,

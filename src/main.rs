@@ -136,6 +136,13 @@ enum Command {
     },
 }
 
+/// The files a command wrote, a line each.
+fn print_written(written: &[std::path::PathBuf]) {
+    for path in written {
+        println!("已写入 {}", path.display());
+    }
+}
+
 fn main() -> ExitCode {
     without_huge_pages();
     let _console = console::Utf8Output::set();
@@ -222,18 +229,14 @@ fn main() -> ExitCode {
                 roster,
             }).map(
                 |written| {
-                    for path in &written {
-                        println!("已写入 {}", path.display());
-                    }
+                    print_written(&written);
                     println!("共 {} 份模板。", written.len());
                     ExitCode::SUCCESS
                 },
             )
         }
         Command::Docs { out } => cmd::docs::write(&out).map(|written| {
-            for path in &written {
-                println!("已写入 {}", path.display());
-            }
+            print_written(&written);
             ExitCode::SUCCESS
         }),
         Command::Rules { id } => cmd::rules::rules(id.as_deref()).map(|()| ExitCode::SUCCESS),

@@ -148,6 +148,18 @@ pub fn t4_total(report: &Report) -> Vec<Finding> {
         .collect()
 }
 
+/// The total an identity finding is about, as the identities above list their fields: a
+/// sum identity's parts, then its 总计 (the last); T3.BALANCE's received, carried in, then
+/// 三、（七）总计 (the third), then carried out.
+pub fn broken_total(finding: &Finding) -> Option<FieldIdx> {
+    let mut fields = finding.fields.iter();
+    match finding.rule {
+        "T3.BALANCE" => fields.nth(2),
+        "T3.ROW_TOTAL" | "T3.RESULT_TOTAL" | "T4.TOTAL" => fields.last(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

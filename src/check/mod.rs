@@ -4,6 +4,7 @@
 
 mod county;
 mod identities;
+pub use identities::broken_total;
 pub mod ids;
 mod narrative;
 mod plausibility;

@@ -270,7 +270,7 @@ fn marks(
     for a in anomalies {
         let on_these_totals = a.source_file == TOTALS_SOURCE && a.unit_name == name;
         if on_these_totals {
-            if let Some(f) = broken_total(a) {
+            if let Some(f) = crate::check::broken_total(&a.finding) {
                 let line = format!("{}（{}）：{}", a.severity.zh(), a.rule, a.finding.message);
                 why.entry(f).or_default().push(line);
             }
@@ -324,17 +324,6 @@ fn marks(
         why.entry(f).or_default().push(line);
     }
     why
-}
-
-/// The total an identity finding is about: the 总计 a sum identity compares with its parts
-/// (its last field), or for T3.BALANCE the 三、（七）总计 of the column (its third).
-fn broken_total(a: &Anomaly) -> Option<FieldIdx> {
-    let mut fields = a.finding.fields.iter();
-    match a.rule {
-        "T3.BALANCE" => fields.nth(2),
-        "T3.ROW_TOTAL" | "T3.RESULT_TOTAL" | "T4.TOTAL" => fields.last(),
-        _ => None,
-    }
 }
 
 /// The official layout of some totals, on one sheet named after them, set up to print;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::schema::{
-    self, FieldIdx, ACTIVE_ITEMS, ACTIVE_TABLE, APPLY_COLUMNS, APPLY_ROWS, APPLY_TABLE,
-    LITIGATION_COLUMNS, LITIGATION_GROUPS, LITIGATION_TABLE,
+    self, FieldIdx, TableId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_COLUMNS,
+    LITIGATION_GROUPS,
 };
 use crate::text::format_number;
 
@@ -26,9 +26,22 @@ pub struct TSheet {
     pub merges: Vec<(u32, u32, u32, u32)>,
     /// Where each field's value went (field, row, col), whether or not the cell was filled.
     pub fields: Vec<(FieldIdx, u32, u32)>,
+    /// Where each table's heading (二、主动公开政府信息情况, …) is: (row, col).
+    pub headings: Vec<(TableId, (u32, u32))>,
 }
 
 impl TSheet {
+    /// A table's heading above it.
+    fn heading(&mut self, table: TableId, row: u32, col: u32) {
+        self.text(row, col, table.title());
+        self.headings.push((table, (row, col)));
+    }
+
+    /// Whether the cell at `at` is a table's heading.
+    pub fn is_heading(&self, at: (u32, u32)) -> bool {
+        self.headings.iter().any(|&(_, h)| h == at)
+    }
+
     fn text(&mut self, row: u32, col: u32, s: impl Into<String>) {
         self.cells.insert((row, col), TCell::Text(s.into()));
     }
@@ -238,7 +251,7 @@ pub fn layout(name: &str, year: i32, values: &[f64], style: &Style) -> Template 
 
 /// Table 二; returns the next free row.
 fn active_table(sheet: &mut TSheet, mut row: u32, left: u32, values: &[f64], style: &Style) -> u32 {
-    sheet.text(row, left, ACTIVE_TABLE);
+    sheet.heading(TableId::Active, row, left);
     if style.merged {
         sheet.merge(row, left, row, left + 3);
     }
@@ -278,7 +291,7 @@ fn active_table(sheet: &mut TSheet, mut row: u32, left: u32, values: &[f64], sty
 fn apply_table(sheet: &mut TSheet, mut row: u32, left: u32, values: &[f64], style: &Style) -> u32 {
     let label_cols: u32 = if style.flat_labels { 1 } else { 3 };
     let first_value = left + label_cols;
-    sheet.text(row, left, APPLY_TABLE);
+    sheet.heading(TableId::Apply, row, left);
     row += 1;
     let note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）";
     sheet.text(row, left, label(style, note));
@@ -390,7 +403,7 @@ fn litigation_table(
     values: &[f64],
     style: &Style,
 ) -> u32 {
-    sheet.text(row, left, LITIGATION_TABLE);
+    sheet.heading(TableId::Litigation, row, left);
     row += 1;
     let width = LITIGATION_COLUMNS.len() as u32;
     sheet.text(row, left, "行政复议");

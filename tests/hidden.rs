@@ -23,8 +23,7 @@ fn shifted(sheet: &TSheet, row: u32, col: u32) -> TSheet {
     TSheet {
         name: sheet.name.clone(),
         cells,
-        merges: Vec::new(),
-        fields: Vec::new(),
+        ..TSheet::default()
     }
 }
 

@@ -77,13 +77,6 @@ impl TemplateFormats {
     }
 }
 
-/// The headings of the three tables, as the layout writes them above each table.
-const TABLE_HEADINGS: [&str; 3] = [
-    schema::ACTIVE_TABLE,
-    schema::APPLY_TABLE,
-    schema::LITIGATION_TABLE,
-];
-
 /// Writes a laid-out template into a worksheet: merged ranges, labels, numbers, formulas.
 /// The first cell of each sheet is its title, written without a border.
 pub fn write_template(
@@ -98,10 +91,10 @@ pub fn write_template(
         .map(|&(_, r, c)| (r, c))
         .collect();
     let first = sheet.cells.keys().next().copied();
-    let label_format = |at: (u32, u32), text: &str| {
+    let label_format = |at: (u32, u32)| {
         if Some(at) == first {
             &formats.title
-        } else if TABLE_HEADINGS.contains(&text) {
+        } else if sheet.is_heading(at) {
             &formats.heading
         } else {
             &formats.label
@@ -112,7 +105,7 @@ pub fn write_template(
             Some(TCell::Text(s)) => s.clone(),
             _ => String::new(),
         };
-        let format = label_format((r1, c1), &text);
+        let format = label_format((r1, c1));
         ws.merge_range(r1, c1 as u16, r2, c2 as u16, &text, format)?;
     }
     let merged: Vec<(u32, u32)> = sheet.merges.iter().map(|m| (m.0, m.1)).collect();
@@ -132,7 +125,7 @@ pub fn write_template(
             }
             TCell::Text(_) if merged.contains(&(r, c)) => {}
             TCell::Text(s) => {
-                ws.write_string_with_format(r, c as u16, s, label_format((r, c), s))?;
+                ws.write_string_with_format(r, c as u16, s, label_format((r, c)))?;
             }
         }
     }
@@ -175,7 +168,7 @@ pub fn wrapped_row_heights(sheet: &TSheet, widths: &[f64], first_row: u32) -> Ve
     let mut lines: BTreeMap<u32, f64> = BTreeMap::new();
     for (&(r, c), cell) in &sheet.cells {
         let TCell::Text(text) = cell else { continue };
-        if r < first_row || TABLE_HEADINGS.contains(&text.as_str()) {
+        if r < first_row || sheet.is_heading((r, c)) {
             continue;
         }
         let (r2, c2) = sheet
@@ -243,14 +236,12 @@ pub fn print_tables(
     let (last_row, last_col) = extent(sheet);
     ws.set_print_area(0, 0, last_row, last_col as u16)?;
     ws.set_repeat_rows(0, last_title_row)?;
+    // Tables 三 and 四 each start a page.
     let breaks: Vec<u32> = sheet
-        .cells
+        .headings
         .iter()
-        .filter(|(_, cell)| {
-            matches!(cell, TCell::Text(t)
-                if t == schema::APPLY_TABLE || t == schema::LITIGATION_TABLE)
-        })
-        .map(|(&(r, _), _)| r)
+        .filter(|(table, _)| *table != schema::TableId::Active)
+        .map(|&(_, (row, _))| row)
         .collect();
     ws.set_page_breaks(&breaks)?;
     Ok(())

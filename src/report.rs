@@ -8,7 +8,7 @@ use crate::check::review::Resolved;
 use crate::check::{Anomaly, ReviewOutcome, StatusCounts};
 use crate::normalize::{Submission, Value};
 use crate::prior::Prior;
-use crate::rollup::{key_figures, LeftOut, Rollup, KEY_FIGURES, OUTCOME_FIGURES};
+use crate::rollup::{key_figures, LeftOut, Rollup, Tally, KEY_FIGURES, OUTCOME_FIGURES};
 use crate::roster::{Roster, UnitIdx};
 use crate::schema::{self, FIELD_COUNT};
 use crate::text::format_number;
@@ -263,22 +263,20 @@ impl<'a> Pages<'a> {
         // The units the totals add up (a level is compared with its units, not added), as
         // the run's summary counts them: counted, sent a report that is left out, or none.
         let counts = rollup.tally(roster);
-        let mut units_left_out: Vec<(LeftOut, usize)> = Vec::new();
-        for u in (0..roster.units.len()).filter(|&u| !roster.is_parent(u)) {
-            if let (None, Some(i)) = (rollup.counted[u], self.shown_submission[u]) {
-                if let Some(why) = rollup.left_out[i] {
-                    tally(&mut units_left_out, why);
-                }
-            }
-        }
+        let units_left_out = LeftOut::count(
+            (0..roster.units.len())
+                .filter(|&u| !roster.is_parent(u))
+                .filter_map(|u| match (rollup.counted[u], self.shown_submission[u]) {
+                    (None, Some(i)) => rollup.left_out[i],
+                    _ => None,
+                }),
+        );
         let left_out_units: usize = units_left_out.iter().map(|(_, n)| n).sum();
         CountyPage {
             units_missing: counts.missing_units() - left_out_units,
             units_left_out,
-            files_left_out: counts.left_out,
             year: rollup.year,
-            roster_units: counts.expected_units,
-            counted: counts.counted_units,
+            totals: counts,
             errors: review.counts.open_errors,
             warnings: review.counts.open_warnings,
             review: review.counts,
@@ -307,14 +305,6 @@ impl<'a> Pages<'a> {
                 .cloned()
                 .collect(),
         }
-    }
-}
-
-/// Adds one to the count of `why`, in order of first appearance.
-fn tally(counts: &mut Vec<(LeftOut, usize)>, why: LeftOut) {
-    match counts.iter_mut().find(|(w, _)| *w == why) {
-        Some((_, n)) => *n += 1,
-        None => counts.push((why, 1)),
     }
 }
 
@@ -350,16 +340,14 @@ pub struct UnitLine {
 #[derive(Debug, Clone)]
 pub struct CountyPage {
     pub year: Option<i32>,
-    /// The roster units the totals add up: all but the levels.
-    pub roster_units: usize,
-    pub counted: usize,
+    /// The units the totals add up and count, and the reports left out, as the run's summary
+    /// says them.
+    pub totals: Tally,
     /// Roster units without a readable submission.
     pub units_missing: usize,
     /// Roster units that submitted but are not in the totals, by the reason of the
     /// submission their page shows.
     pub units_left_out: Vec<(LeftOut, usize)>,
-    /// Every submission left out of the totals (companions, units off the roster too), by reason.
-    pub files_left_out: Vec<(&'static str, usize)>,
     /// Open errors and warnings of the whole run: not marked 误报 or 已说明.
     pub errors: usize,
     pub warnings: usize,

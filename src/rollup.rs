@@ -78,6 +78,18 @@ pub enum LeftOut {
 }
 
 impl LeftOut {
+    /// How many of `reasons` are each reason, in a fixed order, those with none left out.
+    pub fn count(reasons: impl IntoIterator<Item = LeftOut>) -> Vec<(LeftOut, usize)> {
+        use LeftOut::*;
+        let mut counts = [NotOnRoster, OtherYear, Duplicate, Companion, OwnTotals].map(|w| (w, 0));
+        for why in reasons {
+            if let Some((_, n)) = counts.iter_mut().find(|(w, _)| *w == why) {
+                *n += 1;
+            }
+        }
+        counts.into_iter().filter(|&(_, n)| n > 0).collect()
+    }
+
     /// A few words, for counts and lists: 重复报送 2 份.
     pub fn label(self) -> &'static str {
         match self {
@@ -144,18 +156,28 @@ impl Tally {
     pub fn missing_units(&self) -> usize {
         self.expected_units - self.counted_units
     }
+
+    /// Reports read but not counted.
+    pub fn left_out_reports(&self) -> usize {
+        self.left_out.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Why, in Chinese: `不在名单中 2 份、年度不符 1 份` with `、` as `separator`.
+    pub fn left_out_zh(&self, separator: &str) -> String {
+        let why: Vec<String> = self
+            .left_out
+            .iter()
+            .map(|(label, n)| format!("{label} {n} 份"))
+            .collect();
+        why.join(separator)
+    }
 }
 
 impl Rollup {
     pub fn tally(&self, roster: &Roster) -> Tally {
-        use LeftOut::*;
-        let left_out = [NotOnRoster, OtherYear, Duplicate, Companion, OwnTotals]
+        let left_out = LeftOut::count(self.left_out.iter().flatten().copied())
             .into_iter()
-            .map(|why| {
-                let n = self.left_out.iter().filter(|l| **l == Some(why)).count();
-                (why.label(), n)
-            })
-            .filter(|(_, n)| *n > 0)
+            .map(|(why, n)| (why.label(), n))
             .collect();
         Tally {
             counted_units: self.counted.iter().flatten().count(),

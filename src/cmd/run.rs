@@ -507,16 +507,11 @@ fn totals_line(t: &Tally) -> String {
             t.missing_units()
         ));
     }
-    let left_out: usize = t.left_out.iter().map(|(_, n)| n).sum();
-    if left_out > 0 {
-        let why: Vec<String> = t
-            .left_out
-            .iter()
-            .map(|(label, n)| format!("{label} {n} 份"))
-            .collect();
+    if t.left_out_reports() > 0 {
         line.push_str(&format!(
-            "；另有 {left_out} 份报告未计入：{}",
-            why.join("、")
+            "；另有 {} 份报告未计入：{}",
+            t.left_out_reports(),
+            t.left_out_zh("、")
         ));
     }
     line.push('。');

@@ -530,16 +530,16 @@ fn top_and_rest(mut items: Vec<Bar>) -> (Vec<Bar>, Option<Rest>) {
 
 /// How many units the totals count, how many they leave out and why, and every file left out.
 fn counted_summary(c: &CountyPage) -> String {
-    let not_counted = c.roster_units - c.counted;
+    let not_counted = c.totals.missing_units();
     let mut html = if not_counted == 0 {
         format!(
             "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位，全部计入全县汇总",
-            c.roster_units
+            c.totals.expected_units
         )
     } else {
         format!(
             "<div class=\"tally\"><p>名单内 <b>{}</b> 个单位：<b>{}</b> 个计入全县汇总，<b>{not_counted}</b> 个未计入",
-            c.roster_units, c.counted
+            c.totals.expected_units, c.totals.counted_units
         )
     };
     let mut reasons: Vec<String> = Vec::new();
@@ -554,17 +554,12 @@ fn counted_summary(c: &CountyPage) -> String {
     } else {
         let _ = write!(html, "（{}）。</p>", reasons.join("，"));
     }
-    let files: usize = c.files_left_out.iter().map(|(_, n)| n).sum();
+    let files = c.totals.left_out_reports();
     if files > 0 {
-        let parts: Vec<String> = c
-            .files_left_out
-            .iter()
-            .map(|(why, n)| format!("{why} {n} 份"))
-            .collect();
         let _ = write!(
             html,
             "<p>未计入汇总的报告文件共 {files} 份：{}，见<a href=\"#left-out\">下方清单</a>。</p>",
-            parts.join("，")
+            c.totals.left_out_zh("，")
         );
     }
     // At hundreds of units the table is far down the page.
@@ -756,7 +751,7 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
         "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>计入汇总的单位</span></div>\
          <div class=\"card err\"><b>{}</b><span>错误</span></div>\
          <div class=\"card warn\"><b>{}</b><span>警告</span></div>",
-        c.counted, c.errors, c.warnings
+        c.totals.counted_units, c.errors, c.warnings
     );
     for ((label, v), lacking) in c
         .key

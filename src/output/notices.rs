@@ -23,7 +23,7 @@ use crate::grid::{column_name, Location};
 use crate::roster::Roster;
 use crate::text::safe_file_name;
 
-use super::workbook::{cell_text, wrapped_lines, OFFICIAL_FONT};
+use super::workbook::{cell_text, wrapped_lines, OFFICIAL_FONT, PAGE_FOOTER};
 
 /// The list's file name in `notices/`; no unit's notice takes it.
 pub const INDEX_FILE: &str = "通知清单.xlsx";
@@ -236,7 +236,7 @@ fn print_setup(ws: &mut Worksheet, landscape: bool, header_row: u32) -> Result<(
     ws.set_print_center_horizontally(true);
     ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
     ws.set_repeat_rows(header_row, header_row)?;
-    ws.set_footer("&C第 &P 页，共 &N 页");
+    ws.set_footer(PAGE_FOOTER);
     ws.set_freeze_panes(header_row + 1, 0)?;
     Ok(())
 }

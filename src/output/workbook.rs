@@ -32,6 +32,9 @@ pub struct TemplateFormats {
 /// The font offices print their tables in.
 pub const OFFICIAL_FONT: &str = "宋体";
 
+/// The footer of every printed page: 第 N 页，共 M 页, centred.
+pub const PAGE_FOOTER: &str = "&C第 &P 页，共 &N 页";
+
 impl TemplateFormats {
     /// Bordered cells in 宋体, centred wrapped labels, the fee with two decimals, the
     /// headings bold above their tables: ready to paste into an annual report.
@@ -214,7 +217,7 @@ fn list_print_setup(ws: &mut Worksheet) {
     // Inches: left, right, top, bottom, header, footer.
     ws.set_margins(0.5, 0.5, 0.75, 0.75, 0.3, 0.3);
     ws.set_header("&C&A");
-    ws.set_footer("&C第 &P 页，共 &N 页");
+    ws.set_footer(PAGE_FOOTER);
 }
 
 /// The last row and column a sheet's cells or merged ranges reach.

@@ -136,6 +136,16 @@ enum Command {
     },
 }
 
+/// `nianbao check 文件… | head`: when the reader of the output stops, the process ends, as
+/// other command-line tools do, instead of Rust's panic on the failed write to the pipe.
+fn quiet_when_the_reader_stops() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sets the default action of one signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// The files a command wrote, a line each.
 fn print_written(written: &[std::path::PathBuf]) {
     for path in written {
@@ -145,6 +155,7 @@ fn print_written(written: &[std::path::PathBuf]) {
 
 fn main() -> ExitCode {
     without_huge_pages();
+    quiet_when_the_reader_stops();
     let _console = console::Utf8Output::set();
     if std::env::args_os().len() <= 1 {
         // Double-clicked in Explorer: a console window of its own, which closes when nianbao

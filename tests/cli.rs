@@ -225,3 +225,38 @@ fn alone_in_a_terminal_it_lists_the_commands_in_chinese() {
     }
     assert!(text.contains("用法"), "{text}");
 }
+
+/// `nianbao check 文件… | head`: the reader stops early; nianbao ends without a panic.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_reader_that_stops_early_is_no_panic() {
+    use std::io::Read;
+    let dir = temp_dir("closed-pipe");
+    let county = dir.join("county");
+    nianbao(&["demo", "--units", "300", "--out", county.to_str().unwrap()]);
+    let files: Vec<String> = std::fs::read_dir(county.join("inputs/乡镇"))
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nianbao"))
+        .arg("check")
+        .args(&files)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A line read, then the pipe closed, as `head -1` does.
+    let mut first = [0u8; 64];
+    let _ = child.stdout.as_mut().unwrap().read(&mut first);
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(status.code(), Some(101), "{stderr}");
+}

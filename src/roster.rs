@@ -2,7 +2,7 @@
 //! submissions name them.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::read::{csv_with_header, decode_text};
@@ -27,6 +27,9 @@ pub struct Roster {
     names: HashMap<String, UnitIdx>,
     /// The longest name in characters: no longer piece of a text can be a name.
     longest: usize,
+    /// The first two characters of every folded name: [`Roster::within`] looks a piece of
+    /// text up only where one of them starts.
+    name_starts: HashSet<[char; 2]>,
     /// Each unit's parent, resolved.
     parent_of: Vec<Option<UnitIdx>>,
     /// Whether a unit is some other unit's parent: a level of the rollup.
@@ -126,11 +129,17 @@ impl Roster {
             }
         }
         let longest = names.keys().map(|n| n.chars().count()).max().unwrap_or(0);
+        let name_starts = names.keys().filter_map(|n| first_two(n)).collect();
+        let by_id: HashMap<&str, UnitIdx> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.as_str(), i))
+            .collect();
         let mut parent_of = Vec::with_capacity(units.len());
         for unit in &units {
             parent_of.push(match &unit.parent {
                 None => None,
-                Some(parent) => Some(units.iter().position(|u| &u.id == parent).ok_or_else(
+                Some(parent) => Some(by_id.get(parent.as_str()).copied().ok_or_else(
                     || format!("单位 {} 的上级单位“{parent}”不在名单中（parent 一列应填上级单位的 unit_id）", unit.id),
                 )?),
             });
@@ -156,6 +165,7 @@ impl Roster {
             units,
             names,
             longest,
+            name_starts,
             parent_of,
             is_parent,
         })
@@ -195,6 +205,9 @@ impl Roster {
         let mut best: Option<(usize, UnitIdx)> = None;
         let mut tied = false;
         for (a, &from) in starts.iter().enumerate() {
+            if first_two(&key[from..]).is_none_or(|two| !self.name_starts.contains(&two)) {
+                continue;
+            }
             // A short id like "gt" must not match inside any word of a title: two or more.
             for (len, &to) in starts
                 .iter()
@@ -264,6 +277,12 @@ impl Roster {
 }
 
 /// Whether one character changed, added or removed turns `a` into `b` (and `a` ≠ `b`).
+/// A text's first two characters, if it has two.
+fn first_two(text: &str) -> Option<[char; 2]> {
+    let mut chars = text.chars();
+    Some([chars.next()?, chars.next()?])
+}
+
 fn one_edit_apart(a: &[char], b: &[char]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 || a == b {

@@ -22,13 +22,14 @@ const APPLICANTS: usize = 6;
 const TOTAL: usize = 6;
 
 /// A total that must be the sum of its parts: the finding when both are known and differ.
-/// `what` says in Chinese which total it is, e.g. 表三“（一）予以公开”一行：总计应为六类申请人之和.
+/// `what` says in Chinese which total it is, e.g. 表三“（一）予以公开”一行：总计应为六类申请人之和;
+/// it is made only for a finding (most reports break no identity).
 fn sum_identity(
     report: &Report,
     rule: &'static str,
     parts: Vec<FieldIdx>,
     total: FieldIdx,
-    what: String,
+    what: impl FnOnce() -> String,
 ) -> Option<Finding> {
     let v = report.values;
     let expected = sum(v, &parts)?;
@@ -45,7 +46,8 @@ fn sum_identity(
         expected: format_number(expected),
         actual: format_number(actual),
         message: format!(
-            "{what} {}，填报为 {}",
+            "{} {}，填报为 {}",
+            what(),
             format_number(expected),
             format_number(actual)
         ),
@@ -61,7 +63,7 @@ pub fn t3_row_total(report: &Report) -> Vec<Finding> {
                 "T3.ROW_TOTAL",
                 (0..APPLICANTS).map(|c| schema::apply_index(r, c)).collect(),
                 schema::apply_index(r, TOTAL),
-                format!("表三“{}”一行：总计应为六类申请人之和", apply_row_name(r)),
+                || format!("表三“{}”一行：总计应为六类申请人之和", apply_row_name(r)),
             )
         })
         .collect()
@@ -79,10 +81,12 @@ pub fn t3_result_total(report: &Report) -> Vec<Finding> {
                     .map(|r| schema::apply_index(r, c))
                     .collect(),
                 schema::apply_index(handled, c),
-                format!(
-                    "表三“{}”列：（七）总计应为（一）至（六）各项办理结果之和",
-                    apply_col_name(c)
-                ),
+                || {
+                    format!(
+                        "表三“{}”列：（七）总计应为（一）至（六）各项办理结果之和",
+                        apply_col_name(c)
+                    )
+                },
             )
         })
         .collect()
@@ -139,10 +143,12 @@ pub fn t4_total(report: &Report) -> Vec<Finding> {
                 "T4.TOTAL",
                 (0..last).map(|l| schema::litigation_index(g, l)).collect(),
                 schema::litigation_index(g, last),
-                format!(
-                    "表四“{}”：总计应为结果维持、结果纠正、其他结果、尚未审结之和",
-                    group.label.replace('/', " ")
-                ),
+                || {
+                    format!(
+                        "表四“{}”：总计应为结果维持、结果纠正、其他结果、尚未审结之和",
+                        group.label.replace('/', " ")
+                    )
+                },
             )
         })
         .collect()

@@ -108,7 +108,8 @@ impl Staging {
     /// Whether `path` is the lock file this keeps beside `--out`. Where `--out` lies in the
     /// inputs folder, so does the lock, and it is no submission.
     pub fn keeps(&self, path: &Path) -> bool {
-        real(path).is_some_and(|p| p == self.lock)
+        // Every input is asked: only one named as the lock is resolved (several system calls).
+        path.file_name() == self.lock.file_name() && real(path).is_some_and(|p| p == self.lock)
     }
 
     /// Stages the file `name`, made as it is written: `write` streams through a buffer into

@@ -155,10 +155,6 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                 })
         })
     };
-    // Pages are rendered (and compared with the previous run's) in parallel and written
-    // from one thread, a batch at a time: two threads creating files in one folder only
-    // contend for its lock (the profile shows them spinning), and a province's pages are
-    // never all in memory at once.
     let pages = report::Pages::new(
         &gathered.submissions,
         &rollup,
@@ -169,42 +165,38 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let write_pages = |comparison: &Comparison| {
         staging.folder("reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
-            for batch in units.chunks(PAGE_BATCH) {
-                let rendered: Vec<(String, String, bool)> = batch
-                    .par_iter()
-                    .filter_map(|&u| pages.unit(u))
-                    .map(|page| {
+            render_and_put(
+                &units,
+                |&u| {
+                    Ok(pages.unit(u).map(|page| {
                         let (file, html) = (html::page_file(&page.id), html::unit_html(&page));
                         let unchanged = folder.unchanged(&file, html.as_bytes());
                         (file, html, unchanged)
-                    })
-                    .collect();
-                for (file, page, unchanged) in &rendered {
-                    folder.put(file, page.as_bytes(), *unchanged)?;
-                }
-            }
+                    }))
+                },
+                |(file, page, unchanged)| folder.put(file, page.as_bytes(), *unchanged),
+            )?;
             let county = pages.county(&gathered.unreadable, &reviewed);
             let index = html::index_html(&county, comparison);
             let unchanged = folder.unchanged("index.html", index.as_bytes());
             folder.put("index.html", index.as_bytes(), unchanged)
         })
     };
-    // A notice per unit with open problems, rendered in parallel (each is a small workbook
-    // to compress) and written from this thread, a batch at a time, as the pages are.
+    // A notice per unit with open problems: each is a small workbook to compress.
     let write_notices = || {
         staging.folder("notices", |folder| {
             let plan = notices::plan(&anomalies, &roster);
             let date = notices::today_zh();
-            for batch in plan.notices.chunks(PAGE_BATCH) {
-                let rendered: Vec<(&str, Vec<u8>)> = batch
-                    .par_iter()
-                    .map(|n| Ok((n.file.as_str(), notices::notice_xlsx(n, year, &date)?)))
-                    .collect::<Result<_, rust_xlsxwriter::XlsxError>>()
-                    .map_err(|e| format!("无法生成退回通知：{}", workbook::xlsx_reason(&e)))?;
-                for (file, bytes) in &rendered {
-                    folder.put(file, bytes, folder.unchanged(file, bytes))?;
-                }
-            }
+            render_and_put(
+                &plan.notices,
+                |n| {
+                    let bytes = notices::notice_xlsx(n, year, &date)
+                        .map_err(|e| format!("无法生成退回通知：{}", workbook::xlsx_reason(&e)))?;
+                    let unchanged = folder.unchanged(&n.file, &bytes);
+                    Ok(Some((n.file.as_str(), bytes, unchanged)))
+                },
+                |(file, bytes, unchanged)| folder.put(file, bytes, *unchanged),
+            )?;
             let index = notices::index_xlsx(&plan.notices, plan.unattributed, year, &date)
                 .map_err(|e| format!("无法生成通知清单：{}", workbook::xlsx_reason(&e)))?;
             let unchanged = folder.unchanged(notices::INDEX_FILE, &index);
@@ -381,8 +373,35 @@ fn timed<T>(name: &'static str, write: impl FnOnce() -> T) -> (T, Writer) {
     (result, Writer { name, seconds })
 }
 
-/// Unit pages rendered at once before they are written.
+/// Pages (or notices) rendered at once before they are written.
 const PAGE_BATCH: usize = 512;
+
+/// Renders `items` (`None`: nothing to write) a batch at a time in parallel, and writes each
+/// batch from one thread while the next one is rendered. Files are created one at a time:
+/// two threads creating files in one folder only contend for its lock (the profile shows
+/// them spinning). Written beside the rendering, they are not a serial step after it; and a
+/// province's pages are never all in memory at once.
+fn render_and_put<'a, T: Sync, R: Send + Sync>(
+    items: &'a [T],
+    render: impl Fn(&'a T) -> Result<Option<R>, String> + Sync,
+    put: impl Fn(&R) -> Result<(), String> + Sync,
+) -> Result<(), String> {
+    let mut ready: Vec<R> = Vec::new();
+    for batch in items.chunks(PAGE_BATCH) {
+        let (rendered, written) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .filter_map(|item| render(item).transpose())
+                    .collect::<Result<Vec<R>, String>>()
+            },
+            || ready.iter().try_for_each(&put),
+        );
+        written?;
+        ready = rendered?;
+    }
+    ready.iter().try_for_each(&put)
+}
 
 /// Wall time and process CPU time of each phase of a run, for the manifest.
 struct Phases {

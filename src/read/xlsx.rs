@@ -40,22 +40,25 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
     let mut unpacked = 0u64;
     let mut shared_strings = None;
     for i in 0..zip.len() {
-        let part = zip.by_index_raw(i).map_err(damaged)?;
+        // The central directory's entry: no part is read yet.
+        let part = zip.by_index_data(i).map_err(damaged)?;
         if part.encrypted() {
             return Err(ENCRYPTED.into());
         }
         let (size, packed) = (part.size(), part.compressed_size().max(1));
-        let name = part.name().map_err(damaged)?.into_owned();
+        let name = || String::from_utf8_lossy(part.name_raw());
         if size > MAX_PART_BYTES {
             return Err(format!(
-                "解压后超过 {}（其中 {name} 解压后 {}），不是一份正常的年度报告",
+                "解压后超过 {}（其中 {} 解压后 {}），不是一份正常的年度报告",
                 megabytes(MAX_PART_BYTES),
+                name(),
                 megabytes(size)
             ));
         }
         if size > RATIO_FLOOR_BYTES && size / packed > MAX_PACKING_RATIO {
             return Err(format!(
-                "解压后超过正常比例（{name} 由 {} 解压为 {}，是压缩炸弹的特征）",
+                "解压后超过正常比例（{} 由 {} 解压为 {}，是压缩炸弹的特征）",
+                name(),
                 megabytes(packed),
                 megabytes(size)
             ));
@@ -67,7 +70,7 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
                 megabytes(MAX_UNPACKED_BYTES)
             ));
         }
-        if name.to_ascii_lowercase().ends_with("sharedstrings.xml") {
+        if ends_with_ignoring_case(part.name_raw(), b"sharedstrings.xml") {
             shared_strings = Some((i, size));
         }
     }
@@ -90,6 +93,10 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
         }
     }
     Ok(zip)
+}
+
+fn ends_with_ignoring_case(text: &[u8], end: &[u8]) -> bool {
+    text.len() >= end.len() && text[text.len() - end.len()..].eq_ignore_ascii_case(end)
 }
 
 /// The value of attribute `name` in the tag `tag` (the bytes between `<` and `>`).
@@ -147,10 +154,9 @@ fn unescape(text: &[u8]) -> String {
 /// would parse what it unpacked before it found out.
 fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
-    let found = (0..zip.len()).find(|&i| {
-        zip.by_index_raw(i)
-            .is_ok_and(|f| f.name().is_ok_and(|n| n.eq_ignore_ascii_case(name)))
-    });
+    let found = zip
+        .file_names_raw()
+        .position(|n| n.eq_ignore_ascii_case(name.as_bytes()));
     if let Some(i) = found {
         zip.by_index(i)
             .and_then(|mut part| Ok(part.read_to_end(&mut bytes)?))
@@ -203,6 +209,21 @@ fn reference_out_of_bounds(xml: &[u8]) -> Option<String> {
 
 /// The reference, or the range, that is out of bounds in an attribute's value.
 fn bad_reference(value: &[u8]) -> Option<&[u8]> {
+    // Nearly every value is one cell's plain reference, such as `B3`: passed at once.
+    let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = &value[letters..];
+    let row = || {
+        digits
+            .iter()
+            .fold(0u32, |row, &b| row * 10 + u32::from(b - b'0'))
+    };
+    if (1..=3).contains(&letters)
+        && (1..=7).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit)
+        && row() <= 1_048_576
+    {
+        return None;
+    }
     // A range whose end comes before its start: calamine subtracts one from the other.
     let mut ends = value.split(|&b| b == b':');
     if let (Some(start), Some(end), None) = (ends.next(), ends.next(), ends.next()) {
@@ -419,6 +440,8 @@ mod tests {
         assert_eq!(bad(r#"<c r="XFDA1">"#).as_deref(), Some("XFDA1"));
         assert_eq!(bad(r#"<c r="A1048577">"#).as_deref(), Some("A1048577"));
         assert_eq!(bad(r#"<c r="A12345678">"#).as_deref(), Some("A12345678"));
+        assert_eq!(bad(r#"<c r="A00000001">"#).as_deref(), Some("A00000001"));
+        assert_eq!(bad(r#"<c r="XFD1048576"><c r="a1">"#), None);
         assert_eq!(
             bad(r#"<c r="A99999999999999999999999999">"#).as_deref(),
             Some("A99999999999999999999999999")

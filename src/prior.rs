@@ -4,14 +4,69 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::read::{csv_with_header, decode_text};
-use crate::schema::{self, FIELD_COUNT};
+use crate::schema::{self, FieldIdx, FIELD_COUNT};
 use crate::text::{parse_value, ParsedValue};
 
-/// Last year's numbers of one unit; `None` where last year's value was unknown.
+/// Last year's numbers of one unit. A province's prior holds as many as its reports, so they
+/// are kept as compactly as [`crate::normalize::Values`] keeps a report's: a whole number in
+/// 32 bits, any other number aside (800 bytes a unit rather than 3,200).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorReport {
     pub year: Option<i32>,
-    pub values: Vec<Option<f64>>,
+    small: Box<[u32]>,
+    /// The numbers that are not small, by field, in field order.
+    others: Vec<(FieldIdx, f64)>,
+}
+
+/// In [`PriorReport::small`]: last year's value was unknown (blank, text, no such column).
+const UNKNOWN: u32 = u32::MAX;
+/// In [`PriorReport::small`]: the number is in [`PriorReport::others`].
+const OTHER: u32 = u32::MAX - 1;
+
+impl PriorReport {
+    /// A report from its fields' numbers, in schema order; `None` where unknown.
+    pub fn new(year: Option<i32>, values: impl IntoIterator<Item = Option<f64>>) -> PriorReport {
+        let mut others = Vec::new();
+        let small: Box<[u32]> = values
+            .into_iter()
+            .enumerate()
+            .map(|(f, value)| match value {
+                None => UNKNOWN,
+                // A whole number that round-trips, and not -0.
+                Some(n)
+                    if n >= 0.0
+                        && n < f64::from(OTHER)
+                        && n.fract() == 0.0
+                        && (n as u32 as f64).to_bits() == n.to_bits() =>
+                {
+                    n as u32
+                }
+                Some(n) => {
+                    others.push((f, n));
+                    OTHER
+                }
+            })
+            .collect();
+        debug_assert_eq!(small.len(), FIELD_COUNT);
+        PriorReport {
+            year,
+            small,
+            others,
+        }
+    }
+
+    /// Last year's number of field `f`, if it was known.
+    pub fn value(&self, f: FieldIdx) -> Option<f64> {
+        match self.small[f] {
+            UNKNOWN => None,
+            OTHER => self
+                .others
+                .binary_search_by_key(&f, |(g, _)| *g)
+                .ok()
+                .map(|i| self.others[i].1),
+            n => Some(f64::from(n)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,12 +111,9 @@ impl Prior {
                 ParsedValue::Number(n) => Some(n),
                 ParsedValue::Blank | ParsedValue::NotNumber(_) => None,
             };
-            let values: Vec<Option<f64>> = field_cols.iter().map(|&c| number(c)).collect();
-            debug_assert_eq!(values.len(), FIELD_COUNT);
             let year = number(year_col).map(|y| y as i32);
-            rows.entry(unit.to_string())
-                .or_default()
-                .push(PriorReport { year, values });
+            let report = PriorReport::new(year, field_cols.iter().map(|&c| number(c)));
+            rows.entry(unit.to_string()).or_default().push(report);
         }
         Ok(Prior {
             rows,
@@ -145,12 +197,9 @@ mod tests {
         let prior = Prior::parse(text).unwrap();
         let hekou = prior.report("hekou", 2023).unwrap();
         let carried = schema::index_of("apply.carried_out.natural").unwrap();
-        assert_eq!(hekou.values[carried], Some(3.0), "2023's row, not 2022's");
-        assert_eq!(
-            hekou.values[schema::index_of("review.total").unwrap()],
-            None
-        );
-        assert_eq!(hekou.values[0], None);
+        assert_eq!(hekou.value(carried), Some(3.0), "2023's row, not 2022's");
+        assert_eq!(hekou.value(schema::index_of("review.total").unwrap()), None);
+        assert_eq!(hekou.value(0), None);
         assert_eq!(prior.report("hekou", 2024), None);
         assert_eq!(
             prior.report("shebu", 2023),
@@ -200,6 +249,29 @@ mod tests {
             .unwrap_err();
         assert!(none.contains("没有年度"), "{none}");
         assert!(!none.contains('\n'));
+    }
+
+    #[test]
+    fn every_number_comes_back_as_it_was_read() {
+        let numbers = [
+            Some(0.0),
+            Some(7.0),
+            None,
+            Some(0.5),
+            Some(-0.0),
+            Some(-3.0),
+            Some(4_294_967_294.0),
+            Some(1e12),
+        ];
+        let values: Vec<Option<f64>> = numbers.iter().copied().cycle().take(FIELD_COUNT).collect();
+        let report = PriorReport::new(Some(2023), values.clone());
+        for (f, value) in values.iter().enumerate() {
+            assert_eq!(
+                report.value(f).map(f64::to_bits),
+                value.map(f64::to_bits),
+                "field {f}"
+            );
+        }
     }
 
     #[test]

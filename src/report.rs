@@ -137,7 +137,7 @@ impl<'a> Pages<'a> {
             .zip(self.rollup.year)
             .and_then(|(p, y)| p.report(&unit.id, y - 1));
         let unit_key = key_figures(|f| s.values.number(f));
-        let last_key = last.map(|l| key_figures(|f| l.values[f]));
+        let last_key = last.map(|l| key_figures(|f| l.value(f)));
         let key = KEY_FIGURES
             .iter()
             .enumerate()

@@ -867,9 +867,6 @@ pub(crate) mod testing {
         for (id, x) in pairs {
             values[schema::field(id)] = Some(*x);
         }
-        PriorReport {
-            year: Some(2023),
-            values,
-        }
+        PriorReport::new(Some(2023), values)
     }
 }

@@ -79,7 +79,7 @@ pub fn t2_repealed(report: &Report) -> Vec<Finding> {
         let field = |c: &str| field(&format!("active.{item}.{c}"));
         let (issued, repealed, in_force) = (field("issued"), field("repealed"), field("in_force"));
         let (Some(last), Some(new), Some(gone)) = (
-            prior.values[in_force],
+            prior.value(in_force),
             report.values.number(issued),
             report.values.number(repealed),
         ) else {
@@ -114,7 +114,7 @@ pub fn t4_review_before_suit(report: &Report) -> Vec<Finding> {
     if after <= 0.0 || reviews != 0.0 {
         return Vec::new();
     }
-    let last_year = match report.prior.map(|p| p.values[review]) {
+    let last_year = match report.prior.map(|p| p.value(review)) {
         Some(Some(n)) if n > 0.0 => return Vec::new(),
         Some(Some(_)) => "上年行政复议也为 0",
         _ => "未提供上年数据，无法排除上年的复议",

@@ -16,7 +16,7 @@ pub fn xyear_carry(report: &Report) -> Vec<Finding> {
     for c in 0..APPLY_COLUMNS.len() {
         let carried_in = schema::apply_index(apply_row("carried_in"), c);
         let carried_out = schema::apply_index(apply_row("carried_out"), c);
-        let (Some(now), Some(then)) = (report.values.number(carried_in), prior.values[carried_out])
+        let (Some(now), Some(then)) = (report.values.number(carried_in), prior.value(carried_out))
         else {
             continue;
         };
@@ -50,7 +50,7 @@ pub fn xyear_in_force(report: &Report) -> Vec<Finding> {
         let (issued, repealed, in_force) = (field("issued"), field("repealed"), field("in_force"));
         let number = |f: usize| report.values.number(f);
         let (Some(last), Some(new), Some(gone), Some(now)) = (
-            prior.values[in_force],
+            prior.value(in_force),
             number(issued),
             number(repealed),
             number(in_force),
@@ -85,7 +85,7 @@ pub fn xyear_copied(report: &Report) -> Vec<Finding> {
         return Vec::new();
     };
     let pairs: Vec<(f64, f64)> = (0..FIELD_COUNT)
-        .filter_map(|f| Some((report.values.number(f)?, prior.values[f]?)))
+        .filter_map(|f| Some((report.values.number(f)?, prior.value(f)?)))
         .collect();
     // Comparable on most fields, equal on all of them, and not an all-zero report.
     let copied = pairs.len() * 2 > FIELD_COUNT
@@ -116,7 +116,7 @@ pub fn xyear_jump(report: &Report) -> Vec<Finding> {
     let fields = schema::fields();
     let mut found = Vec::new();
     for (f, v) in report.values.iter().enumerate() {
-        let (Some(now), Some(then)) = (v.number(), prior.values[f]) else {
+        let (Some(now), Some(then)) = (v.number(), prior.value(f)) else {
             continue;
         };
         if fields[f].kind != Kind::Count || now.max(then) < t.jump_floor {

@@ -326,12 +326,23 @@ impl Folder {
             }
         }
         let shown = || self.shown.join(name);
+        let create = || {
+            std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        };
         // Where two names are one file (a case-insensitive file system), the first may be a
         // link: replace it rather than write through it into the previous run's page.
-        if std::fs::symlink_metadata(&path).is_ok() {
-            std::fs::remove_file(&path).map_err(|e| failed(&shown(), &e))?;
-        }
-        std::fs::write(&path, bytes).map_err(|e| failed(&shown(), &e))
+        let file = match create() {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                std::fs::remove_file(&path).map_err(|e| failed(&shown(), &e))?;
+                create()
+            }
+            created => created,
+        };
+        file.and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| failed(&shown(), &e))
     }
 }
 

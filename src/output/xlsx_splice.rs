@@ -36,16 +36,13 @@ pub struct SheetRows<'a> {
     /// Writes the XML of a range of the rows into a string, as whole `<row>` elements in
     /// the order of the range; called from several threads at once.
     pub xml: &'a (dyn Fn(Range<usize>, &mut String) + Sync),
+    /// The deflate level of the sheet's part.
+    pub level: u32,
 }
 
 /// Writes `book`, a workbook rust_xlsxwriter saved, to `w` with the rows of `sheets` put at
-/// the end of their sheets. `level` is the deflate level of the spliced parts.
-pub fn splice_rows(
-    w: &mut dyn Write,
-    book: &[u8],
-    sheets: &[SheetRows],
-    level: u32,
-) -> io::Result<()> {
+/// the end of their sheets.
+pub fn splice_rows(w: &mut dyn Write, book: &[u8], sheets: &[SheetRows]) -> io::Result<()> {
     let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
     let parts = sheets
         .iter()
@@ -70,7 +67,7 @@ pub fn splice_rows(
             .map_err(unreadable)?
             .read_to_string(&mut xml)?;
         zip.begin_streamed(meta)?;
-        let crc = spliced_part(&xml, &sheets[sheet], level, &mut |piece| {
+        let crc = spliced_part(&xml, &sheets[sheet], &mut |piece| {
             zip.streamed(&piece.deflated, piece.size)
         })?;
         zip.end_streamed(crc)?;
@@ -83,7 +80,6 @@ pub fn splice_rows(
 fn spliced_part(
     xml: &str,
     sheet: &SheetRows,
-    level: u32,
     write: &mut impl FnMut(&Piece) -> io::Result<()>,
 ) -> io::Result<u32> {
     let (head, tail) = split_sheet(xml, sheet.rows)?;
@@ -92,6 +88,7 @@ fn spliced_part(
         crc.combine(&piece.crc);
         write(&piece)
     };
+    let level = sheet.level;
     write_piece(deflate(head.as_bytes(), level, false)?)?;
     deflate_rows(sheet.rows, sheet.xml, level, &mut write_piece)?;
     write_piece(deflate(tail.as_bytes(), level, true)?)?;
@@ -505,12 +502,14 @@ mod tests {
     fn spliced_rows_read_as_rust_xlsxwriters_own() {
         let without = workbook(0..0).unwrap();
         let mut spliced = Vec::new();
-        let sheets = ["大表", "另一大表"].map(|name| SheetRows {
+        // Each sheet at its own level.
+        let sheets = [("大表", 3), ("另一大表", 4)].map(|(name, level)| SheetRows {
             name,
             rows: ROWS,
             xml: &rows_xml,
+            level,
         });
-        splice_rows(&mut spliced, &without, &sheets, 4).unwrap();
+        splice_rows(&mut spliced, &without, &sheets).unwrap();
         // Every part, the big sheet's included, holds the bytes rust_xlsxwriter writes when it
         // writes all the rows itself.
         let whole = workbook(0..ROWS).unwrap();
@@ -549,8 +548,9 @@ mod tests {
             name: "无此表",
             rows: 0,
             xml: &rows_xml,
+            level: 4,
         };
-        let err = splice_rows(&mut Vec::new(), &book, &[sheet], 4).unwrap_err();
+        let err = splice_rows(&mut Vec::new(), &book, &[sheet]).unwrap_err();
         assert!(err.to_string().contains("找不到工作表“无此表”"), "{err}");
     }
 }

@@ -20,6 +20,12 @@ pub fn page_file(unit_id: &str) -> String {
 
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape`], appended to `out`.
+fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -30,7 +36,6 @@ pub fn escape(s: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 const CSS: &str = r#"
@@ -100,12 +105,18 @@ table.sortable th[data-sort]::after{content:""}
 "#;
 
 fn page(title: &str, body: &str) -> String {
-    format!(
+    let mut html = String::with_capacity(CSS.len() + body.len() + 512);
+    html.push_str(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{}</title><style>{CSS}</style></head><body><main>\n{body}\n</main></body></html>\n",
-        escape(title)
-    )
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
+    );
+    escape_into(&mut html, title);
+    html.push_str("</title><style>");
+    html.push_str(CSS);
+    html.push_str("</style></head><body><main>\n");
+    html.push_str(body);
+    html.push_str("\n</main></body></html>\n");
+    html
 }
 
 fn severity_badge(s: Severity) -> String {
@@ -125,14 +136,17 @@ fn share_cell(share: Option<f64>) -> String {
 
 /// A cell of the official tables as a page draws it.
 enum Drawn {
+    /// A header cell, the same on every page: its whole HTML, `<th …>…</th>`.
     Label(String),
-    Field(FieldIdx),
+    /// A value cell: its field, and its span attributes (` rowspan="…" colspan="…"`, or
+    /// none).
+    Field(FieldIdx, String),
 }
 
-/// One of the three tables: its title, and its rows of (cell, rowspan, colspan).
+/// One of the three tables: its heading and table tag, and its rows of cells.
 struct Skeleton {
-    title: &'static str,
-    rows: Vec<Vec<(Drawn, u32, u32)>>,
+    head: String,
+    rows: Vec<Vec<Drawn>>,
 }
 
 /// The official layout as HTML tables need it, worked out once for every page.
@@ -203,25 +217,29 @@ fn skeleton(sheet: &TSheet, title: &'static str, top: u32, bottom: u32) -> Skele
                     if covered {
                         return None;
                     }
-                    let (rowspan, colspan) = sheet
-                        .merges
-                        .iter()
-                        .find(|m| (m.0, m.1) == (r, c))
-                        .map_or((1, 1), |&(r1, c1, r2, c2)| {
-                            (r2.min(bottom) - r1 + 1, c2 - c1 + 1)
-                        });
+                    let span = sheet.merges.iter().find(|m| (m.0, m.1) == (r, c)).map_or(
+                        String::new(),
+                        |&(r1, c1, r2, c2)| {
+                            let (rowspan, colspan) = (r2.min(bottom) - r1 + 1, c2 - c1 + 1);
+                            format!(" rowspan=\"{rowspan}\" colspan=\"{colspan}\"")
+                        },
+                    );
                     let field = sheet.fields.iter().find(|(_, fr, fc)| (*fr, *fc) == (r, c));
-                    let drawn = match (field, sheet.cells.get(&(r, c))) {
-                        (Some(&(f, _, _)), _) => Drawn::Field(f),
-                        (None, Some(TCell::Text(t))) => Drawn::Label(t.clone()),
-                        (None, _) => Drawn::Label(String::new()),
+                    let label = |text: &str| {
+                        let text = escape(text).replace('\n', "<br>");
+                        Drawn::Label(format!("<th{span}>{text}</th>"))
                     };
-                    Some((drawn, rowspan, colspan))
+                    Some(match (field, sheet.cells.get(&(r, c))) {
+                        (Some(&(f, _, _)), _) => Drawn::Field(f, span),
+                        (None, Some(TCell::Text(t))) => label(t),
+                        (None, _) => label(""),
+                    })
                 })
                 .collect()
         })
         .collect();
-    Skeleton { title, rows }
+    let head = format!("<h3>{}</h3><table class=\"grid\">", escape(title));
+    Skeleton { head, rows }
 }
 
 /// The three tables of a report in the official layout, each value cell showing `shown`
@@ -234,21 +252,12 @@ fn tables(
 ) -> String {
     let mut html = String::with_capacity(24 * 1024);
     for table in SKELETONS.iter() {
-        let _ = write!(
-            html,
-            "<h3>{}</h3><table class=\"grid\">",
-            escape(table.title)
-        );
+        html.push_str(&table.head);
         for row in &table.rows {
             html.push_str("<tr>");
-            for (drawn, rowspan, colspan) in row {
-                let span = if (*rowspan, *colspan) == (1, 1) {
-                    String::new()
-                } else {
-                    format!(" rowspan=\"{rowspan}\" colspan=\"{colspan}\"")
-                };
+            for drawn in row {
                 match drawn {
-                    Drawn::Field(f) => {
+                    Drawn::Field(f, span) => {
                         let f = *f;
                         // An anomaly marked 误报 or 已说明 still marks its cell, dashed grey.
                         let open = marks[f].iter().filter_map(|n| severities[n - 1]).min();
@@ -259,19 +268,14 @@ fn tables(
                             None if involved[f] => "n part",
                             None => "n",
                         };
-                        let _ = write!(html, "<td class=\"{class}\"{span}>{}", escape(&shown[f]));
+                        let _ = write!(html, "<td class=\"{class}\"{span}>");
+                        escape_into(&mut html, &shown[f]);
                         for n in &marks[f] {
                             let _ = write!(html, "<sup><a href=\"#a{n}\">{n}</a></sup>");
                         }
                         html.push_str("</td>");
                     }
-                    Drawn::Label(text) => {
-                        let _ = write!(
-                            html,
-                            "<th{span}>{}</th>",
-                            escape(text).replace('\n', "<br>")
-                        );
-                    }
+                    Drawn::Label(th) => html.push_str(th),
                 }
             }
             html.push_str("</tr>");

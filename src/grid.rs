@@ -545,7 +545,7 @@ impl LongTable {
 #[derive(Default)]
 pub struct LongTableBuilder {
     table: LongTable,
-    index: std::collections::HashMap<String, u32>,
+    index: foldhash::HashMap<String, u32>,
 }
 
 impl LongTableBuilder {
@@ -556,7 +556,7 @@ impl LongTableBuilder {
                 cols,
                 ..LongTable::default()
             },
-            index: std::collections::HashMap::new(),
+            index: foldhash::HashMap::default(),
         };
         builder.intern("");
         builder

@@ -405,7 +405,7 @@ fn label_forms(text: &str, texts: &mut String, core: &mut String) -> Label {
     const MAX_KEPT_BYTES: usize = 96;
     const MAX_KEPT: usize = 1 << 16;
     thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<Box<str>, Forms>> =
+        static SEEN: std::cell::RefCell<foldhash::HashMap<Box<str>, Forms>> =
             Default::default();
     }
     let start = texts.len();
@@ -1385,12 +1385,7 @@ const ORPHAN_NOTES: usize = 20;
 /// The long form's submissions: one per unit and year named, in the order first seen.
 fn locate_long_form(table: &LongTable) -> Result<Vec<RawSubmission>, String> {
     let mut groups: Vec<RawSubmission> = Vec::new();
-    let mut group_of: HashMap<(u32, u32, u32), usize> = HashMap::new();
-    let field_of: HashMap<&str, FieldIdx> = schema::fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
+    let mut group_of = foldhash::HashMap::<(u32, u32, u32), usize>::default();
     let mut orphans = 0usize;
     let mut orphan_notes = Vec::new();
     for row in &table.rows {
@@ -1416,8 +1411,8 @@ fn locate_long_form(table: &LongTable) -> Result<Vec<RawSubmission>, String> {
             });
         let sub = &mut groups[idx];
         let field_id = table.text(row.field_id);
-        match field_of.get(field_id) {
-            Some(&f) if sub.values[f].is_none() => {
+        match schema::index_of(field_id) {
+            Some(f) if sub.values[f].is_none() => {
                 let value = table.text(row.value);
                 sub.values[f] = Some(RawValue {
                     at: table.location(row, LongTable::VALUE),

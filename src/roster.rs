@@ -2,7 +2,7 @@
 //! submissions name them.
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::read::{csv_with_header, decode_text};
@@ -24,12 +24,12 @@ pub struct Unit {
 pub struct Roster {
     pub units: Vec<Unit>,
     /// Every folded name (id, name, alias) → its unit, for matching in constant time.
-    names: HashMap<String, UnitIdx>,
+    names: foldhash::HashMap<String, UnitIdx>,
     /// The longest name in characters: no longer piece of a text can be a name.
     longest: usize,
     /// The first two characters of every folded name: [`Roster::within`] looks a piece of
     /// text up only where one of them starts.
-    name_starts: HashSet<[char; 2]>,
+    name_starts: foldhash::HashSet<[char; 2]>,
     /// Each unit's parent, resolved.
     parent_of: Vec<Option<UnitIdx>>,
     /// Whether a unit is some other unit's parent: a level of the rollup.
@@ -109,7 +109,7 @@ impl Roster {
                 ));
             }
         }
-        let mut names: HashMap<String, UnitIdx> = HashMap::new();
+        let mut names = foldhash::HashMap::<String, UnitIdx>::default();
         for (i, unit) in units.iter().enumerate() {
             let own = [&unit.id, &unit.name].into_iter().chain(&unit.aliases);
             for name in own {

@@ -460,9 +460,16 @@ pub fn apply_row(key: &str) -> usize {
         .expect("a row of table 三")
 }
 
-/// Index of a field by its id, for the long CSV form and for tests.
+/// Index of a field by its id: the long CSV form names a field a row.
 pub fn index_of(id: &str) -> Option<FieldIdx> {
-    fields().iter().position(|f| f.id == id)
+    static BY_ID: LazyLock<foldhash::HashMap<&'static str, FieldIdx>> = LazyLock::new(|| {
+        fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect()
+    });
+    BY_ID.get(id).copied()
 }
 
 /// Index of `active.<item>.<col>`: items and columns in definition order.

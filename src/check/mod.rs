@@ -797,28 +797,29 @@ pub fn unit_names(s: &Submission, roster: &Roster) -> (String, String) {
 /// Sorts anomalies by severity, unit (roster units by id, then others by name), rule,
 /// file and location: the order of `anomalies.csv`.
 pub fn sort(anomalies: &mut [Anomaly]) {
+    // The county's total before the unit types' totals, which are named after the types.
+    let county_total = crate::rollup::total_name(crate::rollup::COUNTY);
     // Roster units in roster-id order; unknown units (empty id) after them, by name.
-    anomalies.sort_by(|a, b| {
-        // The county's total before the unit types' totals, which are named after the types.
-        let unit = |x: &Anomaly| {
-            let county_total = x.unit_name == crate::rollup::total_name(crate::rollup::COUNTY);
-            (
-                x.unit_id.is_empty(),
-                !county_total,
-                x.unit_id.clone(),
-                x.unit_name.clone(),
-            )
-        };
+    fn unit_key<'a>(x: &'a Anomaly, county_total: &str) -> (bool, bool, &'a str, &'a str) {
+        (
+            x.unit_id.is_empty(),
+            x.unit_name != county_total,
+            &x.unit_id,
+            &x.unit_name,
+        )
+    }
+    // A province's list is long: sorted on every thread (a stable sort, as before).
+    anomalies.par_sort_by(|a, b| {
         (
             a.severity,
-            unit(a),
+            unit_key(a, &county_total),
             a.rule,
             &a.source_file,
             &a.finding.location,
         )
             .cmp(&(
                 b.severity,
-                unit(b),
+                unit_key(b, &county_total),
                 b.rule,
                 &b.source_file,
                 &b.finding.location,

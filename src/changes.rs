@@ -11,6 +11,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::check::{Anomaly, Severity};
 use crate::normalize::Submission;
 use crate::output::{normalized_lead, value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL};
@@ -237,7 +239,6 @@ impl Snapshot {
         files: &[FileEntry],
         roster: &Roster,
     ) -> Snapshot {
-        use rayon::prelude::*;
         // Formatted on every thread (a province's twenty million values), kept in order.
         let made: Vec<(String, Report)> = submissions
             .par_iter()
@@ -418,49 +419,65 @@ fn each_row<C>(
 
 /// Everything that differs from `before` to `after`, unit by unit: reports first, then
 /// values in field order, then problems fixed and new.
-pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
+/// How a report of `year` in this run (`after`) differs from the previous run's of the same
+/// unit and year, `old`, if there was one.
+fn report_changes(
+    before: &Snapshot,
+    after: &Snapshot,
+    year: &str,
+    new: &Report,
+    old: Option<&Report>,
+) -> Vec<Change> {
+    let change = |kind| Change::new(kind, &new.unit_id, &new.unit_name, year);
+    let Some(old) = old else {
+        return vec![Change {
+            after: new.source_file.clone(),
+            ..change(Kind::NewSubmission)
+        }];
+    };
     let mut changes = Vec::new();
-    for (key, new) in &after.reports {
-        let change = |kind| Change::new(kind, &new.unit_id, &new.unit_name, &key.1);
-        let Some(old) = before.reports.get(key) else {
-            changes.push(Change {
-                after: new.source_file.clone(),
-                ..change(Kind::NewSubmission)
-            });
-            continue;
-        };
-        let hash = |s: &Snapshot, file: &str| s.hashes.get(file).cloned();
-        let same_file = match (
-            hash(before, &old.source_file),
-            hash(after, &new.source_file),
-        ) {
-            (Some(a), Some(b)) => a == b,
-            _ => old.source_file == new.source_file,
-        };
-        if !same_file {
-            changes.push(Change {
-                before: old.source_file.clone(),
-                after: new.source_file.clone(),
-                ..change(Kind::ChangedFile)
-            });
-        }
-        let fields = schema::fields();
-        let differing = old
-            .values
-            .split(',')
-            .zip(new.values.split(','))
-            .enumerate()
-            .filter(|(_, (was, now))| was != now);
-        for (f, (was, now)) in differing {
-            changes.push(Change {
-                field_id: fields[f].id.clone(),
-                label: schema::display_name(f),
-                before: was.into(),
-                after: now.into(),
-                ..change(Kind::ChangedValue)
-            });
-        }
+    let same_file = match (
+        before.hashes.get(&old.source_file),
+        after.hashes.get(&new.source_file),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => old.source_file == new.source_file,
+    };
+    if !same_file {
+        changes.push(Change {
+            before: old.source_file.clone(),
+            after: new.source_file.clone(),
+            ..change(Kind::ChangedFile)
+        });
     }
+    let fields = schema::fields();
+    let differing = old
+        .values
+        .split(',')
+        .zip(new.values.split(','))
+        .enumerate()
+        .filter(|(_, (was, now))| was != now);
+    for (f, (was, now)) in differing {
+        changes.push(Change {
+            field_id: fields[f].id.clone(),
+            label: schema::display_name(f),
+            before: was.into(),
+            after: now.into(),
+            ..change(Kind::ChangedValue)
+        });
+    }
+    changes
+}
+
+pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
+    // A province's reports, compared on every thread, in order.
+    let mut changes: Vec<Change> = after
+        .reports
+        .par_iter()
+        .flat_map_iter(|(key, new)| {
+            report_changes(before, after, &key.1, new, before.reports.get(key))
+        })
+        .collect();
     for (key, old) in &before.reports {
         if !after.reports.contains_key(key) {
             changes.push(Change {

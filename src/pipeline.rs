@@ -199,7 +199,29 @@ pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<
         roster_units: roster.units.len(),
         ..Counts::default()
     };
-    for r in results {
+    // A submission that states no year is of the year rolled up: said before the manifest's
+    // entries, which show the year, are made.
+    if let Some(y) = year {
+        let read = results.iter_mut().filter_map(|r| match &mut r.outcome {
+            Outcome::Read(subs) => Some(subs),
+            _ => None,
+        });
+        for s in read.flatten().filter(|s| s.year.is_none()) {
+            s.year = Some(y);
+            s.year_evidence = Evidence::RollupYear;
+            s.notes
+                .push(format!("报告中没有写明年度，按本次汇总的 {y} 年度处理"));
+        }
+    }
+    // What the manifest says of each submission, made on every thread.
+    let entries: Vec<Vec<SubmissionEntry>> = results
+        .par_iter()
+        .map(|r| match &r.outcome {
+            Outcome::Read(subs) => subs.iter().map(|s| submission_entry(s, roster)).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    for (r, entries) in results.into_iter().zip(entries) {
         let (status, reason, subs) = match r.outcome {
             Outcome::Skipped(reason) => {
                 counts.skipped += 1;
@@ -213,16 +235,8 @@ pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<
                 });
                 ("unreadable", Some(reason), Vec::new())
             }
-            Outcome::Read(mut subs) => {
+            Outcome::Read(subs) => {
                 counts.read += 1;
-                for s in subs.iter_mut().filter(|s| s.year.is_none()) {
-                    if let Some(y) = year {
-                        s.year = Some(y);
-                        s.year_evidence = Evidence::RollupYear;
-                        s.notes
-                            .push(format!("报告中没有写明年度，按本次汇总的 {y} 年度处理"));
-                    }
-                }
                 ("read", None, subs)
             }
         };
@@ -236,7 +250,7 @@ pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<
             sha256: r.sha256,
             status,
             reason,
-            submissions: subs.iter().map(|s| submission_entry(s, roster)).collect(),
+            submissions: entries,
             notes,
         });
         submissions.extend(subs);

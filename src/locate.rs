@@ -374,7 +374,7 @@ struct Label {
     core_end: u32,
     /// The core's length in characters: labels are short, narrative is long.
     core_chars: u32,
-    /// The core's characters, summed up for [`Searchable`].
+    /// The core's bytes, summed up for [`Searchable`].
     core_set: u64,
 }
 

@@ -65,13 +65,13 @@ pub fn safe_file_name(name: &str, fallback: &str) -> String {
     }
 }
 
-/// A text with a summary of its characters, to ask quickly whether it contains a word: a
-/// word with a character the text lacks is answered without a search. Each label is asked
+/// A text with a summary of its bytes, to ask quickly whether it contains a word: a word
+/// with a byte the text lacks is answered without a search. Each label is asked
 /// about dozens of words, and shares no character with most of them.
 #[derive(Debug, Clone, Copy)]
 pub struct Searchable<'t> {
     text: &'t str,
-    /// A bit for each character of `text`, or of a text it is part of (see [`Self::part`]).
+    /// A bit for each byte of `text`, or of a text it is part of (see [`Self::part`]).
     chars: u64,
 }
 
@@ -108,9 +108,11 @@ impl<'t> Searchable<'t> {
     }
 }
 
-/// One bit for each character of `s`, by its code point modulo 64.
+/// One bit for each byte of `s`, by its value modulo 64: a word's bytes all appear in any
+/// text that contains it. Bytes rather than characters: no UTF-8 to decode, and the two last
+/// bytes of a Chinese character say as much of it as its code point would.
 fn char_set(s: &str) -> u64 {
-    s.chars().fold(0, |set, c| set | 1 << (c as u32 % 64))
+    s.bytes().fold(0, |set, b| set | 1 << (b % 64))
 }
 
 /// The simplified form of a traditional character, for the characters of the format's labels

@@ -90,6 +90,18 @@ fn escape_literal_escapes(text: &str) -> std::borrow::Cow<'_, str> {
 /// rust_xlsxwriter's `escape_xml_data`: `&<>` as entities, the control characters but tab
 /// and newline, and U+FFFE and U+FFFF, as `_xHHHH_`.
 fn push_escaped(out: &mut String, text: &str) {
+    // Most texts have nothing to escape: copied at once. (U+FFFE and U+FFFF are EF BF BE and
+    // EF BF BF in UTF-8.)
+    let bytes = text.as_bytes();
+    let plain = !bytes
+        .iter()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | 0x00..=0x1F))
+        && !memchr::memmem::find_iter(bytes, b"\xEF\xBF")
+            .any(|at| matches!(bytes.get(at + 2), Some(0xBE | 0xBF)));
+    if plain {
+        out.push_str(text);
+        return;
+    }
     for ch in text.chars() {
         match ch {
             '&' => out.push_str("&amp;"),
@@ -134,6 +146,10 @@ mod tests {
             r#"<c r="AB3" t="inlineStr"><is><t>统计_xls中心.xlsx 表_x12月 _x1</t></is></c>"#
         );
         assert_eq!(cell(""), "");
+        assert_eq!(
+            cell("（一）\u{FFFE}\u{FFFF}\u{FFFD}"),
+            "<c r=\"AB3\" t=\"inlineStr\"><is><t>（一）_xFFFE__xFFFF_\u{FFFD}</t></is></c>"
+        );
     }
 
     #[test]

@@ -54,6 +54,14 @@ pub struct Values {
     texts: Vec<(FieldIdx, Box<str>)>,
 }
 
+/// `n` as a whole number below `limit` that round-trips, if it is one (not -0, which prints
+/// as such): what compact tables of numbers keep in 32 bits, the values above kept aside.
+pub(crate) fn small_number(n: f64, limit: u32) -> Option<u32> {
+    (n >= 0.0 && n < f64::from(limit) && n.fract() == 0.0)
+        .then_some(n as u32)
+        .filter(|&s| f64::from(s).to_bits() == n.to_bits())
+}
+
 /// In [`Values::small`]: the field's number is in [`Values::others`].
 const NOT_SMALL: u32 = u32::MAX;
 
@@ -150,11 +158,7 @@ impl Values {
 
     fn set_number(&mut self, f: FieldIdx, n: f64) {
         let at = self.others.binary_search_by_key(&f, |(g, _)| *g);
-        // A whole number that round-trips, and not -0, which prints as such.
-        let small = (n >= 0.0 && n < f64::from(NOT_SMALL) && n.fract() == 0.0)
-            .then_some(n as u32)
-            .filter(|&s| f64::from(s).to_bits() == n.to_bits());
-        match (small, at) {
+        match (small_number(n, NOT_SMALL), at) {
             (Some(s), at) => {
                 self.small[f] = s;
                 if let Ok(i) = at {

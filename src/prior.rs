@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::normalize::small_number;
 use crate::read::{csv_with_header, decode_text};
 use crate::schema::{self, FieldIdx, FIELD_COUNT};
 use crate::text::{parse_value, ParsedValue};
 
 /// Last year's numbers of one unit. A province's prior holds as many as its reports, so they
 /// are kept as compactly as [`crate::normalize::Values`] keeps a report's: a whole number in
-/// 32 bits, any other number aside (800 bytes a unit rather than 3,200).
+/// 32 bits ([`small_number`]), any other number aside (800 bytes a unit rather than 3,200).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorReport {
     pub year: Option<i32>,
@@ -32,19 +33,10 @@ impl PriorReport {
             .enumerate()
             .map(|(f, value)| match value {
                 None => UNKNOWN,
-                // A whole number that round-trips, and not -0.
-                Some(n)
-                    if n >= 0.0
-                        && n < f64::from(OTHER)
-                        && n.fract() == 0.0
-                        && (n as u32 as f64).to_bits() == n.to_bits() =>
-                {
-                    n as u32
-                }
-                Some(n) => {
+                Some(n) => small_number(n, OTHER).unwrap_or_else(|| {
                     others.push((f, n));
                     OTHER
-                }
+                }),
             })
             .collect();
         debug_assert_eq!(small.len(), FIELD_COUNT);

@@ -2,14 +2,16 @@
 //! units sent a new, changed or no longer any report, which values changed, which problems
 //! were fixed and which are new.
 //!
-//! Both sides are a [`Snapshot`]: the previous run's, read back from the outputs it left in
-//! `--out` (`normalized.csv`, `anomalies.csv`, `manifest.json`) before they are replaced, and
-//! this run's, taken from the same data those files are written from, in the same text
-//! (`value_text`), so that equal values compare equal. Problems are keyed on their stable
-//! ids (`check::ids`), which do not depend on the file or the cell.
+//! The previous run is read back from the outputs it left in `--out` before they are
+//! replaced: the file hashes of `manifest.json` at once ([`Previous::open`]), `normalized.csv`
+//! and `anomalies.csv` a row at a time while compared ([`compare`]). This run is compared as
+//! it is ([`Current`]), its values in the text `normalized.csv` gives them (`value_text`), so
+//! that equal values compare equal. Neither side is held whole: at 100,000 units each took
+//! about 100 MB as text. Problems are keyed on their stable ids (`check::ids`), which do not
+//! depend on the file or the cell.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -33,34 +35,19 @@ struct PreviousFile {
     sha256: Option<String>,
 }
 
-/// One run's reports, problems and file hashes, as plain text.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Snapshot {
-    /// Keyed on the unit (its id, else the name it gave) and the year.
-    pub reports: BTreeMap<(String, String), Report>,
-    /// Open and reviewed errors and warnings alike, by anomaly id.
-    pub problems: BTreeMap<String, Problem>,
-    /// The SHA-256 of every file read, by its path under `--inputs`.
-    pub hashes: HashMap<String, String>,
+/// The previous run's outputs in `--out`, opened for the comparison.
+pub struct Previous {
+    dir: PathBuf,
+    /// The SHA-256 of every file the previous run read, by its path under `--inputs`.
+    hashes: HashMap<String, String>,
 }
 
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Report {
-    pub unit_id: String,
-    pub unit_name: String,
-    pub source_file: String,
-    /// The value of every field as `normalized.csv` writes it (a number, or empty), in the
-    /// schema's order, joined by commas: one string per report rather than 200, as a
-    /// province has a hundred thousand reports on each side.
-    pub values: String,
-}
-
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Problem {
-    pub unit_id: String,
-    pub unit_name: String,
-    pub rule: String,
-    pub message: String,
+/// This run, as compared: what its outputs are written from.
+pub struct Current<'a> {
+    pub submissions: &'a [Submission],
+    pub anomalies: &'a [Anomaly],
+    pub files: &'a [FileEntry],
+    pub roster: &'a Roster,
 }
 
 /// What kind of change a row of `changes.csv` is.
@@ -207,96 +194,76 @@ pub fn tally(changes: &[Change]) -> ChangeCounts {
     }
 }
 
-fn unit_key(unit_id: &str, unit_name: &str) -> String {
-    if unit_id.is_empty() {
-        format!("name:{unit_name}")
-    } else {
-        format!("id:{unit_id}")
+/// A report's unit, year and file, as `normalized.csv` writes them.
+struct Lead {
+    unit_id: String,
+    unit_name: String,
+    year: String,
+    source_file: String,
+}
+
+impl Lead {
+    fn of(s: &Submission, roster: &Roster) -> Lead {
+        let [unit_id, unit_name, _, year, source_file] = normalized_lead(s, roster);
+        Lead {
+            unit_id,
+            unit_name,
+            year,
+            source_file,
+        }
+    }
+
+    fn of_row(row: &csv::StringRecord) -> Lead {
+        Lead {
+            unit_id: row[0].into(),
+            unit_name: row[1].into(),
+            year: row[3].into(),
+            source_file: row[4].into(),
+        }
+    }
+
+    fn change(&self, kind: Kind) -> Change {
+        Change::new(kind, &self.unit_id, &self.unit_name, &self.year)
     }
 }
 
-/// Adds a report under its unit and year; a second report of both (a duplicate submission)
-/// is told apart by its file.
-fn insert_report(reports: &mut BTreeMap<(String, String), Report>, year: String, r: Report) {
-    let unit = unit_key(&r.unit_id, &r.unit_name);
-    let key = if reports.contains_key(&(unit.clone(), year.clone())) {
-        (format!("{unit}#{}", r.source_file), year)
-    } else {
-        (unit, year)
-    };
-    reports.insert(key, r);
+/// A report's key: its unit (the id, else the name it gave) and its year.
+type ReportKey = (String, String);
+
+/// The keys of a run's reports, given in their order: a second report of the same unit and
+/// year (a duplicate submission) is told apart by its file.
+#[derive(Default)]
+struct Keys(HashSet<ReportKey>);
+
+impl Keys {
+    fn next(&mut self, lead: &Lead) -> ReportKey {
+        let unit = if lead.unit_id.is_empty() {
+            format!("name:{}", lead.unit_name)
+        } else {
+            format!("id:{}", lead.unit_id)
+        };
+        let mut key = (unit, lead.year.clone());
+        if self.0.contains(&key) {
+            key.0 = format!("{}#{}", key.0, lead.source_file);
+        }
+        self.0.insert(key.clone());
+        key
+    }
 }
 
 fn is_problem(severity: Severity) -> bool {
     matches!(severity, Severity::Error | Severity::Warning)
 }
 
-impl Snapshot {
-    /// This run's, from what its outputs are written from.
-    pub fn of(
-        submissions: &[Submission],
-        anomalies: &[Anomaly],
-        files: &[FileEntry],
-        roster: &Roster,
-    ) -> Snapshot {
-        // Formatted on every thread (a province's twenty million values), kept in order.
-        let made: Vec<(String, Report)> = submissions
-            .par_iter()
-            .map(|s| {
-                // As normalized.csv writes them, which the next run reads back: the same
-                // text on both sides, a name that starts with = included.
-                let [unit_id, unit_name, _, year, source_file] = normalized_lead(s, roster);
-                let values = s
-                    .values
-                    .iter()
-                    .map(|v| value_text(&v))
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let report = Report {
-                    unit_id,
-                    unit_name,
-                    source_file,
-                    values,
-                };
-                (year, report)
-            })
-            .collect();
-        let mut reports = BTreeMap::new();
-        for (year, report) in made {
-            insert_report(&mut reports, year, report);
-        }
-        let problems = anomalies
-            .iter()
-            .filter(|a| is_problem(a.severity))
-            .map(|a| {
-                let problem = Problem {
-                    unit_id: a.unit_id.clone(),
-                    unit_name: a.unit_name.clone(),
-                    rule: a.rule.into(),
-                    message: a.finding.message.clone(),
-                };
-                (a.id.clone(), problem)
-            })
-            .collect();
-        let hashes = files
-            .iter()
-            .map(|f| (f.path.clone(), f.sha256.clone()))
-            .collect();
-        Snapshot {
-            reports,
-            problems,
-            hashes,
-        }
-    }
-
-    /// The previous run's, read from the outputs in `out`. Errors say, in Chinese, why
-    /// there is nothing to compare with.
-    pub fn read(out: &Path) -> Result<Snapshot, String> {
+impl Previous {
+    /// The previous run's outputs in `out`, its manifest read. Errors say, in Chinese, why
+    /// there is nothing to compare with; `normalized.csv` and `anomalies.csv` are read when
+    /// compared, and an error in them is said then.
+    pub fn open(out: &Path) -> Result<Previous, String> {
         let manifest = out.join("manifest.json");
         if !manifest.exists() {
             return Err("没有上次运行的输出，这是第一次运行".into());
         }
-        let unreadable = |name: &str, why: String| format!("上次的 {name} 无法读取：{why}");
         let previous: PreviousManifest = std::fs::read(&manifest)
             .map_err(|e| crate::discover::os_reason(&e))
             .and_then(|b| {
@@ -310,92 +277,27 @@ impl Snapshot {
             .into_iter()
             .filter_map(|f| Some((f.path?, f.sha256?)))
             .collect();
-
-        let mut reports = BTreeMap::new();
-        let field_ids: Vec<&str> = schema::fields().iter().map(|f| f.id.as_str()).collect();
-        let lead = NORMALIZED_LEAD.len();
-        let columns: Vec<&str> = NORMALIZED_LEAD.iter().chain(&field_ids).copied().collect();
-        each_row(
-            &out.join("normalized.csv"),
-            |header| {
-                // The counted columns at the end came later: a previous run's may lack them.
-                let tail = header.iter().skip(columns.len());
-                let same = header
-                    .iter()
-                    .take(columns.len())
-                    .eq(columns.iter().copied())
-                    && (header.len() == columns.len() || tail.eq(NORMALIZED_TAIL.iter().copied()));
-                same.then_some(())
-                    .ok_or_else(|| "它的列与本版本的字段表不同".to_string())
-            },
-            |(), row| {
-                let report = Report {
-                    unit_id: row[0].into(),
-                    unit_name: row[1].into(),
-                    source_file: row[4].into(),
-                    values: row
-                        .iter()
-                        .skip(lead)
-                        .take(field_ids.len())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                };
-                insert_report(&mut reports, row[3].into(), report);
-                Ok(())
-            },
-        )
-        .map_err(|e| unreadable("normalized.csv", e))?;
-
-        let mut problems = BTreeMap::new();
-        each_row(
-            &out.join("anomalies.csv"),
-            |header| {
-                let column = |name: &str| {
-                    header
-                        .iter()
-                        .position(|h| h == name)
-                        .ok_or(format!("没有 {name} 列"))
-                };
-                Ok([
-                    column("severity")?,
-                    column("anomaly_id")?,
-                    column("unit_id")?,
-                    column("unit_name")?,
-                    column("rule")?,
-                    column("message")?,
-                ])
-            },
-            |&[severity, id, unit_id, unit_name, rule, message], row| {
-                if !Severity::parse(&row[severity]).is_some_and(is_problem) || row[id].is_empty() {
-                    return Ok(());
-                }
-                let problem = Problem {
-                    unit_id: row[unit_id].into(),
-                    unit_name: row[unit_name].into(),
-                    rule: row[rule].into(),
-                    message: row[message].into(),
-                };
-                problems.insert(row[id].to_string(), problem);
-                Ok(())
-            },
-        )
-        .map_err(|e| unreadable("anomalies.csv", e))?;
-        Ok(Snapshot {
-            reports,
-            problems,
+        Ok(Previous {
+            dir: out.to_path_buf(),
             hashes,
         })
     }
 }
 
-/// Reads a CSV nianbao wrote (with a BOM) one row at a time: `columns` makes of its header
-/// what each row needs (or refuses it), then `row` is called with that and each row. A row
-/// of another length than the header is an error: the file was cut short.
-fn each_row<C>(
+fn unreadable(name: &str, why: String) -> String {
+    format!("上次的 {name} 无法读取：{why}")
+}
+
+/// Reads a CSV nianbao wrote (with a BOM) a batch of rows at a time: `columns` makes of its
+/// header what each row needs (or refuses it), then `rows` is called with that and each
+/// batch. A row of another length than the header is an error: the file was cut short.
+fn each_batch<C>(
     path: &Path,
     columns: impl FnOnce(&csv::StringRecord) -> Result<C, String>,
-    mut row: impl FnMut(&C, &csv::StringRecord) -> Result<(), String>,
+    mut rows: impl FnMut(&C, &[csv::StringRecord]) -> Result<(), String>,
 ) -> Result<(), String> {
+    /// Rows compared on every thread at once.
+    const BATCH: usize = 4096;
     let file = std::fs::File::open(path).map_err(|e| crate::discover::os_reason(&e))?;
     let mut input = std::io::BufReader::new(file);
     let mut bom = [0u8; 3];
@@ -410,104 +312,230 @@ fn each_row<C>(
     };
     let header = reader.headers().map_err(damaged)?.clone();
     let context = columns(&header)?;
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(damaged)? {
-        row(&context, &record)?;
+    let mut batch = vec![csv::StringRecord::new(); BATCH];
+    loop {
+        let mut filled = 0;
+        while filled < BATCH && reader.read_record(&mut batch[filled]).map_err(damaged)? {
+            filled += 1;
+        }
+        rows(&context, &batch[..filled])?;
+        if filled < BATCH {
+            return Ok(());
+        }
     }
-    Ok(())
 }
 
-/// Everything that differs from `before` to `after`, unit by unit: reports first, then
-/// values in field order, then problems fixed and new.
-/// How a report of `year` in this run (`after`) differs from the previous run's of the same
-/// unit and year, `old`, if there was one.
+/// What became of a report of the previous run.
+enum Compared {
+    /// This run has a report of its unit and year, at this place among its reports, with
+    /// these changes.
+    Kept(usize, Vec<Change>),
+    /// This run has none.
+    Removed(ReportKey, Lead),
+}
+
+/// How a report of this run, `new` (`lead`), differs from the previous run's of the same
+/// unit and year, `old`, a row of its `normalized.csv`.
 fn report_changes(
-    before: &Snapshot,
-    after: &Snapshot,
-    year: &str,
-    new: &Report,
-    old: Option<&Report>,
+    previous: &Previous,
+    hashes: &HashMap<&str, &str>,
+    (lead, new): (&Lead, &Submission),
+    old: &csv::StringRecord,
 ) -> Vec<Change> {
-    let change = |kind| Change::new(kind, &new.unit_id, &new.unit_name, year);
-    let Some(old) = old else {
-        return vec![Change {
-            after: new.source_file.clone(),
-            ..change(Kind::NewSubmission)
-        }];
-    };
     let mut changes = Vec::new();
+    let old_file = &old[4];
     let same_file = match (
-        before.hashes.get(&old.source_file),
-        after.hashes.get(&new.source_file),
+        previous.hashes.get(old_file),
+        hashes.get(lead.source_file.as_str()),
     ) {
         (Some(a), Some(b)) => a == b,
-        _ => old.source_file == new.source_file,
+        _ => old_file == lead.source_file,
     };
     if !same_file {
         changes.push(Change {
-            before: old.source_file.clone(),
-            after: new.source_file.clone(),
-            ..change(Kind::ChangedFile)
+            before: old_file.into(),
+            after: lead.source_file.clone(),
+            ..lead.change(Kind::ChangedFile)
         });
     }
     let fields = schema::fields();
-    let differing = old
-        .values
-        .split(',')
-        .zip(new.values.split(','))
-        .enumerate()
-        .filter(|(_, (was, now))| was != now);
-    for (f, (was, now)) in differing {
-        changes.push(Change {
-            field_id: fields[f].id.clone(),
-            label: schema::display_name(f),
-            before: was.into(),
-            after: now.into(),
-            ..change(Kind::ChangedValue)
-        });
+    let was = old.iter().skip(NORMALIZED_LEAD.len()).take(fields.len());
+    for (f, (was, now)) in was.zip(new.values.iter()).enumerate() {
+        let now = value_text(&now);
+        if was != now {
+            changes.push(Change {
+                field_id: fields[f].id.clone(),
+                label: schema::display_name(f),
+                before: was.into(),
+                after: now,
+                ..lead.change(Kind::ChangedValue)
+            });
+        }
     }
     changes
 }
 
-pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
-    // A province's reports, compared on every thread, in order.
-    let mut changes: Vec<Change> = after
-        .reports
+/// Everything that differs from the previous run to this one, unit by unit (the totals,
+/// which have no unit, last); within a unit: its reports (by year; the file, then the
+/// values in field order), reports no longer sent, problems fixed, then problems new.
+/// An error if the previous run's CSVs cannot be read: why, in Chinese.
+pub fn compare(previous: &Previous, now: &Current) -> Result<Vec<Change>, String> {
+    // This run's reports by key, sorted: a report's place among them orders its changes.
+    let leads: Vec<Lead> = now
+        .submissions
         .par_iter()
-        .flat_map_iter(|(key, new)| {
-            report_changes(before, after, &key.1, new, before.reports.get(key))
-        })
+        .map(|s| Lead::of(s, now.roster))
         .collect();
-    for (key, old) in &before.reports {
-        if !after.reports.contains_key(key) {
-            changes.push(Change {
-                before: old.source_file.clone(),
-                ..Change::new(
-                    Kind::RemovedSubmission,
-                    &old.unit_id,
-                    &old.unit_name,
-                    &key.1,
+    let mut keys = Keys::default();
+    let mut reports: Vec<(ReportKey, usize)> =
+        leads.iter().map(|l| keys.next(l)).zip(0..).collect();
+    reports.sort_unstable();
+    let hashes: HashMap<&str, &str> = now
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .collect();
+
+    let mut compared = vec![false; reports.len()];
+    let mut report_changes_by_place: Vec<(usize, Vec<Change>)> = Vec::new();
+    let mut removed: Vec<(ReportKey, Change)> = Vec::new();
+    let mut previous_keys = Keys::default();
+    let field_ids: Vec<&str> = schema::fields().iter().map(|f| f.id.as_str()).collect();
+    let columns: Vec<&str> = NORMALIZED_LEAD.iter().chain(&field_ids).copied().collect();
+    each_batch(
+        &previous.dir.join("normalized.csv"),
+        |header| {
+            // The counted columns at the end came later: a previous run's may lack them.
+            let tail = header.iter().skip(columns.len());
+            let same = header
+                .iter()
+                .take(columns.len())
+                .eq(columns.iter().copied())
+                && (header.len() == columns.len() || tail.eq(NORMALIZED_TAIL.iter().copied()));
+            same.then_some(())
+                .ok_or_else(|| "它的列与本版本的字段表不同".to_string())
+        },
+        |(), rows| {
+            let keyed: Vec<(ReportKey, Lead)> = rows
+                .iter()
+                .map(|row| {
+                    let lead = Lead::of_row(row);
+                    (previous_keys.next(&lead), lead)
+                })
+                .collect();
+            let found: Vec<Compared> = keyed
+                .into_par_iter()
+                .zip(rows)
+                .map(
+                    |((key, old), row)| match reports.binary_search_by(|(k, _)| k.cmp(&key)) {
+                        Ok(place) => {
+                            let i = reports[place].1;
+                            let new = (&leads[i], &now.submissions[i]);
+                            Compared::Kept(place, report_changes(previous, &hashes, new, row))
+                        }
+                        Err(_) => Compared::Removed(key, old),
+                    },
                 )
-            });
+                .collect();
+            for f in found {
+                match f {
+                    Compared::Kept(place, changes) => {
+                        compared[place] = true;
+                        report_changes_by_place.push((place, changes));
+                    }
+                    Compared::Removed(key, old) => {
+                        let change = Change {
+                            before: old.source_file.clone(),
+                            ..old.change(Kind::RemovedSubmission)
+                        };
+                        removed.push((key, change));
+                    }
+                }
+            }
+            Ok(())
+        },
+    )
+    .map_err(|e| unreadable("normalized.csv", e))?;
+    for (place, (_, i)) in reports.iter().enumerate() {
+        if !compared[place] {
+            let lead = &leads[*i];
+            let change = Change {
+                after: lead.source_file.clone(),
+                ..lead.change(Kind::NewSubmission)
+            };
+            report_changes_by_place.push((place, vec![change]));
         }
     }
-    let problem_change = |id: &String, p: &Problem, kind: Kind| Change {
-        anomaly_id: id.clone(),
-        rule: p.rule.clone(),
-        message: p.message.clone(),
-        ..Change::new(kind, &p.unit_id, &p.unit_name, "")
-    };
-    for (id, p) in &before.problems {
-        if !after.problems.contains_key(id) {
-            changes.push(problem_change(id, p, Kind::FixedProblem));
-        }
-    }
-    for (id, p) in &after.problems {
-        if !before.problems.contains_key(id) {
-            changes.push(problem_change(id, p, Kind::NewProblem));
-        }
-    }
-    // Unit by unit, the totals (no unit id) last; within a unit, the order pushed (a stable
+    report_changes_by_place.sort_by_key(|(place, _)| *place);
+    removed.sort_by(|a, b| a.0.cmp(&b.0));
+
+    // Problems: this run's by id, the previous run's a row at a time.
+    let mut problems: BTreeMap<&str, (&Anomaly, bool)> = now
+        .anomalies
+        .iter()
+        .filter(|a| is_problem(a.severity))
+        .map(|a| (a.id.as_str(), (a, false)))
+        .collect();
+    let mut fixed: Vec<(String, Change)> = Vec::new();
+    each_batch(
+        &previous.dir.join("anomalies.csv"),
+        |header| {
+            let column = |name: &str| {
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .ok_or(format!("没有 {name} 列"))
+            };
+            Ok([
+                column("severity")?,
+                column("anomaly_id")?,
+                column("unit_id")?,
+                column("unit_name")?,
+                column("rule")?,
+                column("message")?,
+            ])
+        },
+        |&[severity, id, unit_id, unit_name, rule, message], rows| {
+            for row in rows {
+                if !Severity::parse(&row[severity]).is_some_and(is_problem) || row[id].is_empty() {
+                    continue;
+                }
+                match problems.get_mut(&row[id]) {
+                    Some((_, seen)) => *seen = true,
+                    None => fixed.push((
+                        row[id].to_string(),
+                        Change {
+                            anomaly_id: row[id].into(),
+                            rule: row[rule].into(),
+                            message: row[message].into(),
+                            ..Change::new(Kind::FixedProblem, &row[unit_id], &row[unit_name], "")
+                        },
+                    )),
+                }
+            }
+            Ok(())
+        },
+    )
+    .map_err(|e| unreadable("anomalies.csv", e))?;
+    fixed.sort_by(|a, b| a.0.cmp(&b.0));
+    let new_problems = problems
+        .into_iter()
+        .filter(|(_, (_, seen))| !seen)
+        .map(|(id, (a, _))| Change {
+            anomaly_id: id.into(),
+            rule: a.rule.into(),
+            message: a.finding.message.clone(),
+            ..Change::new(Kind::NewProblem, &a.unit_id, &a.unit_name, "")
+        });
+
+    let mut changes: Vec<Change> = report_changes_by_place
+        .into_iter()
+        .flat_map(|(_, changes)| changes)
+        .chain(removed.into_iter().map(|(_, c)| c))
+        .chain(fixed.into_iter().map(|(_, c)| c))
+        .chain(new_problems)
+        .collect();
+    // Unit by unit, the totals (no unit id) last; within a unit, the order above (a stable
     // sort).
     changes.sort_by(|a, b| {
         (a.unit_id.is_empty(), &a.unit_id, &a.unit_name).cmp(&(
@@ -516,18 +544,14 @@ pub fn compare(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
             &b.unit_name,
         ))
     });
-    changes
+    Ok(changes)
 }
 
-/// The comparison of this run (made by `now`, only when there is something to compare it
-/// with: at 100,000 units it is 100 MB of text) with the previous one, as
-/// [`Snapshot::read`] found it in `--out`; never an error.
-pub fn with_previous(
-    previous: Result<Snapshot, String>,
-    now: impl FnOnce() -> Snapshot,
-) -> Comparison {
-    match previous {
-        Ok(before) => Comparison::Compared(compare(&before, &now())),
+/// The comparison of this run with the previous one, as [`Previous::open`] found it in
+/// `--out`; never an error.
+pub fn with_previous(previous: Result<Previous, String>, now: &Current) -> Comparison {
+    match previous.and_then(|previous| compare(&previous, now)) {
+        Ok(changes) => Comparison::Compared(changes),
         Err(why) => Comparison::NotCompared(why),
     }
 }
@@ -535,51 +559,130 @@ pub fn with_previous(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Finding;
+    use crate::normalize::{Evidence, Value, Values};
 
-    /// A report whose first field is `first` and the others 0.
-    fn report(unit: &str, file: &str, first: &str) -> Report {
-        let mut values = vec!["0"; schema::FIELD_COUNT];
-        values[0] = first;
-        Report {
-            unit_id: unit.into(),
-            unit_name: format!("{unit}镇"),
+    fn roster() -> Roster {
+        Roster::parse("unit_id,name,type,aliases\na,a镇,乡镇,\nb,b镇,乡镇,\ngone,gone镇,乡镇,\n")
+            .unwrap()
+    }
+
+    /// Unit `unit`'s report of 2024 from `file`, its first field `first` and the others 0.
+    fn report(roster: &Roster, unit: &str, file: &str, first: f64) -> Submission {
+        let mut values = Values::all(0.0);
+        values.set(0, Value::Number(first));
+        Submission {
             source_file: file.into(),
-            values: values.join(","),
+            unit: roster.units.iter().position(|u| u.id == unit),
+            claimed_unit: format!("{unit}镇"),
+            unit_evidence: Evidence::FileName,
+            year: Some(2024),
+            year_evidence: Evidence::FileName,
+            values,
+            sheets: Vec::new(),
+            missing: Vec::new(),
+            old_format: Vec::new(),
+            narrative: Vec::new(),
+            twice: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
-    fn problem(unit: &str, rule: &str) -> Problem {
-        Problem {
+    fn problem(unit: &str, rule: &'static str, id: &str) -> Anomaly {
+        Anomaly {
+            severity: Severity::Error,
+            rule,
             unit_id: unit.into(),
             unit_name: format!("{unit}镇"),
-            rule: rule.into(),
-            message: "不平".into(),
+            source_file: String::new(),
+            year: Some(2024),
+            finding: Finding {
+                rule,
+                location: None,
+                fields: Default::default(),
+                expected: String::new(),
+                actual: String::new(),
+                message: "不平".into(),
+            },
+            id: id.into(),
+            review: Default::default(),
+            repeats_units: false,
         }
+    }
+
+    fn file(path: &str, sha256: &str) -> FileEntry {
+        FileEntry {
+            path: path.into(),
+            size: 0,
+            sha256: sha256.into(),
+            status: "read",
+            reason: None,
+            submissions: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("nianbao-changes-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// The outputs a previous run of `now` left in `dir`, written by the writers a run uses.
+    fn write_previous(dir: &Path, now: &Current) {
+        let mut normalized = Vec::new();
+        let left_out = vec![None; now.submissions.len()];
+        crate::output::normalized_csv(&mut normalized, now.submissions, now.roster, &left_out)
+            .unwrap();
+        std::fs::write(dir.join("normalized.csv"), normalized).unwrap();
+        let mut anomalies = Vec::new();
+        crate::output::anomalies_csv(&mut anomalies, now.anomalies).unwrap();
+        std::fs::write(dir.join("anomalies.csv"), anomalies).unwrap();
+        let files: Vec<serde_json::Value> = now
+            .files
+            .iter()
+            .map(|f| serde_json::json!({"path": f.path, "sha256": f.sha256}))
+            .collect();
+        let manifest = serde_json::json!({ "files": files });
+        std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
     }
 
     #[test]
     fn units_values_and_problems_are_compared() {
-        let mut before = Snapshot::default();
-        let key = |u: &str| (format!("id:{u}"), "2024".to_string());
-        before.reports.insert(key("a"), report("a", "a.xlsx", "3"));
-        before
-            .reports
-            .insert(key("gone"), report("gone", "g.xlsx", "1"));
-        before.hashes.insert("a.xlsx".into(), "h1".into());
-        before
-            .problems
-            .insert("T3.BALANCE-1".into(), problem("a", "T3.BALANCE"));
-        let mut after = Snapshot::default();
-        after.reports.insert(key("a"), report("a", "a.xlsx", "5"));
-        after.reports.insert(key("b"), report("b", "b.csv", "1"));
-        after.hashes.insert("a.xlsx".into(), "h2".into());
-        after
-            .problems
-            .insert("T4.TOTAL-2".into(), problem("b", "T4.TOTAL"));
+        let roster = roster();
+        let dir = temp("compared");
+        let before_reports = [
+            report(&roster, "a", "a.xlsx", 3.0),
+            report(&roster, "gone", "g.xlsx", 1.0),
+        ];
+        let before_problems = [problem("a", "T3.BALANCE", "T3.BALANCE-1")];
+        let before_files = [file("a.xlsx", "h1"), file("g.xlsx", "h0")];
+        let before = Current {
+            submissions: &before_reports,
+            anomalies: &before_problems,
+            files: &before_files,
+            roster: &roster,
+        };
+        write_previous(&dir, &before);
 
-        let kinds: Vec<(String, Kind)> = compare(&before, &after)
-            .into_iter()
-            .map(|c| (c.unit_id, c.kind))
+        let after_reports = [
+            report(&roster, "a", "a.xlsx", 5.0),
+            report(&roster, "b", "b.csv", 1.0),
+        ];
+        let after_problems = [problem("b", "T4.TOTAL", "T4.TOTAL-2")];
+        let after_files = [file("a.xlsx", "h2"), file("b.csv", "h3")];
+        let after = Current {
+            submissions: &after_reports,
+            anomalies: &after_problems,
+            files: &after_files,
+            roster: &roster,
+        };
+        let changes = compare(&Previous::open(&dir).unwrap(), &after).unwrap();
+        let kinds: Vec<(&str, Kind)> = changes
+            .iter()
+            .map(|c| (c.unit_id.as_str(), c.kind))
             .collect();
         let expected = [
             ("a", Kind::ChangedFile),
@@ -589,37 +692,119 @@ mod tests {
             ("b", Kind::NewProblem),
             ("gone", Kind::RemovedSubmission),
         ];
-        let expected: Vec<(String, Kind)> =
-            expected.iter().map(|(u, k)| (u.to_string(), *k)).collect();
         assert_eq!(kinds, expected);
-        let value = compare(&before, &after)
-            .into_iter()
+        let value = changes
+            .iter()
             .find(|c| c.kind == Kind::ChangedValue)
             .unwrap();
         assert_eq!((value.before.as_str(), value.after.as_str()), ("3", "5"));
         assert_eq!(value.field_id, schema::fields()[0].id);
         assert_eq!(value.label, schema::display_name(0));
-        assert!(compare(&after, &after).is_empty());
+        assert_eq!(value.year, "2024");
+        let fixed = changes
+            .iter()
+            .find(|c| c.kind == Kind::FixedProblem)
+            .unwrap();
+        assert_eq!(
+            (
+                fixed.anomaly_id.as_str(),
+                fixed.rule.as_str(),
+                fixed.message.as_str()
+            ),
+            ("T3.BALANCE-1", "T3.BALANCE", "不平")
+        );
+
+        // A run compared with itself: nothing changed.
+        write_previous(&dir, &after);
+        assert!(compare(&Previous::open(&dir).unwrap(), &after)
+            .unwrap()
+            .is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Two reports of one unit and year (a duplicate submission) are told apart by their
+    /// files, on both sides alike; more reports than a batch of rows are all compared.
+    #[test]
+    fn duplicates_and_many_reports_are_compared_one_to_one() {
+        let roster = Roster::parse(
+            &std::iter::once("unit_id,name,type,aliases\n".to_string())
+                .chain((0..5000).map(|i| format!("u{i},{i}号镇,乡镇,\n")))
+                .collect::<String>(),
+        )
+        .unwrap();
+        let dir = temp("many");
+        let reports: Vec<Submission> = (0..5000)
+            .map(|i| report(&roster, &format!("u{i}"), &format!("{i}.csv"), i as f64))
+            .chain([report(&roster, "u7", "u7-again.csv", 70.0)])
+            .collect();
+        let files: Vec<FileEntry> = reports
+            .iter()
+            .map(|r| file(&r.source_file, "same"))
+            .collect();
+        let before = Current {
+            submissions: &reports,
+            anomalies: &[],
+            files: &files,
+            roster: &roster,
+        };
+        write_previous(&dir, &before);
+        assert!(compare(&Previous::open(&dir).unwrap(), &before)
+            .unwrap()
+            .is_empty());
+
+        let mut changed = reports.clone();
+        changed[4999].values.set(0, Value::Number(1.5));
+        changed[5000].values.set(0, Value::Number(71.0));
+        let after = Current {
+            submissions: &changed,
+            ..before
+        };
+        let values: Vec<(String, String, String)> = compare(&Previous::open(&dir).unwrap(), &after)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.unit_id, c.before, c.after))
+            .collect();
+        let expected = [("u4999", "4999", "1.5"), ("u7", "70", "71")];
+        let expected: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|(u, b, a)| (u.to_string(), b.to_string(), a.to_string()))
+            .collect();
+        assert_eq!(values, expected);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn missing_or_corrupt_outputs_are_no_comparison() {
-        let dir = std::env::temp_dir().join(format!("nianbao-changes-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let now = Snapshot::default();
-        let first = with_previous(Snapshot::read(&dir), || now.clone());
+        let roster = roster();
+        let dir = temp("corrupt");
+        let now = Current {
+            submissions: &[],
+            anomalies: &[],
+            files: &[],
+            roster: &roster,
+        };
+        let first = with_previous(Previous::open(&dir), &now);
         assert!(matches!(&first, Comparison::NotCompared(w) if w.contains("第一次")));
         std::fs::write(dir.join("manifest.json"), b"{\"files\": [").unwrap();
-        let corrupt = with_previous(Snapshot::read(&dir), || now.clone());
+        let corrupt = with_previous(Previous::open(&dir), &now);
         assert!(
             matches!(&corrupt, Comparison::NotCompared(w) if w.contains("manifest.json") && w.contains("格式不对"))
         );
         std::fs::write(dir.join("manifest.json"), b"{\"files\": []}").unwrap();
-        let no_csv = with_previous(Snapshot::read(&dir), || now.clone());
+        let no_csv = with_previous(Previous::open(&dir), &now);
         // In Chinese, not the system's English.
         assert!(
             matches!(&no_csv, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("文件不存在"))
+        );
+        // A previous normalized.csv whose last row was cut short.
+        write_previous(&dir, &now);
+        let mut cut = std::fs::read(dir.join("normalized.csv")).unwrap();
+        cut.extend(b"a,a\xe9\x95\x87,\xe4\xb9\xa1\xe9\x95\x87,2024\n");
+        std::fs::write(dir.join("normalized.csv"), cut).unwrap();
+        let damaged = with_previous(Previous::open(&dir), &now);
+        assert!(
+            matches!(&damaged, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("格式不对")),
+            "{damaged:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::changes::{self, Comparison, Snapshot};
+use crate::changes::{self, Comparison, Current, Previous};
 use crate::check::{self, County, Review, ReviewOutcome, Severity};
 use crate::discover::discover;
 use crate::output::{self, html, notices, workbook, ChecksInfo, Manifest, Phase, RunInfo, Writer};
@@ -76,13 +76,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     files.retain(|f| !staging.keeps(&f.path));
 
     let mut phases = Phases::new();
-    // The previous run's outputs are still in --out: read back before they are replaced,
-    // beside the inputs.
+    // The previous run's outputs are still in --out: its manifest is read beside the
+    // inputs, its CSVs when compared, before they are replaced.
     let (results, previous) = rayon::join(
         || process_all(&files, &roster, opts.year),
-        || Snapshot::read(staging.out()),
+        || Previous::open(staging.out()),
     );
     let gathered = gather(results, &roster, opts.year);
+    // What was found is now in `gathered`: the list of paths (28 MB at 100,000 files) goes.
+    drop(files);
     phases.done("read");
     let year = gathered.year;
     // The year the submissions state, when --year did not say it: checked before anything
@@ -135,9 +137,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     phases.done("check and roll up");
 
     let compare_with_previous = || {
-        changes::with_previous(previous, || {
-            Snapshot::of(&gathered.submissions, &anomalies, &gathered.files, &roster)
-        })
+        let now = Current {
+            submissions: &gathered.submissions,
+            anomalies: &anomalies,
+            files: &gathered.files,
+            roster: &roster,
+        };
+        changes::with_previous(previous, &now)
     };
     let write_csvs = |comparison: &Comparison| -> Result<(), String> {
         staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;

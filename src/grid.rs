@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU16, NonZeroU32};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +69,8 @@ pub struct CellAt {
 
 /// The tag of a CSV's cell in [`CellAt::packed`]; the tags below it are sheet indices.
 const PACKED_CSV: u16 = 62;
+/// The tag of a CSV's cell in [`CellAt::packed16`]; the tags below it are sheet indices.
+const PACKED16_CSV: u16 = 7;
 
 impl CellAt {
     const CSV: u16 = u16::MAX;
@@ -152,6 +154,34 @@ impl CellAt {
             row_after: NonZeroU32::new(p >> 14).expect("a packed cell's row is at least 1"),
             col: ((p >> 6) & 0xFF) as u16,
             sheet: if tag == PACKED_CSV { Self::CSV } else { tag },
+        }
+    }
+
+    /// The cell in 16 bits, where it fits, as most cells of a report do: on one of its first
+    /// 7 worksheets or in a CSV, row (or line) below 255 and column below 32. Three bits of
+    /// tag (a sheet's index, or 7 for a CSV), five of column and eight of row plus one.
+    pub fn packed16(self) -> Option<NonZeroU16> {
+        let tag = match self.sheet {
+            Self::CSV => PACKED16_CSV,
+            index if index < PACKED16_CSV => index,
+            _ => return None,
+        };
+        let row_after = u16::try_from(self.row_after.get()).ok()?;
+        if row_after >= 1 << 8 || self.col >= 1 << 5 {
+            return None;
+        }
+        NonZeroU16::new(row_after << 8 | self.col << 3 | tag)
+    }
+
+    /// The cell [`Self::packed16`] made `packed` of.
+    pub fn unpacked16(packed: NonZeroU16) -> CellAt {
+        let p = packed.get();
+        let tag = p & 0x7;
+        CellAt {
+            row_after: NonZeroU32::new(u32::from(p >> 8))
+                .expect("a packed cell's row is at least 1"),
+            col: (p >> 3) & 0x1F,
+            sheet: if tag == PACKED16_CSV { Self::CSV } else { tag },
         }
     }
 
@@ -651,6 +681,31 @@ mod tests {
         ];
         for cell in too_far {
             assert_eq!(cell.packed(), None, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn cells_that_pack_in_16_bits_unpack_as_they_were() {
+        let fits = [
+            CellAt::new(0, 0, 0),
+            CellAt::new(6, 254, 31),
+            CellAt::csv(254, 31),
+            CellAt::csv(1, 0),
+        ];
+        for cell in fits {
+            let packed = cell.packed16().expect("fits");
+            assert_eq!(CellAt::unpacked16(packed), cell);
+        }
+        let too_far = [
+            CellAt::new(7, 0, 0),
+            CellAt::new(0, 255, 0),
+            CellAt::new(0, 0, 32),
+            CellAt::csv(255, 1),
+            CellAt::csv(70_000, 1),
+            CellAt::of(&Location::Page { page: 2, line: 3 }, &mut Vec::new()),
+        ];
+        for cell in too_far {
+            assert_eq!(cell.packed16(), None, "{cell:?}");
         }
     }
 

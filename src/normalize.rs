@@ -1,7 +1,7 @@
 //! Stage 4: a located submission → the 200-field schema. Values are parsed strictly, and
 //! the unit and year are resolved against the roster.
 
-use std::num::NonZeroU32;
+use std::num::{NonZeroU16, NonZeroU32};
 use std::sync::Arc;
 
 use crate::grid::{Cell, CellAt, Location, Paragraph};
@@ -35,15 +35,17 @@ impl Value {
 }
 
 /// A submission's 200 values and the cells they were read from. A province's submissions
-/// are all kept until the outputs are written, so a field takes 8 bytes where it can: its
-/// number as a whole number in 32 bits (nearly every value of a report is one), and its cell
-/// in 32 bits ([`CellAt::packed`]); other numbers and cells are kept aside. Which fields are
-/// blank or missing is a bit each, and the rare text that is not a number is kept aside.
+/// are all kept until the outputs are written, so a field takes 4 bytes where it can: its
+/// number as a whole number in 16 bits (nearly every value of a report is one), and its cell
+/// in 16 bits ([`CellAt::packed16`]); where one of a report's does not fit, its numbers or
+/// its cells take 32 bits each ([`CellAt::packed`]), and other numbers and cells are kept
+/// aside. Which fields are blank or missing is a bit each, and the rare text that is not a
+/// number is kept aside.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Values {
     /// The number a field holds, when it is a whole number below [`NOT_SMALL`]; 0 for a
     /// blank, a missing field or text.
-    small: Box<[u32]>,
+    small: Smalls,
     /// The numbers that are not, by field, in field order.
     others: Vec<(FieldIdx, f64)>,
     /// Where each field was read, when it was read from a cell.
@@ -65,10 +67,52 @@ pub(crate) fn small_number(n: f64, limit: u32) -> Option<u32> {
 /// In [`Values::small`]: the field's number is in [`Values::others`].
 const NOT_SMALL: u32 = u32::MAX;
 
-/// The cells of a report's fields: 4 bytes each while every cell packs, 8 bytes each once
-/// one does not (a document's tables and pages).
+/// The small numbers of a report's fields ([`Values::small`]): 2 bytes each while every
+/// one is below 65,535, 4 bytes each once one is not.
+#[derive(Debug, Clone)]
+enum Smalls {
+    /// [`NOT_SMALL`] is `u16::MAX` here.
+    Narrow(Box<[u16]>),
+    Wide(Box<[u32]>),
+}
+
+impl Smalls {
+    fn get(&self, f: FieldIdx) -> u32 {
+        match self {
+            Smalls::Narrow(small) if small[f] == u16::MAX => NOT_SMALL,
+            Smalls::Narrow(small) => u32::from(small[f]),
+            Smalls::Wide(small) => small[f],
+        }
+    }
+
+    fn set(&mut self, f: FieldIdx, n: u32) {
+        match self {
+            Smalls::Wide(small) => small[f] = n,
+            Smalls::Narrow(small) if n == NOT_SMALL => small[f] = u16::MAX,
+            Smalls::Narrow(small) => match u16::try_from(n) {
+                Ok(narrow) if narrow != u16::MAX => small[f] = narrow,
+                _ => {
+                    let mut wide: Box<[u32]> = (0..FIELD_COUNT).map(|g| self.get(g)).collect();
+                    wide[f] = n;
+                    *self = Smalls::Wide(wide);
+                }
+            },
+        }
+    }
+}
+
+impl PartialEq for Smalls {
+    fn eq(&self, other: &Smalls) -> bool {
+        (0..FIELD_COUNT).all(|f| self.get(f) == other.get(f))
+    }
+}
+
+/// The cells of a report's fields: 2 bytes each while every cell packs in 16 bits, 4 bytes
+/// each while every cell packs in 32, 8 bytes each once one does not (a document's tables
+/// and pages).
 #[derive(Debug, Clone)]
 enum Cells {
+    Packed16(Box<[Option<NonZeroU16>]>),
     Packed(Box<[Option<NonZeroU32>]>),
     Full(Box<[Option<CellAt>]>),
 }
@@ -76,6 +120,7 @@ enum Cells {
 impl Cells {
     fn get(&self, f: FieldIdx) -> Option<CellAt> {
         match self {
+            Cells::Packed16(cells) => cells[f].map(CellAt::unpacked16),
             Cells::Packed(cells) => cells[f].map(CellAt::unpacked),
             Cells::Full(cells) => cells[f],
         }
@@ -87,14 +132,25 @@ impl Cells {
             Cells::Packed(cells) => match at.map(CellAt::packed) {
                 None => cells[f] = None,
                 Some(Some(packed)) => cells[f] = Some(packed),
-                Some(None) => {
-                    let mut full: Box<[Option<CellAt>]> =
-                        cells.iter().map(|c| c.map(CellAt::unpacked)).collect();
-                    full[f] = at;
-                    *self = Cells::Full(full);
-                }
+                Some(None) => self.widen(f, at),
+            },
+            Cells::Packed16(cells) => match at.map(CellAt::packed16) {
+                None => cells[f] = None,
+                Some(Some(packed)) => cells[f] = Some(packed),
+                Some(None) => self.widen(f, at),
             },
         }
+    }
+
+    /// Sets a cell that does not pack as the others: all are kept in the next wider form
+    /// that holds it.
+    fn widen(&mut self, f: FieldIdx, at: Option<CellAt>) {
+        let all = (0..FIELD_COUNT).map(|g| if g == f { at } else { self.get(g) });
+        *self = if matches!(self, Cells::Packed16(_)) && at.and_then(CellAt::packed).is_some() {
+            Cells::Packed(all.map(|c| c.and_then(CellAt::packed)).collect())
+        } else {
+            Cells::Full(all.collect())
+        };
     }
 }
 
@@ -132,9 +188,9 @@ impl Values {
     pub fn from_numbers(numbers: Vec<f64>) -> Values {
         assert_eq!(numbers.len(), FIELD_COUNT, "a number per field");
         let mut values = Values {
-            small: vec![0; FIELD_COUNT].into(),
+            small: Smalls::Narrow(vec![0; FIELD_COUNT].into()),
             others: Vec::new(),
-            cells: Cells::Packed(vec![None; FIELD_COUNT].into()),
+            cells: Cells::Packed16(vec![None; FIELD_COUNT].into()),
             blanks: FieldBits::default(),
             missing: FieldBits::default(),
             texts: Vec::new(),
@@ -147,7 +203,7 @@ impl Values {
 
     /// The number field `f` holds (0 for a blank, a missing field or text).
     fn stored_number(&self, f: FieldIdx) -> f64 {
-        match self.small[f] {
+        match self.small.get(f) {
             NOT_SMALL => self
                 .others
                 .binary_search_by_key(&f, |(g, _)| *g)
@@ -160,17 +216,17 @@ impl Values {
         let at = self.others.binary_search_by_key(&f, |(g, _)| *g);
         match (small_number(n, NOT_SMALL), at) {
             (Some(s), at) => {
-                self.small[f] = s;
+                self.small.set(f, s);
                 if let Ok(i) = at {
                     self.others.remove(i);
                 }
             }
             (None, Ok(i)) => {
-                self.small[f] = NOT_SMALL;
+                self.small.set(f, NOT_SMALL);
                 self.others[i].1 = n;
             }
             (None, Err(i)) => {
-                self.small[f] = NOT_SMALL;
+                self.small.set(f, NOT_SMALL);
                 self.others.insert(i, (f, n));
             }
         }
@@ -459,38 +515,61 @@ mod tests {
 
     #[test]
     fn numbers_and_cells_are_kept_exactly_in_either_form() {
-        let numbers = [
-            0.0,
-            1.0,
-            4_294_967_294.0,
-            4_294_967_295.0,
-            1.5,
-            -3.0,
-            -0.0,
-            1e20,
-        ];
+        let numbers = [0.0, 1.0, 65_534.0, 1.5, -3.0, -0.0, 1e20];
         let mut v = Values::all(0.0);
         for (f, n) in numbers.iter().enumerate() {
             v.set(f, Value::Number(*n));
         }
+        // Every number below 65,535 whole, in 16 bits.
+        assert!(matches!(v.small, Smalls::Narrow(_)));
         for (f, n) in numbers.iter().enumerate() {
             let got = v.number(f).unwrap();
             assert_eq!(got.to_bits(), n.to_bits(), "field {f}: {n}");
         }
         // A field whose number becomes whole again leaves nothing aside.
-        v.set(4, Value::Number(7.0));
-        assert_eq!(v.number(4), Some(7.0));
+        v.set(3, Value::Number(7.0));
+        assert_eq!(v.number(3), Some(7.0));
         let mut w = Values::all(0.0);
         for (f, n) in numbers.iter().enumerate() {
             w.set(f, Value::Number(*n));
         }
-        w.set(4, Value::Number(7.0));
+        w.set(3, Value::Number(7.0));
         assert_eq!(v, w);
 
-        // Cells pack until one does not; then every cell is kept whole, the others as they
-        // were.
+        // One whole number of 16 bits or more: all in 32, the others as they were.
+        let wider = [65_535.0, 4_294_967_294.0, 4_294_967_295.0];
+        for (i, n) in wider.iter().enumerate() {
+            v.set(numbers.len() + i, Value::Number(*n));
+        }
+        assert!(matches!(v.small, Smalls::Wide(_)));
+        for (f, n) in numbers.iter().chain(&wider).enumerate() {
+            let n = if f == 3 { 7.0 } else { *n };
+            assert_eq!(
+                v.number(f).unwrap().to_bits(),
+                n.to_bits(),
+                "field {f}: {n}"
+            );
+        }
+        // Equal whatever the form.
+        let mut wide = v.clone();
+        for f in numbers.len()..numbers.len() + wider.len() {
+            wide.set(f, Value::Number(0.0));
+        }
+        let mut narrow = Values::all(0.0);
+        for (f, n) in numbers.iter().enumerate() {
+            narrow.set(f, Value::Number(if f == 3 { 7.0 } else { *n }));
+        }
+        assert!(matches!(narrow.small, Smalls::Narrow(_)));
+        assert!(matches!(wide.small, Smalls::Wide(_)));
+        assert_eq!(narrow, wide);
+
+        // Cells pack in 16 bits until one does not, then in 32; then every cell is kept
+        // whole, the others as they were.
         let sheet = CellAt::csv(12, 3);
         v.set_at(0, Value::Number(1.0), Some(sheet));
+        assert!(matches!(v.cells, Cells::Packed16(_)));
+        let far = CellAt::csv(300, 3);
+        v.set_at(1, Value::Number(1.0), Some(far));
         assert!(matches!(v.cells, Cells::Packed(_)));
         let table = CellAt::of(
             &Location::Table {
@@ -500,11 +579,18 @@ mod tests {
             },
             &mut Vec::new(),
         );
-        v.set_at(1, Value::Number(2.0), Some(table));
+        v.set_at(2, Value::Number(2.0), Some(table));
         assert!(matches!(v.cells, Cells::Full(_)));
         assert_eq!(v.at(0), Some(sheet));
-        assert_eq!(v.at(1), Some(table));
-        assert_eq!(v.at(2), None);
+        assert_eq!(v.at(1), Some(far));
+        assert_eq!(v.at(2), Some(table));
+        assert_eq!(v.at(3), None);
+        // A table's cell straight after 16 bits: kept whole.
+        let mut direct = Values::all(0.0);
+        direct.set_at(0, Value::Number(1.0), Some(sheet));
+        direct.set_at(2, Value::Number(2.0), Some(table));
+        assert!(matches!(direct.cells, Cells::Full(_)));
+        assert_eq!((direct.at(0), direct.at(2)), (Some(sheet), Some(table)));
         // Equal whatever the form.
         let mut packed = Values::all(0.0);
         packed.set_at(0, Value::Number(1.0), Some(sheet));

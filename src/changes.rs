@@ -288,16 +288,15 @@ fn unreadable(name: &str, why: String) -> String {
     format!("上次的 {name} 无法读取：{why}")
 }
 
-/// Reads a CSV nianbao wrote (with a BOM) a batch of rows at a time: `columns` makes of its
+/// Reads a CSV nianbao wrote (with a BOM) `batch` rows at a time: `columns` makes of its
 /// header what each row needs (or refuses it), then `rows` is called with that and each
 /// batch. A row of another length than the header is an error: the file was cut short.
 fn each_batch<C>(
     path: &Path,
+    batch: usize,
     columns: impl FnOnce(&csv::StringRecord) -> Result<C, String>,
     mut rows: impl FnMut(&C, &[csv::StringRecord]) -> Result<(), String>,
 ) -> Result<(), String> {
-    /// Rows compared on every thread at once.
-    const BATCH: usize = 4096;
     let file = std::fs::File::open(path).map_err(|e| crate::discover::os_reason(&e))?;
     let mut input = std::io::BufReader::new(file);
     let mut bom = [0u8; 3];
@@ -312,14 +311,14 @@ fn each_batch<C>(
     };
     let header = reader.headers().map_err(damaged)?.clone();
     let context = columns(&header)?;
-    let mut batch = vec![csv::StringRecord::new(); BATCH];
+    let mut records = vec![csv::StringRecord::new(); batch];
     loop {
         let mut filled = 0;
-        while filled < BATCH && reader.read_record(&mut batch[filled]).map_err(damaged)? {
+        while filled < batch && reader.read_record(&mut records[filled]).map_err(damaged)? {
             filled += 1;
         }
-        rows(&context, &batch[..filled])?;
-        if filled < BATCH {
+        rows(&context, &records[..filled])?;
+        if filled < batch {
             return Ok(());
         }
     }
@@ -402,8 +401,10 @@ pub fn compare(previous: &Previous, now: &Current) -> Result<Vec<Change>, String
     let mut previous_keys = Keys::default();
     let field_ids: Vec<&str> = schema::fields().iter().map(|f| f.id.as_str()).collect();
     let columns: Vec<&str> = NORMALIZED_LEAD.iter().chain(&field_ids).copied().collect();
+    // Rows compared on every thread at once: a row is about 600 bytes.
     each_batch(
         &previous.dir.join("normalized.csv"),
+        4096,
         |header| {
             // The counted columns at the end came later: a previous run's may lack them.
             let tail = header.iter().skip(columns.len());
@@ -477,8 +478,11 @@ pub fn compare(previous: &Previous, now: &Current) -> Result<Vec<Change>, String
         .map(|a| (a.id.as_str(), (a, false)))
         .collect();
     let mut fixed: Vec<(String, Change)> = Vec::new();
+    // Looked up one after the other: a row can be 6 KB (a report's blank fields listed),
+    // and each record of a batch keeps the room of the longest it held.
     each_batch(
         &previous.dir.join("anomalies.csv"),
+        64,
         |header| {
             let column = |name: &str| {
                 header

@@ -20,6 +20,22 @@ fn without_huge_pages() {
     }
 }
 
+/// mimalloc keeps the memory a run frees for a second before it gives it back to the system,
+/// and a run frees much while it makes the next thing (a file's inflated parts, a batch of
+/// pages): at 100,000 units that held 50 MB more at the peak (588 against 534 MB). A tenth
+/// of a second: 10% less peak memory at 10,000 units for 0–3% more time, within the noise;
+/// no delay at all took 25% more time (system time, giving pages back one by one).
+fn prompt_purging() {
+    #[cfg(not(target_env = "musl"))]
+    {
+        /// `mi_option_purge_delay` in mimalloc.h, in milliseconds; the bindings have no
+        /// constant for it.
+        const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+        // SAFETY: sets one of mimalloc's options, which it reads when it next purges.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 100) };
+    }
+}
+
 /// nianbao（年报）：汇总各单位的政府信息公开工作年度报告统计表，检查勾稽关系，生成全县汇总。
 #[derive(Parser)]
 #[command(version)]
@@ -155,6 +171,7 @@ fn print_written(written: &[std::path::PathBuf]) {
 
 fn main() -> ExitCode {
     without_huge_pages();
+    prompt_purging();
     quiet_when_the_reader_stops();
     let _console = console::Utf8Output::set();
     if std::env::args_os().len() <= 1 {

@@ -114,11 +114,15 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             "CSV 第 {line} 行超过 {MAX_CSV_FIELDS} 列，不是年度报告的表格"
         ));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    with_reader(text, delimiter, |reader| read_records(reader, text, notes))
+}
+
+/// Rereads a sheet of `text` with a [`with_reader`] reader.
+fn read_records(
+    reader: &mut ReusedReader,
+    text: &str,
+    mut notes: Vec<String>,
+) -> Result<Workbook, String> {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut lines = Vec::new();
     let mut long: Option<LongTableBuilder> = None;
@@ -209,7 +213,93 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     })
 }
 
+/// A CSV reader whose input can be replaced: see [`with_reader`].
+type ReusedReader = csv::Reader<std::io::Cursor<Vec<u8>>>;
+
+/// Runs `read` with a reader of `text` split at `delimiter`. The readers are kept on each
+/// thread, a reader a delimiter, and set back to the start of each new text: building a
+/// reader (its parsing tables) took as long as reading a report's CSV with it.
+fn with_reader<T>(text: &str, delimiter: u8, read: impl FnOnce(&mut ReusedReader) -> T) -> T {
+    /// A text longer than this is not kept past its reading.
+    const KEPT_BYTES: usize = 1 << 20;
+    thread_local! {
+        static READERS: std::cell::RefCell<Vec<(u8, ReusedReader)>> = const {
+            std::cell::RefCell::new(Vec::new())
+        };
+    }
+    READERS.with_borrow_mut(|readers| {
+        let at = match readers.iter().position(|(d, _)| *d == delimiter) {
+            Some(at) => at,
+            None => {
+                let reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(delimiter)
+                    .from_reader(std::io::Cursor::new(Vec::new()));
+                readers.push((delimiter, reader));
+                readers.len() - 1
+            }
+        };
+        let reader = &mut readers[at].1;
+        let input = reader.get_mut().get_mut();
+        input.clear();
+        input.extend_from_slice(text.as_bytes());
+        // Back to the first byte, line and record, the parser's state and buffer cleared.
+        reader
+            .seek(csv::Position::new())
+            .expect("a reader of memory seeks");
+        let read = read(reader);
+        let input = reader.get_mut().get_mut();
+        if input.capacity() > KEPT_BYTES {
+            *input = Vec::new();
+        }
+        read
+    })
+}
+
 /// A long-form record's four fields; a missing one is empty.
 fn long_cols<'r>(record: &'r csv::StringRecord, long: &LongTableBuilder) -> [&'r str; 4] {
     long.cols().map(|c| record.get(c as usize).unwrap_or(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+
+    /// What a CSV reads as: each sheet's rows and their lines, the long form, the notes.
+    fn read_as(bytes: &[u8]) -> String {
+        let book = read(bytes).expect("readable");
+        let sheets: Vec<_> = book
+            .sheets
+            .iter()
+            .map(|s| (s.rows.clone(), s.csv_lines.clone()))
+            .collect();
+        format!("{sheets:?} {:?} {:?}", book.long_form, book.notes)
+    }
+
+    /// A thread's readers are reused from text to text, whatever each one's delimiter, line
+    /// ends, length or the state the last one was left in: each text reads as it would first.
+    #[test]
+    fn a_reused_reader_reads_each_text_as_new() {
+        let long: String = (0..3000)
+            .map(|i| format!("第{i}行,\"a\nb\",{i}\r\n"))
+            .collect();
+        let texts: [&[u8]; 6] = [
+            b"\xe5\x8d\x95\xe4\xbd\x8d,\xe7\x94\xb2\xe9\x95\x87\r\n\r\n1,\"2\r\n3\",4\n",
+            b"a\tb\tc\n1\t2\t3\n",
+            long.as_bytes(),
+            b"x;y;z\n\"unclosed;1\n",
+            b"unit_id,year,field_id,value\nyisuhe,2024,active.regulation.issued,3\n",
+            b"a,b\n\n\n1,2",
+        ];
+        let first: Vec<String> = texts
+            .iter()
+            .map(|t| std::thread::scope(|s| s.spawn(|| read_as(t)).join().unwrap()))
+            .collect();
+        for _ in 0..2 {
+            for (t, expected) in texts.iter().zip(&first) {
+                assert_eq!(&read_as(t), expected);
+            }
+        }
+    }
 }

@@ -425,7 +425,7 @@ fn parse_plain_number(s: &str) -> Option<f64> {
 /// Writes a number the way a person would: `3`, not `3.0`; `12.35` as is.
 pub fn format_number(n: f64) -> String {
     if n == n.trunc() && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        itoa::Buffer::new().format(n as i64).to_string()
     } else {
         format!("{n}")
     }

@@ -268,7 +268,12 @@ fn tables(
                             None if involved[f] => "n part",
                             None => "n",
                         };
-                        let _ = write!(html, "<td class=\"{class}\"{span}>");
+                        // Pushed piece by piece: two hundred cells a page.
+                        html.push_str("<td class=\"");
+                        html.push_str(class);
+                        html.push('"');
+                        html.push_str(span);
+                        html.push('>');
                         escape_into(&mut html, &shown[f]);
                         for n in &marks[f] {
                             let _ = write!(html, "<sup><a href=\"#a{n}\">{n}</a></sup>");

@@ -7,7 +7,9 @@ use std::fmt::Write;
 /// Starts row `row` (0-based, as rust_xlsxwriter counts): `<row r="N">`, with no spans or
 /// row options, as rust_xlsxwriter writes a row of a sheet that sets none.
 pub fn start_row(out: &mut String, row: u32) {
-    let _ = write!(out, r#"<row r="{}">"#, row + 1);
+    out.push_str(r#"<row r=""#);
+    out.push_str(itoa::Buffer::new().format(u64::from(row) + 1));
+    out.push_str(r#"">"#);
 }
 
 pub fn end_row(out: &mut String) {
@@ -25,8 +27,15 @@ pub fn number_cell(out: &mut String, row: u32, col: u32, n: f64) {
     }
     out.push_str(r#"<c r=""#);
     push_ref(out, row, col);
-    // rust_xlsxwriter, built without its ryu or zmij features, formats with Display.
-    let _ = write!(out, r#""><v>{n}</v></c>"#);
+    // rust_xlsxwriter, built without its ryu or zmij features, formats with Display, which
+    // writes a whole number below 2^53 as its digits (and -0 as such).
+    out.push_str(r#""><v>"#);
+    if n == n.trunc() && n.abs() < 1e15 && !(n == 0.0 && n.is_sign_negative()) {
+        out.push_str(itoa::Buffer::new().format(n as i64));
+    } else {
+        let _ = write!(out, "{n}");
+    }
+    out.push_str("</v></c>");
 }
 
 /// A text cell, as an inline string; empty text writes no cell, as rust_xlsxwriter does.
@@ -62,7 +71,7 @@ fn push_ref(out: &mut String, row: u32, col: u32) {
         n = (n - 1) / 26;
     }
     out.push_str(std::str::from_utf8(&letters[at..]).expect("ASCII letters"));
-    let _ = write!(out, "{}", row + 1);
+    out.push_str(itoa::Buffer::new().format(u64::from(row) + 1));
 }
 
 /// rust_xlsxwriter's `escape_xml_escapes`: a `_xHHHH_` already in the text gets its
@@ -169,5 +178,28 @@ mod tests {
                 r#"<c r="D1" t="inlineStr"><is><t>NAN</t></is></c></row>"#
             )
         );
+        // Whole numbers written without core::fmt, as Display writes them.
+        let whole = [
+            0.0,
+            -0.0,
+            7.0,
+            -3.0,
+            65_535.0,
+            4_294_967_296.0,
+            999_999_999_999_999.0,
+            1e15,
+            -1e15,
+            1e20,
+            0.5,
+        ];
+        for n in whole {
+            let mut out = String::new();
+            number_cell(&mut out, 4_294_967_294, 16_383, n);
+            assert_eq!(
+                out,
+                format!(r#"<c r="XFD4294967295"><v>{n}</v></c>"#),
+                "{n}"
+            );
+        }
     }
 }

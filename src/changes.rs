@@ -6,8 +6,8 @@
 //! replaced: the file hashes of `manifest.json` at once ([`Previous::open`]), `normalized.csv`
 //! and `anomalies.csv` a row at a time while compared ([`compare`]). This run is compared as
 //! it is ([`Current`]), its values in the text `normalized.csv` gives them (`value_text`), so
-//! that equal values compare equal. Neither side is held whole: at 100,000 units each took
-//! about 100 MB as text. Problems are keyed on their stable ids (`check::ids`), which do not
+//! that equal values compare equal. Neither side's values are held whole, only the keys
+//! of the reports: at 100,000 units each side's text took about 100 MB. Problems are keyed on their stable ids (`check::ids`), which do not
 //! depend on the file or the cell.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -231,7 +231,8 @@ impl Lead {
 type ReportKey = (String, String);
 
 /// The keys of a run's reports, given in their order: a second report of the same unit and
-/// year (a duplicate submission) is told apart by its file.
+/// year (a duplicate submission) is told apart by its file, a third from the same file by
+/// its number; both runs' keys are given alike, so that reports pair one to one.
 #[derive(Default)]
 struct Keys(HashSet<ReportKey>);
 
@@ -245,6 +246,13 @@ impl Keys {
         let mut key = (unit, lead.year.clone());
         if self.0.contains(&key) {
             key.0 = format!("{}#{}", key.0, lead.source_file);
+        }
+        let from_file = key.0.clone();
+        for n in 2.. {
+            if !self.0.contains(&key) {
+                break;
+            }
+            key.0 = format!("{from_file}#{n}");
         }
         self.0.insert(key.clone());
         key
@@ -774,6 +782,44 @@ mod tests {
             .map(|(u, b, a)| (u.to_string(), b.to_string(), a.to_string()))
             .collect();
         assert_eq!(values, expected);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Three reports of one unit and year, two of them from one file (two sheets that give
+    /// no unit but the file's name): each is compared with its own of the previous run.
+    #[test]
+    fn reports_of_one_unit_year_and_file_pair_in_order() {
+        let roster = roster();
+        let dir = temp("same-file");
+        let reports = [
+            report(&roster, "a", "A.csv", 1.0),
+            report(&roster, "a", "B.csv", 2.0),
+            report(&roster, "a", "B.csv", 3.0),
+        ];
+        let files = [file("A.csv", "h1"), file("B.csv", "h2")];
+        let before = Current {
+            submissions: &reports,
+            anomalies: &[],
+            files: &files,
+            roster: &roster,
+        };
+        write_previous(&dir, &before);
+        assert_eq!(
+            compare(&Previous::open(&dir).unwrap(), &before).unwrap(),
+            []
+        );
+        let mut changed = reports.clone();
+        changed[2].values.set(0, Value::Number(4.0));
+        let after = Current {
+            submissions: &changed,
+            ..before
+        };
+        let values: Vec<(Kind, String, String)> = compare(&Previous::open(&dir).unwrap(), &after)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.kind, c.before, c.after))
+            .collect();
+        assert_eq!(values, [(Kind::ChangedValue, "3".into(), "4".into())]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

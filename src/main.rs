@@ -31,8 +31,9 @@ fn prompt_purging() {
         /// `mi_option_purge_delay` in mimalloc.h, in milliseconds; the bindings have no
         /// constant for it.
         const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+        // A default: MIMALLOC_PURGE_DELAY in the environment still decides.
         // SAFETY: sets one of mimalloc's options, which it reads when it next purges.
-        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 100) };
+        unsafe { libmimalloc_sys::mi_option_set_default(PURGE_DELAY, 100) };
     }
 }
 

@@ -34,8 +34,15 @@ pub struct FileResult {
     pub notes: Vec<String>,
 }
 
+/// Lower-case hex, two digits a byte (a string made for each byte before: a province's
+/// files' hashes are three million bytes).
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xF)]])
+        .map(char::from)
+        .collect()
 }
 
 /// Reads, locates and normalizes one file. Never panics on bad input: every failure is an
@@ -359,4 +366,15 @@ pub fn most_common(years: &[Option<i32>]) -> Option<(i32, usize)> {
         *counts.entry(*y).or_default() += 1;
     }
     counts.into_iter().max_by_key(|&(y, n)| (n, y))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hashes_are_written_in_lower_case_hex() {
+        let every_byte: Vec<u8> = (0..=255).collect();
+        let expected: String = every_byte.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(super::hex(&every_byte), expected);
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
 }

@@ -572,7 +572,7 @@ pub fn with_previous(previous: Result<Previous, String>, now: &Current) -> Compa
 mod tests {
     use super::*;
     use crate::check::Finding;
-    use crate::normalize::{Evidence, Value, Values};
+    use crate::normalize::{Value, Values};
 
     fn roster() -> Roster {
         Roster::parse("unit_id,name,type,aliases\na,a镇,乡镇,\nb,b镇,乡镇,\ngone,gone镇,乡镇,\n")
@@ -583,21 +583,8 @@ mod tests {
     fn report(roster: &Roster, unit: &str, file: &str, first: f64) -> Submission {
         let mut values = Values::all(0.0);
         values.set(0, Value::Number(first));
-        Submission {
-            source_file: file.into(),
-            unit: roster.units.iter().position(|u| u.id == unit),
-            claimed_unit: format!("{unit}镇"),
-            unit_evidence: Evidence::FileName,
-            year: Some(2024),
-            year_evidence: Evidence::FileName,
-            values,
-            sheets: Vec::new(),
-            missing: Vec::new(),
-            old_format: Vec::new(),
-            narrative: Vec::new(),
-            twice: Vec::new(),
-            notes: Vec::new(),
-        }
+        let on_roster = roster.units.iter().position(|u| u.id == unit);
+        Submission::of_values(file, on_roster, &format!("{unit}镇"), 2024, values)
     }
 
     fn problem(unit: &str, rule: &'static str, id: &str) -> Anomaly {

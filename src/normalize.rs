@@ -345,6 +345,35 @@ pub struct Submission {
     pub notes: Vec<String>,
 }
 
+#[cfg(test)]
+impl Submission {
+    /// A report of `unit` (else of `claimed_unit`) for `year`, from `source_file`, with
+    /// `values` and nothing else, as the tests of later stages make one.
+    pub(crate) fn of_values(
+        source_file: &str,
+        unit: Option<UnitIdx>,
+        claimed_unit: &str,
+        year: i32,
+        values: Values,
+    ) -> Submission {
+        Submission {
+            source_file: source_file.into(),
+            unit,
+            claimed_unit: claimed_unit.into(),
+            unit_evidence: Evidence::FileName,
+            year: Some(year),
+            year_evidence: Evidence::FileName,
+            values,
+            sheets: Vec::new(),
+            missing: Vec::new(),
+            old_format: Vec::new(),
+            narrative: Vec::new(),
+            twice: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 impl Submission {
     /// Whether it was read from a document (Word, web page, PDF, text) rather than a
     /// workbook or a CSV: its values lie in a document's tables, pages or lines.

@@ -358,8 +358,7 @@ pub fn key_figures(value: impl Fn(usize) -> Option<f64>) -> Vec<Option<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grid::Location;
-    use crate::normalize::{Evidence, Value, Values};
+    use crate::normalize::{Value, Values};
 
     fn submission(unit: Option<usize>, year: i32, penalty: Value) -> Submission {
         let mut values = Values::all(1.0);
@@ -371,21 +370,7 @@ mod tests {
             schema::index_of("active.fee.amount_wan").unwrap(),
             Value::Number(0.1),
         );
-        Submission {
-            source_file: format!("{unit:?}-{year}.xlsx"),
-            unit,
-            claimed_unit: "x".into(),
-            unit_evidence: Evidence::Cell(Location::Csv { line: 1, field: 1 }),
-            year: Some(year),
-            year_evidence: Evidence::FileName,
-            values,
-            sheets: Vec::new(),
-            missing: Vec::new(),
-            old_format: Vec::new(),
-            narrative: Vec::new(),
-            twice: Vec::new(),
-            notes: Vec::new(),
-        }
+        Submission::of_values(&format!("{unit:?}-{year}.xlsx"), unit, "x", year, values)
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! and `anomalies.csv` a row at a time while compared ([`compare`]). This run is compared as
 //! it is ([`Current`]), its values in the text `normalized.csv` gives them (`value_text`), so
 //! that equal values compare equal. Neither side's values are held whole, only the keys
-//! of the reports: at 100,000 units each side's text took about 100 MB. Problems are keyed on their stable ids (`check::ids`), which do not
-//! depend on the file or the cell.
+//! of the reports: at 100,000 units each side's text took about 100 MB. Problems are keyed
+//! on their stable ids (`check::ids`), which do not depend on the file or the cell.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -246,13 +246,12 @@ impl Keys {
         let mut key = (unit, lead.year.clone());
         if self.0.contains(&key) {
             key.0 = format!("{}#{}", key.0, lead.source_file);
-        }
-        let from_file = key.0.clone();
-        for n in 2.. {
-            if !self.0.contains(&key) {
-                break;
+            let from_file = key.0.clone();
+            let mut n = 2;
+            while self.0.contains(&key) {
+                key.0 = format!("{from_file}#{n}");
+                n += 1;
             }
-            key.0 = format!("{from_file}#{n}");
         }
         self.0.insert(key.clone());
         key
@@ -387,6 +386,24 @@ fn report_changes(
 /// values in field order), reports no longer sent, problems fixed, then problems new.
 /// An error if the previous run's CSVs cannot be read: why, in Chinese.
 pub fn compare(previous: &Previous, now: &Current) -> Result<Vec<Change>, String> {
+    let mut changes = compare_reports(previous, now)?;
+    changes.extend(compare_problems(previous, now)?);
+    // Unit by unit, the totals (no unit id) last; within a unit, the order above (a stable
+    // sort).
+    changes.sort_by(|a, b| {
+        (a.unit_id.is_empty(), &a.unit_id, &a.unit_name).cmp(&(
+            b.unit_id.is_empty(),
+            &b.unit_id,
+            &b.unit_name,
+        ))
+    });
+    Ok(changes)
+}
+
+/// The reports' changes: new, changed and kept ones in the order of this run's keys, then
+/// the reports no longer sent in the order of the previous run's; the previous
+/// `normalized.csv` is read a batch of rows at a time.
+fn compare_reports(previous: &Previous, now: &Current) -> Result<Vec<Change>, String> {
     // This run's reports by key, sorted: a report's place among them orders its changes.
     let leads: Vec<Lead> = now
         .submissions
@@ -477,8 +494,16 @@ pub fn compare(previous: &Previous, now: &Current) -> Result<Vec<Change>, String
     }
     report_changes_by_place.sort_by_key(|(place, _)| *place);
     removed.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(report_changes_by_place
+        .into_iter()
+        .flat_map(|(_, changes)| changes)
+        .chain(removed.into_iter().map(|(_, c)| c))
+        .collect())
+}
 
-    // Problems: this run's by id, the previous run's a row at a time.
+/// The problems fixed (in the order of their ids), then the new ones (likewise): this
+/// run's errors and warnings by id, the previous `anomalies.csv` read a row at a time.
+fn compare_problems(previous: &Previous, now: &Current) -> Result<Vec<Change>, String> {
     let mut problems: BTreeMap<&str, (&Anomaly, bool)> = now
         .anomalies
         .iter()
@@ -539,24 +564,11 @@ pub fn compare(previous: &Previous, now: &Current) -> Result<Vec<Change>, String
             message: a.finding.message.clone(),
             ..Change::new(Kind::NewProblem, &a.unit_id, &a.unit_name, "")
         });
-
-    let mut changes: Vec<Change> = report_changes_by_place
+    Ok(fixed
         .into_iter()
-        .flat_map(|(_, changes)| changes)
-        .chain(removed.into_iter().map(|(_, c)| c))
-        .chain(fixed.into_iter().map(|(_, c)| c))
+        .map(|(_, c)| c)
         .chain(new_problems)
-        .collect();
-    // Unit by unit, the totals (no unit id) last; within a unit, the order above (a stable
-    // sort).
-    changes.sort_by(|a, b| {
-        (a.unit_id.is_empty(), &a.unit_id, &a.unit_name).cmp(&(
-            b.unit_id.is_empty(),
-            &b.unit_id,
-            &b.unit_name,
-        ))
-    });
-    Ok(changes)
+        .collect())
 }
 
 /// The comparison of this run with the previous one, as [`Previous::open`] found it in

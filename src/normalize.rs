@@ -143,7 +143,7 @@ impl Cells {
     }
 
     /// Sets a cell that does not pack as the others: all are kept in the next wider form
-    /// that holds it.
+    /// that holds it (every cell that packs in 16 bits packs in 32).
     fn widen(&mut self, f: FieldIdx, at: Option<CellAt>) {
         let all = (0..FIELD_COUNT).map(|g| if g == f { at } else { self.get(g) });
         *self = if matches!(self, Cells::Packed16(_)) && at.and_then(CellAt::packed).is_some() {

@@ -117,7 +117,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     with_reader(text, delimiter, |reader| read_records(reader, text, notes))
 }
 
-/// Rereads a sheet of `text` with a [`with_reader`] reader.
+/// The grid of `text`, read by `reader` (set at its start by [`with_reader`]); `notes` are
+/// what decoding it found.
 fn read_records(
     reader: &mut ReusedReader,
     text: &str,

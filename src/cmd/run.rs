@@ -193,11 +193,11 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         staging.folder("notices", |folder| {
             let plan = notices::plan(&anomalies, &roster);
             let date = notices::today_zh();
+            let book = notices::Notices::new(year, &date)?;
             render_and_put(
                 &plan.notices,
                 |n| {
-                    let bytes = notices::notice_xlsx(n, year, &date)
-                        .map_err(|e| format!("无法生成退回通知：{}", workbook::xlsx_reason(&e)))?;
+                    let bytes = book.notice(n)?;
                     let unchanged = folder.unchanged(&n.file, &bytes);
                     Ok(Some((n.file.as_str(), bytes, unchanged)))
                 },

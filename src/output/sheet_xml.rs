@@ -12,6 +12,24 @@ pub fn start_row(out: &mut String, row: u32) {
     out.push_str(r#"">"#);
 }
 
+/// Starts row `row` with a height of `points`, as rust_xlsxwriter writes a row given one by
+/// `set_row_height`: it keeps the height in whole pixels (4/3 of a point) and writes none
+/// when that is its default of 20 pixels.
+pub fn start_row_with_height(out: &mut String, row: u32, points: f64) {
+    const DEFAULT_PIXELS: u32 = 20;
+    let pixels = (points * 4.0 / 3.0).round() as u32;
+    if pixels == DEFAULT_PIXELS {
+        return start_row(out, row);
+    }
+    out.push_str(r#"<row r=""#);
+    out.push_str(itoa::Buffer::new().format(u64::from(row) + 1));
+    let _ = write!(
+        out,
+        r#"" ht="{}" customHeight="1">"#,
+        f64::from(pixels) * 0.75
+    );
+}
+
 pub fn end_row(out: &mut String) {
     out.push_str("</row>");
 }
@@ -19,14 +37,25 @@ pub fn end_row(out: &mut String) {
 /// A number cell. A number that is not finite is written as rust_xlsxwriter writes it: as
 /// the text NAN, INF or -INF (Excel has no such numbers).
 pub fn number_cell(out: &mut String, row: u32, col: u32, n: f64) {
+    styled_number_cell(out, row, col, n, NO_STYLE);
+}
+
+/// A cell's format, by its number in the workbook's styles (`s="…"`): rust_xlsxwriter
+/// numbers the formats as a workbook first uses them, 0 being the default, which it does not
+/// write.
+pub type Style = u32;
+
+pub const NO_STYLE: Style = 0;
+
+/// A number cell in the format `style`.
+pub fn styled_number_cell(out: &mut String, row: u32, col: u32, n: f64, style: Style) {
     if n.is_nan() {
-        return text_cell(out, row, col, "NAN");
+        return styled_text_cell(out, row, col, "NAN", style);
     }
     if n.is_infinite() {
-        return text_cell(out, row, col, if n > 0.0 { "INF" } else { "-INF" });
+        return styled_text_cell(out, row, col, if n > 0.0 { "INF" } else { "-INF" }, style);
     }
-    out.push_str(r#"<c r=""#);
-    push_ref(out, row, col);
+    start_cell(out, row, col, style);
     // rust_xlsxwriter, built without its ryu or zmij features, formats with Display, which
     // writes a whole number below 2^53 as its digits (and -0 as such).
     out.push_str(r#""><v>"#);
@@ -43,11 +72,15 @@ pub fn number_cell(out: &mut String, row: u32, col: u32, n: f64) {
 /// characters written as Excel's `_xHHHH_` escapes, a literal `_xHHHH_` in the text
 /// escaped in turn (`_x005F_xHHHH_`).
 pub fn text_cell(out: &mut String, row: u32, col: u32, text: &str) {
+    styled_text_cell(out, row, col, text, NO_STYLE);
+}
+
+/// A text cell in the format `style`; empty text writes a blank cell in that format.
+pub fn styled_text_cell(out: &mut String, row: u32, col: u32, text: &str, style: Style) {
     if text.is_empty() {
-        return;
+        return blank_cell(out, row, col, style);
     }
-    out.push_str(r#"<c r=""#);
-    push_ref(out, row, col);
+    start_cell(out, row, col, style);
     out.push_str(r#"" t="inlineStr"><is><t"#);
     let whitespace = ['\t', '\n', ' '];
     if text.starts_with(whitespace) || text.ends_with(whitespace) {
@@ -56,6 +89,24 @@ pub fn text_cell(out: &mut String, row: u32, col: u32, text: &str) {
     out.push('>');
     push_escaped(out, &escape_literal_escapes(text));
     out.push_str("</t></is></c>");
+}
+
+/// A cell with a format and no value (the cells a merged range covers); none without one.
+pub fn blank_cell(out: &mut String, row: u32, col: u32, style: Style) {
+    if style != NO_STYLE {
+        start_cell(out, row, col, style);
+        out.push_str(r#""/>"#);
+    }
+}
+
+/// `<c r="A1"` and ` s="N"` for a format, the attribute's value left open.
+fn start_cell(out: &mut String, row: u32, col: u32, style: Style) {
+    out.push_str(r#"<c r=""#);
+    push_ref(out, row, col);
+    if style != NO_STYLE {
+        out.push_str(r#"" s=""#);
+        out.push_str(itoa::Buffer::new().format(style));
+    }
 }
 
 /// A cell's reference, `A1` style (as [`crate::grid::column_name`], without allocating:

@@ -421,7 +421,7 @@ fn sheet_names(wishes: &[&str]) -> Vec<String> {
 /// Excel's limit for the text of one cell, in UTF-16 units: a character beyond U+FFFF (an
 /// emoji, a rare 汉字 of the extensions) counts two, as rust_xlsxwriter counted when it
 /// refused longer text.
-const CELL_CHARS: usize = 32_767;
+pub(crate) const CELL_CHARS: usize = 32_767;
 
 /// Why a workbook could not be made, for the clerk: the system's reason for an I/O error,
 /// else what rust_xlsxwriter said (a limit of Excel's), after a Chinese word.

@@ -13,6 +13,9 @@
 //! are known only at its end, has them in a data descriptor after its data (flag bit 3), as
 //! rust_xlsxwriter's own zip does, and the central directory has them too.
 //!
+//! A [`Template`] is the same zip written with a whole sheet in place of another: the
+//! notices, a small workbook per unit.
+//!
 //! No zip64: every part and the whole file must stay under 4 GiB, and the parts under 65,535,
 //! or the workbook is refused (a county of 100,000 units makes a 76 MB file whose largest
 //! part is 570 MB of XML).
@@ -123,6 +126,82 @@ fn deflate_rows(
     Ok(())
 }
 
+/// A workbook rust_xlsxwriter saved, to be written again and again with another XML for one
+/// of its sheets. Its other parts are copied as they were compressed: a run's notices are
+/// alike but for their sheet, and rust_xlsxwriter would make and deflate the theme, the
+/// styles and the rest again for each (and start a thread for each one's sheet).
+pub struct Template {
+    /// Every part's entry and compressed bytes, in the workbook's order; the sheet's bytes
+    /// are not kept.
+    parts: Vec<(EntryMeta, Vec<u8>)>,
+    /// Which of the parts is the sheet.
+    sheet: usize,
+    /// The sheet's XML as rust_xlsxwriter wrote it.
+    sheet_xml: String,
+}
+
+impl Template {
+    /// The template of `book`, whose sheet named `sheet_name` each copy replaces.
+    pub fn new(book: &[u8], sheet_name: &str) -> io::Result<Template> {
+        let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
+        let sheet_part = sheet_part(&mut archive, sheet_name)?;
+        let mut parts = Vec::with_capacity(archive.len());
+        let (mut sheet, mut sheet_xml) = (0, String::new());
+        for i in 0..archive.len() {
+            let mut file = archive.by_index_raw(i).map_err(unreadable)?;
+            let meta = EntryMeta::of(&file)?;
+            let mut raw = Vec::new();
+            if meta.name == sheet_part.as_bytes() {
+                drop(file);
+                sheet = i;
+                archive
+                    .by_index(i)
+                    .map_err(unreadable)?
+                    .read_to_string(&mut sheet_xml)?;
+            } else {
+                file.read_to_end(&mut raw)?;
+            }
+            parts.push((meta, raw));
+        }
+        Ok(Template {
+            parts,
+            sheet,
+            sheet_xml,
+        })
+    }
+
+    /// The sheet's XML as rust_xlsxwriter wrote it.
+    pub fn sheet_xml(&self) -> &str {
+        &self.sheet_xml
+    }
+
+    /// Writes the workbook to `w` with `sheet_xml` as its sheet, deflated at `level`.
+    pub fn write(&self, w: &mut dyn Write, sheet_xml: &str, level: u32) -> io::Result<()> {
+        let mut zip = ZipOut {
+            w,
+            written: 0,
+            entries: Vec::with_capacity(self.parts.len()),
+        };
+        for (i, (meta, raw)) in self.parts.iter().enumerate() {
+            if i == self.sheet {
+                let piece = deflate(sheet_xml.as_bytes(), level, true)?;
+                let meta = EntryMeta {
+                    method: 8,
+                    crc: piece.crc.finalize(),
+                    compressed: fits(piece.deflated.len() as u64)?,
+                    size: fits(piece.size)?,
+                    ..meta.clone()
+                };
+                zip.local_header(meta, false)?;
+                zip.write(&piece.deflated)?;
+            } else {
+                zip.copy(meta.clone(), &mut &raw[..])?;
+            }
+        }
+        zip.finish()
+    }
+}
+
 /// The name of the part that holds the sheet named `name`, as the readers find it
 /// (xl/workbook.xml gives the sheet's relationship id, xl/_rels/workbook.xml.rels the part).
 fn sheet_part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> io::Result<String> {
@@ -209,6 +288,7 @@ fn deflate(data: &[u8], level: u32, last: bool) -> io::Result<Piece> {
 
 /// What the zip says of a part besides its data. Times and file attributes are kept as
 /// rust_xlsxwriter wrote them.
+#[derive(Clone)]
 struct EntryMeta {
     name: Vec<u8>,
     method: u16,
@@ -422,7 +502,7 @@ fn not_found(what: &str) -> io::Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::output::sheet_xml;
     use rust_xlsxwriter::{Workbook, XlsxError};
@@ -485,7 +565,8 @@ mod tests {
         }
     }
 
-    fn parts(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    /// Every part of a zip by name, unpacked.
+    pub(crate) fn parts(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
         let mut archive = ZipArchive::new(Cursor::new(zip)).unwrap();
         (0..archive.len())
             .map(|i| {

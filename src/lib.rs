@@ -26,3 +26,4 @@ pub mod roster;
 pub mod schema;
 pub mod settings;
 pub mod text;
+mod zip_out;

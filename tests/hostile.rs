@@ -757,3 +757,49 @@ fn a_folder_that_cannot_be_listed_does_not_stop_the_run() {
     }
     conclude(failures);
 }
+
+/// A sheet whose data fails its checksum is skipped with a note; the workbook's other
+/// sheets are read. (The reader unpacks each part once, for its own checks and calamine.)
+#[test]
+fn xlsx_sheet_failing_its_checksum_is_skipped_and_the_rest_read() {
+    use make::zip::{self, Entry};
+    let cell = |text: &str| {
+        format!("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>{text}</t></is></c></row>")
+    };
+    let mut damaged = Entry::deflated("xl/worksheets/sheet1.xml", &zip::sheet(&cell("坏"), None));
+    damaged.crc ^= 1;
+    for first in [
+        damaged,
+        Entry::stored("xl/worksheets/sheet1.xml", b"<worksheet"),
+    ] {
+        let good = Entry::deflated("xl/worksheets/sheet2.xml", &zip::sheet(&cell("好"), None));
+        let bytes = zip::xlsx(vec![first, good], None);
+        let book = nianbao::read::read(&bytes, "xlsx").expect("the other sheet is read");
+        let names: Vec<&str> = book.sheets.iter().map(|s| &*s.name).collect();
+        assert_eq!(names, ["Sheet2"], "{:?}", book.notes);
+        assert_eq!(
+            book.sheets[0].rows[0][0],
+            nianbao::grid::Cell::Text("好".into())
+        );
+        assert!(
+            book.notes.iter().any(|n| n.contains("工作表“Sheet1”")),
+            "{:?}",
+            book.notes
+        );
+    }
+}
+
+/// A part packed in a way the zip reader does not know (bzip2, method 12), that no reader
+/// opens: the workbook is read as if it were not there.
+#[test]
+fn xlsx_with_a_part_in_an_unknown_packing_is_read() {
+    use make::zip::{self, Entry};
+    let rows = "<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>";
+    let sheet = Entry::deflated("xl/worksheets/sheet1.xml", &zip::sheet(rows, None));
+    let mut image = Entry::stored("xl/media/image1.png", b"BZh91AY&SY not really");
+    image.method = 12;
+    let book = nianbao::read::read(&zip::xlsx_with(vec![sheet], None, vec![image]), "xlsx")
+        .expect("the workbook is read");
+    assert_eq!(book.sheets.len(), 1, "{:?}", book.notes);
+    assert_eq!(book.sheets[0].rows[0][0], nianbao::grid::Cell::Number(7.0));
+}

@@ -16,7 +16,7 @@
 //! A [`Template`] is the same zip written with a whole sheet in place of another: the
 //! notices, a small workbook per unit.
 //!
-//! No zip64: every part and the whole file must stay under 4 GiB, and the parts under 65,535,
+//! No zip64 ([`crate::zip_out`]): every part and the whole file must stay under 4 GiB, and the parts under 65,535,
 //! or the workbook is refused (a county of 100,000 units makes a 76 MB file whose largest
 //! part is 570 MB of XML).
 
@@ -26,6 +26,8 @@ use std::ops::Range;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use rayon::prelude::*;
 use zip::ZipArchive;
+
+use crate::zip_out::{fits, EntryMeta, ZipOut};
 
 /// Rows per task: a chunk's XML (about 5 KB a row for the 各单位 sheet) is made and
 /// deflated by one thread.
@@ -51,11 +53,7 @@ pub fn splice_rows(w: &mut dyn Write, book: &[u8], sheets: &[SheetRows]) -> io::
         .iter()
         .map(|sheet| sheet_part(&mut archive, sheet.name))
         .collect::<io::Result<Vec<String>>>()?;
-    let mut zip = ZipOut {
-        w,
-        written: 0,
-        entries: Vec::new(),
-    };
+    let mut zip = ZipOut::new(w);
     for i in 0..archive.len() {
         let mut file = archive.by_index_raw(i).map_err(unreadable)?;
         let meta = EntryMeta::of(&file)?;
@@ -177,21 +175,15 @@ impl Template {
 
     /// Writes the workbook to `w` with `sheet_xml` as its sheet, deflated at `level`.
     pub fn write(&self, w: &mut dyn Write, sheet_xml: &str, level: u32) -> io::Result<()> {
-        let mut zip = ZipOut {
-            w,
-            written: 0,
-            entries: Vec::with_capacity(self.parts.len()),
-        };
+        let mut zip = ZipOut::new(w);
         for (i, (meta, raw)) in self.parts.iter().enumerate() {
             if i == self.sheet {
                 let piece = deflate(sheet_xml.as_bytes(), level, true)?;
-                let meta = EntryMeta {
-                    method: 8,
-                    crc: piece.crc.finalize(),
-                    compressed: fits(piece.deflated.len() as u64)?,
-                    size: fits(piece.size)?,
-                    ..meta.clone()
-                };
+                let mut meta = meta.clone();
+                meta.method = 8;
+                meta.crc = piece.crc.finalize();
+                meta.compressed = fits(piece.deflated.len() as u64)?;
+                meta.size = fits(piece.size)?;
                 zip.local_header(meta, false)?;
                 zip.write(&piece.deflated)?;
             } else {
@@ -284,213 +276,6 @@ fn deflate(data: &[u8], level: u32, last: bool) -> io::Result<Piece> {
         size: data.len() as u64,
         crc,
     })
-}
-
-/// What the zip says of a part besides its data. Times and file attributes are kept as
-/// rust_xlsxwriter wrote them.
-#[derive(Clone)]
-struct EntryMeta {
-    name: Vec<u8>,
-    method: u16,
-    system: u8,
-    external_attributes: u32,
-    time: u16,
-    date: u16,
-    crc: u32,
-    compressed: u32,
-    size: u32,
-}
-
-impl EntryMeta {
-    fn of<R: Read>(file: &zip::read::ZipFile<'_, R>) -> io::Result<EntryMeta> {
-        let method = match file.compression() {
-            zip::CompressionMethod::Stored => 0,
-            zip::CompressionMethod::Deflated => 8,
-            other => {
-                return Err(io::Error::other(format!(
-                    "rust_xlsxwriter 写出的工作簿用了意外的压缩方式 {other}"
-                )))
-            }
-        };
-        let (time, date) = file
-            .last_modified()
-            .map_or((0, DOS_1980), |t| (t.timepart(), t.datepart()));
-        Ok(EntryMeta {
-            name: file.name_raw().to_vec(),
-            method,
-            system: file.system() as u8,
-            external_attributes: file.external_attributes(),
-            time,
-            date,
-            crc: file.crc32(),
-            compressed: fits(file.compressed_size())?,
-            size: fits(file.size())?,
-        })
-    }
-
-    /// General-purpose flags: bit 3, CRC and sizes in a data descriptor after the data;
-    /// bit 11, a name in UTF-8.
-    fn flags(&self, described_after: bool) -> u16 {
-        let mut flags = 0;
-        if described_after {
-            flags |= 1 << 3;
-        }
-        if !self.name.is_ascii() {
-            flags |= 1 << 11;
-        }
-        flags
-    }
-}
-
-/// 1980-01-01, the first day a zip can date, as a DOS date.
-const DOS_1980: u16 = (1 << 5) | 1;
-
-/// Version 2.0 of the zip format: deflate, folders, data descriptors.
-const ZIP_VERSION: u16 = 20;
-
-/// A zip written in one pass to a stream that cannot seek.
-struct ZipOut<'w> {
-    w: &'w mut dyn Write,
-    written: u64,
-    /// Each part written, with its flags and where its local header starts, for the
-    /// central directory.
-    entries: Vec<(EntryMeta, u16, u32)>,
-}
-
-impl ZipOut<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.w.write_all(bytes)?;
-        self.written += bytes.len() as u64;
-        Ok(())
-    }
-
-    fn local_header(&mut self, meta: EntryMeta, described_after: bool) -> io::Result<()> {
-        let flags = meta.flags(described_after);
-        let offset = fits(self.written)?;
-        let mut header = Vec::with_capacity(30 + meta.name.len());
-        header.extend(0x0403_4b50u32.to_le_bytes());
-        header.extend(ZIP_VERSION.to_le_bytes());
-        header.extend(flags.to_le_bytes());
-        header.extend(meta.method.to_le_bytes());
-        header.extend(meta.time.to_le_bytes());
-        header.extend(meta.date.to_le_bytes());
-        // With a data descriptor, CRC and sizes are zero here.
-        let (crc, compressed, size) = if described_after {
-            (0, 0, 0)
-        } else {
-            (meta.crc, meta.compressed, meta.size)
-        };
-        header.extend(crc.to_le_bytes());
-        header.extend(compressed.to_le_bytes());
-        header.extend(size.to_le_bytes());
-        header.extend((meta.name.len() as u16).to_le_bytes());
-        header.extend(0u16.to_le_bytes()); // no extra field
-        header.extend(&meta.name);
-        self.write(&header)?;
-        self.entries.push((meta, flags, offset));
-        Ok(())
-    }
-
-    /// A part copied as it is: its compressed bytes, CRC and sizes.
-    fn copy(&mut self, meta: EntryMeta, raw: &mut impl Read) -> io::Result<()> {
-        let compressed = u64::from(meta.compressed);
-        self.local_header(meta, false)?;
-        let copied = io::copy(raw, &mut self.w)?;
-        self.written += copied;
-        if copied != compressed {
-            return Err(unreadable("压缩数据的长度与目录不符"));
-        }
-        Ok(())
-    }
-
-    /// Starts a part whose data comes in pieces, its CRC and sizes known at its end.
-    fn begin_streamed(&mut self, mut meta: EntryMeta) -> io::Result<()> {
-        meta.compressed = 0;
-        meta.size = 0;
-        meta.method = 8;
-        self.local_header(meta, true)
-    }
-
-    /// A piece of the streamed part: deflated bytes, from `size` bytes of the part.
-    fn streamed(&mut self, deflated: &[u8], size: u64) -> io::Result<()> {
-        self.write(deflated)?;
-        let meta = &mut self
-            .entries
-            .last_mut()
-            .expect("a streamed part was begun")
-            .0;
-        meta.compressed = fits(u64::from(meta.compressed) + deflated.len() as u64)?;
-        meta.size = fits(u64::from(meta.size) + size)?;
-        Ok(())
-    }
-
-    /// Ends the streamed part with its data descriptor.
-    fn end_streamed(&mut self, crc: u32) -> io::Result<()> {
-        let meta = &mut self
-            .entries
-            .last_mut()
-            .expect("a streamed part was begun")
-            .0;
-        meta.crc = crc;
-        let mut descriptor = Vec::with_capacity(16);
-        descriptor.extend(0x0807_4b50u32.to_le_bytes());
-        descriptor.extend(crc.to_le_bytes());
-        descriptor.extend(meta.compressed.to_le_bytes());
-        descriptor.extend(meta.size.to_le_bytes());
-        self.write(&descriptor)
-    }
-
-    /// The central directory and its end record.
-    fn finish(mut self) -> io::Result<()> {
-        let start = fits(self.written)?;
-        let mut directory = Vec::new();
-        for (meta, flags, offset) in &self.entries {
-            directory.extend(0x0201_4b50u32.to_le_bytes());
-            directory.extend((u16::from(meta.system) << 8 | ZIP_VERSION).to_le_bytes());
-            directory.extend(ZIP_VERSION.to_le_bytes());
-            directory.extend(flags.to_le_bytes());
-            directory.extend(meta.method.to_le_bytes());
-            directory.extend(meta.time.to_le_bytes());
-            directory.extend(meta.date.to_le_bytes());
-            directory.extend(meta.crc.to_le_bytes());
-            directory.extend(meta.compressed.to_le_bytes());
-            directory.extend(meta.size.to_le_bytes());
-            directory.extend((meta.name.len() as u16).to_le_bytes());
-            // No extra field, no comment, disk 0, no internal attributes.
-            directory.extend([0u8; 8]);
-            directory.extend(meta.external_attributes.to_le_bytes());
-            directory.extend(offset.to_le_bytes());
-            directory.extend(&meta.name);
-        }
-        let count = u16::try_from(self.entries.len())
-            .ok()
-            .filter(|&n| n < u16::MAX)
-            .ok_or_else(too_big)?;
-        let mut end = Vec::with_capacity(22);
-        end.extend(0x0605_4b50u32.to_le_bytes());
-        end.extend([0u8; 4]); // disk 0, the directory on disk 0
-        end.extend(count.to_le_bytes());
-        end.extend(count.to_le_bytes());
-        end.extend(fits(directory.len() as u64)?.to_le_bytes());
-        end.extend(start.to_le_bytes());
-        end.extend(0u16.to_le_bytes()); // no comment
-        self.write(&directory)?;
-        self.write(&end)
-    }
-}
-
-/// A size or offset as the zip writes it, in 32 bits; u32::MAX itself would mean zip64.
-fn fits(n: u64) -> io::Result<u32> {
-    u32::try_from(n)
-        .ok()
-        .filter(|&n| n < u32::MAX)
-        .ok_or_else(too_big)
-}
-
-fn too_big() -> io::Error {
-    io::Error::other(
-        "rollup.xlsx 超过了 4 GB（或 65535 个部件），本程序不写这样大的工作簿；请分批汇总（例如按单位类型分开运行）",
-    )
 }
 
 fn unreadable(e: impl std::fmt::Display) -> io::Error {

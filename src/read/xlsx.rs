@@ -20,6 +20,7 @@ use super::sheets::{cell_from_data, finish, push_sheet, worksheets};
 use super::ENCRYPTED;
 use crate::formula::FormulaCell;
 use crate::grid::{Cell, Workbook};
+use crate::zip_out::{EntryMeta, ZipOut};
 
 /// What the zip or XML parser said is in English and means nothing to a clerk: the file is
 /// damaged, and what to do is the same whatever broke. The parser's words are dropped.
@@ -149,29 +150,35 @@ fn unescape(text: &[u8]) -> String {
         .replace("&amp;", "&")
 }
 
-/// A part of the package by name, whole (its size was checked by [`check_package`]);
-/// empty if absent. An error if it cannot be unpacked or fails its checksum: calamine
-/// would parse what it unpacked before it found out.
+/// A part of the package by name, whole; empty if absent.
 fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
     let found = zip
         .file_names_raw()
         .position(|n| n.eq_ignore_ascii_case(name.as_bytes()));
-    if let Some(i) = found {
-        zip.by_index(i)
-            .and_then(|mut part| Ok(part.read_to_end(&mut bytes)?))
-            .map_err(|e| format!("{name} 无法解压（{e}）"))?;
+    match found {
+        Some(i) => zip
+            .by_index(i)
+            .map_err(|e| format!("{name} 无法解压（{e}）"))
+            .and_then(|mut part| unpacked(&mut part, name.as_bytes())),
+        None => Ok(Vec::new()),
     }
-    Ok(bytes)
 }
 
 /// The worksheet parts of the package by sheet name: `xl/workbook.xml` names each sheet
 /// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part. (rollup.xlsx's
 /// writer finds its own long sheets with it too.)
 pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
-    let workbook = part_bytes(zip, "xl/workbook.xml").unwrap_or_default();
-    let rels = part_bytes(zip, "xl/_rels/workbook.xml.rels").unwrap_or_default();
-    let targets: Vec<(Vec<u8>, String)> = tags(&rels, b"<Relationship")
+    let workbook = part_bytes(zip, WORKBOOK).unwrap_or_default();
+    let rels = part_bytes(zip, WORKBOOK_RELS).unwrap_or_default();
+    sheet_parts_of(&workbook, &rels)
+}
+
+const WORKBOOK: &str = "xl/workbook.xml";
+const WORKBOOK_RELS: &str = "xl/_rels/workbook.xml.rels";
+
+/// The worksheet parts by sheet name, from the workbook's XML and its relationships'.
+fn sheet_parts_of(workbook: &[u8], rels: &[u8]) -> Vec<(String, String)> {
+    let targets: Vec<(Vec<u8>, String)> = tags(rels, b"<Relationship")
         .filter_map(|tag| {
             let id = attribute(tag, b"Id")?.to_vec();
             let target = unescape(attribute(tag, b"Target")?);
@@ -182,7 +189,7 @@ pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, S
             Some((id, path))
         })
         .collect();
-    tags(&workbook, b"<sheet")
+    tags(workbook, b"<sheet")
         .filter_map(|tag| {
             let name = unescape(attribute(tag, b"name")?);
             let id = attribute(tag, b"r:id")?;
@@ -190,6 +197,109 @@ pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, S
             Some((name, path.clone()))
         })
         .collect()
+}
+
+/// The package's parts that calamine reads whole, each unpacked once, here: the package's
+/// and the workbook's relationships, the workbook, its shared strings and styles, its
+/// sheets. Unpacking was a tenth of a run, half of it twice over: the checks here read the
+/// sheets, and calamine unpacked them again.
+struct Package<'b> {
+    /// The package again for calamine, those parts stored unpacked and the others copied as
+    /// they were packed; or, where a part is packed in a way this zip reader does not know,
+    /// the package as it came (calamine will say what it can read of it).
+    zip: std::borrow::Cow<'b, [u8]>,
+    /// Each sheet by name: its XML, or why it could not be unpacked.
+    sheets: Vec<(String, Result<Vec<u8>, String>)>,
+}
+
+impl<'b> Package<'b> {
+    fn unpack(bytes: &'b [u8], zip: &mut ZipArchive<Cursor<&'b [u8]>>) -> Package<'b> {
+        let workbook = part_bytes(zip, WORKBOOK);
+        let rels = part_bytes(zip, WORKBOOK_RELS);
+        let paths = sheet_parts_of(
+            workbook.as_deref().unwrap_or_default(),
+            rels.as_deref().unwrap_or_default(),
+        );
+        let mut sheets: Vec<Option<Result<Vec<u8>, String>>> = vec![None; paths.len()];
+        let mut repacked = Vec::with_capacity(bytes.len() * 4);
+        let mut repack = || -> std::io::Result<()> {
+            let mut writer = ZipOut::new(&mut repacked);
+            for i in 0..zip.len() {
+                let mut meta = EntryMeta::of(&zip.by_index_raw(i).map_err(std::io::Error::other)?)?;
+                let is = |path: &str| meta.name.eq_ignore_ascii_case(path.as_bytes());
+                let sheet = paths.iter().position(|(_, path)| is(path));
+                let part = if is(WORKBOOK) {
+                    Some(workbook.clone())
+                } else if is(WORKBOOK_RELS) {
+                    Some(rels.clone())
+                } else if sheet.is_some() || CALAMINE_READS.iter().any(|path| is(path)) {
+                    Some(
+                        zip.by_index(i)
+                            .map_err(|e| e.to_string())
+                            .and_then(|mut part| unpacked(&mut part, &meta.name)),
+                    )
+                } else {
+                    None
+                };
+                match &part {
+                    Some(Ok(unpacked)) => {
+                        meta.method = 0;
+                        meta.compressed = meta.size;
+                        writer.copy(meta, &mut &unpacked[..])?;
+                    }
+                    // Copied as it is: calamine finds it as it was.
+                    _ => writer.copy(
+                        meta,
+                        &mut zip.by_index_raw(i).map_err(std::io::Error::other)?,
+                    )?,
+                }
+                // The first part of the name, as [`part_bytes`] finds it.
+                if let (Some(sheet), Some(part)) = (sheet, part) {
+                    sheets[sheet].get_or_insert(part);
+                }
+            }
+            writer.finish()
+        };
+        let zip_for_calamine = match repack() {
+            Ok(()) => repacked.into(),
+            Err(_) => bytes.into(),
+        };
+        let sheets = paths
+            .into_iter()
+            .zip(sheets)
+            .map(|((name, path), xml)| (name, xml.unwrap_or_else(|| part_bytes(zip, &path))))
+            .collect();
+        Package {
+            zip: zip_for_calamine,
+            sheets,
+        }
+    }
+
+    /// The XML of the sheet named `name`: empty if the package has no such part.
+    fn sheet(&self, name: &str) -> Result<&[u8], &str> {
+        match self.sheets.iter().find(|(n, _)| n == name) {
+            Some((_, Ok(xml))) => Ok(xml),
+            Some((_, Err(e))) => Err(e),
+            None => Ok(&[]),
+        }
+    }
+}
+
+/// The parts calamine opens besides the workbook's and the sheets (`Xlsx::new`).
+const CALAMINE_READS: [&str; 3] = ["_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml"];
+
+/// A part unpacked whole (its size was checked by [`check_package`]). An error if it cannot
+/// be unpacked or fails its checksum: calamine would parse what it unpacked before it found
+/// out.
+fn unpacked(
+    part: &mut zip::read::ZipFile<'_, Cursor<&[u8]>>,
+    name: &[u8],
+) -> Result<Vec<u8>, String> {
+    // Room for all of it at once: read a little at a time, the inflater takes its slow path.
+    let mut bytes = Vec::with_capacity(part.size() as usize + 1);
+    part.read_to_end(&mut bytes)
+        .map_err(|e| format!("{} 无法解压（{e}）", String::from_utf8_lossy(name)))?;
+    Ok(bytes)
 }
 
 /// The first cell reference (`r="…"`, `ref="…"`) past a sheet's bounds (column XFD, row
@@ -344,8 +454,8 @@ fn attribute_number(xml: &[u8], name: &[u8]) -> Option<u64> {
 /// cache), and calamine's expansion, whose table is sized by the file's `si`, is not used.
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut zip = check_package(bytes)?;
-    let parts = sheet_parts(&mut zip);
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
+    let package = Package::unpack(bytes, &mut zip);
+    let mut book = Xlsx::new(Cursor::new(&package.zip[..])).map_err(|e| match e {
         calamine::XlsxError::Password => ENCRYPTED.to_string(),
         e => damaged(e),
     })?;
@@ -353,11 +463,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut formulas = Vec::new();
     let mut kept = 0usize;
     for (name, hidden) in worksheets(&book) {
-        let xml = match parts.iter().find(|(n, _)| *n == name) {
-            Some((_, path)) => part_bytes(&mut zip, path),
-            None => Ok(Vec::new()),
-        };
-        let xml = match xml {
+        let xml = match package.sheet(&name) {
             Ok(xml) => xml,
             Err(e) => {
                 workbook
@@ -366,7 +472,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                 continue;
             }
         };
-        if let Some(reference) = reference_out_of_bounds(&xml) {
+        if let Some(reference) = reference_out_of_bounds(xml) {
             workbook.notes.push(format!(
                 "工作表“{name}”已损坏（单元格地址“{reference}”超出工作表范围），已跳过"
             ));
@@ -410,7 +516,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             continue;
         }
         push_sheet(&mut workbook, &name, hidden, cells);
-        let (rows, cols) = hidden_lines(&xml);
+        let (rows, cols) = hidden_lines(xml);
         let sheet = workbook.sheets.last_mut().expect("just pushed");
         sheet.hidden_rows = rows;
         sheet.hidden_cols = cols;

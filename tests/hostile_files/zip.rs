@@ -184,6 +184,11 @@ pub fn shared_strings(attrs: &str, items: &str) -> Vec<u8> {
 /// An xlsx package around ready worksheet entries (named `xl/worksheets/sheetN.xml`, in
 /// order) and an optional shared-strings entry (`xl/sharedStrings.xml`).
 pub fn xlsx(sheets: Vec<Entry>, shared: Option<Entry>) -> Vec<u8> {
+    xlsx_with(sheets, shared, Vec::new())
+}
+
+/// [`xlsx`] with `others` after the sheets: parts no reader opens (images, printer settings).
+pub fn xlsx_with(sheets: Vec<Entry>, shared: Option<Entry>, others: Vec<Entry>) -> Vec<u8> {
     let mut types = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
          <Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
@@ -237,5 +242,6 @@ pub fn xlsx(sheets: Vec<Entry>, shared: Option<Entry>) -> Vec<u8> {
     ];
     entries.extend(shared);
     entries.extend(sheets);
+    entries.extend(others);
     write(&entries)
 }

@@ -227,6 +227,9 @@ impl<'b> Package<'b> {
             for i in 0..zip.len() {
                 let mut meta = EntryMeta::of(&zip.by_index_raw(i).map_err(std::io::Error::other)?)?;
                 let is = |path: &str| meta.name.eq_ignore_ascii_case(path.as_bytes());
+                if is(THEME) {
+                    continue;
+                }
                 let sheet = paths.iter().position(|(_, path)| is(path));
                 let part = if is(WORKBOOK) {
                     Some(workbook.clone())
@@ -284,6 +287,11 @@ impl<'b> Package<'b> {
         }
     }
 }
+
+/// The theme, left out of calamine's package: calamine reads its colors for the cells'
+/// styles, which nothing here uses, and takes its defaults when there is none. It was a
+/// fiftieth of a run.
+const THEME: &str = "xl/theme/theme1.xml";
 
 /// The parts calamine opens besides the workbook's and the sheets (`Xlsx::new`).
 const CALAMINE_READS: [&str; 3] = ["_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml"];

@@ -388,43 +388,53 @@ impl Label {
     }
 }
 
-/// The label forms of a text, as [`Label`] ranges of `texts`, to which they are appended
-/// (`core` is a buffer to reuse). Every report repeats the format's labels: each thread
-/// keeps the forms of the short texts it has seen, and folds a label once a run instead of
-/// once a file.
-fn label_forms(text: &str, texts: &mut String, core: &mut String) -> Label {
-    /// A text's folded form and core, one after the other, and what a [`Label`] keeps.
-    struct Forms {
-        both: Box<str>,
-        folded_len: u32,
-        core_chars: u32,
-        core_set: u64,
-    }
+/// A text's folded form and core, one after the other, and what a [`Label`] keeps.
+struct Forms {
+    both: Box<str>,
+    folded_len: u32,
+    core_chars: u32,
+    core_set: u64,
+}
+
+/// The label forms of the texts a thread has seen. Every report repeats the format's
+/// labels: each thread keeps the forms of the short texts it has seen, and folds a label
+/// once a run instead of once a file.
+#[derive(Default)]
+struct SeenLabels {
+    forms: foldhash::HashMap<Box<str>, Forms>,
+    /// A buffer to reuse.
+    core: String,
+}
+
+thread_local! {
+    static SEEN_LABELS: std::cell::RefCell<SeenLabels> = Default::default();
+}
+
+impl SeenLabels {
     /// Longer texts are titles and narrative, seen once; past this many texts kept (unit
     /// names, titles), a thread starts again. The format's labels are a few hundred: 4,096
     /// keeps them with room to spare, in about 0.5 MB a thread (65,536 took 11 MB a thread
     /// at 100,000 units, 176 MB on 16 threads, for no more hits).
     const MAX_KEPT_BYTES: usize = 96;
     const MAX_KEPT: usize = 1 << 12;
-    thread_local! {
-        static SEEN: std::cell::RefCell<foldhash::HashMap<Box<str>, Forms>> =
-            Default::default();
-    }
-    let start = texts.len();
-    let label = |forms: &Forms| Label {
-        start: start as u32,
-        folded_end: start as u32 + forms.folded_len,
-        core_end: (start + forms.both.len()) as u32,
-        core_chars: forms.core_chars,
-        core_set: forms.core_set,
-    };
-    SEEN.with_borrow_mut(|seen| {
-        if let Some(forms) = seen.get(text) {
+
+    /// The label forms of `text`, as [`Label`] ranges of `texts`, to which they are appended.
+    fn label_forms(&mut self, text: &str, texts: &mut String) -> Label {
+        let start = texts.len();
+        let label = |forms: &Forms| Label {
+            start: start as u32,
+            folded_end: start as u32 + forms.folded_len,
+            core_end: (start + forms.both.len()) as u32,
+            core_chars: forms.core_chars,
+            core_set: forms.core_set,
+        };
+        if let Some(forms) = self.forms.get(text) {
             texts.push_str(&forms.both);
             return label(forms);
         }
         fold_into(text, texts);
         let folded_len = (texts.len() - start) as u32;
+        let core = &mut self.core;
         core.clear();
         core_into(&texts[start..], core);
         texts.push_str(core);
@@ -435,14 +445,14 @@ fn label_forms(text: &str, texts: &mut String, core: &mut String) -> Label {
             core_set: Searchable::new(core).char_set(),
         };
         let found = label(&forms);
-        if text.len() <= MAX_KEPT_BYTES {
-            if seen.len() == MAX_KEPT {
-                seen.clear();
+        if text.len() <= Self::MAX_KEPT_BYTES {
+            if self.forms.len() == Self::MAX_KEPT {
+                self.forms.clear();
             }
-            seen.insert(text.into(), forms);
+            self.forms.insert(text.into(), forms);
         }
         found
-    })
+    }
 }
 
 /// A sheet with the label forms of every text cell computed once.
@@ -459,19 +469,17 @@ struct Labelled<'a> {
 impl<'a> Labelled<'a> {
     fn new(sheet: &'a Sheet) -> Self {
         let mut texts = String::new();
-        let mut core = String::new();
-        let mut labels: Vec<Vec<Option<Label>>> = Vec::with_capacity(sheet.rows.len());
-        for row in &sheet.rows {
-            let mut row_labels = Vec::with_capacity(row.len());
-            for cell in row {
-                let Some(text) = cell.text() else {
-                    row_labels.push(None);
-                    continue;
-                };
-                row_labels.push(Some(label_forms(text, &mut texts, &mut core)));
-            }
-            labels.push(row_labels);
-        }
+        let mut labels: Vec<Vec<Option<Label>>> = SEEN_LABELS.with_borrow_mut(|seen| {
+            sheet
+                .rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|cell| Some(seen.label_forms(cell.text()?, &mut texts)))
+                        .collect()
+                })
+                .collect()
+        });
         let mut set_aside = Vec::new();
         if !sheet.hidden_rows.is_empty() || !sheet.hidden_cols.is_empty() {
             // What the clerk sees is what is read: a label in a hidden row or column (last

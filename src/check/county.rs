@@ -74,7 +74,7 @@ pub fn check(county: &County) -> Vec<Anomaly> {
                 },
                 finding,
                 id: String::new(),
-                review: super::Decision::default(),
+                decision: None,
                 repeats_units: false,
             });
         }

@@ -169,17 +169,23 @@ pub struct Anomaly {
     pub finding: Finding,
     /// The stable id ([`ids`]), given once the list is complete ([`ids::assign`]).
     pub id: String,
-    /// The auditor's decision on it (待处理 when none).
-    pub review: Decision,
+    /// The auditor's decision on it, if there is one ([`Anomaly::review`]): most anomalies
+    /// have none, and a decision inline is 128 bytes.
+    pub decision: Option<Box<Decision>>,
     /// A total's anomaly that only repeats problems of the units' own reports (listed, so
     /// the county's figure is explained, but not counted again).
     pub repeats_units: bool,
 }
 
 impl Anomaly {
+    /// The auditor's decision on it: 待处理 when none.
+    pub fn review(&self) -> &Decision {
+        self.decision.as_deref().unwrap_or(&review::PENDING)
+    }
+
     /// Still to count as an error or warning: not marked 误报 or 已说明.
     pub fn is_open(&self) -> bool {
-        !self.review.status.dismissed()
+        !self.review().status.dismissed()
     }
 
     /// Counted among the run's errors and warnings: open, and a problem of its own.
@@ -746,7 +752,7 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                     year: s.year,
                     finding,
                     id: String::new(),
-                    review: Decision::default(),
+                    decision: None,
                     repeats_units: false,
                 })
         })

@@ -73,6 +73,16 @@ pub struct Decision {
     pub seen: String,
 }
 
+/// No decision: 待处理.
+pub static PENDING: Decision = Decision {
+    status: Status::Pending,
+    note: String::new(),
+    reviewer: String::new(),
+    date: String::new(),
+    line: String::new(),
+    seen: String::new(),
+};
+
 /// The decisions of the review files, by normalized id, and what was wrong with their lines.
 #[derive(Debug, Default)]
 pub struct Review {
@@ -242,7 +252,7 @@ impl Review {
                     ));
                     continue;
                 }
-                a.review = d.clone();
+                a.decision = Some(Box::new(d.clone()));
             }
         }
         let resolved = self
@@ -304,11 +314,11 @@ impl StatusCounts {
         for a in anomalies {
             // A total's anomaly that repeats units' own problems waits on theirs: not one
             // more to decide, though a decision taken on it is counted.
-            let waits_on_units = a.repeats_units && a.review.status == Status::Pending;
+            let waits_on_units = a.repeats_units && a.review().status == Status::Pending;
             if a.severity == Severity::Info || waits_on_units {
                 continue;
             }
-            match a.review.status {
+            match a.review().status {
                 Status::Pending => c.open += 1,
                 Status::Confirmed => c.confirmed += 1,
                 Status::FalseAlarm => c.false_alarms += 1,
@@ -493,17 +503,17 @@ mod tests {
                 message: message.into(),
             },
             id: id.clone(),
-            review: Decision::default(),
+            decision: None,
             repeats_units: false,
         };
         let mut same = [anomaly(seen)];
         let outcome = review.apply(&mut same);
-        assert_eq!(same[0].review.status, Status::FalseAlarm);
+        assert_eq!(same[0].review().status, Status::FalseAlarm);
         assert!(outcome.warnings.is_empty());
 
         let mut changed = [anomaly("表三“自然人”一列：应为 3，填报为 5")];
         let outcome = review.apply(&mut changed);
-        assert_eq!(changed[0].review.status, Status::Pending);
+        assert_eq!(changed[0].review().status, Status::Pending);
         assert_eq!(outcome.counts.open_errors, 1);
         assert!(
             outcome.warnings[0].contains("内容已变") && outcome.warnings[0].contains("填报为 5"),

@@ -84,7 +84,7 @@ fn total_reported(rollup: &Rollup, roster: &Roster, severity: super::Severity) -
                 year: rollup.year,
                 id: String::new(),
                 finding,
-                review: super::Decision::default(),
+                decision: None,
                 repeats_units: false,
             })
         })
@@ -114,7 +114,7 @@ fn check_one(
                 source_file: TOTALS_SOURCE.into(),
                 year,
                 id: String::new(),
-                review: super::Decision::default(),
+                decision: None,
                 repeats_units,
                 finding: Finding {
                     message: format!(

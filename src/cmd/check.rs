@@ -127,10 +127,10 @@ fn print_anomalies(anomalies: &[&Anomaly]) {
         .map(|a| {
             let level = a.severity.zh();
             let f = &a.finding;
-            let review = if a.review.note.is_empty() {
-                a.review.status.zh().to_string()
+            let review = if a.review().note.is_empty() {
+                a.review().status.zh().to_string()
             } else {
-                format!("{}：{}", a.review.status.zh(), clip(&a.review.note, 16))
+                format!("{}：{}", a.review().status.zh(), clip(&a.review().note, 16))
             };
             [
                 level.to_string(),

@@ -190,8 +190,8 @@ pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
         neutralize(&f.actual),
         neutralize(&f.message),
         a.id.clone(),
-        a.review.status.zh().to_string(),
-        neutralize(&a.review.note),
+        a.review().status.zh().to_string(),
+        neutralize(&a.review().note),
     ]
 }
 

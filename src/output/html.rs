@@ -292,15 +292,15 @@ fn tables(
 
 /// The review status of an anomaly, with the note, as the lists show it.
 fn review_cell(a: &Anomaly) -> String {
-    let status = a.review.status;
+    let status = a.review().status;
     let class = match status {
         Status::Pending => "rv",
         Status::Confirmed => "rv confirmed",
         Status::FalseAlarm | Status::Explained => "rv dismissed",
     };
     let mut html = format!("<span class=\"{class}\">{}</span>", status.zh());
-    if !a.review.note.is_empty() {
-        let _ = write!(html, " {}", escape(&a.review.note));
+    if !a.review().note.is_empty() {
+        let _ = write!(html, " {}", escape(&a.review().note));
     }
     html
 }

@@ -457,7 +457,7 @@ impl Notices {
                 message: "样例".into(),
             },
             id: id.into(),
-            review: Default::default(),
+            decision: None,
             repeats_units: false,
         };
         let (error, warning) = (
@@ -702,7 +702,7 @@ mod tests {
                 message: message.into(),
             },
             id: id.into(),
-            review: Default::default(),
+            decision: None,
             repeats_units: false,
         }
     }

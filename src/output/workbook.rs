@@ -701,8 +701,8 @@ fn anomaly_rows(anomalies: &[Anomaly], first: usize, out: &mut String) {
         let mut row = crate::output::anomaly_row(a);
         // 错误/警告/提示 for the person who reads the sheet; anomalies.csv keeps error….
         row[0] = a.severity.zh().to_string();
-        row.push(neutralize(&a.review.reviewer));
-        row.push(neutralize(&a.review.date));
+        row.push(neutralize(&a.review().reviewer));
+        row.push(neutralize(&a.review().date));
         sheet_xml::start_row(out, r);
         for (c, text) in row.iter().enumerate() {
             sheet_xml::text_cell(out, r, c as u32, cell_text(text));

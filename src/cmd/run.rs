@@ -382,7 +382,7 @@ fn timed<T>(name: &'static str, write: impl FnOnce() -> T) -> (T, Writer) {
 }
 
 /// Pages (or notices) rendered at once before they are written.
-const PAGE_BATCH: usize = 512;
+const PAGE_BATCH: usize = 256;
 
 /// Renders `items` (`None`: nothing to write) a batch at a time in parallel, and writes each
 /// batch from one thread while the next one is rendered. Files are created one at a time:

@@ -121,7 +121,9 @@ fn push_ref(out: &mut String, row: u32, col: u32) {
         letters[at] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    out.push_str(std::str::from_utf8(&letters[at..]).expect("ASCII letters"));
+    // ASCII letters, each a char: no UTF-8 check of the seven (a province's sheet has twenty
+    // million references).
+    out.extend(letters[at..].iter().map(|&b| char::from(b)));
     out.push_str(itoa::Buffer::new().format(u64::from(row) + 1));
 }
 

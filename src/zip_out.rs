@@ -87,6 +87,11 @@ impl<'w> ZipOut<'w> {
         }
     }
 
+    /// The bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.w.write_all(bytes)?;
         self.written += bytes.len() as u64;

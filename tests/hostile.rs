@@ -803,3 +803,84 @@ fn xlsx_with_a_part_in_an_unknown_packing_is_read() {
     assert_eq!(book.sheets.len(), 1, "{:?}", book.notes);
     assert_eq!(book.sheets[0].rows[0][0], nianbao::grid::Cell::Number(7.0));
 }
+
+/// An xlsx with `entries` after its content types and package relationships (a workbook at
+/// `xl/workbook.xml` with a sheet `rId1`), for packages the usual builder cannot make.
+fn xlsx_of(entries: Vec<make::zip::Entry>) -> Vec<u8> {
+    use make::zip::Entry;
+    let types = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>";
+    let root_rels = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
+    let mut all = vec![
+        Entry::stored("[Content_Types].xml", types.as_bytes()),
+        Entry::stored("_rels/.rels", root_rels.as_bytes()),
+    ];
+    all.extend(entries);
+    make::zip::write(&all)
+}
+
+fn workbook_xml(sheet: &str) -> Vec<u8> {
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"{sheet}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>").into_bytes()
+}
+
+const SHEET_RELS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
+
+/// Two parts whose names differ only in case (or `\` for `/`): calamine reads the last, and
+/// so do the checks here (the workbook's sheets, the guard on cell references).
+#[test]
+fn xlsx_parts_named_alike_are_read_as_calamine_reads_them() {
+    use make::zip::{self, Entry};
+    let cell = "<row r=\"1\"><c r=\"A1\"><v>5</v></c></row>";
+    // The workbook: the second of two names, same length, both packed.
+    let bytes = xlsx_of(vec![
+        Entry::deflated("xl/workbook.xml", &workbook_xml("AAAA")),
+        Entry::deflated("XL/WORKBOOK.XML", &workbook_xml("BBBB")),
+        Entry::stored("xl/_rels/workbook.xml.rels", SHEET_RELS.as_bytes()),
+        Entry::deflated("xl/worksheets/sheet1.xml", &zip::sheet(cell, None)),
+    ]);
+    let book = nianbao::read::read(&bytes, "xlsx").expect("read");
+    let names: Vec<&str> = book.sheets.iter().map(|s| &*s.name).collect();
+    assert_eq!(names, ["BBBB"], "{:?}", book.notes);
+    // A sheet: the clean one first, then one whose reference is past the sheet's end.
+    let bad = "<row r=\"1\"><c r=\"A99999999999\"><v>5</v></c></row>";
+    for second in ["XL/WORKSHEETS/SHEET1.XML", "xl\\worksheets\\sheet1.xml"] {
+        let bytes = xlsx_of(vec![
+            Entry::stored("xl/workbook.xml", &workbook_xml("表")),
+            Entry::stored("xl/_rels/workbook.xml.rels", SHEET_RELS.as_bytes()),
+            Entry::deflated("xl/worksheets/sheet1.xml", &zip::sheet(cell, None)),
+            Entry::deflated(second, &zip::sheet(bad, None)),
+        ]);
+        let book = nianbao::read::read(&bytes, "xlsx").map(|b| b.notes);
+        let said = format!("{book:?}");
+        assert!(said.contains("超出工作表范围"), "{second}: {said}");
+    }
+}
+
+/// A workbook whose parts come to more than is unpacked at once is read as it came, its
+/// sheets one at a time: the same cells.
+#[test]
+fn xlsx_with_large_sheets_is_read_sheet_by_sheet() {
+    use make::zip::{self, Entry};
+    let filler = format!("<!--{}-->", "x".repeat(9 << 20));
+    let sheet = |n: u32| {
+        let rows = format!("<row r=\"1\"><c r=\"A1\"><v>{n}</v></c></row>");
+        format!("{}{filler}{rows}{}", zip::sheet_head(None), zip::SHEET_TAIL).into_bytes()
+    };
+    let bytes = zip::xlsx(
+        vec![
+            Entry::deflated("xl/worksheets/sheet1.xml", &sheet(1)),
+            Entry::deflated("xl/worksheets/sheet2.xml", &sheet(2)),
+        ],
+        None,
+    );
+    let book = nianbao::read::read(&bytes, "xlsx").expect("read");
+    let values: Vec<&nianbao::grid::Cell> = book.sheets.iter().map(|s| &s.rows[0][0]).collect();
+    assert_eq!(
+        values,
+        [
+            &nianbao::grid::Cell::Number(1.0),
+            &nianbao::grid::Cell::Number(2.0)
+        ],
+        "{:?}",
+        book.notes
+    );
+}

@@ -150,16 +150,22 @@ fn unescape(text: &[u8]) -> String {
         .replace("&amp;", "&")
 }
 
+/// The entry calamine reads for the part named `name`: calamine compares names with `\` as
+/// `/` and ASCII case ignored, and of entries that compare equal takes the last (its map of
+/// names keeps the last). The checks here read the same entry as calamine, or a guard could
+/// look at one part while calamine reads another.
+fn entry_of(zip: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<usize> {
+    zip.file_names_raw()
+        .enumerate()
+        .filter(|(_, entry)| entry_name_is(entry, name))
+        .map(|(i, _)| i)
+        .last()
+}
+
 /// A part of the package by name, whole; empty if absent.
 fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
-    let found = zip
-        .file_names_raw()
-        .position(|n| n.eq_ignore_ascii_case(name.as_bytes()));
-    match found {
-        Some(i) => zip
-            .by_index(i)
-            .map_err(|e| format!("{name} 无法解压（{e}）"))
-            .and_then(|mut part| unpacked(&mut part, name.as_bytes())),
+    match entry_of(zip, name) {
+        Some(i) => unpacked(zip, i),
         None => Ok(Vec::new()),
     }
 }
@@ -205,12 +211,31 @@ fn sheet_parts_of(workbook: &[u8], rels: &[u8]) -> Vec<(String, String)> {
 /// sheets, and calamine unpacked them again.
 struct Package<'b> {
     /// The package again for calamine, those parts stored unpacked and the others copied as
-    /// they were packed; or, where a part is packed in a way this zip reader does not know,
-    /// the package as it came (calamine will say what it can read of it).
+    /// they were packed; or the package as it came, where it could not be written again (a
+    /// part packed in a way this zip reader does not know) or would take too much memory
+    /// unpacked at once ([`REPACKED_MAX_BYTES`]).
     zip: std::borrow::Cow<'b, [u8]>,
-    /// Each sheet by name: its XML, or why it could not be unpacked.
-    sheets: Vec<(String, Result<Vec<u8>, String>)>,
+    /// Each sheet the workbook lists, by name.
+    sheets: Vec<(String, SheetXml)>,
 }
+
+/// Where a sheet's XML is.
+enum SheetXml {
+    /// Stored in the repacked zip, at this range of its bytes.
+    Stored(std::ops::Range<usize>),
+    /// The package's entry: unpacked when the sheet is read, one sheet at a time.
+    Entry(usize),
+    /// Could not be unpacked: why.
+    Broken(String),
+    /// The package has no such part.
+    Absent,
+}
+
+/// A package whose parts for calamine come to more than this unpacked is given to calamine
+/// as it came, and its sheets unpacked one at a time: held at once, a workbook of several
+/// sheets of tens of megabytes would take several times the memory it did (a report is a
+/// few hundred kilobytes).
+const REPACKED_MAX_BYTES: u64 = 16 << 20;
 
 impl<'b> Package<'b> {
     fn unpack(bytes: &'b [u8], zip: &mut ZipArchive<Cursor<&'b [u8]>>) -> Package<'b> {
@@ -220,72 +245,144 @@ impl<'b> Package<'b> {
             workbook.as_deref().unwrap_or_default(),
             rels.as_deref().unwrap_or_default(),
         );
-        let mut sheets: Vec<Option<Result<Vec<u8>, String>>> = vec![None; paths.len()];
-        let mut repacked = Vec::with_capacity(bytes.len() * 4);
+        let sheet_entries: Vec<Option<usize>> =
+            paths.iter().map(|(_, path)| entry_of(zip, path)).collect();
+        let mut sheets: Vec<(String, SheetXml)> = paths
+            .into_iter()
+            .zip(&sheet_entries)
+            .map(|((name, _), entry)| (name, entry.map_or(SheetXml::Absent, SheetXml::Entry)))
+            .collect();
+        // The entries unpacked for calamine: the workbook and its relationships (unpacked
+        // above), the other parts it reads whole, and the sheets.
+        let (workbook_entry, rels_entry) = (entry_of(zip, WORKBOOK), entry_of(zip, WORKBOOK_RELS));
+        let mut unpack: Vec<usize> = CALAMINE_READS
+            .iter()
+            .filter_map(|name| entry_of(zip, name))
+            .chain(workbook_entry)
+            .chain(rels_entry)
+            .chain(sheet_entries.iter().flatten().copied())
+            .collect();
+        unpack.sort_unstable();
+        unpack.dedup();
+        let unpacked_size: u64 = unpack
+            .iter()
+            .filter_map(|&i| zip.by_index_data(i).ok().map(|part| part.size()))
+            .sum();
+        if unpacked_size > REPACKED_MAX_BYTES {
+            return Package {
+                zip: bytes.into(),
+                sheets,
+            };
+        }
+        let mut repacked = Vec::new();
+        let mut stored: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         let mut repack = || -> std::io::Result<()> {
+            repacked.reserve_exact(repacked_len(zip, &unpack));
             let mut writer = ZipOut::new(&mut repacked);
             for i in 0..zip.len() {
                 let mut meta = EntryMeta::of(&zip.by_index_raw(i).map_err(std::io::Error::other)?)?;
-                let is = |path: &str| meta.name.eq_ignore_ascii_case(path.as_bytes());
-                if is(THEME) {
+                if entry_name_is(&meta.name, THEME) {
                     continue;
                 }
-                let sheet = paths.iter().position(|(_, path)| is(path));
-                let part = if is(WORKBOOK) {
+                let part = if Some(i) == workbook_entry {
                     Some(workbook.clone())
-                } else if is(WORKBOOK_RELS) {
+                } else if Some(i) == rels_entry {
                     Some(rels.clone())
-                } else if sheet.is_some() || CALAMINE_READS.iter().any(|path| is(path)) {
-                    Some(
-                        zip.by_index(i)
-                            .map_err(|e| e.to_string())
-                            .and_then(|mut part| unpacked(&mut part, &meta.name)),
-                    )
+                } else if unpack.binary_search(&i).is_ok() {
+                    Some(unpacked(zip, i))
                 } else {
                     None
                 };
-                match &part {
-                    Some(Ok(unpacked)) => {
+                match part {
+                    Some(Ok(part)) => {
                         meta.method = 0;
                         meta.compressed = meta.size;
-                        writer.copy(meta, &mut &unpacked[..])?;
+                        // After its local header, which has no extra field.
+                        let start = writer.written() as usize + 30 + meta.name.len();
+                        writer.copy(meta, &mut &part[..])?;
+                        stored.push((i, start..start + part.len()));
                     }
-                    // Copied as it is: calamine finds it as it was.
-                    _ => writer.copy(
+                    Some(Err(why)) => {
+                        if let Some(sheet) = sheet_entries.iter().position(|&e| e == Some(i)) {
+                            sheets[sheet].1 = SheetXml::Broken(why);
+                        }
+                        // Copied as it is: calamine finds it as it was.
+                        writer.copy(
+                            meta,
+                            &mut zip.by_index_raw(i).map_err(std::io::Error::other)?,
+                        )?;
+                    }
+                    None => writer.copy(
                         meta,
                         &mut zip.by_index_raw(i).map_err(std::io::Error::other)?,
                     )?,
                 }
-                // The first part of the name, as [`part_bytes`] finds it.
-                if let (Some(sheet), Some(part)) = (sheet, part) {
-                    sheets[sheet].get_or_insert(part);
-                }
             }
             writer.finish()
         };
-        let zip_for_calamine = match repack() {
-            Ok(()) => repacked.into(),
-            Err(_) => bytes.into(),
-        };
-        let sheets = paths
-            .into_iter()
-            .zip(sheets)
-            .map(|((name, path), xml)| (name, xml.unwrap_or_else(|| part_bytes(zip, &path))))
-            .collect();
+        if repack().is_err() {
+            return Package {
+                zip: bytes.into(),
+                sheets,
+            };
+        }
+        for (_, xml) in &mut sheets {
+            if let SheetXml::Entry(i) = xml {
+                if let Some((_, range)) = stored.iter().find(|(entry, _)| entry == i) {
+                    *xml = SheetXml::Stored(range.clone());
+                }
+            }
+        }
         Package {
-            zip: zip_for_calamine,
+            zip: repacked.into(),
             sheets,
         }
     }
 
     /// The XML of the sheet named `name`: empty if the package has no such part.
-    fn sheet(&self, name: &str) -> Result<&[u8], &str> {
-        match self.sheets.iter().find(|(n, _)| n == name) {
-            Some((_, Ok(xml))) => Ok(xml),
-            Some((_, Err(e))) => Err(e),
-            None => Ok(&[]),
+    fn sheet<'p>(
+        &'p self,
+        name: &str,
+        zip: &mut ZipArchive<Cursor<&[u8]>>,
+    ) -> Result<std::borrow::Cow<'p, [u8]>, String> {
+        match self
+            .sheets
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, xml)| xml)
+        {
+            Some(SheetXml::Stored(range)) => Ok(self.zip[range.clone()].into()),
+            Some(SheetXml::Entry(i)) => unpacked(zip, *i).map(Into::into),
+            Some(SheetXml::Broken(why)) => Err(why.clone()),
+            Some(SheetXml::Absent) | None => Ok((&[][..]).into()),
         }
     }
+}
+
+/// Whether a zip entry's name is `name` as calamine compares them (see [`entry_of`]).
+fn entry_name_is(entry: &[u8], name: &str) -> bool {
+    entry.len() == name.len()
+        && entry
+            .iter()
+            .zip(name.as_bytes())
+            .all(|(&a, &b)| (if a == b'\\' { b'/' } else { a }).eq_ignore_ascii_case(&b))
+}
+
+/// The length of the repacked zip: the `unpack` entries stored at their size, the others at
+/// their packed size, each with its local header and directory entry.
+fn repacked_len(zip: &ZipArchive<Cursor<&[u8]>>, unpack: &[usize]) -> usize {
+    let parts: u64 = (0..zip.len())
+        .filter_map(|i| {
+            let part = zip.by_index_data(i).ok()?;
+            let data = if unpack.binary_search(&i).is_ok() {
+                part.size()
+            } else {
+                part.compressed_size()
+            };
+            Some(data + 2 * part.name_raw().len() as u64 + 30 + 46)
+        })
+        .sum();
+    (parts + 22) as usize
 }
 
 /// The theme, left out of calamine's package: calamine reads its colors for the cells'
@@ -296,17 +393,20 @@ const THEME: &str = "xl/theme/theme1.xml";
 /// The parts calamine opens besides the workbook's and the sheets (`Xlsx::new`).
 const CALAMINE_READS: [&str; 3] = ["_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml"];
 
-/// A part unpacked whole (its size was checked by [`check_package`]). An error if it cannot
-/// be unpacked or fails its checksum: calamine would parse what it unpacked before it found
-/// out.
-fn unpacked(
-    part: &mut zip::read::ZipFile<'_, Cursor<&[u8]>>,
-    name: &[u8],
-) -> Result<Vec<u8>, String> {
+/// Entry `i` unpacked whole (its size was checked by [`check_package`]). An error if it
+/// cannot be unpacked or fails its checksum: calamine would parse what it unpacked before it
+/// found out.
+fn unpacked(zip: &mut ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, String> {
+    let name = zip
+        .file_names_raw()
+        .nth(i)
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .unwrap_or_default();
+    let failed = |e: &dyn std::fmt::Display| format!("{name} 无法解压（{e}）");
+    let mut part = zip.by_index(i).map_err(|e| failed(&e))?;
     // Room for all of it at once: read a little at a time, the inflater takes its slow path.
     let mut bytes = Vec::with_capacity(part.size() as usize + 1);
-    part.read_to_end(&mut bytes)
-        .map_err(|e| format!("{} 无法解压（{e}）", String::from_utf8_lossy(name)))?;
+    part.read_to_end(&mut bytes).map_err(|e| failed(&e))?;
     Ok(bytes)
 }
 
@@ -471,7 +571,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut formulas = Vec::new();
     let mut kept = 0usize;
     for (name, hidden) in worksheets(&book) {
-        let xml = match package.sheet(&name) {
+        let xml = match package.sheet(&name, &mut zip) {
             Ok(xml) => xml,
             Err(e) => {
                 workbook
@@ -480,7 +580,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                 continue;
             }
         };
-        if let Some(reference) = reference_out_of_bounds(xml) {
+        if let Some(reference) = reference_out_of_bounds(&xml) {
             workbook.notes.push(format!(
                 "工作表“{name}”已损坏（单元格地址“{reference}”超出工作表范围），已跳过"
             ));
@@ -524,7 +624,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             continue;
         }
         push_sheet(&mut workbook, &name, hidden, cells);
-        let (rows, cols) = hidden_lines(xml);
+        let (rows, cols) = hidden_lines(&xml);
         let sheet = workbook.sheets.last_mut().expect("just pushed");
         sheet.hidden_rows = rows;
         sheet.hidden_cols = cols;

@@ -106,17 +106,27 @@ table.sortable th[data-sort]::after{content:""}
 
 fn page(title: &str, body: &str) -> String {
     let mut html = String::with_capacity(CSS.len() + body.len() + 512);
+    page_start(&mut html, title);
+    html.push_str(body);
+    page_end(&mut html);
+    html
+}
+
+/// A page's head, styles and the start of its body, into `html`.
+fn page_start(html: &mut String, title: &str) {
     html.push_str(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
     );
-    escape_into(&mut html, title);
+    escape_into(html, title);
     html.push_str("</title><style>");
     html.push_str(CSS);
     html.push_str("</style></head><body><main>\n");
-    html.push_str(body);
+}
+
+/// The end of a page begun by [`page_start`].
+fn page_end(html: &mut String) {
     html.push_str("\n</main></body></html>\n");
-    html
 }
 
 fn severity_badge(s: Severity) -> String {
@@ -619,15 +629,18 @@ bar.hidden=false;document.getElementById('sort-hint').hidden=false;filter();
 })();
 "#;
 
-/// The units' problems and status, one row each, sortable and filterable.
-fn unit_table(c: &CountyPage) -> String {
+/// About what a unit's row of the index takes.
+const UNIT_ROW_BYTES: usize = 400;
+
+/// The units' problems and status, one row each, sortable and filterable, into `html`.
+fn unit_table(html: &mut String, c: &CountyPage) {
     let mut types: Vec<&str> = Vec::new();
     for u in &c.units {
         if !types.contains(&u.unit_type.as_str()) {
             types.push(&u.unit_type);
         }
     }
-    let mut html = String::from(
+    html.push_str(
         "<h2 id=\"unit-list\">各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。<span class=\"js-hint\" id=\"sort-hint\" hidden>点击表头可按该列排序，再点一次反向。</span></p>\
          <div class=\"filters\" id=\"unit-filters\" hidden>\
          <label>单位名称 <input type=\"search\" id=\"f-name\" placeholder=\"输入名称中的字\"></label>\
@@ -653,7 +666,7 @@ fn unit_table(c: &CountyPage) -> String {
          <th data-sort=\"text\" aria-sort=\"none\">汇总</th></tr></thead><tbody>",
     );
     for u in &c.units {
-        html.push_str(&unit_row(u));
+        unit_row(html, u);
     }
     let r = &c.review;
     let _ = write!(
@@ -663,10 +676,9 @@ fn unit_table(c: &CountyPage) -> String {
          <script>{UNIT_TABLE_SCRIPT}</script>",
         c.errors, c.warnings, r.open, r.confirmed, r.false_alarms, r.explained
     );
-    html
 }
 
-fn unit_row(u: &CountyUnit) -> String {
+fn unit_row(html: &mut String, u: &CountyUnit) {
     let name = if u.has_page {
         format!(
             "<a href=\"{}\">{}</a>",
@@ -691,7 +703,8 @@ fn unit_row(u: &CountyUnit) -> String {
     if issue.is_empty() {
         issue.push("clean");
     }
-    format!(
+    let _ = write!(
+        html,
         "<tr data-status=\"{status}\" data-issue=\"{}\" data-type=\"{}\"><td>{name}</td><td>{}</td>\
          <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
          <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
@@ -705,7 +718,7 @@ fn unit_row(u: &CountyUnit) -> String {
         u.review.false_alarms,
         u.review.explained,
         escape(u.status)
-    )
+    );
 }
 
 /// The overview's section 与上次运行相比: the summary line, then a row per unit that changed.
@@ -753,7 +766,11 @@ fn changes_section(comparison: &Comparison) -> String {
 
 pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     let year = c.year.map_or(String::new(), |y| format!("{y} 年度"));
-    let mut body = format!("<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>");
+    // One buffer for the whole page, about its size: a province's list of units is tens of
+    // megabytes, and made apart, then copied into the page, it was held three times over.
+    let mut body = String::with_capacity(64 * 1024 + UNIT_ROW_BYTES * c.units.len());
+    page_start(&mut body, &format!("{year}政府信息公开年报 全县汇总"));
+    let _ = write!(body, "<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>");
     body.push_str(&counted_summary(c));
     let _ = write!(
         body,
@@ -889,7 +906,7 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     }
     body.push_str("</div></div>");
 
-    body.push_str(&unit_table(c));
+    unit_table(&mut body, c);
 
     let missing: Vec<&str> = c
         .units
@@ -930,7 +947,8 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
         }
         body.push_str("</table>");
     }
-    page(&format!("{year}政府信息公开年报 全县汇总"), &body)
+    page_end(&mut body);
+    body
 }
 
 #[cfg(test)]

@@ -150,21 +150,51 @@ fn unescape(text: &[u8]) -> String {
         .replace("&amp;", "&")
 }
 
-/// The entry calamine reads for the part named `name`: calamine compares names with `\` as
-/// `/` and ASCII case ignored, and of entries that compare equal takes the last (its map of
-/// names keeps the last). The checks here read the same entry as calamine, or a guard could
-/// look at one part while calamine reads another.
-fn entry_of(zip: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<usize> {
-    zip.file_names_raw()
-        .enumerate()
-        .filter(|(_, entry)| entry_name_is(entry, name))
-        .map(|(i, _)| i)
-        .last()
+/// The package's entries by name as calamine looks a part up: it compares an entry's name
+/// with `\\` as `/` and ASCII case ignored, and of entries that compare equal takes the last
+/// (its map of names keeps the last); a name it does not find so it looks up as it is. The
+/// checks here read the entry calamine reads, or a guard could look at one part while
+/// calamine reads another. Built once a package: a package of 10,000 entries may name as
+/// many sheets.
+struct PartNames(foldhash::HashMap<Vec<u8>, usize>);
+
+impl PartNames {
+    fn of(zip: &ZipArchive<Cursor<&[u8]>>) -> PartNames {
+        let key = |name: &[u8]| -> Vec<u8> {
+            name.iter()
+                .map(|&b| {
+                    if b == b'\\' {
+                        b'/'
+                    } else {
+                        b.to_ascii_lowercase()
+                    }
+                })
+                .collect()
+        };
+        PartNames(
+            zip.file_names_raw()
+                .enumerate()
+                .map(|(i, name)| (key(name), i))
+                .collect(),
+        )
+    }
+
+    /// The entry calamine reads for the part named `name`.
+    fn entry(&self, zip: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<usize> {
+        self.0
+            .get(name.to_ascii_lowercase().as_bytes())
+            .copied()
+            .or_else(|| zip.index_for_name(name))
+    }
 }
 
 /// A part of the package by name, whole; empty if absent.
-fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
-    match entry_of(zip, name) {
+fn part_bytes(
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    names: &PartNames,
+    name: &str,
+) -> Result<Vec<u8>, String> {
+    match names.entry(zip, name) {
         Some(i) => unpacked(zip, i),
         None => Ok(Vec::new()),
     }
@@ -174,8 +204,9 @@ fn part_bytes(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>
 /// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part. (rollup.xlsx's
 /// writer finds its own long sheets with it too.)
 pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
-    let workbook = part_bytes(zip, WORKBOOK).unwrap_or_default();
-    let rels = part_bytes(zip, WORKBOOK_RELS).unwrap_or_default();
+    let names = PartNames::of(zip);
+    let workbook = part_bytes(zip, &names, WORKBOOK).unwrap_or_default();
+    let rels = part_bytes(zip, &names, WORKBOOK_RELS).unwrap_or_default();
     sheet_parts_of(&workbook, &rels)
 }
 
@@ -239,14 +270,17 @@ const REPACKED_MAX_BYTES: u64 = 16 << 20;
 
 impl<'b> Package<'b> {
     fn unpack(bytes: &'b [u8], zip: &mut ZipArchive<Cursor<&'b [u8]>>) -> Package<'b> {
-        let workbook = part_bytes(zip, WORKBOOK);
-        let rels = part_bytes(zip, WORKBOOK_RELS);
+        let names = PartNames::of(zip);
+        let workbook = part_bytes(zip, &names, WORKBOOK);
+        let rels = part_bytes(zip, &names, WORKBOOK_RELS);
         let paths = sheet_parts_of(
             workbook.as_deref().unwrap_or_default(),
             rels.as_deref().unwrap_or_default(),
         );
-        let sheet_entries: Vec<Option<usize>> =
-            paths.iter().map(|(_, path)| entry_of(zip, path)).collect();
+        let sheet_entries: Vec<Option<usize>> = paths
+            .iter()
+            .map(|(_, path)| names.entry(zip, path))
+            .collect();
         let mut sheets: Vec<(String, SheetXml)> = paths
             .into_iter()
             .zip(&sheet_entries)
@@ -254,10 +288,12 @@ impl<'b> Package<'b> {
             .collect();
         // The entries unpacked for calamine: the workbook and its relationships (unpacked
         // above), the other parts it reads whole, and the sheets.
-        let (workbook_entry, rels_entry) = (entry_of(zip, WORKBOOK), entry_of(zip, WORKBOOK_RELS));
+        let (workbook_entry, rels_entry) =
+            (names.entry(zip, WORKBOOK), names.entry(zip, WORKBOOK_RELS));
+        let theme = names.entry(zip, THEME);
         let mut unpack: Vec<usize> = CALAMINE_READS
             .iter()
-            .filter_map(|name| entry_of(zip, name))
+            .filter_map(|name| names.entry(zip, name))
             .chain(workbook_entry)
             .chain(rels_entry)
             .chain(sheet_entries.iter().flatten().copied())
@@ -281,7 +317,7 @@ impl<'b> Package<'b> {
             let mut writer = ZipOut::new(&mut repacked);
             for i in 0..zip.len() {
                 let mut meta = EntryMeta::of(&zip.by_index_raw(i).map_err(std::io::Error::other)?)?;
-                if entry_name_is(&meta.name, THEME) {
+                if Some(i) == theme {
                     continue;
                 }
                 let part = if Some(i) == workbook_entry {
@@ -357,15 +393,6 @@ impl<'b> Package<'b> {
             Some(SheetXml::Absent) | None => Ok((&[][..]).into()),
         }
     }
-}
-
-/// Whether a zip entry's name is `name` as calamine compares them (see [`entry_of`]).
-fn entry_name_is(entry: &[u8], name: &str) -> bool {
-    entry.len() == name.len()
-        && entry
-            .iter()
-            .zip(name.as_bytes())
-            .all(|(&a, &b)| (if a == b'\\' { b'/' } else { a }).eq_ignore_ascii_case(&b))
 }
 
 /// The length of the repacked zip: the `unpack` entries stored at their size, the others at

@@ -884,3 +884,51 @@ fn xlsx_with_large_sheets_is_read_sheet_by_sheet() {
         book.notes
     );
 }
+
+/// A sheet whose part is where the theme usually is: calamine reads it as a sheet, and so
+/// it is given it (only a theme nothing reads as a sheet is left out).
+#[test]
+fn xlsx_sheet_stored_as_the_theme_is_read() {
+    use make::zip::{self, Entry};
+    let rels = SHEET_RELS.replace("worksheets/sheet1.xml", "theme/theme1.xml");
+    let cell = "<row r=\"1\"><c r=\"A1\"><v>42</v></c></row>";
+    let bytes = xlsx_of(vec![
+        Entry::stored("xl/workbook.xml", &workbook_xml("T")),
+        Entry::stored("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        Entry::deflated("xl/theme/theme1.xml", &zip::sheet(cell, None)),
+    ]);
+    let book = nianbao::read::read(&bytes, "xlsx").expect("read");
+    assert_eq!(book.sheets.len(), 1, "{:?}", book.notes);
+    assert_eq!(book.sheets[0].rows[0][0], nianbao::grid::Cell::Number(42.0));
+}
+
+/// A shared-string table of a trillion strings behind a harmless one elsewhere in the
+/// package: every table is checked, not only the last found (calamine reserves room for
+/// what the one it reads declares, and that is an abort, not a panic).
+#[test]
+fn xlsx_shared_strings_behind_a_decoy_are_checked() {
+    use make::zip::{self, Entry};
+    let cell = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>";
+    let bytes = zip::xlsx_with(
+        vec![Entry::deflated(
+            "xl/worksheets/sheet1.xml",
+            &zip::sheet(cell, None),
+        )],
+        Some(Entry::deflated(
+            "xl/sharedStrings.xml",
+            &zip::shared_strings(
+                "count=\"1\" uniqueCount=\"1000000000000\"",
+                "<si><t>a</t></si>",
+            ),
+        )),
+        vec![Entry::deflated(
+            "docProps/sharedStrings.xml",
+            &zip::shared_strings("count=\"1\" uniqueCount=\"1\"", "<si><t>a</t></si>"),
+        )],
+    );
+    let reason = nianbao::read::read(&bytes, "xlsx").map(|_| ()).unwrap_err();
+    assert!(
+        reason.contains("共享字符串表声明有 1000000000000 项"),
+        "{reason}"
+    );
+}

@@ -39,7 +39,10 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
         ));
     }
     let mut unpacked = 0u64;
-    let mut shared_strings = None;
+    // Every part named like a shared-string table, in any folder: calamine reads the one in
+    // the workbook's folder (which the package's relationships name), and a decoy checked
+    // in its place would let a table of a trillion strings through (an abort, not a panic).
+    let mut shared_strings = Vec::new();
     for i in 0..zip.len() {
         // The central directory's entry: no part is read yet.
         let part = zip.by_index_data(i).map_err(damaged)?;
@@ -72,10 +75,10 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
             ));
         }
         if ends_with_ignoring_case(part.name_raw(), b"sharedstrings.xml") {
-            shared_strings = Some((i, size));
+            shared_strings.push((i, size));
         }
     }
-    if let Some((i, size)) = shared_strings {
+    for (i, size) in shared_strings {
         let mut head = Vec::with_capacity(4096);
         zip.by_index(i)
             .map_err(damaged)?
@@ -156,25 +159,19 @@ fn unescape(text: &[u8]) -> String {
 /// checks here read the entry calamine reads, or a guard could look at one part while
 /// calamine reads another. Built once a package: a package of 10,000 entries may name as
 /// many sheets.
-struct PartNames(foldhash::HashMap<Vec<u8>, usize>);
+struct PartNames(foldhash::HashMap<String, usize>);
 
 impl PartNames {
     fn of(zip: &ZipArchive<Cursor<&[u8]>>) -> PartNames {
-        let key = |name: &[u8]| -> Vec<u8> {
-            name.iter()
-                .map(|&b| {
-                    if b == b'\\' {
-                        b'/'
-                    } else {
-                        b.to_ascii_lowercase()
-                    }
-                })
-                .collect()
-        };
+        // The names as the zip reader decodes them (code page 437 where not UTF-8), as
+        // calamine has them.
         PartNames(
-            zip.file_names_raw()
+            zip.file_names()
                 .enumerate()
-                .map(|(i, name)| (key(name), i))
+                // A name it cannot decode, calamine refuses the package for.
+                .filter_map(|(i, name)| {
+                    Some((name.ok()?.replace('\\', "/").to_ascii_lowercase(), i))
+                })
                 .collect(),
         )
     }
@@ -182,7 +179,7 @@ impl PartNames {
     /// The entry calamine reads for the part named `name`.
     fn entry(&self, zip: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<usize> {
         self.0
-            .get(name.to_ascii_lowercase().as_bytes())
+            .get(&name.to_ascii_lowercase())
             .copied()
             .or_else(|| zip.index_for_name(name))
     }
@@ -317,7 +314,8 @@ impl<'b> Package<'b> {
             let mut writer = ZipOut::new(&mut repacked);
             for i in 0..zip.len() {
                 let mut meta = EntryMeta::of(&zip.by_index_raw(i).map_err(std::io::Error::other)?)?;
-                if Some(i) == theme {
+                // Unless it is also a part calamine reads whole (a sheet, say).
+                if Some(i) == theme && unpack.binary_search(&i).is_err() {
                     continue;
                 }
                 let part = if Some(i) == workbook_entry {

@@ -706,20 +706,21 @@ fn fault_write(name: &str) -> std::io::Result<()> {
 /// Whether `file` holds exactly `bytes`, read a piece at a time: the county's index of a
 /// province is tens of megabytes, and read whole it was held twice at the peak.
 #[cfg(unix)]
-fn same_bytes(mut file: std::fs::File, mut bytes: &[u8]) -> bool {
+fn same_bytes(mut file: std::fs::File, bytes: &[u8]) -> bool {
     use std::io::Read;
-    let mut piece = [0u8; 64 * 1024];
-    loop {
-        match file.read(&mut piece) {
-            Ok(0) => return bytes.is_empty(),
-            Ok(n) => match bytes.strip_prefix(&piece[..n]) {
-                Some(rest) => bytes = rest,
-                None => return false,
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
+    const PIECE: usize = 64 * 1024;
+    // Read into spare room, not a zeroed buffer: most pages are a fraction of a piece.
+    let mut piece = Vec::with_capacity(PIECE.min(bytes.len()) + 1);
+    for expected in bytes.chunks(PIECE) {
+        piece.clear();
+        let read = (&mut file)
+            .take(expected.len() as u64)
+            .read_to_end(&mut piece);
+        if !matches!(read, Ok(n) if n == expected.len()) || piece != expected {
+            return false;
         }
     }
+    matches!(file.read(&mut [0u8; 1]), Ok(0))
 }
 
 #[cfg(test)]

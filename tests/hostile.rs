@@ -932,3 +932,39 @@ fn xlsx_shared_strings_behind_a_decoy_are_checked() {
         "{reason}"
     );
 }
+
+/// The guards read the sheet calamine reads however the workbook names it: a sheet name
+/// with a character reference, a relationship id under another prefix, prefixed elements,
+/// a workbook the package's relationships put elsewhere.
+#[test]
+fn xlsx_sheets_named_unusually_are_still_guarded() {
+    use make::zip::{self, Entry};
+    let bad = "<row r=\"1\"><c r=\"A99999999999\"><v>5</v></c></row>";
+    let ns = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" xmlns:q=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"";
+    let workbooks = [
+        format!("<workbook {ns}><sheets><sheet name=\"S&#49;\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
+        format!("<workbook {ns}><sheets><sheet name=\"S1\" sheetId=\"1\" q:id=\"rId1\"/></sheets></workbook>"),
+        format!("<x:workbook {ns}><x:sheets><x:sheet name=\"S1\" sheetId=\"1\" r:id=\"rId1\"/></x:sheets></x:workbook>"),
+    ];
+    for workbook in &workbooks {
+        let bytes = xlsx_of(vec![
+            Entry::stored("xl/workbook.xml", workbook.as_bytes()),
+            Entry::stored("xl/_rels/workbook.xml.rels", SHEET_RELS.as_bytes()),
+            Entry::deflated("xl/worksheets/sheet1.xml", &zip::sheet(bad, None)),
+        ]);
+        let said = format!("{:?}", nianbao::read::read(&bytes, "xlsx").map(|b| b.notes));
+        assert!(said.contains("超出工作表范围"), "{workbook}: {said}");
+    }
+    // The workbook at book/main.xml, as the package's relationships say.
+    let root_rels = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"/book/main.xml\"/></Relationships>";
+    let types = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>";
+    let bytes = zip::write(&[
+        Entry::stored("[Content_Types].xml", types.as_bytes()),
+        Entry::stored("_rels/.rels", root_rels.as_bytes()),
+        Entry::stored("book/main.xml", &workbook_xml("S1")),
+        Entry::stored("book/_rels/main.xml.rels", SHEET_RELS.as_bytes()),
+        Entry::deflated("book/worksheets/sheet1.xml", &zip::sheet(bad, None)),
+    ]);
+    let said = format!("{:?}", nianbao::read::read(&bytes, "xlsx").map(|b| b.notes));
+    assert!(said.contains("超出工作表范围"), "book/main.xml: {said}");
+}

@@ -7,9 +7,11 @@
 //! shared strings' count against the bytes present, before calamine opens it; shared
 //! formulas are read without calamine's table (see [`read`]).
 
+use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, XlsxFormulaMetadata};
+use quick_xml::events::BytesStart;
 use zip::ZipArchive;
 
 use super::limits::{
@@ -144,15 +146,6 @@ fn tags<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + '
     })
 }
 
-fn unescape(text: &[u8]) -> String {
-    String::from_utf8_lossy(text)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
 /// The package's entries by name as calamine looks a part up: it compares an entry's name
 /// with `\\` as `/` and ASCII case ignored, and of entries that compare equal takes the last
 /// (its map of names keeps the last); a name it does not find so it looks up as it is. The
@@ -202,35 +195,125 @@ fn part_bytes(
 /// writer finds its own long sheets with it too.)
 pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
     let names = PartNames::of(zip);
-    let workbook = part_bytes(zip, &names, WORKBOOK).unwrap_or_default();
-    let rels = part_bytes(zip, &names, WORKBOOK_RELS).unwrap_or_default();
-    sheet_parts_of(&workbook, &rels)
+    let place = WorkbookPlace::of(&part_bytes(zip, &names, PACKAGE_RELS).unwrap_or_default());
+    let workbook = part_bytes(zip, &names, &place.workbook()).unwrap_or_default();
+    let rels = part_bytes(zip, &names, &place.rels()).unwrap_or_default();
+    place.sheet_parts(&workbook, &rels)
 }
 
-const WORKBOOK: &str = "xl/workbook.xml";
-const WORKBOOK_RELS: &str = "xl/_rels/workbook.xml.rels";
+/// The package's relationships, which name the workbook.
+const PACKAGE_RELS: &str = "_rels/.rels";
 
-/// The worksheet parts by sheet name, from the workbook's XML and its relationships'.
-fn sheet_parts_of(workbook: &[u8], rels: &[u8]) -> Vec<(String, String)> {
-    let targets: Vec<(Vec<u8>, String)> = tags(rels, b"<Relationship")
-        .filter_map(|tag| {
-            let id = attribute(tag, b"Id")?.to_vec();
-            let target = unescape(attribute(tag, b"Target")?);
+/// Where the workbook is, as calamine finds it (`read_package_relationships`): the folder
+/// and name of the part the package's relationships give as the office document, the last
+/// if several; `xl/` and `workbook.xml` where none does (calamine refuses the package).
+/// The shared strings, the styles and the theme are in the same folder.
+struct WorkbookPlace {
+    folder: String,
+    name: String,
+}
+
+impl WorkbookPlace {
+    fn of(package_rels: &[u8]) -> WorkbookPlace {
+        let mut target = None;
+        each_element(package_rels, "Relationship", |e| {
+            let office_document = attribute_of(e, |k| k == "Type")
+                .is_some_and(|t| t.ends_with("/relationships/officeDocument"));
+            if office_document {
+                if let Some(t) = attribute_of(e, |k| k == "Target") {
+                    target = Some(decoded(&t));
+                }
+            }
+        });
+        let mut place = WorkbookPlace {
+            folder: "xl/".into(),
+            name: "workbook.xml".into(),
+        };
+        if let Some(target) = target {
+            let (folder, name) = target.split_at(target.rfind('/').map_or(0, |i| i + 1));
+            place.folder = folder.strip_prefix('/').unwrap_or(folder).to_string();
+            if !name.is_empty() {
+                place.name = name.to_string();
+            }
+        }
+        place
+    }
+
+    fn workbook(&self) -> String {
+        format!("{}{}", self.folder, self.name)
+    }
+
+    fn rels(&self) -> String {
+        format!("{}_rels/{}.rels", self.folder, self.name)
+    }
+
+    /// A part of the workbook's folder: `sharedStrings.xml`, `styles.xml`, …
+    fn part(&self, name: &str) -> String {
+        format!("{}{name}", self.folder)
+    }
+
+    /// The worksheet parts by sheet name, from the workbook's XML and its relationships', as
+    /// calamine reads them (`read_relationships`, `read_workbook`): elements and the
+    /// relationship id by their local names (any prefix), a sheet's name unescaped, a
+    /// relationship's target as written, the last of an id.
+    fn sheet_parts(&self, workbook: &[u8], rels: &[u8]) -> Vec<(String, String)> {
+        let mut targets: foldhash::HashMap<String, String> = Default::default();
+        each_element(rels, "Relationship", |e| {
+            if let Some(id) = attribute_of(e, |k| k == "Id") {
+                let target = attribute_of(e, |k| k == "Target").unwrap_or_default();
+                targets.insert(id.into_owned(), target.into_owned());
+            }
+        });
+        let mut parts = Vec::new();
+        each_element(workbook, "sheet", |e| {
+            let name = attribute_of(e, |k| k == "name").map_or(String::new(), |n| decoded(&n));
+            let is_id =
+                |k: &str| k == "id" || k.strip_suffix("id").is_some_and(|p| p.ends_with(':'));
+            let Some(target) = attribute_of(e, is_id).and_then(|id| targets.get(&*id)) else {
+                return;
+            };
             let path = match target.strip_prefix('/') {
                 Some(absolute) => absolute.to_string(),
-                None => format!("xl/{target}"),
+                None => format!("{}{target}", self.folder),
             };
-            Some((id, path))
-        })
-        .collect();
-    tags(workbook, b"<sheet")
-        .filter_map(|tag| {
-            let name = unescape(attribute(tag, b"name")?);
-            let id = attribute(tag, b"r:id")?;
-            let (_, path) = targets.iter().find(|(i, _)| i == id)?;
-            Some((name, path.clone()))
-        })
-        .collect()
+            parts.push((name, path));
+        });
+        parts
+    }
+}
+
+/// Each element of `xml` whose local name is `local`, read the way calamine reads these
+/// parts (quick-xml, end names not checked), handed to `each`.
+fn each_element(xml: &[u8], local: &str, mut each: impl FnMut(&BytesStart)) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.trim_text(false);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == local => each(&e),
+            Ok(Event::Eof) | Err(_) => return,
+            _ => {}
+        }
+    }
+}
+
+/// The value of the last attribute of `e` whose name `matches`, as written.
+fn attribute_of<'e>(e: &'e BytesStart, matches: impl Fn(&str) -> bool) -> Option<Cow<'e, str>> {
+    e.attributes()
+        .with_checks(false)
+        .filter_map(Result::ok)
+        .filter(|a| matches(a.key.as_ref()))
+        .last()
+        .map(|a| a.value)
+}
+
+/// An attribute's value with its character references replaced, as calamine decodes names
+/// (as written where that fails).
+fn decoded(value: &str) -> String {
+    quick_xml::escape::unescape(value).map_or_else(|_| value.to_string(), |v| v.into_owned())
 }
 
 /// The package's parts that calamine reads whole, each unpacked once, here: the package's
@@ -268,9 +351,10 @@ const REPACKED_MAX_BYTES: u64 = 16 << 20;
 impl<'b> Package<'b> {
     fn unpack(bytes: &'b [u8], zip: &mut ZipArchive<Cursor<&'b [u8]>>) -> Package<'b> {
         let names = PartNames::of(zip);
-        let workbook = part_bytes(zip, &names, WORKBOOK);
-        let rels = part_bytes(zip, &names, WORKBOOK_RELS);
-        let paths = sheet_parts_of(
+        let place = WorkbookPlace::of(&part_bytes(zip, &names, PACKAGE_RELS).unwrap_or_default());
+        let workbook = part_bytes(zip, &names, &place.workbook());
+        let rels = part_bytes(zip, &names, &place.rels());
+        let paths = place.sheet_parts(
             workbook.as_deref().unwrap_or_default(),
             rels.as_deref().unwrap_or_default(),
         );
@@ -285,16 +369,22 @@ impl<'b> Package<'b> {
             .collect();
         // The entries unpacked for calamine: the workbook and its relationships (unpacked
         // above), the other parts it reads whole, and the sheets.
-        let (workbook_entry, rels_entry) =
-            (names.entry(zip, WORKBOOK), names.entry(zip, WORKBOOK_RELS));
-        let theme = names.entry(zip, THEME);
-        let mut unpack: Vec<usize> = CALAMINE_READS
-            .iter()
-            .filter_map(|name| names.entry(zip, name))
-            .chain(workbook_entry)
-            .chain(rels_entry)
-            .chain(sheet_entries.iter().flatten().copied())
-            .collect();
+        let (workbook_entry, rels_entry) = (
+            names.entry(zip, &place.workbook()),
+            names.entry(zip, &place.rels()),
+        );
+        let theme = names.entry(zip, &place.part(THEME));
+        let mut unpack: Vec<usize> = [
+            PACKAGE_RELS.to_string(),
+            place.part("sharedStrings.xml"),
+            place.part("styles.xml"),
+        ]
+        .iter()
+        .filter_map(|name| names.entry(zip, name))
+        .chain(workbook_entry)
+        .chain(rels_entry)
+        .chain(sheet_entries.iter().flatten().copied())
+        .collect();
         unpack.sort_unstable();
         unpack.dedup();
         let unpacked_size: u64 = unpack
@@ -410,13 +500,10 @@ fn repacked_len(zip: &ZipArchive<Cursor<&[u8]>>, unpack: &[usize]) -> usize {
     (parts + 22) as usize
 }
 
-/// The theme, left out of calamine's package: calamine reads its colors for the cells'
-/// styles, which nothing here uses, and takes its defaults when there is none. It was a
-/// fiftieth of a run.
-const THEME: &str = "xl/theme/theme1.xml";
-
-/// The parts calamine opens besides the workbook's and the sheets (`Xlsx::new`).
-const CALAMINE_READS: [&str; 3] = ["_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml"];
+/// The theme, in the workbook's folder, left out of calamine's package: calamine reads its
+/// colors for the cells' styles, which nothing here uses, and takes its defaults when there
+/// is none. It was a fiftieth of a run.
+const THEME: &str = "theme/theme1.xml";
 
 /// Entry `i` unpacked whole (its size was checked by [`check_package`]). An error if it
 /// cannot be unpacked or fails its checksum: calamine would parse what it unpacked before it

@@ -147,7 +147,7 @@ fn tags<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + '
 }
 
 /// The package's entries by name as calamine looks a part up: it compares an entry's name
-/// with `\\` as `/` and ASCII case ignored, and of entries that compare equal takes the last
+/// with `\` as `/` and ASCII case ignored, and of entries that compare equal takes the last
 /// (its map of names keeps the last); a name it does not find so it looks up as it is. The
 /// checks here read the entry calamine reads, or a guard could look at one part while
 /// calamine reads another. Built once a package: a package of 10,000 entries may name as
@@ -190,9 +190,8 @@ fn part_bytes(
     }
 }
 
-/// The worksheet parts of the package by sheet name: `xl/workbook.xml` names each sheet
-/// with a relationship id, `xl/_rels/workbook.xml.rels` gives its part. (rollup.xlsx's
-/// writer finds its own long sheets with it too.)
+/// The worksheet parts of the package by sheet name, found as calamine finds them
+/// ([`WorkbookPlace`]). (rollup.xlsx's writer finds its own long sheets with it too.)
 pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
     let names = PartNames::of(zip);
     let place = WorkbookPlace::of(&part_bytes(zip, &names, PACKAGE_RELS).unwrap_or_default());
@@ -325,7 +324,7 @@ struct Package<'b> {
     /// they were packed; or the package as it came, where it could not be written again (a
     /// part packed in a way this zip reader does not know) or would take too much memory
     /// unpacked at once ([`REPACKED_MAX_BYTES`]).
-    zip: std::borrow::Cow<'b, [u8]>,
+    zip: Cow<'b, [u8]>,
     /// Each sheet the workbook lists, by name.
     sheets: Vec<(String, SheetXml)>,
 }
@@ -352,8 +351,15 @@ impl<'b> Package<'b> {
     fn unpack(bytes: &'b [u8], zip: &mut ZipArchive<Cursor<&'b [u8]>>) -> Package<'b> {
         let names = PartNames::of(zip);
         let place = WorkbookPlace::of(&part_bytes(zip, &names, PACKAGE_RELS).unwrap_or_default());
-        let workbook = part_bytes(zip, &names, &place.workbook());
-        let rels = part_bytes(zip, &names, &place.rels());
+        let (workbook_entry, rels_entry) = (
+            names.entry(zip, &place.workbook()),
+            names.entry(zip, &place.rels()),
+        );
+        let unpack_entry = |zip: &mut ZipArchive<_>, entry: Option<usize>| {
+            entry.map_or(Ok(Vec::new()), |i| unpacked(zip, i))
+        };
+        let workbook = unpack_entry(zip, workbook_entry);
+        let rels = unpack_entry(zip, rels_entry);
         let paths = place.sheet_parts(
             workbook.as_deref().unwrap_or_default(),
             rels.as_deref().unwrap_or_default(),
@@ -369,10 +375,6 @@ impl<'b> Package<'b> {
             .collect();
         // The entries unpacked for calamine: the workbook and its relationships (unpacked
         // above), the other parts it reads whole, and the sheets.
-        let (workbook_entry, rels_entry) = (
-            names.entry(zip, &place.workbook()),
-            names.entry(zip, &place.rels()),
-        );
         let theme = names.entry(zip, &place.part(THEME));
         let mut unpack: Vec<usize> = [
             PACKAGE_RELS.to_string(),
@@ -417,30 +419,26 @@ impl<'b> Package<'b> {
                 } else {
                     None
                 };
-                match part {
-                    Some(Ok(part)) => {
-                        meta.method = 0;
-                        meta.compressed = meta.size;
-                        // After its local header, which has no extra field.
-                        let start = writer.written() as usize + 30 + meta.name.len();
-                        writer.copy(meta, &mut &part[..])?;
-                        stored.push((i, start..start + part.len()));
-                    }
-                    Some(Err(why)) => {
-                        if let Some(sheet) = sheet_entries.iter().position(|&e| e == Some(i)) {
-                            sheets[sheet].1 = SheetXml::Broken(why);
-                        }
-                        // Copied as it is: calamine finds it as it was.
-                        writer.copy(
-                            meta,
-                            &mut zip.by_index_raw(i).map_err(std::io::Error::other)?,
-                        )?;
-                    }
-                    None => writer.copy(
-                        meta,
-                        &mut zip.by_index_raw(i).map_err(std::io::Error::other)?,
-                    )?,
+                if let Some(Ok(part)) = &part {
+                    meta.method = 0;
+                    meta.compressed = meta.size;
+                    // After its local header, which has no extra field.
+                    let start = writer.written() as usize + 30 + meta.name.len();
+                    writer.copy(meta, &mut &part[..])?;
+                    stored.push((i, start..start + part.len()));
+                    continue;
                 }
+                if let Some(Err(why)) = part {
+                    if let Some(sheet) = sheet_entries.iter().position(|&e| e == Some(i)) {
+                        sheets[sheet].1 = SheetXml::Broken(why);
+                    }
+                }
+                // Copied as it is (one that could not be unpacked too: calamine finds it as
+                // it was).
+                writer.copy(
+                    meta,
+                    &mut zip.by_index_raw(i).map_err(std::io::Error::other)?,
+                )?;
             }
             writer.finish()
         };
@@ -468,7 +466,7 @@ impl<'b> Package<'b> {
         &'p self,
         name: &str,
         zip: &mut ZipArchive<Cursor<&[u8]>>,
-    ) -> Result<std::borrow::Cow<'p, [u8]>, String> {
+    ) -> Result<Cow<'p, [u8]>, String> {
         match self
             .sheets
             .iter()
@@ -514,11 +512,12 @@ fn unpacked(zip: &mut ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, St
         .nth(i)
         .map(|name| String::from_utf8_lossy(name).into_owned())
         .unwrap_or_default();
-    let failed = |e: &dyn std::fmt::Display| format!("{name} 无法解压（{e}）");
-    let mut part = zip.by_index(i).map_err(|e| failed(&e))?;
+    // The zip reader's words (a checksum, an invalid stream) are in English: dropped.
+    let failed = || format!("{name} 无法解压（压缩数据已损坏）");
+    let mut part = zip.by_index(i).map_err(|_| failed())?;
     // Room for all of it at once: read a little at a time, the inflater takes its slow path.
     let mut bytes = Vec::with_capacity(part.size() as usize + 1);
-    part.read_to_end(&mut bytes).map_err(|e| failed(&e))?;
+    part.read_to_end(&mut bytes).map_err(|_| failed())?;
     Ok(bytes)
 }
 

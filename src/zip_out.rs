@@ -92,13 +92,13 @@ impl<'w> ZipOut<'w> {
         self.written
     }
 
-    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.w.write_all(bytes)?;
         self.written += bytes.len() as u64;
         Ok(())
     }
 
-    pub fn local_header(&mut self, meta: EntryMeta, described_after: bool) -> io::Result<()> {
+    fn local_header(&mut self, meta: EntryMeta, described_after: bool) -> io::Result<()> {
         let flags = meta.flags(described_after);
         let offset = fits(self.written)?;
         let mut header = Vec::with_capacity(30 + meta.name.len());

@@ -16,9 +16,9 @@
 //! A [`Template`] is the same zip written with a whole sheet in place of another: the
 //! notices, a small workbook per unit.
 //!
-//! No zip64 ([`crate::zip_out`]): every part and the whole file must stay under 4 GiB, and the parts under 65,535,
-//! or the workbook is refused (a county of 100,000 units makes a 76 MB file whose largest
-//! part is 570 MB of XML).
+//! No zip64 ([`crate::zip_out`]): every part and the whole file must stay under 4 GiB, and
+//! the parts under 65,535, or the workbook is refused (a county of 100,000 units makes a
+//! 76 MB file whose largest part is 570 MB of XML).
 
 use std::io::{self, Cursor, Read, Write};
 use std::ops::Range;
@@ -184,8 +184,7 @@ impl Template {
                 meta.crc = piece.crc.finalize();
                 meta.compressed = fits(piece.deflated.len() as u64)?;
                 meta.size = fits(piece.size)?;
-                zip.local_header(meta, false)?;
-                zip.write(&piece.deflated)?;
+                zip.copy(meta, &mut &piece.deflated[..])?;
             } else {
                 zip.copy(meta.clone(), &mut &raw[..])?;
             }

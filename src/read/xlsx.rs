@@ -751,7 +751,64 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::reference_out_of_bounds;
+    use super::*;
+
+    /// A workbook as Excel-like writers make it is given to calamine repacked, its sheets
+    /// stored as they unpack and its theme left out, and reads the same: the saving cannot
+    /// silently turn into the fallback.
+    #[test]
+    fn a_plain_workbook_is_repacked() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        for (name, n) in [("甲", 1.0), ("乙", 2.0)] {
+            let sheet = book.add_worksheet();
+            sheet.set_name(name).unwrap();
+            sheet.write_number(0, 0, n).unwrap();
+            sheet.write_string(1, 0, "文字").unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let mut zip = check_package(&bytes).unwrap();
+        let package = Package::unpack(&bytes, &mut zip);
+        assert!(matches!(package.zip, Cow::Owned(_)));
+        let names = PartNames::of(&zip);
+        let mut repacked = ZipArchive::new(Cursor::new(&package.zip[..])).unwrap();
+        for (name, xml) in &package.sheets {
+            let SheetXml::Stored(range) = xml else {
+                panic!("{name} not stored");
+            };
+            let path = format!(
+                "xl/worksheets/sheet{}.xml",
+                if name == "甲" { 1 } else { 2 }
+            );
+            let entry = names.entry(&zip, &path).unwrap();
+            let original = unpacked(&mut zip, entry).unwrap();
+            assert_eq!(&package.zip[range.clone()], &original[..]);
+        }
+        assert!(zip.index_for_name("xl/theme/theme1.xml").is_some());
+        assert!(repacked.index_for_name("xl/theme/theme1.xml").is_none());
+        assert_eq!(repacked.len(), zip.len() - 1);
+        for i in 0..repacked.len() {
+            let mut part = Vec::new();
+            repacked
+                .by_index(i)
+                .unwrap()
+                .read_to_end(&mut part)
+                .unwrap();
+        }
+        let read = read(&bytes).unwrap();
+        let cells: Vec<(&str, &Cell, &Cell)> = read
+            .sheets
+            .iter()
+            .map(|s| (&*s.name, &s.rows[0][0], &s.rows[1][0]))
+            .collect();
+        let text = Cell::Text("文字".into());
+        assert_eq!(
+            cells,
+            [
+                ("甲", &Cell::Number(1.0), &text),
+                ("乙", &Cell::Number(2.0), &text)
+            ]
+        );
+    }
 
     fn bad(xml: &str) -> Option<String> {
         reference_out_of_bounds(xml.as_bytes())

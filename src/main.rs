@@ -156,12 +156,47 @@ enum Command {
 
 /// `nianbao check 文件… | head`: when the reader of the output stops, the process ends, as
 /// other command-line tools do, instead of Rust's panic on the failed write to the pipe.
+/// Linux ends it with the signal. Windows has none (`check … | more`, left early): there
+/// `println!` panics, and the panic still ends the run, unwinding through `main` so that the
+/// console's code page is put back, but without its English message.
 fn quiet_when_the_reader_stops() {
     #[cfg(target_os = "linux")]
     // SAFETY: sets the default action of one signal, before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let shown = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !reader_stopped(info.payload()) {
+                shown(info);
+            }
+        }));
+    }
+}
+
+/// Whether a panic is `println!`'s on a pipe whose reader has gone: std's message is
+/// `failed printing to stdout: … (os error N)`, N being 232 (ERROR_NO_DATA), 109
+/// (ERROR_BROKEN_PIPE) or 233 (ERROR_PIPE_NOT_CONNECTED, as under wine) on Windows, 32
+/// (EPIPE) elsewhere. Any other failure to print, a full
+/// disk under a redirect say, keeps its message.
+#[cfg(any(not(target_os = "linux"), test))]
+fn reader_stopped(payload: &dyn std::any::Any) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    message.starts_with("failed printing to stdout")
+        && [
+            "(os error 232)",
+            "(os error 109)",
+            "(os error 233)",
+            "(os error 32)",
+        ]
+        .iter()
+        .any(|code| message.ends_with(code))
 }
 
 /// The files a command wrote, a line each.
@@ -464,5 +499,32 @@ mod console {
         }
         #[cfg(not(windows))]
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reader_stopped;
+
+    /// Only a closed pipe is kept quiet, whatever the language of the system's message.
+    #[test]
+    fn only_a_closed_pipe_is_kept_quiet() {
+        let panic = |m: &str| -> Box<dyn std::any::Any> { Box::new(m.to_string()) };
+        for quiet in [
+            "failed printing to stdout: 管道正在被关闭。 (os error 232)",
+            "failed printing to stdout: The pipe has been ended. (os error 109)",
+            "failed printing to stdout: Pipe not connected. (os error 233)",
+            "failed printing to stdout: Broken pipe (os error 32)",
+        ] {
+            assert!(reader_stopped(&*panic(quiet)), "{quiet}");
+        }
+        for shown in [
+            "failed printing to stdout: No space left on device (os error 28)",
+            "failed printing to stderr: Broken pipe (os error 32)",
+            "index out of bounds: the len is 1 but the index is 32 (os error 32)",
+        ] {
+            assert!(!reader_stopped(&*panic(shown)), "{shown}");
+        }
+        assert!(!reader_stopped(&7u8));
     }
 }

@@ -182,14 +182,19 @@ same_csvs "$tmp/linux/demo" "$tmp/wine-demo" "wine, demo county of 30 units in C
 
 # `check … | more`, left early: the check ends when the pipe's reader has gone, without a
 # panic's English (Windows has no SIGPIPE: the failed write makes println! panic there). The
-# county's files ten times over print far more than a pipe holds.
+# county's files ten times over print far more than a pipe holds (about 1 MB).
 mapfile -t checked < <(cd "$demo/inputs" && find . -type f | sed 's|^\./||' | sort)
 listed=()
 for _ in $(seq 10); do listed+=("${checked[@]}"); done
 set +e
 (cd "$demo/inputs" && timeout 300 wine "$app/nianbao.exe" check --config "$win_demo\\config" \
     "${listed[@]}" 2>"$tmp/wine-pipe.err" | head -c 100 >/dev/null)
+pipe_rc=$?
 set -e
+# 101: the write failed and its panic ended the check (a hang would be 124, a run that
+# printed everything 0 or 1).
+[ "$pipe_rc" = 101 ] ||
+    fail "wine, check | head: exit $pipe_rc, not 101 (the check ended by the closed pipe): $(head -c 600 "$tmp/wine-pipe.err")"
 grep -q "用法\|参数" "$tmp/wine-pipe.err" && fail "wine, check | head: the check did not run: $(head -c 600 "$tmp/wine-pipe.err")"
 grep -q "panicked" "$tmp/wine-pipe.err" &&
     fail "wine, check | head: a panic when the reader stopped: $(head -c 600 "$tmp/wine-pipe.err")"

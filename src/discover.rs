@@ -79,9 +79,15 @@ fn walk(root: &Path, dir: &Path, skip: &[PathBuf], files: &mut Vec<InputFile>) {
         };
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        // Follows a symbolic link to what it names; a dangling one fails here.
-        let kind = std::fs::metadata(&path).map(|m| m.file_type());
-        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        // The listing gives the entry's own kind without a system call for each of a
+        // province's files; a symbolic link is followed to what it names, and a dangling
+        // one fails here.
+        let own_kind = entry.file_type();
+        let is_link = own_kind.as_ref().is_ok_and(|t| t.is_symlink());
+        let kind = match own_kind {
+            Ok(kind) if !kind.is_symlink() => Ok(kind),
+            _ => std::fs::metadata(&path).map(|m| m.file_type()),
+        };
         if let Ok(kind) = &kind {
             if kind.is_dir() {
                 let skipped = path.canonicalize().is_ok_and(|p| skip.contains(&p));
@@ -92,7 +98,8 @@ fn walk(root: &Path, dir: &Path, skip: &[PathBuf], files: &mut Vec<InputFile>) {
                 continue;
             }
         }
-        let mut file = InputFile::at(path, relative_name(root, &entry.path()));
+        let relative = relative_name(root, &path);
+        let mut file = InputFile::at(path, relative);
         match kind {
             Err(e) => file.problem = Some(format!("文件无法打开（{}）", os_reason(&e))),
             Ok(kind) if !kind.is_file() => {

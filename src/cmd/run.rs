@@ -145,11 +145,14 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         };
         changes::with_previous(previous, &now)
     };
-    let write_csvs = |comparison: &Comparison| -> Result<(), String> {
+    // The CSVs but changes.csv need no comparison: written beside it.
+    let write_csvs = || -> Result<(), String> {
         staging.file("anomalies.csv", |w| output::anomalies_csv(w, &anomalies))?;
-        staging.file("changes.csv", |w| output::changes_csv(w, comparison))?;
         let rollup_csv = output::rollup_csv(&rollup);
         staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
+    };
+    let write_changes = |comparison: &Comparison| {
+        staging.file("changes.csv", |w| output::changes_csv(w, comparison))
     };
     let write_workbook = || {
         staging.file("rollup.xlsx", |w| {
@@ -168,24 +171,34 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &roster,
         prior.as_ref(),
     );
-    let write_pages = |comparison: &Comparison| {
+    // The units' pages need no comparison: made beside it. The county's index, which says
+    // what changed, after it. The comparison (timed on its own) comes out with the folder.
+    let write_pages = || {
         staging.folder("reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
-            render_and_put(
-                &units,
-                |&u| {
-                    Ok(pages.unit(u).map(|page| {
-                        let (file, html) = (html::page_file(&page.id), html::unit_html(&page));
-                        let unchanged = folder.unchanged(&file, html.as_bytes());
-                        (file, html, unchanged)
-                    }))
+            let (compared, written) = rayon::join(
+                || timed("compare with the previous run", compare_with_previous),
+                || {
+                    render_and_put(
+                        &units,
+                        |&u| {
+                            Ok(pages.unit(u).map(|page| {
+                                let (file, html) =
+                                    (html::page_file(&page.id), html::unit_html(&page));
+                                let unchanged = folder.unchanged(&file, html.as_bytes());
+                                (file, html, unchanged)
+                            }))
+                        },
+                        |(file, page, unchanged)| folder.put(file, page.as_bytes(), *unchanged),
+                    )
                 },
-                |(file, page, unchanged)| folder.put(file, page.as_bytes(), *unchanged),
-            )?;
+            );
+            written?;
             let county = pages.county(&gathered.unreadable, &reviewed);
-            let index = html::index_html(&county, comparison);
+            let index = html::index_html(&county, &compared.0);
             let unchanged = folder.unchanged("index.html", index.as_bytes());
-            folder.put("index.html", index.as_bytes(), unchanged)
+            folder.put("index.html", index.as_bytes(), unchanged)?;
+            Ok(compared)
         })
     };
     // A notice per unit with open problems: each is a small workbook to compress.
@@ -209,12 +222,12 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             folder.put(notices::INDEX_FILE, &index, unchanged)
         })
     };
-    // The workbook and the notices need only the checks; the CSVs and the pages also say
-    // what changed since the previous run. All are independent of each other: they are
-    // made side by side, the comparison beside the workbook.
+    // The workbook and the notices need only the checks; the pages and the CSVs also say
+    // what changed since the previous run, but only the county's index and changes.csv wait
+    // for the comparison. All are made side by side.
     let (
         ((workbook, workbook_time), (notices, notices_time)),
-        ((comparison, compare_time), (csvs, csvs_time), (reports, reports_time)),
+        ((reports, reports_time), (csvs, csvs_time)),
     ) = rayon::join(
         || {
             rayon::join(
@@ -223,19 +236,22 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             )
         },
         || {
-            let compared = timed("compare with the previous run", compare_with_previous);
-            let comparison = &compared.0;
-            let (csvs, reports) = rayon::join(
-                || timed("CSVs", || write_csvs(comparison)),
-                || timed("reports/", || write_pages(comparison)),
-            );
-            (compared, csvs, reports)
+            rayon::join(
+                || timed("reports/", write_pages),
+                || timed("CSVs", write_csvs),
+            )
         },
     );
     csvs?;
     workbook?;
-    reports?;
+    let (comparison, compare_time) = reports?;
     notices?;
+    let (changes, changes_time) = timed("CSVs", || write_changes(&comparison));
+    changes?;
+    let csvs_time = Writer {
+        seconds: csvs_time.seconds + changes_time.seconds,
+        ..csvs_time
+    };
     phases.done("write outputs");
     // Each problem once: a total's anomaly that repeats the units' own is listed, not counted.
     let count = |s: Severity| {

@@ -132,13 +132,14 @@ impl Staging {
             .map_err(|e| failed(&self.out.join(name), &e))
     }
 
-    /// Stages the folder `name` with what `fill` writes into it. The previous run's folder
-    /// of that name lends the pages that did not change (see [`Folder`]).
-    pub fn folder(
+    /// Stages the folder `name` with what `fill` writes into it, and gives what `fill`
+    /// returns. The previous run's folder of that name lends the pages that did not change
+    /// (see [`Folder`]).
+    pub fn folder<T>(
         &self,
         name: &str,
-        fill: impl FnOnce(&Folder) -> Result<(), String>,
-    ) -> Result<(), String> {
+        fill: impl FnOnce(&Folder) -> Result<T, String>,
+    ) -> Result<T, String> {
         let temp = self.dir.join(name);
         let shown = self.out.join(name);
         std::fs::create_dir(&temp).map_err(|e| failed(&shown, &e))?;
@@ -805,7 +806,9 @@ mod tests {
         staging
             .file("normalized.csv", |w| w.write_all(b"three"))
             .unwrap();
-        assert!(staging.folder("reports", |_| Err("no".into())).is_err());
+        assert!(staging
+            .folder("reports", |_| Err::<(), _>("no".into()))
+            .is_err());
         drop(staging);
         assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"two");
         assert_eq!(names(&out), ["normalized.csv", "reports"]);

@@ -171,13 +171,18 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &roster,
         prior.as_ref(),
     );
-    // The units' pages need no comparison: made beside it. The county's index, which says
-    // what changed, after it. The comparison (timed on its own) comes out with the folder.
+    // The units' pages need no comparison: made beside it, and beside changes.csv, written
+    // as soon as the comparison is done. The county's index, which says what changed, after
+    // both. The comparison and changes.csv (each timed on its own) come out with the folder.
     let write_pages = || {
         staging.folder("reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
-            let (compared, written) = rayon::join(
-                || timed("compare with the previous run", compare_with_previous),
+            let ((compared, changes), written) = rayon::join(
+                || {
+                    let compared = timed("compare with the previous run", compare_with_previous);
+                    let changes = timed("CSVs", || write_changes(&compared.0));
+                    (compared, changes)
+                },
                 || {
                     render_and_put(
                         &units,
@@ -193,12 +198,14 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                     )
                 },
             );
+            let (changes, changes_time) = changes;
+            changes?;
             written?;
             let county = pages.county(&gathered.unreadable, &reviewed);
             let index = html::index_html(&county, &compared.0);
             let unchanged = folder.unchanged("index.html", index.as_bytes());
             folder.put("index.html", index.as_bytes(), unchanged)?;
-            Ok(compared)
+            Ok((compared, changes_time))
         })
     };
     // A notice per unit with open problems: each is a small workbook to compress.
@@ -244,10 +251,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     );
     csvs?;
     workbook?;
-    let (comparison, compare_time) = reports?;
+    let ((comparison, compare_time), changes_time) = reports?;
     notices?;
-    let (changes, changes_time) = timed("CSVs", || write_changes(&comparison));
-    changes?;
+    // The CSVs' time: the two written beside the comparison, and changes.csv after it.
     let csvs_time = Writer {
         seconds: csvs_time.seconds + changes_time.seconds,
         ..csvs_time

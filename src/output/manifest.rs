@@ -57,8 +57,10 @@ pub struct RunInfo {
     /// Wall time of each output's task: normalized.csv (and .parquet), written beside the
     /// checks in the phase "check and roll up"; then, side by side in the phase "write
     /// outputs", the comparison with the previous run, the other CSVs, rollup.xlsx, the
-    /// pages and the notices (the phase takes as long as the longest chain of them: the
-    /// comparison, then the CSVs and the pages).
+    /// pages and the notices. The comparison runs within the pages' task, beside the units'
+    /// pages (the county's index waits for it), so the two overlap; the CSVs' time is that
+    /// of anomalies.csv and rollup.csv, written beside the comparison, plus that of
+    /// changes.csv, written after it.
     pub writers: Vec<Writer>,
 }
 

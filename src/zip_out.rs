@@ -69,6 +69,16 @@ const DOS_1980: u16 = (1 << 5) | 1;
 /// Version 2.0 of the zip format: deflate, folders, data descriptors.
 const ZIP_VERSION: u16 = 20;
 
+/// The length of a zip [`ZipOut`] writes of parts copied whole, each given as the length of
+/// its name and of its bytes: a local header (30 bytes and the name) and a directory entry
+/// (46 bytes and the name) a part, and the end of the directory (22 bytes).
+pub(crate) fn zip_len(parts: impl Iterator<Item = (usize, u64)>) -> u64 {
+    parts
+        .map(|(name, data)| data + 2 * name as u64 + 30 + 46)
+        .sum::<u64>()
+        + 22
+}
+
 /// A zip written in one pass to a stream that cannot seek.
 pub(crate) struct ZipOut<'w> {
     w: &'w mut dyn Write,
@@ -85,11 +95,6 @@ impl<'w> ZipOut<'w> {
             written: 0,
             entries: Vec::new(),
         }
-    }
-
-    /// The bytes written so far.
-    pub fn written(&self) -> u64 {
-        self.written
     }
 
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -125,16 +130,18 @@ impl<'w> ZipOut<'w> {
         Ok(())
     }
 
-    /// A part copied as it is: its compressed bytes, CRC and sizes.
-    pub fn copy(&mut self, meta: EntryMeta, raw: &mut impl Read) -> io::Result<()> {
+    /// A part copied as it is: its compressed bytes, CRC and sizes. Gives where in the zip
+    /// its bytes start.
+    pub fn copy(&mut self, meta: EntryMeta, raw: &mut impl Read) -> io::Result<u64> {
         let compressed = u64::from(meta.compressed);
         self.local_header(meta, false)?;
+        let start = self.written;
         let copied = io::copy(raw, &mut self.w)?;
         self.written += copied;
         if copied != compressed {
             return Err(io::Error::other("压缩数据的长度与目录不符"));
         }
-        Ok(())
+        Ok(start)
     }
 
     /// Starts a part whose data comes in pieces, its CRC and sizes known at its end.

@@ -807,9 +807,14 @@ fn xlsx_with_a_part_in_an_unknown_packing_is_read() {
 /// An xlsx with `entries` after its content types and package relationships (a workbook at
 /// `xl/workbook.xml` with a sheet `rId1`), for packages the usual builder cannot make.
 fn xlsx_of(entries: Vec<make::zip::Entry>) -> Vec<u8> {
+    package_of("xl/workbook.xml", entries)
+}
+
+/// The same with the package's relationships naming the workbook at `workbook`.
+fn package_of(workbook: &str, entries: Vec<make::zip::Entry>) -> Vec<u8> {
     use make::zip::Entry;
     let types = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>";
-    let root_rels = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
+    let root_rels = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"{workbook}\"/></Relationships>");
     let mut all = vec![
         Entry::stored("[Content_Types].xml", types.as_bytes()),
         Entry::stored("_rels/.rels", root_rels.as_bytes()),
@@ -956,15 +961,14 @@ fn xlsx_sheets_named_unusually_are_still_guarded() {
         assert!(said.contains("超出工作表范围"), "{workbook}: {said}");
     }
     // The workbook at book/main.xml, as the package's relationships say.
-    let root_rels = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"/book/main.xml\"/></Relationships>";
-    let types = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>";
-    let bytes = zip::write(&[
-        Entry::stored("[Content_Types].xml", types.as_bytes()),
-        Entry::stored("_rels/.rels", root_rels.as_bytes()),
-        Entry::stored("book/main.xml", &workbook_xml("S1")),
-        Entry::stored("book/_rels/main.xml.rels", SHEET_RELS.as_bytes()),
-        Entry::deflated("book/worksheets/sheet1.xml", &zip::sheet(bad, None)),
-    ]);
+    let bytes = package_of(
+        "/book/main.xml",
+        vec![
+            Entry::stored("book/main.xml", &workbook_xml("S1")),
+            Entry::stored("book/_rels/main.xml.rels", SHEET_RELS.as_bytes()),
+            Entry::deflated("book/worksheets/sheet1.xml", &zip::sheet(bad, None)),
+        ],
+    );
     let said = format!("{:?}", nianbao::read::read(&bytes, "xlsx").map(|b| b.notes));
     assert!(said.contains("超出工作表范围"), "book/main.xml: {said}");
 }

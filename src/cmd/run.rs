@@ -151,8 +151,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         let rollup_csv = output::rollup_csv(&rollup);
         staging.file("rollup.csv", |w| w.write_all(&rollup_csv))
     };
-    let write_changes = |comparison: &Comparison| {
-        staging.file("changes.csv", |w| output::changes_csv(w, comparison))
+    // changes.csv as soon as the comparison is done, each timed on its own.
+    let compare_and_write_changes = || {
+        let compared = timed("compare with the previous run", compare_with_previous);
+        let changes = timed("CSVs", || {
+            staging.file("changes.csv", |w| output::changes_csv(w, &compared.0))
+        });
+        (compared, changes)
     };
     let write_workbook = || {
         staging.file("rollup.xlsx", |w| {
@@ -171,19 +176,14 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &roster,
         prior.as_ref(),
     );
-    // The units' pages need no comparison: made beside it, and beside changes.csv, written
-    // as soon as the comparison is done. The county's index, which says what changed, after
-    // both. The comparison and changes.csv (each timed on its own) come out with the folder.
+    // The units' pages need no comparison: made beside it and changes.csv. The county's
+    // index, which says what changed, after them. The comparison and changes.csv's time
+    // come out with the folder.
     let write_pages = || {
         staging.folder("reports", |folder| {
             let units: Vec<usize> = (0..roster.units.len()).collect();
-            let ((compared, changes), written) = rayon::join(
-                || {
-                    let compared = timed("compare with the previous run", compare_with_previous);
-                    let changes = timed("CSVs", || write_changes(&compared.0));
-                    (compared, changes)
-                },
-                || {
+            let ((compared, (changes, changes_time)), written) =
+                rayon::join(compare_and_write_changes, || {
                     render_and_put(
                         &units,
                         |&u| {
@@ -196,9 +196,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                         },
                         |(file, page, unchanged)| folder.put(file, page.as_bytes(), *unchanged),
                     )
-                },
-            );
-            let (changes, changes_time) = changes;
+                });
             changes?;
             written?;
             let county = pages.county(&gathered.unreadable, &reviewed);

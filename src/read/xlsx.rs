@@ -22,7 +22,7 @@ use super::sheets::{cell_from_data, finish, push_sheet, worksheets};
 use super::ENCRYPTED;
 use crate::formula::FormulaCell;
 use crate::grid::{Cell, Workbook};
-use crate::zip_out::{EntryMeta, ZipOut};
+use crate::zip_out::{zip_len, EntryMeta, ZipOut};
 
 /// What the zip or XML parser said is in English and means nothing to a clerk: the file is
 /// damaged, and what to do is the same whatever broke. The parser's words are dropped.
@@ -184,10 +184,16 @@ fn part_bytes(
     names: &PartNames,
     name: &str,
 ) -> Result<Vec<u8>, String> {
-    match names.entry(zip, name) {
-        Some(i) => unpacked(zip, i),
-        None => Ok(Vec::new()),
-    }
+    let entry = names.entry(zip, name);
+    entry_bytes(zip, entry)
+}
+
+/// An entry of the package, whole; empty if absent.
+fn entry_bytes(
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    entry: Option<usize>,
+) -> Result<Vec<u8>, String> {
+    entry.map_or(Ok(Vec::new()), |i| unpacked(zip, i))
 }
 
 /// The worksheet parts of the package by sheet name, found as calamine finds them
@@ -355,11 +361,8 @@ impl<'b> Package<'b> {
             names.entry(zip, &place.workbook()),
             names.entry(zip, &place.rels()),
         );
-        let unpack_entry = |zip: &mut ZipArchive<_>, entry: Option<usize>| {
-            entry.map_or(Ok(Vec::new()), |i| unpacked(zip, i))
-        };
-        let workbook = unpack_entry(zip, workbook_entry);
-        let rels = unpack_entry(zip, rels_entry);
+        let workbook = entry_bytes(zip, workbook_entry);
+        let rels = entry_bytes(zip, rels_entry);
         let paths = place.sheet_parts(
             workbook.as_deref().unwrap_or_default(),
             rels.as_deref().unwrap_or_default(),
@@ -422,9 +425,7 @@ impl<'b> Package<'b> {
                 if let Some(Ok(part)) = &part {
                     meta.method = 0;
                     meta.compressed = meta.size;
-                    // After its local header, which has no extra field.
-                    let start = writer.written() as usize + 30 + meta.name.len();
-                    writer.copy(meta, &mut &part[..])?;
+                    let start = writer.copy(meta, &mut &part[..])? as usize;
                     stored.push((i, start..start + part.len()));
                     continue;
                 }
@@ -450,8 +451,9 @@ impl<'b> Package<'b> {
         }
         for (_, xml) in &mut sheets {
             if let SheetXml::Entry(i) = xml {
-                if let Some((_, range)) = stored.iter().find(|(entry, _)| entry == i) {
-                    *xml = SheetXml::Stored(range.clone());
+                // `stored` is in the order of the entries.
+                if let Ok(at) = stored.binary_search_by_key(i, |(entry, _)| *entry) {
+                    *xml = SheetXml::Stored(stored[at].1.clone());
                 }
             }
         }
@@ -482,20 +484,17 @@ impl<'b> Package<'b> {
 }
 
 /// The length of the repacked zip: the `unpack` entries stored at their size, the others at
-/// their packed size, each with its local header and directory entry.
+/// their packed size.
 fn repacked_len(zip: &ZipArchive<Cursor<&[u8]>>, unpack: &[usize]) -> usize {
-    let parts: u64 = (0..zip.len())
-        .filter_map(|i| {
-            let part = zip.by_index_data(i).ok()?;
-            let data = if unpack.binary_search(&i).is_ok() {
-                part.size()
-            } else {
-                part.compressed_size()
-            };
-            Some(data + 2 * part.name_raw().len() as u64 + 30 + 46)
-        })
-        .sum();
-    (parts + 22) as usize
+    zip_len((0..zip.len()).filter_map(|i| {
+        let part = zip.by_index_data(i).ok()?;
+        let data = if unpack.binary_search(&i).is_ok() {
+            part.size()
+        } else {
+            part.compressed_size()
+        };
+        Some((part.name_raw().len(), data))
+    })) as usize
 }
 
 /// The theme, in the workbook's folder, left out of calamine's package: calamine reads its

@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 dist=target/dist
 work=$dist/work
 rm -rf "$work"
@@ -28,7 +28,10 @@ say() { echo "dist: $*"; }
 
 # A Rust target, installed if it is not: fails (quietly) where rustup's server is out of reach.
 have_target() {
-    rustup target list --installed 2>/dev/null | grep -qx "$1" && return 0
+    # Captured first: `rustup … | grep -q` under pipefail fails if grep's early exit kills rustup.
+    local installed
+    installed=$(rustup target list --installed 2>/dev/null) || installed=
+    grep -qx "$1" <<<"$installed" && return 0
     command -v rustup >/dev/null && rustup target add "$1" >/dev/null 2>&1
 }
 

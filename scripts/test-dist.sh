@@ -42,7 +42,7 @@ if ! command -v x86_64-w64-mingw32-gcc >/dev/null || ! command -v wine >/dev/nul
     fi
 fi
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 deb=target/dist/nianbao_${version}_amd64.deb
 zip=target/dist/nianbao-$version-windows-x86_64.zip
 rm -f "$deb" "$zip"
@@ -79,8 +79,11 @@ elif [ ! -f "$deb" ]; then
 else
     root=$tmp/deb
     dpkg-deb -x "$deb" "$root"
-    dpkg-deb -f "$deb" Package Version Architecture | grep -q "Version: $version" ||
-        fail "$deb: not version $version"
+    # Captured before matching: under pipefail, `cmd | grep -q` fails whenever grep's early
+    # exit makes cmd die of SIGPIPE (as dpkg-deb did in CI, still writing Architecture).
+    fields=$(dpkg-deb -f "$deb" Package Version Architecture)
+    grep -q "^Version: $version\$" <<<"$fields" ||
+        fail "$deb: not version $version (${fields//$'\n'/; })"
     for f in usr/bin/nianbao usr/share/doc/nianbao/使用说明.txt usr/share/doc/nianbao/copyright \
         usr/share/applications/nianbao.desktop usr/share/nianbao/desktop.sh \
         usr/share/nianbao/空白模板.xlsx usr/share/nianbao/sample/config/units.csv \
@@ -108,7 +111,8 @@ else
         touch "$inst/var/lib/dpkg/status"
         dpkg --root="$inst" --log=/dev/null -i "$deb" >"$tmp/dpkg.log" 2>&1 ||
             fail "dpkg -i $deb: $(cat "$tmp/dpkg.log")"
-        dpkg --root="$inst" -s nianbao | grep -q '^Status: install ok installed' ||
+        installed=$(dpkg --root="$inst" -s nianbao)
+        grep -q '^Status: install ok installed' <<<"$installed" ||
             fail "dpkg -i $deb: not installed"
         "$inst/usr/bin/nianbao" run --inputs "$inst/usr/share/nianbao/sample/inputs" \
             --config "$inst/usr/share/nianbao/sample/config" --out "$tmp/dpkg-out" \
@@ -147,7 +151,8 @@ windows_path() { wine winepath -w "$1" 2>/dev/null | tr -d '\r'; }
 say "wine ready after $(lap)"
 
 # From a terminal, nothing to do: the commands, in Chinese.
-(cd "$app" && timeout 300 wine nianbao.exe </dev/null 2>&1) | grep -q "用法" ||
+summary=$(cd "$app" && timeout 300 wine nianbao.exe </dev/null 2>&1) || true
+grep -q "用法" <<<"$summary" ||
     fail "wine, no arguments from a terminal: no Chinese summary of the commands"
 
 # A double-click: nianbao alone in a console of its own, the sample beside it.

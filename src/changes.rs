@@ -3,7 +3,7 @@
 //! were fixed and which are new.
 //!
 //! The previous run is read back from the outputs it left in `--out` before they are
-//! replaced: the file hashes of `manifest.json` at once ([`Previous::open`]), `normalized.csv`
+//! replaced: the file hashes of `manifest.json` at once ([`Previous::new`]), `normalized.csv`
 //! and `anomalies.csv` a row at a time while compared ([`compare`]). This run is compared as
 //! it is ([`Current`]), its values in the text `normalized.csv` gives them (`value_text`), so
 //! that equal values compare equal. Neither side's values are held whole, only the keys
@@ -20,20 +20,6 @@ use crate::normalize::Submission;
 use crate::output::{normalized_lead, value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL};
 use crate::roster::Roster;
 use crate::schema;
-
-/// What the comparison takes from the previous manifest: each file's path and hash. Read
-/// as just that, not as a tree of every value (at 100,000 units the manifest is 65 MB, and
-/// its tree took several times as much memory).
-#[derive(serde::Deserialize)]
-struct PreviousManifest {
-    files: Option<Vec<PreviousFile>>,
-}
-
-#[derive(serde::Deserialize)]
-struct PreviousFile {
-    path: Option<String>,
-    sha256: Option<String>,
-}
 
 /// The previous run's outputs in `--out`, opened for the comparison.
 pub struct Previous {
@@ -263,35 +249,18 @@ fn is_problem(severity: Severity) -> bool {
 }
 
 impl Previous {
-    /// The previous run's outputs in `out`, its manifest read. Errors say, in Chinese, why
-    /// there is nothing to compare with; `normalized.csv` and `anomalies.csv` are read when
-    /// compared, and an error in them is said then.
-    pub fn open(out: &Path) -> Result<Previous, String> {
-        let manifest = out.join("manifest.json");
-        if !manifest.exists() {
-            return Err("没有上次运行的输出，这是第一次运行".into());
-        }
-        let previous: PreviousManifest = std::fs::read(&manifest)
-            .map_err(|e| crate::discover::os_reason(&e))
-            .and_then(|b| {
-                serde_json::from_slice(&b).map_err(|_| "格式不对（文件可能不完整）".to_string())
-            })
-            .map_err(|e| unreadable("manifest.json", e))?;
-        let files = previous
-            .files
-            .ok_or_else(|| unreadable("manifest.json", "没有 files 一项".into()))?;
-        let hashes = files
-            .into_iter()
-            .filter_map(|f| Some((f.path?, f.sha256?)))
-            .collect();
-        Ok(Previous {
+    /// The previous run's outputs in `out`, whose manifest gave the hashes of the files it
+    /// read ([`crate::output::read_previous`]). `normalized.csv` and `anomalies.csv` are
+    /// read when compared, and an error in them is said then.
+    pub fn new(out: &Path, hashes: HashMap<String, String>) -> Previous {
+        Previous {
             dir: out.to_path_buf(),
             hashes,
-        })
+        }
     }
 }
 
-fn unreadable(name: &str, why: String) -> String {
+pub(crate) fn unreadable(name: &str, why: String) -> String {
     format!("上次的 {name} 无法读取：{why}")
 }
 
@@ -577,8 +546,8 @@ fn compare_problems(previous: &Previous, now: &Current) -> Result<Vec<Change>, S
         .collect())
 }
 
-/// The comparison of this run with the previous one, as [`Previous::open`] found it in
-/// `--out`; never an error.
+/// The comparison of this run with the previous one, as its manifest in `--out` was found
+/// ([`crate::output::read_previous`]); never an error.
 pub fn with_previous(previous: Result<Previous, String>, now: &Current) -> Comparison {
     match previous.and_then(|previous| compare(&previous, now)) {
         Ok(changes) => Comparison::Compared(changes),
@@ -639,6 +608,11 @@ mod tests {
         }
     }
 
+    /// The previous run in `dir`, as a run opens it.
+    fn open(dir: &Path) -> Result<Previous, String> {
+        crate::output::read_previous(dir).map(|m| Previous::new(dir, m.input_hashes))
+    }
+
     fn temp(name: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("nianbao-changes-{name}-{}", std::process::id()));
@@ -696,7 +670,7 @@ mod tests {
             files: &after_files,
             roster: &roster,
         };
-        let changes = compare(&Previous::open(&dir).unwrap(), &after).unwrap();
+        let changes = compare(&open(&dir).unwrap(), &after).unwrap();
         let kinds: Vec<(&str, Kind)> = changes
             .iter()
             .map(|c| (c.unit_id.as_str(), c.kind))
@@ -733,9 +707,7 @@ mod tests {
 
         // A run compared with itself: nothing changed.
         write_previous(&dir, &after);
-        assert!(compare(&Previous::open(&dir).unwrap(), &after)
-            .unwrap()
-            .is_empty());
+        assert!(compare(&open(&dir).unwrap(), &after).unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -765,9 +737,7 @@ mod tests {
             roster: &roster,
         };
         write_previous(&dir, &before);
-        assert!(compare(&Previous::open(&dir).unwrap(), &before)
-            .unwrap()
-            .is_empty());
+        assert!(compare(&open(&dir).unwrap(), &before).unwrap().is_empty());
 
         let mut changed = reports.clone();
         changed[4999].values.set(0, Value::Number(1.5));
@@ -776,7 +746,7 @@ mod tests {
             submissions: &changed,
             ..before
         };
-        let values: Vec<(String, String, String)> = compare(&Previous::open(&dir).unwrap(), &after)
+        let values: Vec<(String, String, String)> = compare(&open(&dir).unwrap(), &after)
             .unwrap()
             .into_iter()
             .map(|c| (c.unit_id, c.before, c.after))
@@ -809,17 +779,14 @@ mod tests {
             roster: &roster,
         };
         write_previous(&dir, &before);
-        assert_eq!(
-            compare(&Previous::open(&dir).unwrap(), &before).unwrap(),
-            []
-        );
+        assert_eq!(compare(&open(&dir).unwrap(), &before).unwrap(), []);
         let mut changed = reports.clone();
         changed[2].values.set(0, Value::Number(4.0));
         let after = Current {
             submissions: &changed,
             ..before
         };
-        let values: Vec<(Kind, String, String)> = compare(&Previous::open(&dir).unwrap(), &after)
+        let values: Vec<(Kind, String, String)> = compare(&open(&dir).unwrap(), &after)
             .unwrap()
             .into_iter()
             .map(|c| (c.kind, c.before, c.after))
@@ -838,15 +805,15 @@ mod tests {
             files: &[],
             roster: &roster,
         };
-        let first = with_previous(Previous::open(&dir), &now);
+        let first = with_previous(open(&dir), &now);
         assert!(matches!(&first, Comparison::NotCompared(w) if w.contains("第一次")));
         std::fs::write(dir.join("manifest.json"), b"{\"files\": [").unwrap();
-        let corrupt = with_previous(Previous::open(&dir), &now);
+        let corrupt = with_previous(open(&dir), &now);
         assert!(
             matches!(&corrupt, Comparison::NotCompared(w) if w.contains("manifest.json") && w.contains("格式不对"))
         );
         std::fs::write(dir.join("manifest.json"), b"{\"files\": []}").unwrap();
-        let no_csv = with_previous(Previous::open(&dir), &now);
+        let no_csv = with_previous(open(&dir), &now);
         // In Chinese, not the system's English.
         assert!(
             matches!(&no_csv, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("文件不存在"))
@@ -856,7 +823,7 @@ mod tests {
         let mut cut = std::fs::read(dir.join("normalized.csv")).unwrap();
         cut.extend(b"a,a\xe9\x95\x87,\xe4\xb9\xa1\xe9\x95\x87,2024\n");
         std::fs::write(dir.join("normalized.csv"), cut).unwrap();
-        let damaged = with_previous(Previous::open(&dir), &now);
+        let damaged = with_previous(open(&dir), &now);
         assert!(
             matches!(&damaged, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("格式不对")),
             "{damaged:?}"

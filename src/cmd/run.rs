@@ -70,7 +70,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let review = Review::load(&opts.config)?;
     // The lock on --out is taken, and what an interrupted run left cleaned up, before
     // anything is read: a second run into the same --out stops here, at once.
-    let staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
+    let mut staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
     let mut files = discover(&opts.inputs, &[staging.out(), &opts.config])?;
     // Where --out lies in the inputs folder, so does its lock file: no submission, not listed.
     files.retain(|f| !staging.keeps(&f.path));
@@ -80,8 +80,12 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     // inputs, its CSVs when compared, before they are replaced.
     let (results, previous) = rayon::join(
         || process_all(&files, &roster, opts.year),
-        || Previous::open(staging.out()),
+        || output::read_previous(staging.out()),
     );
+    let previous = previous.map(|manifest| {
+        staging.recall(manifest.folder_files);
+        Previous::new(staging.out(), manifest.input_hashes)
+    });
     let gathered = gather(results, &roster, opts.year);
     // What was found is now in `gathered`: the list of paths (28 MB at 100,000 files) goes.
     drop(files);
@@ -190,19 +194,19 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                             Ok(pages.unit(u).map(|page| {
                                 let (file, html) =
                                     (html::page_file(&page.id), html::unit_html(&page));
-                                let unchanged = folder.unchanged(&file, html.as_bytes());
-                                (file, html, unchanged)
+                                let look = folder.look(&file, html.as_bytes());
+                                (file, html, look)
                             }))
                         },
-                        |(file, page, unchanged)| folder.put(file, page.as_bytes(), *unchanged),
+                        |(file, page, look)| folder.put(&file, page.as_bytes(), look),
                     )
                 });
             changes?;
             written?;
             let county = pages.county(&gathered.unreadable, &reviewed);
             let index = html::index_html(&county, &compared.0);
-            let unchanged = folder.unchanged("index.html", index.as_bytes());
-            folder.put("index.html", index.as_bytes(), unchanged)?;
+            let look = folder.look("index.html", index.as_bytes());
+            folder.put("index.html", index.as_bytes(), look)?;
             Ok((compared, changes_time))
         })
     };
@@ -216,15 +220,15 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
                 &plan.notices,
                 |n| {
                     let bytes = book.notice(n)?;
-                    let unchanged = folder.unchanged(&n.file, &bytes);
-                    Ok(Some((n.file.as_str(), bytes, unchanged)))
+                    let look = folder.look(&n.file, &bytes);
+                    Ok(Some((n.file.as_str(), bytes, look)))
                 },
-                |(file, bytes, unchanged)| folder.put(file, bytes, *unchanged),
+                |(file, bytes, look)| folder.put(file, &bytes, look),
             )?;
             let index = notices::index_xlsx(&plan.notices, plan.unattributed, year, &date)
                 .map_err(|e| format!("无法生成通知清单：{}", workbook::xlsx_reason(&e)))?;
-            let unchanged = folder.unchanged(notices::INDEX_FILE, &index);
-            folder.put(notices::INDEX_FILE, &index, unchanged)
+            let look = folder.look(notices::INDEX_FILE, &index);
+            folder.put(notices::INDEX_FILE, &index, look)
         })
     };
     // The workbook and the notices need only the checks; the pages and the CSVs also say
@@ -307,6 +311,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         checks,
         review: &reviewed,
         files: gathered.files,
+        folder_files: staging.folder_files(),
     };
     output::failpoint("before-manifest");
     // Written as it is serialized: at 100,000 files it is 65 MB of text.
@@ -412,10 +417,11 @@ const PAGE_BATCH: usize = 256;
 fn render_and_put<'a, T: Sync, R: Send + Sync>(
     items: &'a [T],
     render: impl Fn(&'a T) -> Result<Option<R>, String> + Sync,
-    put: impl Fn(&R) -> Result<(), String> + Sync,
+    put: impl Fn(R) -> Result<(), String> + Sync,
 ) -> Result<(), String> {
     let mut ready: Vec<R> = Vec::new();
     for batch in items.chunks(PAGE_BATCH) {
+        let to_put = std::mem::take(&mut ready);
         let (rendered, written) = rayon::join(
             || {
                 batch
@@ -423,12 +429,12 @@ fn render_and_put<'a, T: Sync, R: Send + Sync>(
                     .filter_map(|item| render(item).transpose())
                     .collect::<Result<Vec<R>, String>>()
             },
-            || ready.iter().try_for_each(&put),
+            || to_put.into_iter().try_for_each(&put),
         );
         written?;
         ready = rendered?;
     }
-    ready.iter().try_for_each(&put)
+    ready.into_iter().try_for_each(put)
 }
 
 /// Wall time and process CPU time of each phase of a run, for the manifest.

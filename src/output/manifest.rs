@@ -1,13 +1,20 @@
-//! `manifest.json`: what the run read, what became of each file, how the checks ran. The
-//! entry types are filled by `pipeline.rs`; `cmd/run.rs` assembles the whole.
+//! `manifest.json`: what the run read, what became of each file, how the checks ran, the
+//! files of its folders. The entry types are filled by `pipeline.rs`; `cmd/run.rs`
+//! assembles the whole. The next run reads back what it needs of it ([`read_previous`]).
 
-use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::staging::FolderFile;
 
 #[derive(Debug, Serialize)]
 pub struct Manifest<'a> {
     pub tool: &'static str,
     pub version: &'static str,
-    /// Wall-clock facts of this run: the only part that changes between identical reruns.
+    /// Wall-clock facts of this run: with the folder files' times, the only part that
+    /// changes between identical reruns.
     pub run: RunInfo,
     pub inputs: String,
     pub config: String,
@@ -20,6 +27,60 @@ pub struct Manifest<'a> {
     /// decisions whose anomaly no longer occurs, the lines that could not be applied.
     pub review: &'a crate::check::ReviewOutcome,
     pub files: Vec<FileEntry>,
+    /// Each file of `reports/` and `notices/`, by path: the next run links those it would
+    /// write the same ([`FolderFile`]).
+    pub folder_files: Vec<FolderFile>,
+}
+
+/// What a run takes from the previous run's manifest in `--out`.
+pub struct PreviousManifest {
+    /// The SHA-256 of every file the previous run read, by its path under `--inputs`: for
+    /// `changes.csv`.
+    pub input_hashes: HashMap<String, String>,
+    /// The files of its folders, for the pages that did not change.
+    pub folder_files: Vec<FolderFile>,
+}
+
+/// The manifest as read back: just those two, not a tree of every value (at 100,000 units
+/// the manifest is 65 MB, and its tree took several times as much memory).
+#[derive(Deserialize)]
+struct Stored {
+    files: Option<Vec<StoredFile>>,
+    /// Absent from the manifests of earlier versions: their pages are all written again.
+    #[serde(default)]
+    folder_files: Vec<FolderFile>,
+}
+
+#[derive(Deserialize)]
+struct StoredFile {
+    path: Option<String>,
+    sha256: Option<String>,
+}
+
+/// The previous run's manifest in `out`. Errors say, in Chinese, why there is nothing to
+/// compare with.
+pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
+    let manifest = out.join("manifest.json");
+    if !manifest.exists() {
+        return Err("没有上次运行的输出，这是第一次运行".into());
+    }
+    let unreadable = |why| crate::changes::unreadable("manifest.json", why);
+    let stored: Stored = std::fs::read(&manifest)
+        .map_err(|e| crate::discover::os_reason(&e))
+        .and_then(|b| {
+            serde_json::from_slice(&b).map_err(|_| "格式不对（文件可能不完整）".to_string())
+        })
+        .map_err(unreadable)?;
+    let files = stored
+        .files
+        .ok_or_else(|| unreadable("没有 files 一项".into()))?;
+    Ok(PreviousManifest {
+        input_hashes: files
+            .into_iter()
+            .filter_map(|f| Some((f.path?, f.sha256?)))
+            .collect(),
+        folder_files: stored.folder_files,
+    })
 }
 
 /// How the checks ran: with or without last year's data, which severities the county set.

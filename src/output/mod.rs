@@ -27,6 +27,6 @@ pub use csv::{
     ROLLUP_LEAD,
 };
 pub use manifest::{
-    ChecksInfo, Counts, FileEntry, Manifest, Phase, RunInfo, SubmissionEntry, Writer,
+    read_previous, ChecksInfo, Counts, FileEntry, Manifest, Phase, RunInfo, SubmissionEntry, Writer,
 };
 pub use staging::{failpoint, Folder, Staging};

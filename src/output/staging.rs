@@ -22,6 +22,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The files a run writes in `--out`. `normalized.parquet` is here in builds without the
 /// `parquet` feature too: the set is replaced whole, and a previous run's parquet kept beside
@@ -55,6 +56,30 @@ pub struct Staging {
     lock: PathBuf,
     /// The lock, held while this lives; released when it is dropped or the process ends.
     _held: std::fs::File,
+    /// The previous run's folder files, as its manifest lists them ([`Staging::recall`]),
+    /// sorted by path. (A list searched, not a map: at 100,000 pages a map took 20 MB.)
+    previous_files: Vec<FolderFile>,
+    /// Which of `previous_files` this run linked: listed again as they are, not copied.
+    kept: Vec<AtomicBool>,
+    /// The folder files this run wrote, for its manifest.
+    written_files: std::sync::Mutex<Vec<FolderFile>>,
+    /// Folders in which two names were one file (a case-insensitive file system): none of
+    /// their files is listed, as a listing could describe one name by the other's bytes.
+    collided: std::sync::Mutex<Vec<String>>,
+}
+
+/// A file of `reports/` or `notices/` as a run put it, listed in its manifest: the next run
+/// knows from it, without reading the file back, whether it would write the same bytes.
+/// (Read back, a province's 100,000 pages were 1.6 GB, mostly from disk: 4 s of a rerun.)
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FolderFile {
+    /// Under `--out`, with `/`: `reports/a.html`.
+    pub path: String,
+    pub size: u64,
+    pub digest: Digest,
+    /// The file's time of last change (mtime), in nanoseconds since 1970: a file written
+    /// again since, by anyone, or put back from elsewhere, has another.
+    pub modified_ns: u64,
 }
 
 impl Staging {
@@ -86,6 +111,10 @@ impl Staging {
             out,
             lock: lock_file,
             _held: held,
+            previous_files: Vec::new(),
+            kept: Vec::new(),
+            written_files: Default::default(),
+            collided: Default::default(),
         };
         staging.recover()?;
         check_replaceable(&staging.out)?;
@@ -149,10 +178,47 @@ impl Staging {
             .is_ok_and(|m| m.is_dir())
             .then(|| shown.clone());
         fill(&Folder {
+            name,
             temp,
             previous,
             shown,
+            staging: self,
         })
+    }
+
+    /// The files the previous run's manifest lists in its folders ([`FolderFile`]): those
+    /// this run would write the same are linked from it rather than written again.
+    pub fn recall(&mut self, files: Vec<FolderFile>) {
+        self.previous_files = files;
+        // As a manifest lists them already: then a pass that finds them in order.
+        self.previous_files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.kept = (0..self.previous_files.len())
+            .map(|_| AtomicBool::new(false))
+            .collect();
+    }
+
+    /// The files this run put in its folders, linked and written, by path, for its manifest.
+    pub fn folder_files(&mut self) -> Vec<FolderFile> {
+        let written = self
+            .written_files
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut files = std::mem::take(written);
+        let kept = std::mem::take(&mut self.kept);
+        files.extend(
+            std::mem::take(&mut self.previous_files)
+                .into_iter()
+                .zip(kept)
+                .filter_map(|(file, kept)| kept.into_inner().then_some(file)),
+        );
+        let collided = self.collided.get_mut().unwrap_or_else(|e| e.into_inner());
+        files.retain(|f| {
+            !collided
+                .iter()
+                .any(|folder| f.path.split_once('/').is_some_and(|(of, _)| of == folder))
+        });
+        files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        files
     }
 
     /// Puts the staged set in the place of `--out`, then deletes the previous one. Before,
@@ -287,42 +353,79 @@ impl Drop for Staging {
 /// written again. A rerun mostly makes the same pages, and creating a province's 100,000
 /// files right after deleting as many is slow on ext4 (each new inode is checked against the
 /// recently deleted ones); a link creates no inode, and the old folder's removal frees none.
-pub struct Folder {
+/// Whether they are the same is known from the previous manifest ([`FolderFile`]), not by
+/// reading the previous file.
+pub struct Folder<'s> {
+    /// The folder's name in `--out`: `reports`.
+    name: &'s str,
     temp: PathBuf,
     previous: Option<PathBuf>,
     /// Where the folder will be, for messages.
     shown: PathBuf,
+    staging: &'s Staging,
 }
 
-impl Folder {
-    /// Whether the previous run's `name` holds exactly `bytes`. Only reads; safe to call
-    /// from many threads, so the comparing can be done beside the rendering.
-    /// Only a plain file with no other name is taken (not a symlink, not a file also linked
-    /// elsewhere), so that after the switch the page is the new folder's alone.
+/// What [`Folder::look`] found of a file before it is put.
+pub struct Look {
+    digest: Digest,
+    /// The previous run's file of that name holds the same bytes: its place in the previous
+    /// run's list.
+    unchanged: Option<usize>,
+}
+
+impl Folder<'_> {
+    /// The digest of `bytes`, and whether the previous run's `name` holds the same: its
+    /// manifest lists it with that size and digest, and it is still the file it wrote then
+    /// (same size, same time of last change). Only reads; safe to call from many threads,
+    /// so that it is done beside the rendering. Only a plain file with no other name is
+    /// taken (not a symlink, not a file also linked elsewhere), so that after the switch
+    /// the page is the new folder's alone.
+    pub fn look(&self, name: &str, bytes: &[u8]) -> Look {
+        let digest = digest(bytes);
+        let unchanged = self.previous_same(name, bytes.len() as u64, digest);
+        Look { digest, unchanged }
+    }
+
     #[cfg(unix)]
-    pub fn unchanged(&self, name: &str, bytes: &[u8]) -> bool {
+    fn previous_same(&self, name: &str, size: u64, digest: Digest) -> Option<usize> {
         use std::os::unix::fs::MetadataExt;
-        let Some(previous) = &self.previous else {
-            return false;
-        };
-        let old = previous.join(name);
-        std::fs::symlink_metadata(&old)
-            .is_ok_and(|m| m.is_file() && m.nlink() == 1 && m.len() == bytes.len() as u64)
-            && std::fs::File::open(&old).is_ok_and(|file| same_bytes(file, bytes))
+        let previous = self.previous.as_ref()?;
+        let path = self.path(name);
+        let listed = &self.staging.previous_files;
+        let at = listed
+            .binary_search_by(|f| f.path.as_str().cmp(&path))
+            .ok()?;
+        let listed = &listed[at];
+        if listed.size != size || listed.digest != digest {
+            return None;
+        }
+        let on_disk = std::fs::symlink_metadata(previous.join(name)).ok()?;
+        (on_disk.is_file()
+            && on_disk.nlink() == 1
+            && on_disk.len() == size
+            && modified_ns(&on_disk) == Some(listed.modified_ns))
+        .then_some(at)
     }
 
     /// Elsewhere every page is written: the cost it avoids is ext4's.
     #[cfg(not(unix))]
-    pub fn unchanged(&self, _name: &str, _bytes: &[u8]) -> bool {
-        false
+    fn previous_same(&self, _name: &str, _size: u64, _digest: Digest) -> Option<usize> {
+        None
     }
 
-    /// Puts `name` in the folder: linked from the previous run's when `unchanged` (as
-    /// [`Folder::unchanged`] found), written otherwise or if the link cannot be made.
-    pub fn put(&self, name: &str, bytes: &[u8], unchanged: bool) -> Result<(), String> {
+    /// The path of `name` in this folder, under `--out`, as the manifest lists it.
+    fn path(&self, name: &str) -> String {
+        format!("{}/{name}", self.name)
+    }
+
+    /// Puts `name` in the folder: linked from the previous run's when [`Folder::look`]
+    /// found it unchanged, written otherwise or if the link cannot be made.
+    pub fn put(&self, name: &str, bytes: &[u8], look: Look) -> Result<(), String> {
         let path = self.temp.join(name);
-        if let (true, Some(previous)) = (unchanged, &self.previous) {
+        if let (Some(at), Some(previous)) = (look.unchanged, &self.previous) {
             if std::fs::hard_link(previous.join(name), &path).is_ok() {
+                // The same file: listed as the previous run listed it.
+                self.staging.kept[at].store(true, Ordering::Relaxed);
                 return Ok(());
             }
         }
@@ -338,12 +441,80 @@ impl Folder {
         let file = match create() {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 std::fs::remove_file(&path).map_err(|e| failed(&shown(), &e))?;
+                let mut collided = self
+                    .staging
+                    .collided
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                collided.push(self.name.to_string());
+                drop(collided);
                 create()
             }
             created => created,
         };
-        file.and_then(|mut f| f.write_all(bytes))
-            .map_err(|e| failed(&shown(), &e))
+        let written = file
+            .and_then(|mut f| {
+                f.write_all(bytes)?;
+                f.metadata()
+            })
+            .map_err(|e| failed(&shown(), &e))?;
+        // A time the system cannot give leaves the file unlisted: the next run writes it.
+        if let Some(modified_ns) = modified_ns(&written) {
+            let file = FolderFile {
+                path: self.path(name),
+                size: bytes.len() as u64,
+                digest: look.digest,
+                modified_ns,
+            };
+            let mut files = self
+                .staging
+                .written_files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            files.push(file);
+        }
+        Ok(())
+    }
+}
+
+/// A file's time of last change in nanoseconds since 1970, where the system gives one.
+fn modified_ns(metadata: &std::fs::Metadata) -> Option<u64> {
+    let since = metadata
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH);
+    u64::try_from(since.ok()?.as_nanos()).ok()
+}
+
+/// Two independent hashes of a file's bytes: foldhash's 64 bits with a fixed seed and the
+/// CRC-32. Fast (a microsecond for a 16 KB page, against 12 for SHA-256); two files of one
+/// size that are not the same share both only by a chance of one in 2^96. Not a security
+/// hash: a way to tell a page from its next version. In the manifest as 24 hex digits. A
+/// later version that hashes differently only makes the next run write every page once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest(u128);
+
+pub fn digest(bytes: &[u8]) -> Digest {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = foldhash::quality::FixedState::with_seed(0x6e69_616e_6261_6f31).build_hasher();
+    hasher.write(bytes);
+    Digest((u128::from(hasher.finish()) << 32) | u128::from(crc32fast::hash(bytes)))
+}
+
+impl serde::Serialize for Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{:024x}", self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let hex = <std::borrow::Cow<str>>::deserialize(deserializer)?;
+        let digits = hex.len() == 24 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+        match u128::from_str_radix(&hex, 16) {
+            Ok(n) if digits => Ok(Digest(n)),
+            _ => Err(serde::de::Error::custom("a digest is 24 hex digits")),
+        }
     }
 }
 
@@ -704,47 +875,9 @@ fn fault_write(name: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether `file` holds exactly `bytes`, read a piece at a time: the county's index of a
-/// province is tens of megabytes, and read whole it was held twice at the peak.
-#[cfg(unix)]
-fn same_bytes(mut file: std::fs::File, bytes: &[u8]) -> bool {
-    use std::io::Read;
-    const PIECE: usize = 64 * 1024;
-    // Read into spare room, not a zeroed buffer: most pages are a fraction of a piece.
-    let mut piece = Vec::with_capacity(PIECE.min(bytes.len()) + 1);
-    for expected in bytes.chunks(PIECE) {
-        piece.clear();
-        let read = (&mut file)
-            .take(expected.len() as u64)
-            .read_to_end(&mut piece);
-        if !matches!(read, Ok(n) if n == expected.len()) || piece != expected {
-            return false;
-        }
-    }
-    matches!(file.read(&mut [0u8; 1]), Ok(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Files longer than a piece are compared to their end.
-    #[cfg(unix)]
-    #[test]
-    fn same_bytes_reads_the_file_to_its_end() {
-        let (dir, _) = fresh("same-bytes");
-        let path = dir.join("page.html");
-        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &bytes).unwrap();
-        let open = || std::fs::File::open(&path).unwrap();
-        assert!(same_bytes(open(), &bytes));
-        let mut last_differs = bytes.clone();
-        *last_differs.last_mut().unwrap() ^= 1;
-        assert!(!same_bytes(open(), &last_differs));
-        assert!(!same_bytes(open(), &bytes[..150_000]));
-        assert!(!same_bytes(open(), &[bytes.as_slice(), b"x"].concat()));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
 
     /// A fresh folder for one test, with `out` inside it not yet made.
     fn fresh(name: &str) -> (PathBuf, PathBuf) {
@@ -768,12 +901,31 @@ mod tests {
 
     // What the run does with each page: link it if unchanged, else write it.
     fn same(folder: &Folder, name: &str, bytes: &[u8]) -> Result<(), String> {
-        folder.put(name, bytes, folder.unchanged(name, bytes))
+        folder.put(name, bytes, folder.look(name, bytes))
+    }
+
+    /// A run's start: the previous run's folder files recalled from the list [`listed`]
+    /// left in the manifest's place, as a run recalls them from its manifest.
+    fn begin(out: &Path) -> Staging {
+        let mut staging = Staging::begin(out, &[]).unwrap();
+        if let Ok(list) = std::fs::read(out.join("manifest.json")) {
+            staging.recall(serde_json::from_slice(&list).unwrap());
+        }
+        staging
+    }
+
+    /// The folder files put, listed in the manifest's place, before the switch.
+    fn listed(mut staging: Staging) -> Staging {
+        let list = serde_json::to_vec(&staging.folder_files()).unwrap();
+        staging
+            .file("manifest.json", |w| w.write_all(&list))
+            .unwrap();
+        staging
     }
 
     /// A run writing `a.csv` with `text` and a page per name, each its name and `text`.
     fn run(out: &Path, text: &str, pages: &[&str]) {
-        let staging = Staging::begin(out, &[]).unwrap();
+        let staging = begin(out);
         staging
             .file("normalized.csv", |w| w.write_all(text.as_bytes()))
             .unwrap();
@@ -784,7 +936,7 @@ mod tests {
                     .try_for_each(|n| same(folder, n, format!("{n} {text}").as_bytes()))
             })
             .unwrap();
-        staging.switch().unwrap();
+        listed(staging).switch().unwrap();
     }
 
     #[test]
@@ -811,7 +963,7 @@ mod tests {
             .is_err());
         drop(staging);
         assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"two");
-        assert_eq!(names(&out), ["normalized.csv", "reports"]);
+        assert_eq!(names(&out), ["manifest.json", "normalized.csv", "reports"]);
         assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -830,13 +982,13 @@ mod tests {
             same(folder, "a.html", b"a.html two")?;
             same(folder, "b.html", b"b.html 3")
         };
-        let staging = Staging::begin(&out, &[]).unwrap();
+        let staging = begin(&out);
         staging.folder("reports", rerun).unwrap();
         assert_eq!(
             std::fs::read(out.join("reports/b.html")).unwrap(),
             b"b.html two"
         );
-        staging.switch().unwrap();
+        listed(staging).switch().unwrap();
         assert_eq!(inode("reports/a.html"), a);
         assert_ne!(inode("reports/b.html"), b);
         assert_eq!(
@@ -851,9 +1003,9 @@ mod tests {
         std::fs::rename(out.join("reports/a.html"), dir.join("a-kept.html")).unwrap();
         std::os::unix::fs::symlink(dir.join("a-kept.html"), out.join("reports/a.html")).unwrap();
         std::fs::hard_link(out.join("reports/b.html"), dir.join("b-kept.html")).unwrap();
-        let staging = Staging::begin(&out, &[]).unwrap();
+        let staging = begin(&out);
         staging.folder("reports", rerun).unwrap();
-        staging.switch().unwrap();
+        listed(staging).switch().unwrap();
         for name in ["reports/a.html", "reports/b.html"] {
             let m = std::fs::symlink_metadata(out.join(name)).unwrap();
             assert!(m.is_file() && m.nlink() == 1, "{name}");
@@ -867,9 +1019,9 @@ mod tests {
         // the switch replaces the link, not what it points at.
         std::fs::rename(out.join("reports"), dir.join("elsewhere")).unwrap();
         std::os::unix::fs::symlink(dir.join("elsewhere"), out.join("reports")).unwrap();
-        let staging = Staging::begin(&out, &[]).unwrap();
+        let staging = begin(&out);
         staging.folder("reports", rerun).unwrap();
-        staging.switch().unwrap();
+        listed(staging).switch().unwrap();
         assert_ne!(
             std::fs::metadata(dir.join("elsewhere/a.html"))
                 .unwrap()
@@ -885,6 +1037,106 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Whether a page is unchanged is taken from the previous manifest, and only for the
+    /// file it describes: one changed since (even to bytes of the same length), one the
+    /// manifest does not list, or one listed by another digest is written anew.
+    #[cfg(unix)]
+    #[test]
+    fn a_page_is_linked_only_as_the_manifest_describes_it() {
+        use std::os::unix::fs::MetadataExt;
+        let (dir, out) = fresh("described");
+        run(&out, "one", &["a.html", "b.html", "c.html"]);
+        let inode = |name: &str| {
+            std::fs::metadata(out.join("reports").join(name))
+                .unwrap()
+                .ino()
+        };
+        let before = [inode("a.html"), inode("b.html"), inode("c.html")];
+        // A clerk's edit of the same length: the page's time of last change moves on.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(out.join("reports/a.html"), b"a.html 1!!").unwrap();
+        // A manifest that lists b.html by another digest and leaves c.html out.
+        let mut list: Vec<FolderFile> =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        list.retain(|f| f.path != "reports/c.html");
+        list.iter_mut()
+            .filter(|f| f.path == "reports/b.html")
+            .for_each(|f| f.digest = digest(b"something else"));
+        std::fs::write(
+            out.join("manifest.json"),
+            serde_json::to_vec(&list).unwrap(),
+        )
+        .unwrap();
+        run(&out, "one", &["a.html", "b.html", "c.html"]);
+        let after = [inode("a.html"), inode("b.html"), inode("c.html")];
+        for i in 0..3 {
+            assert_ne!(before[i], after[i], "page {i} was linked");
+        }
+        assert_eq!(
+            std::fs::read(out.join("reports/a.html")).unwrap(),
+            b"a.html one"
+        );
+        // Listed as written, the next run links all three.
+        run(&out, "one", &["a.html", "b.html", "c.html"]);
+        assert_eq!(after, [inode("a.html"), inode("b.html"), inode("c.html")]);
+        let list: Vec<FolderFile> =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        let paths: Vec<&str> = list.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["reports/a.html", "reports/b.html", "reports/c.html"]
+        );
+        assert_eq!(list[2].digest, digest(b"c.html one"));
+        assert_eq!(list[2].size, 10);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Where two names are one file (a case-insensitive file system), none of the folder's
+    /// files is listed: a listing could describe one name by the other's bytes. Two puts of
+    /// one name make the same collision here.
+    #[test]
+    fn a_folder_where_names_collided_is_not_listed() {
+        let (dir, out) = fresh("collided");
+        let mut staging = begin(&out);
+        staging
+            .folder("reports", |folder| {
+                same(folder, "a.html", b"one")?;
+                same(folder, "b.html", b"b")?;
+                same(folder, "a.html", b"two")
+            })
+            .unwrap();
+        staging
+            .folder("notices", |folder| same(folder, "n.xlsx", b"n"))
+            .unwrap();
+        let paths: Vec<String> = staging.folder_files().into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, ["notices/n.xlsx"]);
+        listed(staging).switch().unwrap();
+        assert_eq!(std::fs::read(out.join("reports/a.html")).unwrap(), b"two");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The digest tells apart bytes that differ anywhere, lengths included.
+    #[test]
+    fn digests_differ_with_the_bytes() {
+        let page: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        let mut seen = std::collections::HashSet::new();
+        assert!(seen.insert(digest(&page).0));
+        assert!(seen.insert(digest(&page[..19_999]).0));
+        for at in [0, 1, 7_777, 19_999] {
+            let mut changed = page.clone();
+            changed[at] ^= 1;
+            assert!(seen.insert(digest(&changed).0), "byte {at}");
+        }
+        assert_eq!(digest(&page), digest(&page.clone()));
+        let json = serde_json::to_string(&digest(&page)).unwrap();
+        assert_eq!(json.len(), 26);
+        assert_eq!(
+            serde_json::from_str::<Digest>(&json).unwrap(),
+            digest(&page)
+        );
+        assert!(serde_json::from_str::<Digest>("\"+00000000000000000000001\"").is_err());
+    }
+
     #[test]
     fn what_is_not_an_output_is_carried_over() {
         let (dir, out) = fresh("carried");
@@ -898,7 +1150,13 @@ mod tests {
         run(&out, "two", &["a.html"]);
         assert_eq!(
             names(&out),
-            ["2023", "normalized.csv", "notes.txt", "reports"]
+            [
+                "2023",
+                "manifest.json",
+                "normalized.csv",
+                "notes.txt",
+                "reports"
+            ]
         );
         assert_eq!(
             std::fs::read_to_string(out.join("notes.txt")).unwrap(),

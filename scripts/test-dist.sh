@@ -81,7 +81,8 @@ else
     dpkg-deb -x "$deb" "$root"
     # Captured before matching: under pipefail, `cmd | grep -q` fails whenever grep's early
     # exit makes cmd die of SIGPIPE (as dpkg-deb did in CI, still writing Architecture).
-    fields=$(dpkg-deb -f "$deb" Package Version Architecture)
+    fields=$(dpkg-deb -f "$deb" Package Version Architecture 2>&1) ||
+        fail "dpkg-deb -f $deb: $fields"
     grep -q "^Version: $version\$" <<<"$fields" ||
         fail "$deb: not version $version (${fields//$'\n'/; })"
     for f in usr/bin/nianbao usr/share/doc/nianbao/使用说明.txt usr/share/doc/nianbao/copyright \
@@ -111,7 +112,8 @@ else
         touch "$inst/var/lib/dpkg/status"
         dpkg --root="$inst" --log=/dev/null -i "$deb" >"$tmp/dpkg.log" 2>&1 ||
             fail "dpkg -i $deb: $(cat "$tmp/dpkg.log")"
-        installed=$(dpkg --root="$inst" -s nianbao)
+        installed=$(dpkg --root="$inst" -s nianbao 2>&1) ||
+            fail "dpkg -i $deb: not installed: $installed"
         grep -q '^Status: install ok installed' <<<"$installed" ||
             fail "dpkg -i $deb: not installed"
         "$inst/usr/bin/nianbao" run --inputs "$inst/usr/share/nianbao/sample/inputs" \

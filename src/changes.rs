@@ -25,7 +25,7 @@ use crate::schema;
 pub struct Previous {
     dir: PathBuf,
     /// The SHA-256 of every file the previous run read, by its path under `--inputs`.
-    hashes: HashMap<String, String>,
+    hashes: HashMap<String, crate::output::Sha256>,
 }
 
 /// This run, as compared: what its outputs are written from.
@@ -252,7 +252,7 @@ impl Previous {
     /// The previous run's outputs in `out`, whose manifest gave the hashes of the files it
     /// read ([`crate::output::read_previous`]). `normalized.csv` and `anomalies.csv` are
     /// read when compared, and an error in them is said then.
-    pub fn new(out: &Path, hashes: HashMap<String, String>) -> Previous {
+    pub fn new(out: &Path, hashes: HashMap<String, crate::output::Sha256>) -> Previous {
         Previous {
             dir: out.to_path_buf(),
             hashes,
@@ -313,7 +313,7 @@ enum Compared {
 /// unit and year, `old`, a row of its `normalized.csv`.
 fn report_changes(
     previous: &Previous,
-    hashes: &HashMap<&str, &str>,
+    hashes: &HashMap<&str, crate::output::Sha256>,
     (lead, new): (&Lead, &Submission),
     old: &csv::StringRecord,
 ) -> Vec<Change> {
@@ -388,10 +388,10 @@ fn compare_reports(previous: &Previous, now: &Current) -> Result<Vec<Change>, St
         reports
     };
     let lead = |i: usize| Lead::of(&now.submissions[i], now.roster);
-    let hashes: HashMap<&str, &str> = now
+    let hashes: HashMap<&str, crate::output::Sha256> = now
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .filter_map(|f| Some((f.path.as_str(), crate::output::sha256_of_hex(&f.sha256)?)))
         .collect();
 
     let mut compared = vec![false; reports.len()];
@@ -596,11 +596,13 @@ mod tests {
         }
     }
 
-    fn file(path: &str, sha256: &str) -> FileEntry {
+    /// A file read, its SHA-256 made of `hash` (64 hex digits, as a manifest has them).
+    fn file(path: &str, hash: &str) -> FileEntry {
+        let hex: String = hash.bytes().map(|b| format!("{b:02x}")).collect();
         FileEntry {
             path: path.into(),
             size: 0,
-            sha256: sha256.into(),
+            sha256: format!("{hex:0>64}"),
             status: "read",
             reason: None,
             submissions: Vec::new(),

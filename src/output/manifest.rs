@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::staging::FolderFile;
+use super::staging::{FolderFile, FolderList};
 
 #[derive(Debug, Serialize)]
 pub struct Manifest<'a> {
@@ -36,18 +36,18 @@ pub struct Manifest<'a> {
 pub struct PreviousManifest {
     /// The SHA-256 of every file the previous run read, by its path under `--inputs`: for
     /// `changes.csv`.
-    pub input_hashes: HashMap<String, String>,
+    pub input_hashes: HashMap<String, Sha256>,
     /// The files of its folders, for the pages that did not change.
-    pub folder_files: Vec<FolderFile>,
+    pub folder_files: FolderList,
 }
 
 /// The manifest as read back: just those two, not a tree of every value (at 100,000 units
-/// the manifest is 65 MB, and its tree took several times as much memory).
+/// the manifest is 84 MB, and its tree took several times as much memory).
 #[derive(Deserialize)]
 struct Stored {
     files: Option<Vec<StoredFile>>,
     /// Absent from the manifests of earlier versions: their pages are all written again.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "readable_files")]
     folder_files: Vec<FolderFile>,
 }
 
@@ -55,6 +55,24 @@ struct Stored {
 struct StoredFile {
     path: Option<String>,
     sha256: Option<String>,
+}
+
+/// A SHA-256 as bytes: held for 100,000 files, its 64 hex digits took 7 MB more.
+pub type Sha256 = [u8; 32];
+
+/// The SHA-256 a manifest writes as 64 hex digits; none for anything else (a file not read
+/// has an empty one).
+pub fn sha256_of_hex(hex: &str) -> Option<Sha256> {
+    let digits = hex.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        let digit = |d: u8| char::from(d).to_digit(16);
+        *byte = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+    }
+    Some(bytes)
 }
 
 /// The previous run's manifest in `out`. Errors say, in Chinese, why there is nothing to
@@ -77,10 +95,76 @@ pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
     Ok(PreviousManifest {
         input_hashes: files
             .into_iter()
-            .filter_map(|f| Some((f.path?, f.sha256?)))
+            .filter_map(|f| Some((f.path?, sha256_of_hex(&f.sha256?)?)))
             .collect(),
-        folder_files: stored.folder_files,
+        // Made compact here, beside the reading of the inputs, not after it at its peak.
+        folder_files: FolderList::of(stored.folder_files),
     })
+}
+
+/// The listed folder files that can be read, and none if the list is not a list: a listing
+/// that cannot be read only means that its pages are written again, not that the run has
+/// nothing to compare with.
+fn readable_files<'de, D: serde::Deserializer<'de>>(list: D) -> Result<Vec<FolderFile>, D::Error> {
+    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entry {
+        File(FolderFile),
+        Other(IgnoredAny),
+    }
+
+    struct Files;
+
+    impl<'de> Visitor<'de> for Files {
+        type Value = Vec<FolderFile>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of files")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut files = Vec::new();
+            while let Some(entry) = seq.next_element::<Entry>()? {
+                if let Entry::File(file) = entry {
+                    files.push(file);
+                }
+            }
+            Ok(files)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+
+    list.deserialize_any(Files)
 }
 
 /// How the checks ran: with or without last year's data, which severities the county set.
@@ -182,4 +266,67 @@ pub struct SubmissionEntry {
     /// Fields left empty in `normalized.csv`, each with its cell and the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unread: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder list that cannot be read, whole or in part, costs only the pages it lists:
+    /// the input hashes are read all the same.
+    #[test]
+    fn an_unreadable_folder_list_is_passed_over() {
+        let dir = std::env::temp_dir().join(format!("nianbao-manifest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = r#"{"path": "reports/a.html", "size": 3, "digest": "00000000000000000000000a", "modified_ns": 5}"#;
+        let hash = "ab".repeat(32);
+        for (list, readable) in [
+            (format!("[{good}]"), 1),
+            (
+                format!(
+                    r#"[{good}, {{"path": 1}}, {{"path": "reports/b.html", "size": -1, "digest": "x", "modified_ns": 5}}, 7, null]"#
+                ),
+                1,
+            ),
+            (
+                format!(
+                    r#"[{{"path": "reports/b.html", "size": 1e300, "digest": "00000000000000000000000a", "modified_ns": 5}}, {good}]"#
+                ),
+                1,
+            ),
+            ("null".to_string(), 0),
+            ("{}".to_string(), 0),
+            (r#"{"a": [1, 2]}"#.to_string(), 0),
+            ("\"reports\"".to_string(), 0),
+            ("-3.5".to_string(), 0),
+            ("true".to_string(), 0),
+        ] {
+            let manifest = format!(
+                r#"{{"files": [{{"path": "a.csv", "sha256": "{hash}"}}], "folder_files": {list}}}"#
+            );
+            std::fs::write(dir.join("manifest.json"), manifest).unwrap();
+            let read = read_previous(&dir).unwrap_or_else(|e| panic!("{list}: {e}"));
+            assert_eq!(read.input_hashes.len(), 1, "{list}");
+            assert_eq!(read.folder_files.len(), readable, "{list}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_sha256_is_read_from_its_64_hex_digits_only() {
+        let hex = "00ff".repeat(16);
+        let bytes = sha256_of_hex(&hex).unwrap();
+        assert_eq!(bytes[..2], [0x00, 0xff]);
+        assert_eq!(sha256_of_hex(&hex.to_uppercase()), Some(bytes));
+        for bad in [
+            "",
+            "00ff",
+            &"0".repeat(63),
+            &"0".repeat(65),
+            &format!("+{}", "0".repeat(63)),
+        ] {
+            assert_eq!(sha256_of_hex(bad), None, "{bad}");
+        }
+        assert_eq!(sha256_of_hex(&format!("{}g", "0".repeat(63))), None);
+    }
 }

@@ -55,11 +55,14 @@ pub struct Staging {
     /// The lock file, beside `--out`.
     lock: PathBuf,
     /// The lock, held while this lives; released when it is dropped or the process ends.
-    _held: std::fs::File,
-    /// The previous run's folder files, as its manifest lists them ([`Staging::recall`]),
-    /// sorted by path. (A list searched, not a map: at 100,000 pages a map took 20 MB.)
-    previous_files: Vec<FolderFile>,
-    /// Which of `previous_files` this run linked: listed again as they are, not copied.
+    held: std::fs::File,
+    /// When the last run that succeeded had finished with its outputs, by the clock that
+    /// stamps files (see [`Folder::look`]); none after a run that did not finish, or where
+    /// the lock file is new.
+    settled_ns: Option<u64>,
+    /// The previous run's folder files, as its manifest lists them ([`Staging::recall`]).
+    previous_files: FolderList,
+    /// Which of `previous_files` this run linked: listed again as they are.
     kept: Vec<AtomicBool>,
     /// The folder files this run wrote, for its manifest.
     written_files: std::sync::Mutex<Vec<FolderFile>>,
@@ -70,16 +73,93 @@ pub struct Staging {
 
 /// A file of `reports/` or `notices/` as a run put it, listed in its manifest: the next run
 /// knows from it, without reading the file back, whether it would write the same bytes.
-/// (Read back, a province's 100,000 pages were 1.6 GB, mostly from disk: 4 s of a rerun.)
+/// (Read back, a province's 100,000 pages were 1.6 GB, mostly from disk by then.)
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FolderFile {
     /// Under `--out`, with `/`: `reports/a.html`.
     pub path: String,
     pub size: u64,
     pub digest: Digest,
-    /// The file's time of last change (mtime), in nanoseconds since 1970: a file written
-    /// again since, by anyone, or put back from elsewhere, has another.
+    /// The file's mtime when the run wrote it, in nanoseconds since 1970: with its size, it
+    /// tells the file this listing describes (see [`Folder::look`]).
     pub modified_ns: u64,
+}
+
+/// The previous run's folder files, held compactly and sorted by path: their paths in one
+/// string (at 100,000 pages, a string each and a list with room to grow took 12 MB; this
+/// takes 6).
+#[derive(Default)]
+pub struct FolderList {
+    /// Every path, one after the other.
+    paths: String,
+    /// Where each path ends in `paths`.
+    ends: Vec<usize>,
+    /// Each file but its path.
+    files: Vec<Listed>,
+}
+
+struct Listed {
+    size: u64,
+    digest: Digest,
+    modified_ns: u64,
+}
+
+impl FolderList {
+    /// The list of `files`, sorted; of two listings of one path, the first.
+    pub fn of(mut files: Vec<FolderFile>) -> FolderList {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|later, first| later.path == first.path);
+        let mut list = FolderList {
+            paths: String::with_capacity(files.iter().map(|f| f.path.len()).sum()),
+            ends: Vec::with_capacity(files.len()),
+            files: Vec::with_capacity(files.len()),
+        };
+        for file in files {
+            list.paths.push_str(&file.path);
+            list.ends.push(list.paths.len());
+            list.files.push(Listed {
+                size: file.size,
+                digest: file.digest,
+                modified_ns: file.modified_ns,
+            });
+        }
+        list
+    }
+
+    fn path(&self, at: usize) -> &str {
+        let start = at.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.paths[start..self.ends[at]]
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Where `path` is in the list.
+    fn find(&self, path: &str) -> Option<usize> {
+        let mut at = 0..self.files.len();
+        // A binary search over the indices: the paths are not a slice of their own.
+        while !at.is_empty() {
+            let middle = at.start + at.len() / 2;
+            match self.path(middle).cmp(path) {
+                std::cmp::Ordering::Less => at.start = middle + 1,
+                std::cmp::Ordering::Greater => at.end = middle,
+                std::cmp::Ordering::Equal => return Some(middle),
+            }
+        }
+        None
+    }
+
+    fn file(&self, at: usize) -> FolderFile {
+        let listed = &self.files[at];
+        FolderFile {
+            path: self.path(at).to_string(),
+            size: listed.size,
+            digest: listed.digest,
+            modified_ns: listed.modified_ns,
+        }
+    }
 }
 
 impl Staging {
@@ -104,14 +184,15 @@ impl Staging {
             }
         }
         let lock_file = parent.join(format!(".{name}.nianbao.lock"));
-        let held = lock(&out, &lock_file)?;
+        let (held, settled_ns) = lock(&out, &lock_file)?;
         let staging = Staging {
             dir: parent.join(format!(".{name}.nianbao-new")),
             old: parent.join(format!(".{name}.nianbao-old")),
             out,
             lock: lock_file,
-            _held: held,
-            previous_files: Vec::new(),
+            held,
+            settled_ns,
+            previous_files: FolderList::default(),
             kept: Vec::new(),
             written_files: Default::default(),
             collided: Default::default(),
@@ -188,11 +269,9 @@ impl Staging {
 
     /// The files the previous run's manifest lists in its folders ([`FolderFile`]): those
     /// this run would write the same are linked from it rather than written again.
-    pub fn recall(&mut self, files: Vec<FolderFile>) {
+    pub fn recall(&mut self, files: FolderList) {
         self.previous_files = files;
-        // As a manifest lists them already: then a pass that finds them in order.
-        self.previous_files.sort_by(|a, b| a.path.cmp(&b.path));
-        self.kept = (0..self.previous_files.len())
+        self.kept = (0..self.previous_files.files.len())
             .map(|_| AtomicBool::new(false))
             .collect();
     }
@@ -204,13 +283,12 @@ impl Staging {
             .get_mut()
             .unwrap_or_else(|e| e.into_inner());
         let mut files = std::mem::take(written);
-        let kept = std::mem::take(&mut self.kept);
-        files.extend(
-            std::mem::take(&mut self.previous_files)
-                .into_iter()
-                .zip(kept)
-                .filter_map(|(file, kept)| kept.into_inner().then_some(file)),
-        );
+        let previous = std::mem::take(&mut self.previous_files);
+        for (at, kept) in std::mem::take(&mut self.kept).into_iter().enumerate() {
+            if kept.into_inner() {
+                files.push(previous.file(at));
+            }
+        }
         let collided = self.collided.get_mut().unwrap_or_else(|e| e.into_inner());
         files.retain(|f| {
             !collided
@@ -233,6 +311,7 @@ impl Staging {
             std::fs::rename(&self.dir, &self.out).map_err(|e| self.not_replaced(&e))?;
             self.synced();
             failpoint("after-switch");
+            self.settle();
             return Ok(());
         };
         // The new folder keeps the previous one's permissions: one shared with a group stays
@@ -256,7 +335,30 @@ impl Staging {
                 reason(&e)
             );
         }
+        self.settle();
         Ok(())
+    }
+
+    /// Notes in the lock file when this run was done with its outputs, as the file system
+    /// stamps a write: the next run trusts a page's listing only if nothing has touched the
+    /// file since ([`Folder::look`]). Where it cannot be noted, the next run writes every page.
+    fn settle(&self) {
+        use std::io::{Seek, SeekFrom};
+        // The file system stamps files by a clock that moves a tick (up to 10 ms) at a
+        // time: the pages linked, and the previous set's names deleted, in this tick would
+        // be no earlier than the time noted, and written again by the next run.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut file = &self.held;
+        let id = std::process::id();
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| writeln!(file, "{id}"))
+            .and_then(|()| file.metadata())
+            .and_then(|m| {
+                let settled = changed_ns(&m).ok_or(std::io::ErrorKind::Unsupported)?;
+                writeln!(file, "{SETTLED}{settled}")
+            });
     }
 
     /// The switch where the two folders cannot be exchanged in one step: `--out` aside, the
@@ -375,11 +477,14 @@ pub struct Look {
 
 impl Folder<'_> {
     /// The digest of `bytes`, and whether the previous run's `name` holds the same: its
-    /// manifest lists it with that size and digest, and it is still the file it wrote then
-    /// (same size, same time of last change). Only reads; safe to call from many threads,
-    /// so that it is done beside the rendering. Only a plain file with no other name is
-    /// taken (not a symlink, not a file also linked elsewhere), so that after the switch
-    /// the page is the new folder's alone.
+    /// manifest lists it with that size and digest, and it is still the file it wrote then,
+    /// untouched: the same size and mtime, and a ctime before the time that run noted in
+    /// the lock file when it was done ([`Staging::settle`]). An edit, a copy or a move over
+    /// it, or a restore from a backup since moves its ctime on, which nobody can set back;
+    /// a listing alone would not do, as pages written in one clock tick share an mtime.
+    /// Only reads; safe to call from many threads, so that it is done beside the rendering.
+    /// Only a plain file with no other name is taken (not a symlink, not a file also linked
+    /// elsewhere), so that after the switch the page is the new folder's alone.
     pub fn look(&self, name: &str, bytes: &[u8]) -> Look {
         let digest = digest(bytes);
         let unchanged = self.previous_same(name, bytes.len() as u64, digest);
@@ -390,20 +495,18 @@ impl Folder<'_> {
     fn previous_same(&self, name: &str, size: u64, digest: Digest) -> Option<usize> {
         use std::os::unix::fs::MetadataExt;
         let previous = self.previous.as_ref()?;
-        let path = self.path(name);
-        let listed = &self.staging.previous_files;
-        let at = listed
-            .binary_search_by(|f| f.path.as_str().cmp(&path))
-            .ok()?;
-        let listed = &listed[at];
+        let at = self.staging.previous_files.find(&self.path(name))?;
+        let listed = &self.staging.previous_files.files[at];
         if listed.size != size || listed.digest != digest {
             return None;
         }
+        let settled = self.staging.settled_ns?;
         let on_disk = std::fs::symlink_metadata(previous.join(name)).ok()?;
         (on_disk.is_file()
             && on_disk.nlink() == 1
             && on_disk.len() == size
-            && modified_ns(&on_disk) == Some(listed.modified_ns))
+            && modified_ns(&on_disk) == Some(listed.modified_ns)
+            && changed_ns(&on_disk).is_some_and(|changed| changed < settled))
         .then_some(at)
     }
 
@@ -475,6 +578,22 @@ impl Folder<'_> {
         }
         Ok(())
     }
+}
+
+/// When anything last touched a file (its ctime: a write, a rename, a link, a change of
+/// its times), in nanoseconds since 1970. Unlike its mtime, nobody can set it back.
+#[cfg(unix)]
+fn changed_ns(metadata: &std::fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let seconds = u64::try_from(metadata.ctime()).ok()?;
+    let nanos = u64::try_from(metadata.ctime_nsec()).ok()?;
+    seconds.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Elsewhere no page is linked ([`Folder::look`]), and nothing is settled.
+#[cfg(not(unix))]
+fn changed_ns(_metadata: &std::fs::Metadata) -> Option<u64> {
+    None
 }
 
 /// A file's time of last change in nanoseconds since 1970, where the system gives one.
@@ -562,7 +681,12 @@ fn real(p: &Path) -> Option<PathBuf> {
 /// file is never moved nor deleted (deleting a lock file races the same way), so every run
 /// locks the same one. The lock is an OS file lock (`flock` on Unix, `LockFileEx` on
 /// Windows): a process that dies, killed or not, releases it.
-fn lock(out: &Path, path: &Path) -> Result<std::fs::File, String> {
+/// The lock file's line saying when the last run that succeeded was done ([`Staging::settle`]).
+const SETTLED: &str = "settled ";
+
+/// Takes the lock on `--out`, and what the lock file said of the last run that succeeded.
+fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<u64>), String> {
+    use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -570,18 +694,29 @@ fn lock(out: &Path, path: &Path) -> Result<std::fs::File, String> {
         .write(true)
         .open(path)
         .map_err(|e| format!("无法建立锁文件 {}：{}", path.display(), reason(&e)))?;
-    match file.try_lock() {
-        Ok(()) => {
-            // The holder's process id, for whoever finds the lock taken.
-            let _ = file.set_len(0).and_then(|()| {
-                let id = std::process::id();
-                writeln!(file, "{id}")
+    // The holder's process id, for whoever finds the lock taken, and the time the last run
+    // that succeeded settled, kept: a run that fails or is killed leaves it as it was.
+    let take = |mut file: std::fs::File| {
+        let mut said = String::new();
+        let _ = (&file).take(4096).read_to_string(&mut said);
+        let settled = said
+            .lines()
+            .find_map(|line| line.strip_prefix(SETTLED)?.parse::<u64>().ok());
+        let id = std::process::id();
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| match settled {
+                Some(settled) => write!(file, "{id}\n{SETTLED}{settled}\n"),
+                None => writeln!(file, "{id}"),
             });
-            Ok(file)
-        }
+        (file, settled)
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(take(file)),
         Err(std::fs::TryLockError::WouldBlock) => {
             let holder = std::fs::read_to_string(path).unwrap_or_default();
-            let holder = match holder.trim() {
+            let holder = match holder.lines().next().unwrap_or_default().trim() {
                 "" => String::new(),
                 id => format!("，进程 {id}"),
             };
@@ -600,7 +735,8 @@ fn lock(out: &Path, path: &Path) -> Result<std::fs::File, String> {
                 path.display(),
                 reason(&e)
             );
-            Ok(file)
+            file.rewind().ok();
+            Ok(take(file))
         }
     }
 }
@@ -909,7 +1045,7 @@ mod tests {
     fn begin(out: &Path) -> Staging {
         let mut staging = Staging::begin(out, &[]).unwrap();
         if let Ok(list) = std::fs::read(out.join("manifest.json")) {
-            staging.recall(serde_json::from_slice(&list).unwrap());
+            staging.recall(FolderList::of(serde_json::from_slice(&list).unwrap()));
         }
         staging
     }
@@ -1076,6 +1212,25 @@ mod tests {
             std::fs::read(out.join("reports/a.html")).unwrap(),
             b"a.html one"
         );
+
+        // One page copied over another of the same size, its mtime put back as listed (as
+        // `cp -a` does, and as pages written in one clock tick share): its ctime says.
+        let page = |name: &str| out.join("reports").join(name);
+        let listed_mtime = std::fs::metadata(page("c.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::fs::copy(page("b.html"), page("c.html")).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(page("c.html"))
+            .unwrap()
+            .set_modified(listed_mtime)
+            .unwrap();
+        run(&out, "one", &["a.html", "b.html", "c.html"]);
+        assert_eq!(std::fs::read(page("c.html")).unwrap(), b"c.html one");
+        let after = [inode("a.html"), inode("b.html"), inode("c.html")];
+
         // Listed as written, the next run links all three.
         run(&out, "one", &["a.html", "b.html", "c.html"]);
         assert_eq!(after, [inode("a.html"), inode("b.html"), inode("c.html")]);
@@ -1113,6 +1268,46 @@ mod tests {
         listed(staging).switch().unwrap();
         assert_eq!(std::fs::read(out.join("reports/a.html")).unwrap(), b"two");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The compact list finds every path it holds, and none it does not; of two listings of
+    /// one path it keeps the first, and gives each file back as it was listed.
+    #[test]
+    fn the_previous_list_finds_its_paths() {
+        let file = |path: &str, size: u64| FolderFile {
+            path: path.into(),
+            size,
+            digest: digest(path.as_bytes()),
+            modified_ns: size * 7,
+        };
+        let paths = [
+            "reports/b.html",
+            "notices/甲.xlsx",
+            "reports/a.html",
+            "reports/a.html2",
+        ];
+        let mut files: Vec<FolderFile> = paths.iter().zip(1..).map(|(p, n)| file(p, n)).collect();
+        files.push(file("reports/b.html", 99));
+        let list = FolderList::of(files);
+        assert_eq!(list.files.len(), 4);
+        for (path, size) in paths.iter().zip(1..) {
+            let at = list.find(path).unwrap();
+            let back = list.file(at);
+            assert_eq!((back.path.as_str(), back.size), (*path, size));
+            assert_eq!(back.digest, digest(path.as_bytes()));
+            assert_eq!(back.modified_ns, size * 7);
+        }
+        for absent in [
+            "",
+            "reports/",
+            "reports/a.htm",
+            "reports/c.html",
+            "a",
+            "zzz",
+        ] {
+            assert_eq!(list.find(absent), None, "{absent}");
+        }
+        assert_eq!(FolderList::default().find("reports/a.html"), None);
     }
 
     /// The digest tells apart bytes that differ anywhere, lengths included.

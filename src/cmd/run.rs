@@ -89,6 +89,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let gathered = gather(results, &roster, opts.year);
     // What was found is now in `gathered`: the list of paths (28 MB at 100,000 files) goes.
     drop(files);
+    return_freed_memory();
     phases.done("read");
     let year = gathered.year;
     // The year the submissions state, when --year did not say it: checked before anything
@@ -436,6 +437,16 @@ fn render_and_put<'a, T: Sync, R: Send + Sync>(
         ready = rendered?;
     }
     ready.into_iter().try_for_each(put)
+}
+
+/// Has every thread of the pool take back what other threads freed of its memory, and give
+/// the system what is then unused, at the end of a phase that freed much. mimalloc does it
+/// lazily, when the thread next allocates: the memory the reading freed stayed held in some
+/// runs, and at 100,000 units the checks' peak came 40–50 MB higher.
+fn return_freed_memory() {
+    #[cfg(not(target_env = "musl"))]
+    // SAFETY: mi_collect only frees memory no allocation holds; it takes no pointers.
+    rayon::broadcast(|_| unsafe { libmimalloc_sys::mi_collect(false) });
 }
 
 /// Wall time and process CPU time of each phase of a run, for the manifest.

@@ -598,6 +598,7 @@ mod tests {
 
     /// A file read, its SHA-256 made of `hash` (64 hex digits, as a manifest has them).
     fn file(path: &str, hash: &str) -> FileEntry {
+        assert!(hash.len() <= 32, "a hash label of at most 32 bytes");
         let hex: String = hash.bytes().map(|b| format!("{b:02x}")).collect();
         FileEntry {
             path: path.into(),

@@ -108,13 +108,6 @@ pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
 fn readable_files<'de, D: serde::Deserializer<'de>>(list: D) -> Result<Vec<FolderFile>, D::Error> {
     use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Entry {
-        File(FolderFile),
-        Other(IgnoredAny),
-    }
-
     struct Files;
 
     impl<'de> Visitor<'de> for Files {
@@ -125,11 +118,11 @@ fn readable_files<'de, D: serde::Deserializer<'de>>(list: D) -> Result<Vec<Folde
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            // Each entry taken as the text it is, then read on its own: one that is not a
+            // file, nested however deep, is skipped, not the whole manifest.
             let mut files = Vec::new();
-            while let Some(entry) = seq.next_element::<Entry>()? {
-                if let Entry::File(file) = entry {
-                    files.push(file);
-                }
+            while let Some(entry) = seq.next_element::<&serde_json::value::RawValue>()? {
+                files.extend(serde_json::from_str::<FolderFile>(entry.get()).ok());
             }
             Ok(files)
         }
@@ -300,6 +293,10 @@ mod tests {
             ("\"reports\"".to_string(), 0),
             ("-3.5".to_string(), 0),
             ("true".to_string(), 0),
+            (
+                format!("[{}{}, {good}]", "[".repeat(300), "]".repeat(300)),
+                1,
+            ),
         ] {
             let manifest = format!(
                 r#"{{"files": [{{"path": "a.csv", "sha256": "{hash}"}}], "folder_files": {list}}}"#

@@ -55,11 +55,12 @@ pub struct Staging {
     /// The lock file, beside `--out`.
     lock: PathBuf,
     /// The lock, held while this lives; released when it is dropped or the process ends.
+    /// (Written to by [`Staging::settle`], on Unix only.)
+    #[cfg_attr(not(unix), allow(dead_code))]
     held: std::fs::File,
-    /// When the last run that succeeded had finished with its outputs, by the clock that
-    /// stamps files (see [`Folder::look`]); none after a run that did not finish, or where
-    /// the lock file is new.
-    settled_ns: Option<u64>,
+    /// What the last run that succeeded noted once it was done with its outputs
+    /// ([`Settled`]); none where the lock file is new or notes nothing that can be trusted.
+    settled: Option<Settled>,
     /// The previous run's folder files, as its manifest lists them ([`Staging::recall`]).
     previous_files: FolderList,
     /// Which of `previous_files` this run linked: listed again as they are.
@@ -136,7 +137,8 @@ impl FolderList {
         self.files.len()
     }
 
-    /// Where `path` is in the list.
+    /// Where `path` is in the list. (Pages are linked on Unix only.)
+    #[cfg_attr(not(unix), allow(dead_code))]
     fn find(&self, path: &str) -> Option<usize> {
         let mut at = 0..self.files.len();
         // A binary search over the indices: the paths are not a slice of their own.
@@ -184,14 +186,14 @@ impl Staging {
             }
         }
         let lock_file = parent.join(format!(".{name}.nianbao.lock"));
-        let (held, settled_ns) = lock(&out, &lock_file)?;
+        let (held, settled) = lock(&out, &lock_file)?;
         let staging = Staging {
             dir: parent.join(format!(".{name}.nianbao-new")),
             old: parent.join(format!(".{name}.nianbao-old")),
             out,
             lock: lock_file,
             held,
-            settled_ns,
+            settled,
             previous_files: FolderList::default(),
             kept: Vec::new(),
             written_files: Default::default(),
@@ -255,14 +257,26 @@ impl Staging {
         std::fs::create_dir(&temp).map_err(|e| failed(&shown, &e))?;
         // Only a real folder, which the switch removes, lends its files: a linked page must
         // not stay shared with anything once the run is done.
-        let previous = std::fs::symlink_metadata(&shown)
-            .is_ok_and(|m| m.is_dir())
-            .then(|| shown.clone());
+        let folder = std::fs::symlink_metadata(&shown)
+            .ok()
+            .filter(|m| m.is_dir());
+        let previous = folder.is_some().then(|| shown.clone());
+        // The previous run's listing is trusted only in the very folder it settled: one put
+        // back from elsewhere (moved back from a copy, say) keeps its files' ctimes.
+        let settled_ns = self.settled.as_ref().and_then(|settled| {
+            let id = identity(folder.as_ref()?)?;
+            settled
+                .folders
+                .iter()
+                .any(|(n, d, i)| n == name && (*d, *i) == id)
+                .then_some(settled.at_ns)
+        });
         fill(&Folder {
             name,
             temp,
             previous,
             shown,
+            settled_ns,
             staging: self,
         })
     }
@@ -342,6 +356,7 @@ impl Staging {
     /// Notes in the lock file when this run was done with its outputs, as the file system
     /// stamps a write: the next run trusts a page's listing only if nothing has touched the
     /// file since ([`Folder::look`]). Where it cannot be noted, the next run writes every page.
+    #[cfg(unix)]
     fn settle(&self) {
         use std::io::{Seek, SeekFrom};
         // The file system stamps files by a clock that moves a tick (up to 10 ms) at a
@@ -350,16 +365,28 @@ impl Staging {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let mut file = &self.held;
         let id = std::process::id();
-        let _ = file
+        let noted = file
             .set_len(0)
             .and_then(|()| file.seek(SeekFrom::Start(0)))
             .and_then(|_| writeln!(file, "{id}"))
-            .and_then(|()| file.metadata())
-            .and_then(|m| {
-                let settled = changed_ns(&m).ok_or(std::io::ErrorKind::Unsupported)?;
-                writeln!(file, "{SETTLED}{settled}")
-            });
+            .and_then(|()| file.metadata());
+        let Some(at_ns) = noted.ok().as_ref().and_then(changed_ns) else {
+            return;
+        };
+        let folders = FOLDERS
+            .iter()
+            .filter_map(|name| {
+                let folder = std::fs::symlink_metadata(self.out.join(name)).ok()?;
+                let (device, inode) = identity(&folder)?;
+                Some((name.to_string(), device, inode))
+            })
+            .collect();
+        let _ = writeln!(file, "{}", Settled { at_ns, folders }.line());
     }
+
+    /// Elsewhere no page is linked: nothing to note.
+    #[cfg(not(unix))]
+    fn settle(&self) {}
 
     /// The switch where the two folders cannot be exchanged in one step: `--out` aside, the
     /// staged set in, the previous set to the staging path. Between the first two renames
@@ -464,6 +491,11 @@ pub struct Folder<'s> {
     previous: Option<PathBuf>,
     /// Where the folder will be, for messages.
     shown: PathBuf,
+    /// What the previous run that succeeded noted as its time, where this folder is the
+    /// one it left ([`Settled`]): a page touched since is not taken as listed. (Pages are
+    /// linked on Unix only.)
+    #[cfg_attr(not(unix), allow(dead_code))]
+    settled_ns: Option<u64>,
     staging: &'s Staging,
 }
 
@@ -479,9 +511,10 @@ impl Folder<'_> {
     /// The digest of `bytes`, and whether the previous run's `name` holds the same: its
     /// manifest lists it with that size and digest, and it is still the file it wrote then,
     /// untouched: the same size and mtime, and a ctime before the time that run noted in
-    /// the lock file when it was done ([`Staging::settle`]). An edit, a copy or a move over
-    /// it, or a restore from a backup since moves its ctime on, which nobody can set back;
-    /// a listing alone would not do, as pages written in one clock tick share an mtime.
+    /// the lock file when it was done, in the folder it noted ([`Settled`]). An edit, a copy
+    /// or a move over it since moves its ctime on, which no program can set; a folder put
+    /// back from a copy is not the one noted. A listing alone would not do, as pages written
+    /// in one clock tick share an mtime.
     /// Only reads; safe to call from many threads, so that it is done beside the rendering.
     /// Only a plain file with no other name is taken (not a symlink, not a file also linked
     /// elsewhere), so that after the switch the page is the new folder's alone.
@@ -500,7 +533,7 @@ impl Folder<'_> {
         if listed.size != size || listed.digest != digest {
             return None;
         }
-        let settled = self.staging.settled_ns?;
+        let settled = self.settled_ns?;
         let on_disk = std::fs::symlink_metadata(previous.join(name)).ok()?;
         (on_disk.is_file()
             && on_disk.nlink() == 1
@@ -578,6 +611,55 @@ impl Folder<'_> {
         }
         Ok(())
     }
+}
+
+/// What a run that succeeded notes in the lock file once it is done with its outputs
+/// ([`Staging::settle`]), as a line `settled NS reports:DEV:INO notices:DEV:INO`: when, by
+/// the clock that stamps files, and which folders it left in `--out`, by their device and
+/// inode numbers. A folder of that number made since is a new one, and everything in it
+/// came by a create, a link or a rename, each of which stamps the file's ctime anew.
+#[derive(Debug, Clone, PartialEq)]
+struct Settled {
+    at_ns: u64,
+    folders: Vec<(String, u64, u64)>,
+}
+
+impl Settled {
+    fn parse(line: &str) -> Option<Settled> {
+        let mut words = line.strip_prefix("settled ")?.split_whitespace();
+        let at_ns = words.next()?.parse().ok()?;
+        let folders = words
+            .filter_map(|word| {
+                let mut parts = word.split(':');
+                let name = parts.next()?.to_string();
+                let device = parts.next()?.parse().ok()?;
+                let inode = parts.next()?.parse().ok()?;
+                Some((name, device, inode))
+            })
+            .collect();
+        Some(Settled { at_ns, folders })
+    }
+
+    fn line(&self) -> String {
+        let mut line = format!("settled {}", self.at_ns);
+        for (name, device, inode) in &self.folders {
+            line.push_str(&format!(" {name}:{device}:{inode}"));
+        }
+        line
+    }
+}
+
+/// A folder's device and inode numbers.
+#[cfg(unix)]
+fn identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+/// Elsewhere none: no page is linked there.
+#[cfg(not(unix))]
+fn identity(_metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// When anything last touched a file (its ctime: a write, a rename, a link, a change of
@@ -673,7 +755,8 @@ fn real(p: &Path) -> Option<PathBuf> {
     return std::path::absolute(p).ok();
 }
 
-/// Takes the lock on `--out`, or says who holds it.
+/// Takes the lock on `--out`, or says who holds it, and gives what the lock file noted of
+/// the last run that succeeded ([`Settled`]).
 ///
 /// The lock file lies beside `--out`, not in it: the switch replaces `--out` whole, and a
 /// lock file inside would move with the previous set, so a run starting right then would
@@ -681,11 +764,7 @@ fn real(p: &Path) -> Option<PathBuf> {
 /// file is never moved nor deleted (deleting a lock file races the same way), so every run
 /// locks the same one. The lock is an OS file lock (`flock` on Unix, `LockFileEx` on
 /// Windows): a process that dies, killed or not, releases it.
-/// The lock file's line saying when the last run that succeeded was done ([`Staging::settle`]).
-const SETTLED: &str = "settled ";
-
-/// Takes the lock on `--out`, and what the lock file said of the last run that succeeded.
-fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<u64>), String> {
+fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<Settled>), String> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -694,22 +773,25 @@ fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<u64>), String>
         .write(true)
         .open(path)
         .map_err(|e| format!("无法建立锁文件 {}：{}", path.display(), reason(&e)))?;
-    // The holder's process id, for whoever finds the lock taken, and the time the last run
-    // that succeeded settled, kept: a run that fails or is killed leaves it as it was.
+    // The holder's process id, for whoever finds the lock taken, and what the last run that
+    // succeeded noted, kept: a run that fails or is killed leaves it as it was.
     let take = |mut file: std::fs::File| {
         let mut said = String::new();
         let _ = (&file).take(4096).read_to_string(&mut said);
-        let settled = said
-            .lines()
-            .find_map(|line| line.strip_prefix(SETTLED)?.parse::<u64>().ok());
+        let settled = said.lines().find_map(Settled::parse);
         let id = std::process::id();
-        let _ = file
+        let now = file
             .set_len(0)
             .and_then(|()| file.seek(SeekFrom::Start(0)))
-            .and_then(|_| match settled {
-                Some(settled) => write!(file, "{id}\n{SETTLED}{settled}\n"),
-                None => writeln!(file, "{id}"),
-            });
+            .and_then(|_| writeln!(file, "{id}"))
+            .and_then(|()| file.metadata());
+        // A time noted later than now (the clock was ahead then, and set right since) would
+        // vouch for pages changed after it: dropped.
+        let now = now.ok().as_ref().and_then(changed_ns);
+        let settled = settled.filter(|s| now.is_some_and(|now| s.at_ns <= now));
+        if let Some(settled) = &settled {
+            let _ = writeln!(file, "{}", settled.line());
+        }
         (file, settled)
     };
     match file.try_lock() {
@@ -1244,6 +1326,72 @@ mod tests {
         assert_eq!(list[2].digest, digest(b"c.html one"));
         assert_eq!(list[2].size, 10);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The time the previous run noted is trusted only for the folders it left: one moved
+    /// back from a copy keeps its files' ctimes, and a time later than now (a clock that was
+    /// ahead) would vouch for pages changed since.
+    #[cfg(unix)]
+    #[test]
+    fn the_noted_time_vouches_only_for_its_own_folders_and_never_ahead() {
+        let (dir, out) = fresh("settled");
+        let page = |out: &Path, name: &str| out.join("reports").join(name);
+        let tamper = |out: &Path| {
+            // b.html copied over c.html (same length), its mtime put back as listed.
+            let listed = std::fs::metadata(page(out, "c.html"))
+                .unwrap()
+                .modified()
+                .unwrap();
+            std::fs::copy(page(out, "b.html"), page(out, "c.html")).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(page(out, "c.html"))
+                .unwrap()
+                .set_modified(listed)
+                .unwrap();
+        };
+        let pages = ["b.html", "c.html"];
+        run(&out, "one", &pages);
+        let aside = dir.join("aside");
+        std::fs::rename(&out, &aside).unwrap();
+        tamper(&aside);
+        // Another run settles later, and the tampered folder is put back in its place.
+        run(&out, "one", &pages);
+        std::fs::remove_dir_all(&out).unwrap();
+        std::fs::rename(&aside, &out).unwrap();
+        run(&out, "one", &pages);
+        assert_eq!(std::fs::read(page(&out, "c.html")).unwrap(), b"c.html one");
+
+        // A noted time ahead of the clock is dropped.
+        let lock = dir.join(".out.nianbao.lock");
+        let noted = std::fs::read_to_string(&lock).unwrap();
+        let settled = noted.lines().find_map(Settled::parse).unwrap();
+        let ahead = Settled {
+            at_ns: settled.at_ns + 3_600_000_000_000,
+            ..settled
+        };
+        std::fs::write(&lock, format!("1\n{}\n", ahead.line())).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        tamper(&out);
+        run(&out, "one", &pages);
+        assert_eq!(std::fs::read(page(&out, "c.html")).unwrap(), b"c.html one");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_noted_line_is_read_back_as_written() {
+        let settled = Settled {
+            at_ns: 1_796_150_663_485_830_688,
+            folders: vec![("reports".into(), 2049, 77), ("notices".into(), 2049, 78)],
+        };
+        assert_eq!(Settled::parse(&settled.line()), Some(settled));
+        assert_eq!(Settled::parse("settled x"), None);
+        assert_eq!(Settled::parse("1234"), None);
+        let bare = Settled::parse("settled 5 reports:1 :2:3 notices:4:5").unwrap();
+        assert_eq!(
+            bare.folders,
+            [("".to_string(), 2, 3), ("notices".to_string(), 4, 5)]
+        );
     }
 
     /// Where two names are one file (a case-insensitive file system), none of the folder's

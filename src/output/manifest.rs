@@ -104,7 +104,8 @@ pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
 
 /// The listed folder files that can be read, and none if the list is not a list: a listing
 /// that cannot be read only means that its pages are written again, not that the run has
-/// nothing to compare with.
+/// nothing to compare with. (Bytes that are not UTF-8, anywhere in the manifest, still make
+/// it unreadable.)
 fn readable_files<'de, D: serde::Deserializer<'de>>(list: D) -> Result<Vec<FolderFile>, D::Error> {
     use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 

@@ -261,8 +261,8 @@ impl Staging {
             .ok()
             .filter(|m| m.is_dir());
         let previous = folder.is_some().then(|| shown.clone());
-        // The previous run's listing is trusted only in the very folder it settled: one put
-        // back from elsewhere (moved back from a copy, say) keeps its files' ctimes.
+        // The previous run's listing is trusted only in the very folder it settled: one moved
+        // aside and back keeps its files' ctimes.
         let settled_ns = self.settled.as_ref().and_then(|settled| {
             let id = identity(folder.as_ref()?)?;
             settled
@@ -512,8 +512,8 @@ impl Folder<'_> {
     /// manifest lists it with that size and digest, and it is still the file it wrote then,
     /// untouched: the same size and mtime, and a ctime before the time that run noted in
     /// the lock file when it was done, in the folder it noted ([`Settled`]). An edit, a copy
-    /// or a move over it since moves its ctime on, which no program can set; a folder put
-    /// back from a copy is not the one noted. A listing alone would not do, as pages written
+    /// or a move over it since moves its ctime on, which programs cannot set (only the
+    /// clock does); a folder moved aside and back is not the one noted. A listing alone would not do, as pages written
     /// in one clock tick share an mtime.
     /// Only reads; safe to call from many threads, so that it is done beside the rendering.
     /// Only a plain file with no other name is taken (not a symlink, not a file also linked
@@ -663,7 +663,7 @@ fn identity(_metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
 }
 
 /// When anything last touched a file (its ctime: a write, a rename, a link, a change of
-/// its times), in nanoseconds since 1970. Unlike its mtime, nobody can set it back.
+/// its times), in nanoseconds since 1970. Unlike its mtime, programs cannot set it.
 #[cfg(unix)]
 fn changed_ns(metadata: &std::fs::Metadata) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;

@@ -358,19 +358,12 @@ impl Staging {
     /// file since ([`Folder::look`]). Where it cannot be noted, the next run writes every page.
     #[cfg(unix)]
     fn settle(&self) {
-        use std::io::{Seek, SeekFrom};
         // The file system stamps files by a clock that moves a tick (up to 10 ms) at a
         // time: the pages linked, and the previous set's names deleted, in this tick would
         // be no earlier than the time noted, and written again by the next run.
         std::thread::sleep(std::time::Duration::from_millis(20));
         let mut file = &self.held;
-        let id = std::process::id();
-        let noted = file
-            .set_len(0)
-            .and_then(|()| file.seek(SeekFrom::Start(0)))
-            .and_then(|_| writeln!(file, "{id}"))
-            .and_then(|()| file.metadata());
-        let Some(at_ns) = noted.ok().as_ref().and_then(changed_ns) else {
+        let Some(at_ns) = with_own_id(file) else {
             return;
         };
         let folders = FOLDERS
@@ -613,6 +606,20 @@ impl Folder<'_> {
     }
 }
 
+/// Empties the lock file and writes this process's id in it, for whoever finds the lock
+/// taken; the time the file system stamped that write with (its ctime): now, by the clock
+/// that stamps files.
+fn with_own_id(mut file: &std::fs::File) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    let id = std::process::id();
+    let written = file
+        .set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| writeln!(file, "{id}"))
+        .and_then(|()| file.metadata());
+    written.ok().as_ref().and_then(changed_ns)
+}
+
 /// What a run that succeeded notes in the lock file once it is done with its outputs
 /// ([`Staging::settle`]), as a line `settled NS reports:DEV:INO notices:DEV:INO`: when, by
 /// the clock that stamps files, and which folders it left in `--out`, by their device and
@@ -765,7 +772,7 @@ fn real(p: &Path) -> Option<PathBuf> {
 /// locks the same one. The lock is an OS file lock (`flock` on Unix, `LockFileEx` on
 /// Windows): a process that dies, killed or not, releases it.
 fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<Settled>), String> {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::{Read, Seek};
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -779,15 +786,9 @@ fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<Settled>), Str
         let mut said = String::new();
         let _ = (&file).take(4096).read_to_string(&mut said);
         let settled = said.lines().find_map(Settled::parse);
-        let id = std::process::id();
-        let now = file
-            .set_len(0)
-            .and_then(|()| file.seek(SeekFrom::Start(0)))
-            .and_then(|_| writeln!(file, "{id}"))
-            .and_then(|()| file.metadata());
         // A time noted later than now (the clock was ahead then, and set right since) would
         // vouch for pages changed after it: dropped.
-        let now = now.ok().as_ref().and_then(changed_ns);
+        let now = with_own_id(&file);
         let settled = settled.filter(|s| now.is_some_and(|now| s.at_ns <= now));
         if let Some(settled) = &settled {
             let _ = writeln!(file, "{}", settled.line());

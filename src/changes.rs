@@ -17,7 +17,9 @@ use rayon::prelude::*;
 
 use crate::check::{Anomaly, Severity};
 use crate::normalize::Submission;
-use crate::output::{normalized_lead, value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL};
+use crate::output::{
+    normalized_lead, previous_unreadable, value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL,
+};
 use crate::roster::Roster;
 use crate::schema;
 
@@ -260,10 +262,6 @@ impl Previous {
     }
 }
 
-pub(crate) fn unreadable(name: &str, why: String) -> String {
-    format!("上次的 {name} 无法读取：{why}")
-}
-
 /// Reads a CSV nianbao wrote (with a BOM) `batch` rows at a time: `columns` makes of its
 /// header what each row needs (or refuses it), then `rows` is called with that and each
 /// batch. A row of another length than the header is an error: the file was cut short.
@@ -456,7 +454,7 @@ fn compare_reports(previous: &Previous, now: &Current) -> Result<Vec<Change>, St
             Ok(())
         },
     )
-    .map_err(|e| unreadable("normalized.csv", e))?;
+    .map_err(|e| previous_unreadable("normalized.csv", e))?;
     for (place, (_, i)) in reports.iter().enumerate() {
         if !compared[place] {
             let lead = lead(*i);
@@ -528,7 +526,7 @@ fn compare_problems(previous: &Previous, now: &Current) -> Result<Vec<Change>, S
             Ok(())
         },
     )
-    .map_err(|e| unreadable("anomalies.csv", e))?;
+    .map_err(|e| previous_unreadable("anomalies.csv", e))?;
     fixed.sort_by(|a, b| a.0.cmp(&b.0));
     let new_problems = problems
         .into_iter()

@@ -44,11 +44,12 @@ pub struct PreviousManifest {
 /// The manifest as read back: just those two, not a tree of every value (at 100,000 units
 /// the manifest is 84 MB, and its tree took several times as much memory).
 #[derive(Deserialize)]
-struct Stored {
+struct Stored<'m> {
     files: Option<Vec<StoredFile>>,
-    /// Absent from the manifests of earlier versions: their pages are all written again.
-    #[serde(default, deserialize_with = "readable_files")]
-    folder_files: Vec<FolderFile>,
+    /// Read apart ([`readable_files`]). Absent from the manifests of earlier versions:
+    /// their pages are all written again.
+    #[serde(borrow)]
+    folder_files: Option<&'m serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +76,11 @@ pub fn sha256_of_hex(hex: &str) -> Option<Sha256> {
     Some(bytes)
 }
 
+/// Why an output of the previous run could not be read back: `上次的 NAME 无法读取：WHY`.
+pub fn previous_unreadable(name: &str, why: String) -> String {
+    format!("上次的 {name} 无法读取：{why}")
+}
+
 /// The previous run's manifest in `out`. Errors say, in Chinese, why there is nothing to
 /// compare with.
 pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
@@ -82,13 +88,12 @@ pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
     if !manifest.exists() {
         return Err("没有上次运行的输出，这是第一次运行".into());
     }
-    let unreadable = |why| crate::changes::unreadable("manifest.json", why);
-    let stored: Stored = std::fs::read(&manifest)
+    let unreadable = |why| previous_unreadable("manifest.json", why);
+    let text = std::fs::read(&manifest)
         .map_err(|e| crate::discover::os_reason(&e))
-        .and_then(|b| {
-            serde_json::from_slice(&b).map_err(|_| "格式不对（文件可能不完整）".to_string())
-        })
         .map_err(unreadable)?;
+    let stored: Stored = serde_json::from_slice(&text)
+        .map_err(|_| unreadable("格式不对（文件可能不完整）".to_string()))?;
     let files = stored
         .files
         .ok_or_else(|| unreadable("没有 files 一项".into()))?;
@@ -98,67 +103,21 @@ pub fn read_previous(out: &Path) -> Result<PreviousManifest, String> {
             .filter_map(|f| Some((f.path?, sha256_of_hex(&f.sha256?)?)))
             .collect(),
         // Made compact here, beside the reading of the inputs, not after it at its peak.
-        folder_files: FolderList::of(stored.folder_files),
+        folder_files: FolderList::of(stored.folder_files.map_or(Vec::new(), readable_files)),
     })
 }
 
-/// The listed folder files that can be read, and none if the list is not a list: a listing
-/// that cannot be read only means that its pages are written again, not that the run has
-/// nothing to compare with. (Bytes that are not UTF-8, anywhere in the manifest, still make
-/// it unreadable.)
-fn readable_files<'de, D: serde::Deserializer<'de>>(list: D) -> Result<Vec<FolderFile>, D::Error> {
-    use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
-
-    struct Files;
-
-    impl<'de> Visitor<'de> for Files {
-        type Value = Vec<FolderFile>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a list of files")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            // Each entry taken as the text it is, then read on its own: one that is not a
-            // file, nested however deep, is skipped, not the whole manifest.
-            let mut files = Vec::new();
-            while let Some(entry) = seq.next_element::<&serde_json::value::RawValue>()? {
-                files.extend(serde_json::from_str::<FolderFile>(entry.get()).ok());
-            }
-            Ok(files)
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(Vec::new())
-        }
-
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-    }
-
-    list.deserialize_any(Files)
+/// The entries of a folder list that can be read, each read on its own, and none if the
+/// list is not a list: a listing that cannot be read only means that its pages are written
+/// again, not that the run has nothing to compare with. (Bytes that are not UTF-8, anywhere
+/// in the manifest, still make it unreadable.)
+fn readable_files(list: &serde_json::value::RawValue) -> Vec<FolderFile> {
+    let entries: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(list.get()).unwrap_or_default();
+    entries
+        .into_iter()
+        .filter_map(|entry| serde_json::from_str(entry.get()).ok())
+        .collect()
 }
 
 /// How the checks ran: with or without last year's data, which severities the county set.

@@ -27,7 +27,7 @@ pub use csv::{
     ROLLUP_LEAD,
 };
 pub use manifest::{
-    read_previous, sha256_of_hex, ChecksInfo, Counts, FileEntry, Manifest, Phase, RunInfo, Sha256,
-    SubmissionEntry, Writer,
+    previous_unreadable, read_previous, sha256_of_hex, ChecksInfo, Counts, FileEntry, Manifest,
+    Phase, RunInfo, Sha256, SubmissionEntry, Writer,
 };
 pub use staging::{failpoint, Folder, Staging};

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::staging::{FolderFile, FolderList};
+use super::folder_list::{FolderFile, FolderList};
 
 #[derive(Debug, Serialize)]
 pub struct Manifest<'a> {

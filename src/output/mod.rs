@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod csv;
+pub mod folder_list;
 pub mod html;
 pub mod manifest;
 pub mod notices;

@@ -1,6 +1,5 @@
 //! A zip written in one pass, its parts copied from another zip or made here: rollup.xlsx and
-//! the notices ([`crate::output::xlsx_splice`]), and a submitted xlsx as calamine is given it
-//! ([`crate::read`]).
+//! the notices ([`crate::output::xlsx_splice`]).
 //!
 //! No zip64: every part and the whole file must stay under 4 GiB, and the parts under 65,535.
 
@@ -68,16 +67,6 @@ const DOS_1980: u16 = (1 << 5) | 1;
 
 /// Version 2.0 of the zip format: deflate, folders, data descriptors.
 const ZIP_VERSION: u16 = 20;
-
-/// The length of a zip [`ZipOut`] writes of parts copied whole, each given as the length of
-/// its name and of its bytes: a local header (30 bytes and the name) and a directory entry
-/// (46 bytes and the name) a part, and the end of the directory (22 bytes).
-pub(crate) fn zip_len(parts: impl Iterator<Item = (usize, u64)>) -> u64 {
-    parts
-        .map(|(name, data)| data + 2 * name as u64 + 30 + 46)
-        .sum::<u64>()
-        + 22
-}
 
 /// A zip written in one pass to a stream that cannot seek.
 pub(crate) struct ZipOut<'w> {

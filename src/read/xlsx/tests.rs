@@ -1,0 +1,275 @@
+//! The xlsx reader against calamine, which read these workbooks before: every cell, every
+//! sheet's name, order and visibility, on workbooks from three writers (rust_xlsxwriter as
+//! `nianbao template` and the demo county write them, openpyxl as the committed county's
+//! were made, and one built here with each kind of cell).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx, XlsxFormulaMetadata};
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook as XlsxBook};
+
+use super::*;
+use crate::grid::{Cell, Sheet};
+use crate::read::sheets::{cell_from_data, worksheets};
+
+/// The workbook as calamine reads it, through the same grid and formulas as [`read`].
+fn read_with_calamine(bytes: &[u8]) -> Workbook {
+    let mut book = Xlsx::new(Cursor::new(bytes)).expect("calamine opens it");
+    let mut workbook = Workbook::default();
+    let mut formulas = Vec::new();
+    for (name, hidden) in worksheets(&book) {
+        let mut cells = Vec::new();
+        let mut reader = book.worksheet_cells_reader(&name).expect("a sheet");
+        while let Some(cell) = reader.next_cell_with_formula_metadata().expect("a cell") {
+            let (row, col) = cell.pos;
+            if let Some(
+                XlsxFormulaMetadata::Normal { formula }
+                | XlsxFormulaMetadata::Shared { formula, .. },
+            ) = cell.formula
+            {
+                if !formula.is_empty() {
+                    formulas.push(FormulaCell {
+                        sheet: workbook.sheets.len(),
+                        row,
+                        col,
+                        text: formula,
+                    });
+                }
+            }
+            let value = cell_from_data(Data::from(cell.value));
+            if value != Cell::Empty {
+                cells.push((row, col, value));
+            }
+        }
+        drop(reader);
+        push_sheet(&mut workbook, &name, hidden, cells);
+    }
+    finish(workbook, formulas).expect("a sheet")
+}
+
+fn shape(sheet: &Sheet) -> (&str, bool, (u32, u32), &Vec<Vec<Cell>>) {
+    (&sheet.name, sheet.hidden, sheet.origin, &sheet.rows)
+}
+
+/// Reads the same as calamine does, or is refused where calamine cannot open it.
+fn assert_reads_as_calamine(what: &str, bytes: &[u8]) {
+    let ours = match read(bytes) {
+        Ok(ours) => ours,
+        Err(why) => {
+            assert!(Xlsx::new(Cursor::new(bytes)).is_err(), "{what}: {why}");
+            return;
+        }
+    };
+    let theirs = read_with_calamine(bytes);
+    assert_eq!(
+        ours.sheets.len(),
+        theirs.sheets.len(),
+        "{what}: {:?}",
+        ours.notes
+    );
+    for (a, b) in ours.sheets.iter().zip(&theirs.sheets) {
+        assert_eq!(shape(a), shape(b), "{what}");
+    }
+    assert_eq!(ours.notes, theirs.notes, "{what}");
+}
+
+/// Every kind of cell a unit's workbook may hold.
+fn every_kind_of_cell() -> Vec<u8> {
+    let mut book = XlsxBook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("数据").unwrap();
+    let texts = [
+        "依申请公开",
+        "  前后有空格  ",
+        "两行\n文字",
+        "回车\r\n换行",
+        "<&>\"'",
+        "_x000D_ 字面的转义",
+        "𠀀 扩展区汉字",
+        "",
+    ];
+    for (row, text) in texts.iter().enumerate() {
+        sheet.write_string(row as u32, 0, *text).unwrap();
+    }
+    sheet.write_number(0, 1, 12.0).unwrap();
+    sheet.write_number(1, 1, -0.5).unwrap();
+    sheet.write_number(2, 1, 1e-7).unwrap();
+    sheet.write_number(3, 1, 123_456_789_012.0).unwrap();
+    sheet.write_boolean(4, 1, true).unwrap();
+    sheet.write_boolean(5, 1, false).unwrap();
+    let formats = [
+        Format::new().set_num_format("yyyy-mm-dd"),
+        Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\""),
+        Format::new().set_num_format("[h]:mm:ss"),
+        Format::new().set_num_format("h:mm AM/PM"),
+        Format::new().set_num_format("0.00"),
+        Format::new().set_num_format("#,##0\"件\""),
+        Format::new().set_num_format("[Red]0;[Blue]-0"),
+        Format::new().set_num_format_index(14),
+        Format::new().set_num_format_index(31),
+        Format::new().set_num_format_index(3),
+        Format::new().set_num_format("General"),
+        Format::new().set_num_format("@"),
+    ];
+    for (row, format) in formats.iter().enumerate() {
+        sheet
+            .write_number_with_format(row as u32, 2, 45_000.25, format)
+            .unwrap();
+    }
+    let date = ExcelDateTime::from_ymd(2025, 1, 15).unwrap();
+    sheet
+        .write_datetime_with_format(0, 3, &date, &Format::new().set_num_format("yyyy/m/d"))
+        .unwrap();
+    sheet
+        .write_formula(1, 3, Formula::new("=B1+B2").set_result("11.5"))
+        .unwrap();
+    sheet.write_formula(2, 3, "=SUM(B1:B4)").unwrap();
+    sheet
+        .write_formula(3, 3, Formula::new("=A1&\"乡\"").set_result("依申请公开乡"))
+        .unwrap();
+    sheet
+        .write_formula(4, 3, Formula::new("=1/0").set_result("#DIV/0!"))
+        .unwrap();
+    sheet.write_array_formula(5, 3, 6, 3, "=B1:B2*2").unwrap();
+    sheet.write_blank(7, 3, &Format::new().set_bold()).unwrap();
+    let bold = Format::new().set_bold();
+    let red = Format::new().set_font_color(rust_xlsxwriter::Color::Red);
+    sheet
+        .write_rich_string(
+            8,
+            0,
+            &[
+                (&bold, "本年"),
+                (&red, "新收"),
+                (&Format::default(), " 申请 "),
+            ],
+        )
+        .unwrap();
+    sheet.set_row_hidden(6).unwrap();
+    sheet.set_column_hidden(5).unwrap();
+    sheet.write_number(6, 5, 3.0).unwrap();
+    // Far from A1: the grid starts at the first used cell.
+    let far = book.add_worksheet();
+    far.set_name("远处").unwrap();
+    far.write_number(1000, 200, 1.0).unwrap();
+    far.write_string(1001, 201, "末尾").unwrap();
+    let hidden = book.add_worksheet();
+    hidden.set_name("隐藏的旧表").unwrap();
+    hidden.write_string(0, 0, "旧").unwrap();
+    hidden.set_hidden(true);
+    let chart = book.add_chartsheet();
+    chart.set_name("图表").unwrap();
+    let mut column = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+    column.add_series().set_values("'数据'!$B$1:$B$4");
+    chart.insert_chart(0, 0, &column).unwrap();
+    // Inline strings, as a writer that streams its rows makes them.
+    let streamed = book.add_worksheet_with_constant_memory().unwrap();
+    streamed.set_name("流式").unwrap();
+    for row in 0..5u32 {
+        streamed
+            .write_string(row, 0, format!("第{row}行 "))
+            .unwrap();
+        streamed.write_number(row, 1, f64::from(row)).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn every_kind_of_cell_reads_as_calamine_reads_it() {
+    let bytes = every_kind_of_cell();
+    assert_reads_as_calamine("every kind of cell", &bytes);
+    let book = read(&bytes).unwrap();
+    let names: Vec<&str> = book.sheets.iter().map(|s| &*s.name).collect();
+    assert_eq!(names, ["数据", "远处", "流式", "隐藏的旧表"]);
+    let data = &book.sheets[0];
+    let at = |row: usize, col: usize| &data.rows[row][col];
+    assert_eq!(at(1, 0), &Cell::Text("  前后有空格  ".into()));
+    assert_eq!(at(3, 0), &Cell::Text("回车\r\n换行".into()));
+    assert_eq!(at(4, 0), &Cell::Text("<&>\"'".into()));
+    assert_eq!(at(5, 0), &Cell::Text("_x000D_ 字面的转义".into()));
+    assert_eq!(at(8, 0), &Cell::Text("本年新收 申请 ".into()));
+    assert_eq!(at(4, 1), &Cell::Text("TRUE".into()));
+    assert_eq!(at(0, 2), &Cell::Text("日期45000.25".into()));
+    assert_eq!(at(4, 2), &Cell::Number(45_000.25));
+    assert_eq!(at(4, 3), &Cell::Text("#DIV/0!".into()));
+    assert_eq!(data.hidden_rows, [6]);
+    assert_eq!(data.hidden_cols, [5]);
+    assert_eq!(book.sheets[1].origin, (1000, 200));
+    assert_eq!(book.sheets[2].rows[4][0], Cell::Text("第4行 ".into()));
+    assert!(book.sheets[3].hidden);
+}
+
+#[test]
+fn the_demo_countys_workbooks_read_as_calamine_reads_them() {
+    for (i, style) in crate::demo::styles().iter().enumerate() {
+        let values = crate::demo::yisuhe_2024();
+        let template = crate::layout::layout("易俗河镇", 2024, &values, style);
+        assert_reads_as_calamine(&format!("style {i}"), &crate::demo::xlsx_bytes(&template));
+    }
+}
+
+/// The committed county's workbooks, made with openpyxl (tests/fixtures/make_fixtures.py).
+#[test]
+fn the_fixture_countys_workbooks_read_as_calamine_reads_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut seen = 0;
+    let mut folders = vec![root];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "xlsx") {
+                assert_reads_as_calamine(
+                    &path.display().to_string(),
+                    &std::fs::read(&path).unwrap(),
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 10, "{seen} workbooks");
+}
+
+#[test]
+fn date_formats_are_told_from_number_formats() {
+    for code in [
+        "yyyy-mm-dd",
+        "yyyy\"年\"m\"月\"",
+        "h:mm",
+        "[h]:mm",
+        "[mm]:ss",
+        "mmm-yy",
+        "AM/PM h",
+        "[$-804]yyyy/m/d",
+    ] {
+        assert!(cells::shows_a_date(code), "{code}");
+    }
+    for code in [
+        "0.00",
+        "#,##0\"件\"",
+        "[Red]0",
+        "General",
+        "@",
+        "0.00E+00",
+        "\"年\"0",
+        "0_);(0)",
+        "\\d0",
+        "0;yyyy",
+    ] {
+        assert!(!cells::shows_a_date(code), "{code}");
+    }
+}
+
+#[test]
+fn excels_escapes_are_resolved() {
+    assert_eq!(cells::unescape_excel("a_x000D_b"), "a\rb");
+    assert_eq!(cells::unescape_excel("_xD840__xDC00_"), "𠀀");
+    assert_eq!(cells::unescape_excel("_xD840_"), "\u{FFFD}");
+    assert_eq!(
+        cells::unescape_excel("_x00_ _xZZZZ_ _x0041"),
+        "_x00_ _xZZZZ_ _x0041"
+    );
+    assert_eq!(cells::unescape_excel("__x0041_"), "_A");
+}

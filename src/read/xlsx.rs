@@ -22,6 +22,7 @@ use crate::formula::FormulaCell;
 use crate::grid::Workbook;
 
 mod cells;
+mod scan;
 
 use cells::{date_styles, read_sheet, Context, SharedStrings, SheetError};
 
@@ -74,47 +75,6 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
         }
     }
     Ok(zip)
-}
-
-/// The value of attribute `name` in the tag `tag` (the bytes between `<` and `>`).
-fn attribute<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
-    let mut from = 0;
-    while let Some(at) = memchr::memmem::find(&tag[from..], name) {
-        let start = from + at;
-        from = start + name.len();
-        // A whole attribute name: preceded by a space, followed by `=` and a quote.
-        if start == 0 || !tag[start - 1].is_ascii_whitespace() {
-            continue;
-        }
-        let rest = tag[from..].strip_prefix(b"=")?;
-        let quote = *rest.first()?;
-        let value = &rest[1..];
-        let end = memchr::memchr(quote, value)?;
-        return Some(&value[..end]);
-    }
-    None
-}
-
-fn number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
-}
-
-/// Each tag `<name …>` of `xml`, as the bytes from `<` to before `>`.
-fn tags<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + 'x {
-    let finder = memchr::memmem::Finder::new(name);
-    let mut from = 0;
-    std::iter::from_fn(move || loop {
-        let at = from + finder.find(&xml[from..])?;
-        let after = at + name.len();
-        from = after;
-        let ends_name = xml
-            .get(after)
-            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/');
-        if ends_name {
-            let end = memchr::memchr(b'>', &xml[after..]).map_or(xml.len(), |e| after + e);
-            return Some(&xml[at..end]);
-        }
-    })
 }
 
 /// The package's entries by name, as Excel and calamine look a part up: `\` as `/` and
@@ -323,52 +283,6 @@ fn unpacked(zip: &mut ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, St
     Ok(bytes)
 }
 
-/// Columns as narrow as this (in characters), and rows as low (in points), are hidden to
-/// the eye: WPS and Excel users hide a column by dragging it shut as often as by the menu.
-const HIDDEN_SIZE: f64 = 0.5;
-
-/// The rows and columns a sheet hides, 0-based and sorted: `hidden` on `<row>` and
-/// `<col>`, or a column dragged shut, or a row of no height.
-fn hidden_lines(xml: &[u8]) -> (Vec<u32>, Vec<u32>) {
-    let mentions = |word: &[u8]| memchr::memmem::find(xml, word).is_some();
-    if !mentions(b"hidden") && !mentions(b"customWidth") && !mentions(b"customHeight") {
-        return (Vec::new(), Vec::new());
-    }
-    let is_true = |v: Option<&[u8]>| matches!(v, Some(b"1") | Some(b"true"));
-    let small = |v: Option<&[u8]>| v.and_then(number::<f64>).is_some_and(|w| w <= HIDDEN_SIZE);
-    let mut cols = Vec::new();
-    for tag in tags(xml, b"<col") {
-        let hidden = is_true(attribute(tag, b"hidden"))
-            || (is_true(attribute(tag, b"customWidth")) && small(attribute(tag, b"width")));
-        let (Some(min), Some(max)) = (
-            attribute(tag, b"min").and_then(number::<u32>),
-            attribute(tag, b"max").and_then(number::<u32>),
-        ) else {
-            continue;
-        };
-        // A range past the sheet's 16,384 columns is cut there.
-        if hidden && min >= 1 {
-            cols.extend(min - 1..max.min(16_384));
-        }
-    }
-    let mut rows = Vec::new();
-    for tag in tags(xml, b"<row") {
-        let hidden = is_true(attribute(tag, b"hidden"))
-            || (is_true(attribute(tag, b"customHeight")) && small(attribute(tag, b"ht")));
-        if let Some(r) = attribute(tag, b"r")
-            .and_then(number::<u32>)
-            .filter(|_| hidden)
-        {
-            rows.extend(r.checked_sub(1));
-        }
-    }
-    for lines in [&mut rows, &mut cols] {
-        lines.sort_unstable();
-        lines.dedup();
-    }
-    (rows, cols)
-}
-
 /// An xlsx, one cell at a time: a stray cell at XFD1048576 costs one short row, not a
 /// dense range of seventeen billion cells; values and formulas come in one pass. A sheet
 /// that cannot be read is left out with a note, and the others are read.
@@ -386,7 +300,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         &names,
         &place.part("sharedStrings.xml"),
     )?)
-    .map_err(damaged)?;
+    .map_err(|_| damaged("shared strings cut short"))?;
     // Without its styles a workbook is still read: its dates read as numbers.
     let styles = part_bytes(&mut zip, &names, &place.part("styles.xml")).unwrap_or_default();
     let date_styles = date_styles(&styles);
@@ -460,10 +374,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                 }),
         );
         push_sheet(&mut workbook, name, sheet.hidden, cells.values);
-        let (rows, cols) = hidden_lines(&xml);
         let pushed = workbook.sheets.last_mut().expect("just pushed");
-        pushed.hidden_rows = rows;
-        pushed.hidden_cols = cols;
+        pushed.hidden_rows = cells.hidden_rows;
+        pushed.hidden_cols = cells.hidden_cols;
         if cells.full {
             workbook.notes.push(format!(
                 "单元格过多（超过 {MAX_CELLS} 个），工作表“{name}”未读完，其后的工作表未读取"

@@ -1,5 +1,6 @@
 //! A worksheet's cells from its XML, with the shared strings and the styles that say which
-//! numbers are dates: read here, straight from the unpacked parts, not through calamine.
+//! numbers are dates: read here, straight from the unpacked parts ([`super::scan`]), not
+//! through calamine.
 //!
 //! calamine read every sheet through a buffered zip stream and a copying XML reader, and
 //! built a whole style table (fonts, fills, borders) for the one thing used here, whether a
@@ -9,9 +10,7 @@
 //! calamine gave up on the whole sheet for one odd cell (a type it does not know, a shared
 //! string that is not there), the cell is read as its text or left blank, and a note says so.
 
-use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::Reader;
-
+use super::scan::{self, EndsEarly, Kind, Scan, Tag};
 use crate::grid::Cell;
 
 /// The shared-string table: every string end to end, and where each ends.
@@ -24,20 +23,18 @@ pub(super) struct SharedStrings {
 impl SharedStrings {
     /// The table in `xml` (`sharedStrings.xml`). Each `<si>` is one string: its text, or
     /// its runs' text together, without the phonetic guide (`<rPh>`).
-    pub(super) fn parse(xml: &[u8]) -> Result<SharedStrings, String> {
+    pub(super) fn parse(xml: &[u8]) -> Result<SharedStrings, EndsEarly> {
         let mut strings = SharedStrings::default();
-        let mut reader = reader_of(xml);
-        loop {
-            match reader.read_event() {
-                Ok(Event::Start(e)) if e.local_name().as_ref() == "si" => {
-                    read_string(&mut reader, &e, &mut strings.text)?;
-                    strings.ends.push(strings.text.len());
+        let mut scan = Scan::new(xml);
+        while let Some(tag) = scan.next_tag()? {
+            if tag.starts(b"si") {
+                if tag.kind == Kind::Start {
+                    read_string(&mut scan, b"si", &mut strings.text)?;
                 }
-                Ok(Event::Eof) => return Ok(strings),
-                Err(e) => return Err(xml_error(e)),
-                _ => {}
+                strings.ends.push(strings.text.len());
             }
         }
+        Ok(strings)
     }
 
     fn get(&self, i: usize) -> Option<&str> {
@@ -50,48 +47,41 @@ impl SharedStrings {
 /// For each cell format (`<cellXfs>` of `styles.xml`, in order), whether it shows a number
 /// as a date or a time.
 pub(super) fn date_styles(xml: &[u8]) -> Vec<bool> {
-    let mut custom: foldhash::HashMap<String, bool> = Default::default();
+    let mut custom: foldhash::HashMap<&[u8], bool> = Default::default();
     let mut styles = Vec::new();
     let mut in_cell_formats = false;
-    let mut reader = reader_of(xml);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => match e.local_name().as_ref() {
-                "numFmt" => {
-                    if let (Some(id), Some(code)) = (
-                        raw_attribute(&e, "numFmtId"),
-                        raw_attribute(&e, "formatCode"),
-                    ) {
-                        let code = quick_xml::escape::unescape(&code)
-                            .map(|c| shows_a_date(&c))
-                            .unwrap_or(false);
-                        custom.insert(id.into_owned(), code);
-                    }
-                }
-                "cellXfs" => in_cell_formats = true,
-                "xf" if in_cell_formats => {
-                    let id = raw_attribute(&e, "numFmtId");
-                    styles.push(id.is_some_and(|id| {
-                        custom
-                            .get(&*id)
-                            .copied()
-                            .unwrap_or_else(|| is_builtin_date(&id))
-                    }));
-                }
-                _ => {}
-            },
-            Ok(Event::End(e)) if e.local_name().as_ref() == "cellXfs" => in_cell_formats = false,
-            Ok(Event::Eof) | Err(_) => return styles,
-            _ => {}
+    let mut scan = Scan::new(xml);
+    // A part cut short: the styles read until there.
+    while let Ok(Some(tag)) = scan.next_tag() {
+        if tag.name == b"cellXfs" {
+            in_cell_formats = tag.kind == Kind::Start;
+        } else if tag.starts(b"numFmt") {
+            if let (Some(id), Some(code)) =
+                (tag.attribute(b"numFmtId"), tag.attribute(b"formatCode"))
+            {
+                let mut decoded = String::new();
+                scan::push_text(code, &mut decoded);
+                custom.insert(id, shows_a_date(&decoded));
+            }
+        } else if tag.starts(b"xf") && in_cell_formats {
+            let id = tag.attribute(b"numFmtId");
+            styles.push(id.is_some_and(|id| {
+                custom
+                    .get(id)
+                    .copied()
+                    .unwrap_or_else(|| is_builtin_date(id))
+            }));
         }
     }
+    styles
 }
 
 /// The built-in formats that show dates and times: 14–22 and 45–47, and the East Asian
 /// ones, 27–36 and 50–58 (年月日 in a Chinese Excel).
-fn is_builtin_date(id: &str) -> bool {
-    id.parse::<u32>()
+fn is_builtin_date(id: &[u8]) -> bool {
+    std::str::from_utf8(id)
         .ok()
+        .and_then(|id| id.parse::<u32>().ok())
         .is_some_and(|id| matches!(id, 14..=22 | 27..=36 | 45..=47 | 50..=58))
 }
 
@@ -148,6 +138,40 @@ pub(super) struct SheetCells {
     pub full: bool,
     /// Cells whose shared string is not in the table, read as blank.
     pub missing_strings: usize,
+    /// The rows and columns the sheet hides, 0-based and sorted: `hidden` on `<row>` and
+    /// `<col>`, or a column dragged shut, or a row of no height.
+    pub hidden_rows: Vec<u32>,
+    pub hidden_cols: Vec<u32>,
+}
+
+impl SheetCells {
+    fn finished(mut self) -> SheetCells {
+        for lines in [&mut self.hidden_rows, &mut self.hidden_cols] {
+            lines.sort_unstable();
+            lines.dedup();
+        }
+        self
+    }
+}
+
+/// Columns as narrow as this (in characters), and rows as low (in points), are hidden to
+/// the eye: WPS and Excel users hide a column by dragging it shut as often as by the menu.
+const HIDDEN_SIZE: f64 = 0.5;
+
+/// Whether a `<row>` or a `<col>` hides its line: `hidden`, or a custom size (`size_flag`
+/// of `size`) too small to see.
+fn hides(tag: &Tag, size_flag: &[u8], size: &[u8]) -> bool {
+    let is_true = |v: Option<&[u8]>| matches!(v, Some(b"1") | Some(b"true"));
+    let small = || {
+        tag.attribute(size)
+            .and_then(number::<f64>)
+            .is_some_and(|s| s <= HIDDEN_SIZE)
+    };
+    is_true(tag.attribute(b"hidden")) || (is_true(tag.attribute(size_flag)) && small())
+}
+
+fn number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
+    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
 }
 
 /// Why a sheet cannot be read: a cell's address (`r`) that is past the sheet's end or is
@@ -158,6 +182,12 @@ pub(super) enum SheetError {
     Xml(String),
 }
 
+impl From<EndsEarly> for SheetError {
+    fn from(_: EndsEarly) -> SheetError {
+        SheetError::Xml(ENDS_EARLY.into())
+    }
+}
+
 /// The sheet's cells, in the order of its XML, at most `max_values` with a value.
 pub(super) fn read_sheet(
     xml: &[u8],
@@ -165,108 +195,147 @@ pub(super) fn read_sheet(
     max_values: usize,
 ) -> Result<SheetCells, SheetError> {
     let mut sheet = SheetCells::default();
-    let mut reader = reader_of(xml);
-    let xml_error = |e| SheetError::Xml(xml_error(e));
+    let mut scan = Scan::new(xml);
     loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Start(e) if e.local_name().as_ref() == "sheetData" => break,
-            Event::Eof => return Err(SheetError::Xml(NO_SHEET_DATA.into())),
-            _ => {}
+        match scan.next_tag()? {
+            Some(tag) if tag.starts(b"sheetData") && tag.kind == Kind::Empty => {
+                return Ok(sheet.finished())
+            }
+            Some(tag) if tag.starts(b"sheetData") => break,
+            Some(tag) if tag.starts(b"col") && hides(&tag, b"customWidth", b"width") => {
+                let min = tag.attribute(b"min").and_then(number::<u32>);
+                let max = tag.attribute(b"max").and_then(number::<u32>);
+                // A range past the sheet's 16,384 columns is cut there.
+                if let (Some(min @ 1..), Some(max)) = (min, max) {
+                    sheet.hidden_cols.extend(min - 1..max.min(MAX_COLUMN));
+                }
+            }
+            Some(_) => {}
+            None => return Err(SheetError::Xml(NO_SHEET_DATA.into())),
         }
     }
     // A row or cell without an address follows the one before it.
     let (mut row, mut col) = (0u32, 0u32);
     let mut text = String::new();
     loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Start(e) if e.local_name().as_ref() == "row" => {
-                if let Some(r) = raw_attribute(&e, "r") {
-                    row = row_address(r.as_bytes())?;
+        let tag = scan.next_tag()?.ok_or(EndsEarly)?;
+        if tag.starts(b"row") {
+            if let Some(r) = tag.attribute(b"r") {
+                row = row_address(r)?;
+            }
+            if hides(&tag, b"customHeight", b"ht") {
+                sheet.hidden_rows.push(row);
+            }
+        }
+        if tag.ends(b"row") {
+            row = row.saturating_add(1);
+            col = 0;
+        }
+        if tag.ends(b"sheetData") {
+            return Ok(sheet.finished());
+        }
+        if !tag.starts(b"c") {
+            continue;
+        }
+        let (mut address, mut style, mut kind) = (None, None, &b"n"[..]);
+        for (name, value) in tag.attributes() {
+            match name {
+                b"r" => address = Some(value),
+                b"s" => style = Some(value),
+                b"t" => kind = value,
+                _ => {}
+            }
+        }
+        if let Some(address) = address {
+            (row, col) = cell_address(address)?;
+        }
+        let is_date = style.is_some_and(|s| {
+            let index = std::str::from_utf8(s).ok().and_then(|s| s.parse().ok());
+            // An index past the table reads as a plain number, as calamine has it.
+            context
+                .date_styles
+                .get(index.unwrap_or(0))
+                .copied()
+                .unwrap_or(false)
+        });
+        let mut value = Cell::Empty;
+        if tag.kind == Kind::Start {
+            let cell = CellAt {
+                row,
+                col,
+                kind,
+                is_date,
+            };
+            value = read_cell(&mut scan, &cell, context, &mut sheet, &mut text)?;
+        }
+        col = col.saturating_add(1);
+        if value != Cell::Empty {
+            if sheet.values.len() == max_values {
+                sheet.full = true;
+                return Ok(sheet.finished());
+            }
+            sheet.values.push((row, col - 1, value));
+        }
+    }
+}
+
+/// A cell being read: where it is, its type (`t`), whether its style shows a date.
+struct CellAt<'x> {
+    row: u32,
+    col: u32,
+    kind: &'x [u8],
+    is_date: bool,
+}
+
+/// The value of the cell whose start tag was just read, up to its end: from its `<v>` or
+/// its `<is>`. Its formula goes to `sheet`. (`text` is room to read into.)
+fn read_cell(
+    scan: &mut Scan,
+    cell: &CellAt,
+    context: &Context,
+    sheet: &mut SheetCells,
+    text: &mut String,
+) -> Result<Cell, EndsEarly> {
+    let mut value = Cell::Empty;
+    loop {
+        let child = scan.next_tag()?.ok_or(EndsEarly)?;
+        if child.kind == Kind::End {
+            if child.name == b"c" {
+                return Ok(value);
+            }
+            continue;
+        }
+        let empty = child.kind == Kind::Empty;
+        text.clear();
+        match child.name {
+            b"f" => {
+                if !empty {
+                    scan.text_until_end(b"f", text)?;
+                }
+                // A shared formula's other cells have `si` and no `ref`.
+                let shared = child.attribute(b"t") == Some(b"shared");
+                if (!shared || child.attribute(b"ref").is_some()) && !text.is_empty() {
+                    sheet.formulas.push((cell.row, cell.col, text.clone()));
                 }
             }
-            Event::End(e) if e.local_name().as_ref() == "row" => {
-                row = row.saturating_add(1);
-                col = 0;
+            // An inline string's value is in `<is>`.
+            b"v" if cell.kind != b"inlineStr" && cell.kind != b"is" => {
+                if !empty {
+                    scan.text_until_end(b"v", text)?;
+                }
+                value =
+                    value_of(cell.kind, text, cell.is_date, context.strings).unwrap_or_else(|| {
+                        sheet.missing_strings += 1;
+                        Cell::Empty
+                    });
             }
-            Event::Start(e) if e.local_name().as_ref() == "c" => {
-                let (mut address, mut style, mut kind) = (None, None, None);
-                for a in e.attributes().with_checks(false).flatten() {
-                    match a.key.as_ref() {
-                        "r" => address = Some(a.value),
-                        "s" => style = Some(a.value),
-                        "t" => kind = Some(a.value),
-                        _ => {}
-                    }
+            b"is" => {
+                if !empty {
+                    read_string(scan, b"is", text)?;
                 }
-                if let Some(address) = address {
-                    (row, col) = cell_address(address.as_bytes())?;
-                }
-                let is_date = style.is_some_and(|s| {
-                    let index = s.parse().ok();
-                    // An index past the table reads as a plain number, as calamine has it.
-                    context
-                        .date_styles
-                        .get(index.unwrap_or(0))
-                        .copied()
-                        .unwrap_or(false)
-                });
-                let kind = kind.as_deref().unwrap_or("n");
-                let mut value = Cell::Empty;
-                loop {
-                    match reader.read_event().map_err(xml_error)? {
-                        Event::Start(child) => match child.local_name().as_ref() {
-                            "f" => {
-                                let shared =
-                                    raw_attribute(&child, "t").as_deref() == Some("shared");
-                                text.clear();
-                                read_text(&mut reader, &child, &mut text)
-                                    .map_err(SheetError::Xml)?;
-                                // A shared formula's other cells have `si` and no `ref`.
-                                let holds_text = !shared || raw_attribute(&child, "ref").is_some();
-                                if holds_text && !text.is_empty() {
-                                    sheet.formulas.push((row, col, text.clone()));
-                                }
-                            }
-                            // An inline string's value is in `<is>`.
-                            "v" if kind != "inlineStr" && kind != "is" => {
-                                text.clear();
-                                read_text(&mut reader, &child, &mut text)
-                                    .map_err(SheetError::Xml)?;
-                                value = match value_of(kind, &text, is_date, context.strings) {
-                                    Some(value) => value,
-                                    None => {
-                                        sheet.missing_strings += 1;
-                                        Cell::Empty
-                                    }
-                                };
-                            }
-                            "is" => {
-                                text.clear();
-                                read_string(&mut reader, &child, &mut text)
-                                    .map_err(SheetError::Xml)?;
-                                value = Cell::Text(text.clone());
-                            }
-                            _ => {
-                                reader.read_to_end(child.name()).map_err(xml_error)?;
-                            }
-                        },
-                        Event::End(end) if end.local_name().as_ref() == "c" => break,
-                        Event::Eof => return Err(SheetError::Xml(ENDS_EARLY.into())),
-                        _ => {}
-                    }
-                }
-                col = col.saturating_add(1);
-                if value != Cell::Empty {
-                    if sheet.values.len() == max_values {
-                        sheet.full = true;
-                        return Ok(sheet);
-                    }
-                    sheet.values.push((row, col - 1, value));
-                }
+                value = Cell::Text(text.clone());
             }
-            Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(sheet),
-            Event::Eof => return Err(SheetError::Xml(ENDS_EARLY.into())),
-            _ => {}
+            _ => scan.skip_element(&child)?,
         }
     }
 }
@@ -276,11 +345,11 @@ const ENDS_EARLY: &str = "内容不完整，在中途结束";
 
 /// A `<v>`'s value for a cell of type `kind` (`t`); `None` for a shared string that is not
 /// in the table.
-fn value_of(kind: &str, v: &str, is_date: bool, strings: &SharedStrings) -> Option<Cell> {
+fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStrings) -> Option<Cell> {
     Some(match kind {
-        "s" if v.is_empty() => Cell::Empty,
-        "s" => Cell::Text(strings.get(v.trim().parse().ok()?)?.to_string()),
-        "b" => match v.trim() {
+        b"s" if v.is_empty() => Cell::Empty,
+        b"s" => Cell::Text(strings.get(v.trim().parse().ok()?)?.to_string()),
+        b"b" => match v.trim() {
             "" => Cell::Empty,
             "0" => Cell::Text("FALSE".into()),
             "1" => Cell::Text("TRUE".into()),
@@ -288,8 +357,8 @@ fn value_of(kind: &str, v: &str, is_date: bool, strings: &SharedStrings) -> Opti
             t if t.eq_ignore_ascii_case("true") => Cell::Text("TRUE".into()),
             t => Cell::Text(t.into()),
         },
-        "n" if v.is_empty() => Cell::Empty,
-        "n" => match v.parse::<f64>() {
+        b"n" if v.is_empty() => Cell::Empty,
+        b"n" => match v.parse::<f64>() {
             // What a date shows depends on the reader's locale: it is read as a date, which
             // is not a count.
             Ok(n) if is_date => Cell::Text(format!("日期{n}")),
@@ -298,7 +367,7 @@ fn value_of(kind: &str, v: &str, is_date: bool, strings: &SharedStrings) -> Opti
         },
         // A formula's text result (`str`), an error (`e`: `#DIV/0!`), an ISO date (`d`),
         // or a type no writer uses: as written.
-        "str" => Cell::Text(unescape_excel(v).into_owned()),
+        b"str" => Cell::Text(unescape_excel(v).into_owned()),
         _ => Cell::Text(v.into()),
     })
 }
@@ -357,100 +426,29 @@ fn cell_address(r: &[u8]) -> Result<(u32, u32), SheetError> {
 const MAX_ROW: u32 = 1_048_576;
 const MAX_COLUMN: u32 = 16_384;
 
-/// The reader for a part: empty elements as a start and an end, so that `<v/>` and
-/// `<row r="3"/>` read as the longer forms do.
-fn reader_of(xml: &[u8]) -> Reader<&[u8]> {
-    let mut reader = Reader::from_reader(xml);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.check_comments = false;
-    config.expand_empty_elements = true;
-    config.trim_text(false);
-    reader
-}
-
-/// The parser's words are in English and mean nothing to a clerk; where it stopped does.
-fn xml_error(e: quick_xml::Error) -> String {
-    let _ = e;
-    "XML 格式错误".into()
-}
-
-/// The value of the attribute named exactly `name`, as written.
-fn raw_attribute<'e>(e: &'e BytesStart, name: &str) -> Option<std::borrow::Cow<'e, str>> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .map(|a| a.value)
-}
-
-/// The text inside `start` up to its end, its character references resolved and line ends
-/// made `\n`, appended to `text`.
-fn read_text(
-    reader: &mut Reader<&[u8]>,
-    start: &BytesStart,
-    text: &mut String,
-) -> Result<(), String> {
-    let end = start.name().as_ref().to_string();
-    loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Text(t) => text.push_str(&t.xml10_content()),
-            Event::CData(t) => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => push_reference(&r, text),
-            Event::End(e) if e.name().as_ref() == end => return Ok(()),
-            Event::Eof => return Err(ENDS_EARLY.into()),
-            _ => {}
-        }
-    }
-}
-
-/// `&amp;`, `&#20013;` and the like; a name XML does not define is kept as written.
-fn push_reference(r: &BytesRef, text: &mut String) {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        text.push(c);
-        return;
-    }
-    let name: &str = r.as_ref();
-    match quick_xml::escape::resolve_predefined_entity(name) {
-        Some(s) => text.push_str(s),
-        None => {
-            text.push('&');
-            text.push_str(name);
-            text.push(';');
-        }
-    }
-}
-
-/// A rich or plain string (`<si>` of the shared strings, `<is>` of a cell) up to the end of
-/// `start`, appended to `text`: the text of its `<t>`s, not those of a phonetic guide
+/// A rich or plain string (`<si>` of the shared strings, `<is>` of a cell) up to the end tag
+/// named `end`, appended to `text`: the text of its `<t>`s, not those of a phonetic guide
 /// (`<rPh>`). A `<t>` loses its spaces at both ends unless it says `xml:space="preserve"`;
 /// Excel's escapes (`_x000D_`) are resolved.
-fn read_string(
-    reader: &mut Reader<&[u8]>,
-    start: &BytesStart,
-    text: &mut String,
-) -> Result<(), String> {
-    let end = start.name().as_ref().to_string();
+fn read_string(scan: &mut Scan, end: &[u8], text: &mut String) -> Result<(), EndsEarly> {
     let mut phonetic = false;
     let mut run = String::new();
     loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Start(e) if e.local_name().as_ref() == "rPh" => phonetic = true,
-            Event::End(e) if e.local_name().as_ref() == "rPh" => phonetic = false,
-            Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
-                let preserve = raw_attribute(&e, "xml:space").as_deref() == Some("preserve");
-                run.clear();
-                read_text(reader, &e, &mut run)?;
-                let run = if preserve {
-                    &run[..]
-                } else {
-                    run.trim_matches([' ', '\t', '\r', '\n'])
-                };
-                text.push_str(&unescape_excel(run));
-            }
-            Event::End(e) if e.name().as_ref() == end => return Ok(()),
-            Event::Eof => return Err(ENDS_EARLY.into()),
-            _ => {}
+        let tag = scan.next_tag()?.ok_or(EndsEarly)?;
+        if tag.name == b"rPh" {
+            phonetic = tag.kind == Kind::Start;
+        } else if tag.kind == Kind::Start && tag.name == b"t" && !phonetic {
+            let preserve = tag.attribute(b"xml:space") == Some(b"preserve");
+            run.clear();
+            scan.text_until_end(b"t", &mut run)?;
+            let run = if preserve {
+                &run[..]
+            } else {
+                run.trim_matches([' ', '\t', '\r', '\n'])
+            };
+            text.push_str(&unescape_excel(run));
+        } else if tag.kind == Kind::End && tag.name == end {
+            return Ok(());
         }
     }
 }

@@ -121,13 +121,17 @@ fn part_bytes(
 /// writer finds its own long sheets with it.)
 pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
     let names = PartNames::of(zip);
-    let place = WorkbookPlace::of(&part_bytes(zip, &names, PACKAGE_RELS).unwrap_or_default());
+    let package_rels = part_bytes(zip, &names, PACKAGE_RELS).unwrap_or_default();
+    let Ok(place) = WorkbookPlace::of(&package_rels) else {
+        return Vec::new();
+    };
     let workbook = part_bytes(zip, &names, &place.workbook()).unwrap_or_default();
     let rels = part_bytes(zip, &names, &place.rels()).unwrap_or_default();
     place
         .sheets(&workbook, &rels)
+        .unwrap_or_default()
         .into_iter()
-        .map(|sheet| (sheet.name, sheet.path))
+        .filter_map(|sheet| Some((sheet.name, sheet.path?)))
         .collect()
 }
 
@@ -145,8 +149,8 @@ struct WorkbookPlace {
 /// A sheet the workbook lists.
 struct SheetPart {
     name: String,
-    /// The part that holds it.
-    path: String,
+    /// The part that holds it; `None` where the workbook's relationships do not say.
+    path: Option<String>,
     /// `state="hidden"` or `"veryHidden"`.
     hidden: bool,
     /// A worksheet, not a chart sheet or a dialog sheet.
@@ -154,7 +158,7 @@ struct SheetPart {
 }
 
 impl WorkbookPlace {
-    fn of(package_rels: &[u8]) -> WorkbookPlace {
+    fn of(package_rels: &[u8]) -> Result<WorkbookPlace, BrokenXml> {
         let mut target = None;
         each_element(package_rels, "Relationship", |e| {
             let office_document = attribute_of(e, |k| k == "Type")
@@ -164,7 +168,7 @@ impl WorkbookPlace {
                     target = Some(decoded(&t));
                 }
             }
-        });
+        })?;
         let mut place = WorkbookPlace {
             folder: "xl/".into(),
             name: "workbook.xml".into(),
@@ -176,7 +180,7 @@ impl WorkbookPlace {
                 place.name = name.to_string();
             }
         }
-        place
+        Ok(place)
     }
 
     fn workbook(&self) -> String {
@@ -194,47 +198,47 @@ impl WorkbookPlace {
 
     /// The sheets, in the workbook's order, from its XML and its relationships': elements
     /// and the relationship id by their local names (any prefix), a sheet's name unescaped,
-    /// a relationship's target as written, the last of an id. A sheet whose relationship is
-    /// not there is left out.
-    fn sheets(&self, workbook: &[u8], rels: &[u8]) -> Vec<SheetPart> {
+    /// a relationship's target as written, the last of an id. A relationship without a type
+    /// is taken for a worksheet's.
+    fn sheets(&self, workbook: &[u8], rels: &[u8]) -> Result<Vec<SheetPart>, BrokenXml> {
         let mut targets: foldhash::HashMap<String, (String, bool)> = Default::default();
         each_element(rels, "Relationship", |e| {
             if let Some(id) = attribute_of(e, |k| k == "Id") {
                 let target = attribute_of(e, |k| k == "Target").unwrap_or_default();
                 let is_worksheet = attribute_of(e, |k| k == "Type")
-                    .is_some_and(|t| t.rsplit('/').next() == Some("worksheet"));
+                    .is_none_or(|t| t.rsplit('/').next() == Some("worksheet"));
                 targets.insert(id.into_owned(), (target.into_owned(), is_worksheet));
             }
-        });
+        })?;
         let mut sheets = Vec::new();
         each_element(workbook, "sheet", |e| {
             let name = attribute_of(e, |k| k == "name").map_or(String::new(), |n| decoded(&n));
             let is_id =
                 |k: &str| k == "id" || k.strip_suffix("id").is_some_and(|p| p.ends_with(':'));
-            let Some((target, is_worksheet)) =
-                attribute_of(e, is_id).and_then(|id| targets.get(&*id))
-            else {
-                return;
-            };
-            let path = match target.strip_prefix('/') {
+            let target = attribute_of(e, is_id).and_then(|id| targets.get(&*id));
+            let path = target.map(|(target, _)| match target.strip_prefix('/') {
                 Some(absolute) => absolute.to_string(),
                 None => format!("{}{target}", self.folder),
-            };
+            });
             let hidden = attribute_of(e, |k| k == "state").is_some_and(|s| s != "visible");
             sheets.push(SheetPart {
                 name,
                 path,
                 hidden,
-                is_worksheet: *is_worksheet,
+                is_worksheet: target.is_none_or(|(_, is_worksheet)| *is_worksheet),
             });
-        });
-        sheets
+        })?;
+        Ok(sheets)
     }
 }
 
 /// Each element of `xml` whose local name is `local` (end names not checked), handed to
-/// `each`.
-fn each_element(xml: &[u8], local: &str, mut each: impl FnMut(&BytesStart)) {
+/// `each`; an error where the XML is broken (the elements before it were handed over).
+fn each_element(
+    xml: &[u8],
+    local: &str,
+    mut each: impl FnMut(&BytesStart),
+) -> Result<(), BrokenXml> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let config = reader.config_mut();
@@ -244,7 +248,8 @@ fn each_element(xml: &[u8], local: &str, mut each: impl FnMut(&BytesStart)) {
     loop {
         match reader.read_event() {
             Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == local => each(&e),
-            Ok(Event::Eof) | Err(_) => return,
+            Ok(Event::Eof) => return Ok(()),
+            Err(_) => return Err(BrokenXml),
             _ => {}
         }
     }
@@ -283,47 +288,71 @@ fn unpacked(zip: &mut ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, St
     Ok(bytes)
 }
 
+/// XML the parts' parser could not read.
+#[derive(Debug)]
+struct BrokenXml;
+
+impl std::fmt::Display for BrokenXml {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("broken XML")
+    }
+}
+
+/// A note where a part is not UTF-8, as every writer of xlsx writes it (a part in another
+/// encoding is read with U+FFFD where its bytes are not UTF-8).
+fn not_utf8(what: &str, xml: &[u8]) -> Option<String> {
+    std::str::from_utf8(xml).is_err().then(|| {
+        format!("{what}不是 UTF-8 编码（文件可能由不规范的软件生成），无法识别的文字显示为 �")
+    })
+}
+
 /// An xlsx, one cell at a time: a stray cell at XFD1048576 costs one short row, not a
 /// dense range of seventeen billion cells; values and formulas come in one pass. A sheet
 /// that cannot be read is left out with a note, and the others are read.
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut zip = check_package(bytes)?;
     let names = PartNames::of(&zip);
-    let place = WorkbookPlace::of(&part_bytes(&mut zip, &names, PACKAGE_RELS).unwrap_or_default());
-    let workbook_xml = part_bytes(&mut zip, &names, &place.workbook()).map_err(damaged)?;
+    let mut part = |name: &str| part_bytes(&mut zip, &names, name).map_err(damaged);
+    // The parts that say where the sheets are and what their cells mean: where one is
+    // broken the file is refused, as calamine refused it, rather than read in part.
+    let place = WorkbookPlace::of(&part(PACKAGE_RELS)?).map_err(damaged)?;
+    let workbook_xml = part(&place.workbook())?;
     if workbook_xml.is_empty() {
         return Err(damaged("no workbook part"));
     }
-    let rels = part_bytes(&mut zip, &names, &place.rels()).unwrap_or_default();
-    let strings = SharedStrings::parse(&part_bytes(
-        &mut zip,
-        &names,
-        &place.part("sharedStrings.xml"),
-    )?)
-    .map_err(|_| damaged("shared strings cut short"))?;
-    // Without its styles a workbook is still read: its dates read as numbers.
-    let styles = part_bytes(&mut zip, &names, &place.part("styles.xml")).unwrap_or_default();
-    let date_styles = date_styles(&styles);
+    let sheets = place
+        .sheets(&workbook_xml, &part(&place.rels())?)
+        .map_err(damaged)?;
+    let strings_xml = part(&place.part("sharedStrings.xml"))?;
+    let strings = SharedStrings::parse(&strings_xml).map_err(|_| damaged("cut short"))?;
+    // A broken style table would read a date as a count.
+    let date_styles =
+        date_styles(&part(&place.part("styles.xml"))?).map_err(|_| damaged("cut short"))?;
     let context = Context {
         strings: &strings,
         date_styles: &date_styles,
     };
-    let mut sheets: Vec<SheetPart> = place
-        .sheets(&workbook_xml, &rels)
+    let mut workbook = Workbook::default();
+    workbook
+        .notes
+        .extend(not_utf8("共享字符串表", &strings_xml));
+    let mut sheets: Vec<SheetPart> = sheets
         .into_iter()
         .filter(|sheet| sheet.is_worksheet)
         .collect();
     // Visible first: a hidden leftover copy of the template is the last to be considered.
     sheets.sort_by_key(|sheet| sheet.hidden);
-    let mut workbook = Workbook::default();
     let mut formulas = Vec::new();
     let mut kept = 0usize;
     for sheet in sheets {
         let name = &sheet.name;
-        let xml = match names
-            .entry(&zip, &sheet.path)
-            .map(|i| unpacked(&mut zip, i))
-        {
+        let Some(path) = &sheet.path else {
+            workbook.notes.push(format!(
+                "工作表“{name}”已损坏（工作簿中找不到它的部件），已跳过"
+            ));
+            continue;
+        };
+        let xml = match names.entry(&zip, path).map(|i| unpacked(&mut zip, i)) {
             Some(Ok(xml)) => xml,
             Some(Err(why)) => {
                 workbook
@@ -333,8 +362,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             }
             None => {
                 workbook.notes.push(format!(
-                    "工作表“{name}”已损坏（文件中没有它的部件 {}），已跳过",
-                    sheet.path
+                    "工作表“{name}”已损坏（文件中没有它的部件 {path}），已跳过"
                 ));
                 continue;
             }
@@ -354,10 +382,19 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                 continue;
             }
         };
+        workbook
+            .notes
+            .extend(not_utf8(&format!("工作表“{name}”"), &xml));
         if cells.missing_strings > 0 {
             workbook.notes.push(format!(
-                "工作表“{name}”有 {} 个单元格引用的共享字符串不存在（文件已损坏），按空白读取",
+                "工作表“{name}”有 {} 个单元格的共享字符串编号无效（文件已损坏），按空白读取",
                 cells.missing_strings
+            ));
+        }
+        if cells.odd_values > 0 {
+            workbook.notes.push(format!(
+                "工作表“{name}”有 {} 个单元格的值与其类型不符（如标为数字却写着文字），按所写文字读取",
+                cells.odd_values
             ));
         }
         kept += cells.values.len();

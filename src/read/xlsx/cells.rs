@@ -4,14 +4,17 @@
 //!
 //! calamine read every sheet through a buffered zip stream and a copying XML reader, and
 //! built a whole style table (fonts, fills, borders) for the one thing used here, whether a
-//! cell's number shows a date: it was two fifths of a run's CPU time on a county of xlsx.
-//! The values are read as calamine reads them (its `cells_reader.rs` and `read_string`,
-//! version 0.38), and a test reads workbooks both ways and compares every cell; where
-//! calamine gave up on the whole sheet for one odd cell (a type it does not know, a shared
-//! string that is not there), the cell is read as its text or left blank, and a note says so.
+//! cell's number shows a date: with the package repacked for it, 38% of a run's CPU time on
+//! a county half of xlsx. The values are read as calamine reads them (its `cells_reader.rs`
+//! and `read_string`, version 0.38), and a test reads workbooks both ways and compares every
+//! cell. Where they part, on XML no writer makes: where calamine gave up on the whole sheet
+//! for one odd cell (a type it does not know, a shared string that is not there), the cell
+//! is read as its text or left blank, and a note says so; a cell without an address follows
+//! the cell before it, whose address also gives the row.
 
 use super::scan::{self, EndsEarly, Kind, Scan, Tag};
 use crate::grid::Cell;
+use crate::read::limits::MAX_TEXT_BYTES;
 
 /// The shared-string table: every string end to end, and where each ends.
 #[derive(Default)]
@@ -46,13 +49,12 @@ impl SharedStrings {
 
 /// For each cell format (`<cellXfs>` of `styles.xml`, in order), whether it shows a number
 /// as a date or a time.
-pub(super) fn date_styles(xml: &[u8]) -> Vec<bool> {
+pub(super) fn date_styles(xml: &[u8]) -> Result<Vec<bool>, EndsEarly> {
     let mut custom: foldhash::HashMap<&[u8], bool> = Default::default();
     let mut styles = Vec::new();
     let mut in_cell_formats = false;
     let mut scan = Scan::new(xml);
-    // A part cut short: the styles read until there.
-    while let Ok(Some(tag)) = scan.next_tag() {
+    while let Some(tag) = scan.next_tag()? {
         if tag.name == b"cellXfs" {
             in_cell_formats = tag.kind == Kind::Start;
         } else if tag.starts(b"numFmt") {
@@ -73,7 +75,7 @@ pub(super) fn date_styles(xml: &[u8]) -> Vec<bool> {
             }));
         }
     }
-    styles
+    Ok(styles)
 }
 
 /// The built-in formats that show dates and times: 14–22 and 45–47, and the East Asian
@@ -138,18 +140,44 @@ pub(super) struct SheetCells {
     pub full: bool,
     /// Cells whose shared string is not in the table, read as blank.
     pub missing_strings: usize,
+    /// Cells whose value is not what their type says, read as their text.
+    pub odd_values: usize,
     /// The rows and columns the sheet hides, 0-based and sorted: `hidden` on `<row>` and
     /// `<col>`, or a column dragged shut, or a row of no height.
     pub hidden_rows: Vec<u32>,
     pub hidden_cols: Vec<u32>,
+    /// The hidden columns as bits, one a column, while the sheet is read: a `<col>` may
+    /// hide all 16,384, and a hostile sheet repeats it.
+    col_bits: Vec<u64>,
 }
 
 impl SheetCells {
-    fn finished(mut self) -> SheetCells {
-        for lines in [&mut self.hidden_rows, &mut self.hidden_cols] {
-            lines.sort_unstable();
-            lines.dedup();
+    fn hide_cols(&mut self, cols: std::ops::Range<u32>) {
+        if self.col_bits.is_empty() {
+            self.col_bits = vec![0; MAX_COLUMN as usize / 64];
         }
+        // A word at a time: the bits of `cols` in word `w`.
+        let (start, end) = (cols.start as usize, cols.end as usize);
+        if start >= end {
+            return;
+        }
+        for w in start / 64..end.div_ceil(64) {
+            let low = start.max(w * 64) - w * 64;
+            let high = end.min(w * 64 + 64) - w * 64;
+            self.col_bits[w] |= (u64::MAX >> (64 - (high - low))) << low;
+        }
+    }
+
+    fn finished(mut self) -> SheetCells {
+        self.hidden_rows.sort_unstable();
+        self.hidden_rows.dedup();
+        self.hidden_cols = (0..MAX_COLUMN)
+            .filter(|&col| {
+                self.col_bits
+                    .get(col as usize / 64)
+                    .is_some_and(|bits| bits & (1 << (col % 64)) != 0)
+            })
+            .collect();
         self
     }
 }
@@ -207,7 +235,7 @@ pub(super) fn read_sheet(
                 let max = tag.attribute(b"max").and_then(number::<u32>);
                 // A range past the sheet's 16,384 columns is cut there.
                 if let (Some(min @ 1..), Some(max)) = (min, max) {
-                    sheet.hidden_cols.extend(min - 1..max.min(MAX_COLUMN));
+                    sheet.hide_cols(min - 1..max.min(MAX_COLUMN));
                 }
             }
             Some(_) => {}
@@ -269,6 +297,12 @@ pub(super) fn read_sheet(
             value = read_cell(&mut scan, &cell, context, &mut sheet, &mut text)?;
         }
         col = col.saturating_add(1);
+        // Formulas count too: a sheet of a million formulas without values is as large.
+        if sheet.formulas.len() > max_values {
+            sheet.formulas.truncate(max_values);
+            sheet.full = true;
+            return Ok(sheet.finished());
+        }
         if value != Cell::Empty {
             if sheet.values.len() == max_values {
                 sheet.full = true;
@@ -323,11 +357,17 @@ fn read_cell(
                 if !empty {
                     scan.text_until_end(b"v", text)?;
                 }
-                value =
-                    value_of(cell.kind, text, cell.is_date, context.strings).unwrap_or_else(|| {
+                value = match value_of(cell.kind, text, cell.is_date, context.strings) {
+                    Value::Read(value) => value,
+                    Value::Odd(value) => {
+                        sheet.odd_values += 1;
+                        value
+                    }
+                    Value::MissingString => {
                         sheet.missing_strings += 1;
                         Cell::Empty
-                    });
+                    }
+                };
             }
             b"is" => {
                 if !empty {
@@ -343,33 +383,61 @@ fn read_cell(
 const NO_SHEET_DATA: &str = "没有单元格数据部分";
 const ENDS_EARLY: &str = "内容不完整，在中途结束";
 
-/// A `<v>`'s value for a cell of type `kind` (`t`); `None` for a shared string that is not
-/// in the table.
-fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStrings) -> Option<Cell> {
-    Some(match kind {
-        b"s" if v.is_empty() => Cell::Empty,
-        b"s" => Cell::Text(strings.get(v.trim().parse().ok()?)?.to_string()),
-        b"b" => match v.trim() {
-            "" => Cell::Empty,
-            "0" => Cell::Text("FALSE".into()),
-            "1" => Cell::Text("TRUE".into()),
-            t if t.eq_ignore_ascii_case("false") => Cell::Text("FALSE".into()),
-            t if t.eq_ignore_ascii_case("true") => Cell::Text("TRUE".into()),
-            t => Cell::Text(t.into()),
+/// A `<v>` read for its cell's type.
+enum Value {
+    /// As its type says.
+    Read(Cell),
+    /// Not what its type says (a boolean `2`, a number `12件`, a type no writer uses): its
+    /// text, as written.
+    Odd(Cell),
+    /// A shared string that is not in the table.
+    MissingString,
+}
+
+/// A `<v>`'s value for a cell of type `kind` (`t`).
+fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStrings) -> Value {
+    if v.is_empty() && kind != b"str" {
+        return Value::Read(Cell::Empty);
+    }
+    let as_written = || Value::Odd(Cell::Text(v.into()));
+    match kind {
+        b"s" => match v.trim().parse().ok().and_then(|i| strings.get(i)) {
+            Some(text) => Value::Read(Cell::Text(clipped(text).to_string())),
+            None => Value::MissingString,
         },
-        b"n" if v.is_empty() => Cell::Empty,
+        b"b" => match v.trim() {
+            "0" => Value::Read(Cell::Text("FALSE".into())),
+            "1" => Value::Read(Cell::Text("TRUE".into())),
+            t if t.eq_ignore_ascii_case("false") => Value::Read(Cell::Text("FALSE".into())),
+            t if t.eq_ignore_ascii_case("true") => Value::Read(Cell::Text("TRUE".into())),
+            _ => as_written(),
+        },
         b"n" => match v.parse::<f64>() {
             // What a date shows depends on the reader's locale: it is read as a date, which
             // is not a count.
-            Ok(n) if is_date => Cell::Text(format!("日期{n}")),
-            Ok(n) => Cell::Number(n),
-            Err(_) => Cell::Text(v.into()),
+            Ok(n) if is_date => Value::Read(Cell::Text(format!("日期{n}"))),
+            Ok(n) => Value::Read(Cell::Number(n)),
+            Err(_) => as_written(),
         },
-        // A formula's text result (`str`), an error (`e`: `#DIV/0!`), an ISO date (`d`),
-        // or a type no writer uses: as written.
-        b"str" => Cell::Text(unescape_excel(v).into_owned()),
-        _ => Cell::Text(v.into()),
-    })
+        // A formula's text result, with Excel's escapes.
+        b"str" => Value::Read(Cell::Text(unescape_excel(v).into_owned())),
+        // An error (`#DIV/0!`), an ISO date: as written.
+        b"e" | b"d" => Value::Read(Cell::Text(v.into())),
+        _ => as_written(),
+    }
+}
+
+/// A shared string as a cell takes it: one used by a million cells is copied a million
+/// times, so a text past the cells' limit is cut here, a character past it (the grid cuts
+/// it to the limit, and says so).
+fn clipped(text: &str) -> &str {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let end = (MAX_TEXT_BYTES + 1..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    &text[..end]
 }
 
 /// The 0-based row of a row's address (`r="12"`; letters before the digits are passed

@@ -325,3 +325,175 @@ fn mangled_parts_never_panic() {
         let _ = date_styles(&xml);
     }
 }
+
+/// A package of `parts` (name, XML), stored, with the package's relationships naming
+/// `xl/workbook.xml`.
+fn package(parts: &[(&str, &str)]) -> Vec<u8> {
+    let parts: Vec<(&str, &[u8])> = parts.iter().map(|(n, x)| (*n, x.as_bytes())).collect();
+    package_bytes(&parts)
+}
+
+const WORKBOOK: &str = r#"<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="表" sheetId="1" r:id="rId1"/><sheet name="无部件" sheetId="2" r:id="rId9"/></sheets></workbook>"#;
+const WORKBOOK_RELS: &str =
+    r#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#;
+
+fn sheet_of(rows: &str) -> String {
+    format!("<worksheet><sheetData>{rows}</sheetData></worksheet>")
+}
+
+/// One sheet of `rows`, with `styles` as its style table.
+fn book_of(rows: &str, styles: &str) -> Result<Workbook, String> {
+    read(&package(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", &sheet_of(rows)),
+        ("xl/styles.xml", styles),
+    ]))
+}
+
+const DATE_STYLES: &str = r#"<styleSheet><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>"#;
+
+#[test]
+fn a_sheet_the_workbook_cannot_place_is_noted_and_a_relationship_without_type_is_read() {
+    let book = book_of(r#"<row r="1"><c r="A1"><v>7</v></c></row>"#, DATE_STYLES).unwrap();
+    assert_eq!(book.sheets.len(), 1);
+    assert_eq!(book.sheets[0].rows[0][0], Cell::Number(7.0));
+    assert!(
+        book.notes
+            .iter()
+            .any(|n| n.contains("“无部件”") && n.contains("找不到它的部件")),
+        "{:?}",
+        book.notes
+    );
+}
+
+#[test]
+fn broken_parts_that_give_the_cells_meaning_refuse_the_file() {
+    let date = r#"<row r="1"><c r="A1" s="1"><v>45000</v></c></row>"#;
+    assert_eq!(
+        book_of(date, DATE_STYLES).unwrap().sheets[0].rows[0][0],
+        Cell::Text("日期45000".into())
+    );
+    // Cut short inside the formats: the date would read as a count.
+    let broken = r#"<styleSheet><cellXfs><xf numFmtId="0"/><!-- <xf numFmtId="14"/></cellXfs>"#;
+    assert!(book_of(date, broken)
+        .unwrap_err()
+        .starts_with("xlsx 文件已损坏"));
+    let broken_workbook = WORKBOOK.replace("<sheet name=\"无部件\"", "<!x <sheet name=\"无部件\"");
+    let bytes = package(&[
+        ("xl/workbook.xml", &broken_workbook),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ("xl/worksheets/sheet1.xml", &sheet_of(date)),
+    ]);
+    assert!(read(&bytes).unwrap_err().starts_with("xlsx 文件已损坏"));
+}
+
+#[test]
+fn values_unlike_their_type_are_read_as_written_and_noted() {
+    let rows = r#"<row r="1"><c r="A1" t="b"><v>2</v></c><c r="B1"><v>12件</v></c>
+        <c r="C1" t="x"><v>9</v></c><c r="D1" t="e"><v/></c><c r="E1" t="e"><v>#SPILL!</v></c>
+        <c r="F1" t="s"><v>5</v></c></row>"#;
+    let book = book_of(rows, DATE_STYLES).unwrap();
+    let texts = |s: &str| Cell::Text(s.into());
+    assert_eq!(
+        book.sheets[0].rows[0],
+        [
+            texts("2"),
+            texts("12件"),
+            texts("9"),
+            Cell::Empty,
+            texts("#SPILL!")
+        ]
+    );
+    let said = book.notes.join("\n");
+    assert!(said.contains("有 3 个单元格的值与其类型不符"), "{said}");
+    assert!(said.contains("有 1 个单元格的共享字符串编号无效"), "{said}");
+}
+
+#[test]
+fn parts_not_in_utf8_are_noted() {
+    let mut bytes = sheet_of(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>X</t></is></c></row>"#);
+    bytes = bytes.replace('X', "\u{1}");
+    let mut sheet = bytes.into_bytes();
+    let at = sheet.iter().position(|&b| b == 1).unwrap();
+    sheet.splice(at..=at, [0xC4, 0xEA]); // 年 in GBK
+    let book = read(&package_bytes(&[
+        ("xl/workbook.xml", WORKBOOK.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.as_bytes()),
+        ("xl/worksheets/sheet1.xml", &sheet),
+    ]))
+    .unwrap();
+    assert!(
+        book.notes.iter().any(|n| n.contains("不是 UTF-8")),
+        "{:?}",
+        book.notes
+    );
+}
+
+/// [`package`] of parts given as bytes.
+fn package_bytes(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+    for (name, bytes) in [("_rels/.rels", rels.as_bytes())].iter().chain(parts) {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// A sheet that hides every column 20,000 times over, and a shared string of a megabyte
+/// in 200 cells: the memory stays in proportion.
+#[test]
+fn repeated_hiding_and_a_huge_shared_string_stay_in_proportion() {
+    let cols = r#"<col min="1" max="16384" hidden="1"/>"#.repeat(20_000);
+    let big = "长".repeat(400_000);
+    let cells: String = (0..200).map(|_| r#"<c t="s"><v>0</v></c>"#).collect();
+    let bytes = package(&[
+        ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        (
+            "xl/worksheets/sheet1.xml",
+            &format!("<worksheet><cols>{cols}</cols><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>"),
+        ),
+        ("xl/sharedStrings.xml", &format!("<sst><si><t>{big}</t></si></sst>")),
+    ]);
+    let book = read(&bytes).unwrap();
+    let sheet = &book.sheets[0];
+    assert_eq!(sheet.hidden_cols.len(), 16_384);
+    assert_eq!(sheet.rows[0].len(), 200);
+    assert!(sheet.rows[0].iter().all(|c| c
+        .text()
+        .is_some_and(|t| t.len() <= crate::read::limits::MAX_TEXT_BYTES)));
+    assert!(
+        book.notes
+            .iter()
+            .any(|n| n.contains("200 个单元格的文字超过")),
+        "{:?}",
+        book.notes
+    );
+}
+
+#[test]
+fn hidden_columns_by_ranges() {
+    let cols = r#"<cols><col min="3" max="3" hidden="1"/><col min="70" max="65" hidden="1"/>
+        <col min="60" max="130" hidden="true"/><col min="5" max="5" customWidth="1" width="0.2"/>
+        <col min="6" max="6" customWidth="1" width="8"/><col min="16000" max="99999" hidden="1"/>
+        <col min="0" max="2" hidden="1"/></cols>"#;
+    let context = Context {
+        strings: &SharedStrings::default(),
+        date_styles: &[],
+    };
+    let xml = format!("<worksheet>{cols}<sheetData/></worksheet>");
+    let Ok(sheet) = read_sheet(xml.as_bytes(), &context, 10) else {
+        panic!("read");
+    };
+    let expected: Vec<u32> = [2, 4]
+        .into_iter()
+        .chain(59..130)
+        .chain(15_999..16_384)
+        .collect();
+    assert_eq!(sheet.hidden_cols, expected);
+}

@@ -12,6 +12,8 @@
 //! is read as its text or left blank, and a note says so; a cell without an address follows
 //! the cell before it, whose address also gives the row.
 
+use std::borrow::Cow;
+
 use super::scan::{self, EndsEarly, Kind, Scan, Tag};
 use crate::grid::Cell;
 use crate::read::limits::MAX_TEXT_BYTES;
@@ -171,13 +173,13 @@ impl SheetCells {
     fn finished(mut self) -> SheetCells {
         self.hidden_rows.sort_unstable();
         self.hidden_rows.dedup();
-        self.hidden_cols = (0..MAX_COLUMN)
-            .filter(|&col| {
-                self.col_bits
-                    .get(col as usize / 64)
-                    .is_some_and(|bits| bits & (1 << (col % 64)) != 0)
-            })
-            .collect();
+        for (w, &bits) in self.col_bits.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                self.hidden_cols.push(w as u32 * 64 + bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+        }
         self
     }
 }
@@ -189,13 +191,18 @@ const HIDDEN_SIZE: f64 = 0.5;
 /// Whether a `<row>` or a `<col>` hides its line: `hidden`, or a custom size (`size_flag`
 /// of `size`) too small to see.
 fn hides(tag: &Tag, size_flag: &[u8], size: &[u8]) -> bool {
-    let is_true = |v: Option<&[u8]>| matches!(v, Some(b"1") | Some(b"true"));
-    let small = || {
-        tag.attribute(size)
-            .and_then(number::<f64>)
-            .is_some_and(|s| s <= HIDDEN_SIZE)
-    };
-    is_true(tag.attribute(b"hidden")) || (is_true(tag.attribute(size_flag)) && small())
+    let is_true = |v: &[u8]| matches!(v, b"1" | b"true");
+    let (mut hidden, mut custom, mut small) = (false, false, false);
+    for (name, value) in tag.attributes() {
+        if name == b"hidden" {
+            hidden = is_true(value);
+        } else if name == size_flag {
+            custom = is_true(value);
+        } else if name == size {
+            small = number::<f64>(value).is_some_and(|s| s <= HIDDEN_SIZE);
+        }
+    }
+    hidden || (custom && small)
 }
 
 fn number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
@@ -500,21 +507,25 @@ const MAX_COLUMN: u32 = 16_384;
 /// Excel's escapes (`_x000D_`) are resolved.
 fn read_string(scan: &mut Scan, end: &[u8], text: &mut String) -> Result<(), EndsEarly> {
     let mut phonetic = false;
-    let mut run = String::new();
     loop {
         let tag = scan.next_tag()?.ok_or(EndsEarly)?;
         if tag.name == b"rPh" {
             phonetic = tag.kind == Kind::Start;
         } else if tag.kind == Kind::Start && tag.name == b"t" && !phonetic {
-            let preserve = tag.attribute(b"xml:space") == Some(b"preserve");
-            run.clear();
-            scan.text_until_end(b"t", &mut run)?;
-            let run = if preserve {
-                &run[..]
-            } else {
-                run.trim_matches([' ', '\t', '\r', '\n'])
-            };
-            text.push_str(&unescape_excel(run));
+            // The run is read onto the end of `text`, and trimmed and unescaped there.
+            let start = text.len();
+            scan.text_until_end(b"t", text)?;
+            if tag.attribute(b"xml:space") != Some(b"preserve") {
+                const SPACES: [char; 4] = [' ', '\t', '\r', '\n'];
+                let kept = text[start..].trim_end_matches(SPACES).len();
+                text.truncate(start + kept);
+                let leading = kept - text[start..].trim_start_matches(SPACES).len();
+                text.replace_range(start..start + leading, "");
+            }
+            if let Cow::Owned(unescaped) = unescape_excel(&text[start..]) {
+                text.truncate(start);
+                text.push_str(&unescaped);
+            }
         } else if tag.kind == Kind::End && tag.name == end {
             return Ok(());
         }
@@ -523,7 +534,7 @@ fn read_string(scan: &mut Scan, end: &[u8], text: &mut String) -> Result<(), End
 
 /// Excel's own escape for characters XML cannot hold, `_xHHHH_` (UTF-16, a pair for
 /// characters past U+FFFF; a lone half is U+FFFD).
-pub(super) fn unescape_excel(text: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn unescape_excel(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     // The UTF-16 unit of an escape that starts at `at`.
     let unit_at = |at: usize| -> Option<u16> {

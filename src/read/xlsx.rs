@@ -78,9 +78,8 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
 }
 
 /// The package's entries by name, as Excel and calamine look a part up: `\` as `/` and
-/// ASCII case ignored, the last of entries whose names compare equal; a name not found so
-/// is looked up as it is. Built once a package: a package of 10,000 entries may name as
-/// many sheets.
+/// ASCII case ignored, the last of entries whose names compare equal. Built once a
+/// package: a package of 10,000 entries may name as many sheets.
 struct PartNames(foldhash::HashMap<String, usize>);
 
 impl PartNames {
@@ -97,11 +96,10 @@ impl PartNames {
     }
 
     /// The entry for the part named `name`.
-    fn entry(&self, zip: &ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<usize> {
+    fn entry(&self, name: &str) -> Option<usize> {
         self.0
-            .get(&name.to_ascii_lowercase())
+            .get(&name.replace('\\', "/").to_ascii_lowercase())
             .copied()
-            .or_else(|| zip.index_for_name(name))
     }
 }
 
@@ -111,13 +109,13 @@ fn part_bytes(
     names: &PartNames,
     name: &str,
 ) -> Result<Vec<u8>, String> {
-    match names.entry(zip, name) {
+    match names.entry(name) {
         Some(i) => unpacked(zip, i),
         None => Ok(Vec::new()),
     }
 }
 
-/// The worksheet parts of the package by sheet name ([`WorkbookPlace`]). (rollup.xlsx's
+/// The sheets' parts by sheet name, chart sheets' too ([`WorkbookPlace`]). (rollup.xlsx's
 /// writer finds its own long sheets with it.)
 pub(crate) fn sheet_parts(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Vec<(String, String)> {
     let names = PartNames::of(zip);
@@ -151,7 +149,7 @@ struct SheetPart {
     name: String,
     /// The part that holds it; `None` where the workbook's relationships do not say.
     path: Option<String>,
-    /// `state="hidden"` or `"veryHidden"`.
+    /// A `state` other than `visible` (`hidden`, `veryHidden`).
     hidden: bool,
     /// A worksheet, not a chart sheet or a dialog sheet.
     is_worksheet: bool,
@@ -306,6 +304,52 @@ fn not_utf8(what: &str, xml: &[u8]) -> Option<String> {
     })
 }
 
+/// The XML of a sheet's part, or why there is none. A part that an earlier sheet read is
+/// not read again: a workbook of a million `<sheet>`s naming one part would read it a
+/// million times.
+fn sheet_xml(
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    names: &PartNames,
+    sheet: &SheetPart,
+    entries_read: &mut foldhash::HashSet<usize>,
+) -> Result<Vec<u8>, String> {
+    let path = sheet.path.as_ref().ok_or("工作簿中找不到它的部件")?;
+    let entry = names
+        .entry(path)
+        .ok_or_else(|| format!("文件中没有它的部件 {path}"))?;
+    if !entries_read.insert(entry) {
+        return Err(format!("它的部件 {path} 已作为另一张工作表读取"));
+    }
+    unpacked(zip, entry)
+}
+
+/// The notes of sheets left out: the first [`SkippedSheets::IN_FULL`] in full, the others
+/// counted (a workbook may name a million broken sheets).
+#[derive(Default)]
+struct SkippedSheets {
+    count: usize,
+}
+
+impl SkippedSheets {
+    const IN_FULL: usize = 20;
+
+    fn note(&mut self, workbook: &mut Workbook, note: String) {
+        self.count += 1;
+        if self.count <= Self::IN_FULL {
+            workbook.notes.push(note);
+        }
+    }
+
+    fn finish(self, workbook: &mut Workbook) {
+        if self.count > Self::IN_FULL {
+            workbook.notes.push(format!(
+                "另有 {} 个工作表同样无法读取，已跳过",
+                self.count - Self::IN_FULL
+            ));
+        }
+    }
+}
+
 /// An xlsx, one cell at a time: a stray cell at XFD1048576 costs one short row, not a
 /// dense range of seventeen billion cells; values and formulas come in one pass. A sheet
 /// that cannot be read is left out with a note, and the others are read.
@@ -325,6 +369,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         .map_err(damaged)?;
     let strings_xml = part(&place.part("sharedStrings.xml"))?;
     let strings = SharedStrings::parse(&strings_xml).map_err(|_| damaged("cut short"))?;
+    let strings_note = not_utf8("共享字符串表", &strings_xml);
+    drop(strings_xml);
     // A broken style table would read a date as a count.
     let date_styles =
         date_styles(&part(&place.part("styles.xml"))?).map_err(|_| damaged("cut short"))?;
@@ -332,53 +378,43 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
         strings: &strings,
         date_styles: &date_styles,
     };
-    let mut workbook = Workbook::default();
-    workbook
-        .notes
-        .extend(not_utf8("共享字符串表", &strings_xml));
     let mut sheets: Vec<SheetPart> = sheets
         .into_iter()
         .filter(|sheet| sheet.is_worksheet)
         .collect();
     // Visible first: a hidden leftover copy of the template is the last to be considered.
     sheets.sort_by_key(|sheet| sheet.hidden);
+    let mut workbook = Workbook::default();
+    let mut skipped = SkippedSheets::default();
     let mut formulas = Vec::new();
+    // Cells with a value and formulas read so far, against [`MAX_CELLS`].
     let mut kept = 0usize;
+    let mut entries_read = foldhash::HashSet::default();
     for sheet in sheets {
         let name = &sheet.name;
-        let Some(path) = &sheet.path else {
-            workbook.notes.push(format!(
-                "工作表“{name}”已损坏（工作簿中找不到它的部件），已跳过"
-            ));
-            continue;
-        };
-        let xml = match names.entry(&zip, path).map(|i| unpacked(&mut zip, i)) {
-            Some(Ok(xml)) => xml,
-            Some(Err(why)) => {
-                workbook
-                    .notes
-                    .push(format!("工作表“{name}”已损坏（{why}），已跳过"));
-                continue;
-            }
-            None => {
-                workbook.notes.push(format!(
-                    "工作表“{name}”已损坏（文件中没有它的部件 {path}），已跳过"
-                ));
+        let xml = match sheet_xml(&mut zip, &names, &sheet, &mut entries_read) {
+            Ok(xml) => xml,
+            Err(why) => {
+                skipped.note(
+                    &mut workbook,
+                    format!("工作表“{name}”已损坏（{why}），已跳过"),
+                );
                 continue;
             }
         };
         let cells = match read_sheet(&xml, &context, MAX_CELLS - kept) {
             Ok(cells) => cells,
             Err(error) => {
-                workbook.notes.push(match error {
-                    SheetError::OutOfBounds(address) => format!(
-                        "工作表“{name}”已损坏（单元格地址“{address}”超出工作表范围），已跳过"
-                    ),
-                    SheetError::NotAnAddress(address) => format!(
-                        "工作表“{name}”已损坏（单元格地址“{address}”不是有效的地址），已跳过"
-                    ),
-                    SheetError::Xml(why) => format!("工作表“{name}”无法读取（{why}），已跳过"),
-                });
+                let why = match error {
+                    SheetError::OutOfBounds(address) => {
+                        format!("已损坏（单元格地址“{address}”超出工作表范围）")
+                    }
+                    SheetError::NotAnAddress(address) => {
+                        format!("已损坏（单元格地址“{address}”不是有效的地址）")
+                    }
+                    SheetError::Xml(why) => format!("无法读取（{why}）"),
+                };
+                skipped.note(&mut workbook, format!("工作表“{name}”{why}，已跳过"));
                 continue;
             }
         };
@@ -397,7 +433,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
                 cells.odd_values
             ));
         }
-        kept += cells.values.len();
+        kept += cells.values.len() + cells.formulas.len();
         let index = workbook.sheets.len();
         formulas.extend(
             cells
@@ -421,6 +457,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
             break;
         }
     }
+    skipped.finish(&mut workbook);
+    // After the sheets' notes: where no sheet could be read, the first says why.
+    workbook.notes.extend(strings_note);
     finish(workbook, formulas)
 }
 

@@ -210,7 +210,7 @@ fn number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
 }
 
 /// Why a sheet cannot be read: a cell's address (`r`) that is past the sheet's end or is
-/// not an address, or XML that is broken or ends early.
+/// not an address, or XML that ends early or has no `<sheetData>`.
 pub(super) enum SheetError {
     OutOfBounds(String),
     NotAnAddress(String),
@@ -223,7 +223,8 @@ impl From<EndsEarly> for SheetError {
     }
 }
 
-/// The sheet's cells, in the order of its XML, at most `max_values` with a value.
+/// The sheet's cells, in the order of its XML: at most `max_values` cells with a value and
+/// formulas together.
 pub(super) fn read_sheet(
     xml: &[u8],
     context: &Context,
@@ -294,6 +295,7 @@ pub(super) fn read_sheet(
                 .unwrap_or(false)
         });
         let mut value = Cell::Empty;
+        let formulas_before = sheet.formulas.len();
         if tag.kind == Kind::Start {
             let cell = CellAt {
                 row,
@@ -305,16 +307,14 @@ pub(super) fn read_sheet(
         }
         col = col.saturating_add(1);
         // Formulas count too: a sheet of a million formulas without values is as large.
-        if sheet.formulas.len() > max_values {
-            sheet.formulas.truncate(max_values);
+        let used = sheet.values.len() + sheet.formulas.len() + usize::from(value != Cell::Empty);
+        if used > max_values {
+            // This cell does not fit: its formula is left out with it.
+            sheet.formulas.truncate(formulas_before);
             sheet.full = true;
             return Ok(sheet.finished());
         }
         if value != Cell::Empty {
-            if sheet.values.len() == max_values {
-                sheet.full = true;
-                return Ok(sheet.finished());
-            }
             sheet.values.push((row, col - 1, value));
         }
     }
@@ -391,7 +391,7 @@ const NO_SHEET_DATA: &str = "没有单元格数据部分";
 const ENDS_EARLY: &str = "内容不完整，在中途结束";
 
 /// A `<v>` read for its cell's type.
-enum Value {
+pub(super) enum Value {
     /// As its type says.
     Read(Cell),
     /// Not what its type says (a boolean `2`, a number `12件`, a type no writer uses): its
@@ -402,7 +402,7 @@ enum Value {
 }
 
 /// A `<v>`'s value for a cell of type `kind` (`t`).
-fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStrings) -> Value {
+pub(super) fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStrings) -> Value {
     if v.is_empty() && kind != b"str" {
         return Value::Read(Cell::Empty);
     }

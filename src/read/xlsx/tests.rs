@@ -12,6 +12,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook as XlsxBook};
 use super::*;
 use crate::grid::{Cell, Sheet};
 use crate::read::sheets::{cell_from_data, worksheets};
+use cells::Value;
 
 /// The workbook as calamine reads it, through the same grid and formulas as [`read`].
 fn read_with_calamine(bytes: &[u8]) -> Workbook {
@@ -282,10 +283,16 @@ fn mangled_parts_never_panic() {
     let bytes = every_kind_of_cell();
     let mut zip = ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
     let mut parts = Vec::new();
+    let mut strings = SharedStrings::default();
     for i in 0..zip.len() {
         let name = zip.by_index(i).unwrap().name().unwrap().to_string();
         if name.ends_with(".xml") {
-            parts.push(unpacked(&mut zip, i).unwrap());
+            let part = unpacked(&mut zip, i).unwrap();
+            if name.ends_with("sharedStrings.xml") {
+                // The cells' strings found, and clipped, as the sheets are mangled.
+                strings = SharedStrings::parse(&part).unwrap();
+            }
+            parts.push(part);
         }
     }
     let mut seed = 12345u64;
@@ -295,7 +302,6 @@ fn mangled_parts_never_panic() {
         seed ^= seed << 17;
         seed
     };
-    let strings = SharedStrings::default();
     let context = Context {
         strings: &strings,
         date_styles: &[true, false],
@@ -444,36 +450,106 @@ fn package_bytes(parts: &[(&str, &[u8])]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-/// A sheet that hides every column 20,000 times over, and a shared string of a megabyte
-/// in 200 cells: the memory stays in proportion.
+/// A sheet that hides every column 20,000 times over is read in one pass of bits; a
+/// shared string of a megabyte is cut as each cell copies it, not after (a million cells
+/// of it would be a terabyte).
 #[test]
 fn repeated_hiding_and_a_huge_shared_string_stay_in_proportion() {
     let cols = r#"<col min="1" max="16384" hidden="1"/>"#.repeat(20_000);
     let big = "长".repeat(400_000);
-    let cells: String = (0..200).map(|_| r#"<c t="s"><v>0</v></c>"#).collect();
     let bytes = package(&[
         ("xl/workbook.xml", WORKBOOK),
         ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
         (
             "xl/worksheets/sheet1.xml",
-            &format!("<worksheet><cols>{cols}</cols><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>"),
+            &format!("<worksheet><cols>{cols}</cols><sheetData><row r=\"1\"><c t=\"s\"><v>0</v></c></row></sheetData></worksheet>"),
         ),
         ("xl/sharedStrings.xml", &format!("<sst><si><t>{big}</t></si></sst>")),
     ]);
     let book = read(&bytes).unwrap();
-    let sheet = &book.sheets[0];
-    assert_eq!(sheet.hidden_cols.len(), 16_384);
-    assert_eq!(sheet.rows[0].len(), 200);
-    assert!(sheet.rows[0].iter().all(|c| c
-        .text()
-        .is_some_and(|t| t.len() <= crate::read::limits::MAX_TEXT_BYTES)));
+    assert_eq!(book.sheets[0].hidden_cols.len(), 16_384);
+    let strings =
+        SharedStrings::parse(format!("<sst><si><t>{big}</t></si></sst>").as_bytes()).unwrap();
+    let Value::Read(Cell::Text(copy)) = cells::value_of(b"s", "0", false, &strings) else {
+        panic!("a shared string");
+    };
+    let limit = crate::read::limits::MAX_TEXT_BYTES;
     assert!(
-        book.notes
-            .iter()
-            .any(|n| n.contains("200 个单元格的文字超过")),
-        "{:?}",
-        book.notes
+        copy.len() > limit && copy.len() <= limit + 4,
+        "{}",
+        copy.len()
     );
+}
+
+/// Rows and cells without an address follow the ones before them.
+#[test]
+fn rows_and_cells_without_an_address() {
+    let xml = sheet_of(
+        r#"<row r="2"><c r="B2"><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>
+        <row/><row hidden="1"><c><v>4</v></c></row>"#,
+    );
+    let context = Context {
+        strings: &SharedStrings::default(),
+        date_styles: &[],
+    };
+    let Ok(sheet) = read_sheet(xml.as_bytes(), &context, 100) else {
+        panic!("read");
+    };
+    let at: Vec<(u32, u32)> = sheet.values.iter().map(|&(r, c, _)| (r, c)).collect();
+    assert_eq!(at, [(1, 1), (1, 2), (2, 0), (4, 0)]);
+    assert_eq!(sheet.hidden_rows, [4]);
+}
+
+/// Sheets that name one part read it once; sheets without a part are noted, twenty in full
+/// and the rest counted.
+#[test]
+fn sheets_naming_one_part_or_none_stay_in_proportion() {
+    let sheets: String = (0..40)
+        .map(|i| {
+            let id = if i < 10 { "rId1" } else { "rId9" };
+            format!(r#"<sheet name="S{i}" sheetId="{i}" r:id="{id}"/>"#)
+        })
+        .collect();
+    let workbook = format!(
+        r#"<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{sheets}</sheets></workbook>"#
+    );
+    let bytes = package(&[
+        ("xl/workbook.xml", &workbook),
+        ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        (
+            "xl/worksheets/sheet1.xml",
+            &sheet_of(r#"<row r="1"><c r="A1"><v>1</v></c></row>"#),
+        ),
+    ]);
+    let book = read(&bytes).unwrap();
+    assert_eq!(book.sheets.len(), 1);
+    let said = book.notes.join("\n");
+    assert!(said.contains("工作表“S1”已损坏（它的部件"), "{said}");
+    assert_eq!(book.notes.len(), 21, "{said}");
+    assert!(said.contains("另有 19 个工作表同样无法读取"), "{said}");
+}
+
+/// Values and formulas share one budget across the sheets: sheets of formulas alone
+/// cannot pass it.
+#[test]
+fn formulas_count_toward_the_cells_of_a_file() {
+    let context = Context {
+        strings: &SharedStrings::default(),
+        date_styles: &[],
+    };
+    let rows: String = (1..=10)
+        .map(|r| {
+            format!(
+                r#"<row r="{r}"><c r="A{r}"><f>1+1</f></c><c r="B{r}"><f>2</f><v>2</v></c></row>"#
+            )
+        })
+        .collect();
+    let Ok(sheet) = read_sheet(sheet_of(&rows).as_bytes(), &context, 7) else {
+        panic!("read");
+    };
+    assert!(sheet.full);
+    assert_eq!(sheet.values.len() + sheet.formulas.len(), 7);
+    assert_eq!((sheet.values.len(), sheet.formulas.len()), (2, 5));
 }
 
 #[test]

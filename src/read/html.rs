@@ -111,12 +111,8 @@ fn decode(bytes: &[u8]) -> (String, Option<String>) {
 fn entity(s: &str) -> Option<(String, usize)> {
     let end = s.as_bytes().iter().take(12).position(|&b| b == b';')?;
     let name = &s[1..end];
-    let text = if let Some(num) = name.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
-        };
-        char::from_u32(code)?.to_string()
+    let text = if let Some(digits) = name.strip_prefix('#') {
+        super::numeric_reference(digits)?.to_string()
     } else {
         let c = match name {
             "nbsp" | "ensp" | "emsp" | "thinsp" => ' ',

@@ -155,6 +155,16 @@ pub fn too_large(size: u64) -> String {
     )
 }
 
+/// The character of a numeric reference, the digits between `&#` and `;` (`20013`,
+/// `x4E2D`), in a web page or in an xlsx part.
+fn numeric_reference(digits: &str) -> Option<char> {
+    let code = match digits.strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+        None => digits.parse().ok()?,
+    };
+    char::from_u32(code)
+}
+
 fn describe_content(bytes: &[u8]) -> &'static str {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_lowercase();
     if head.contains("<html") || head.contains("<table") || head.contains("<!doctype") {

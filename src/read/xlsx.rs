@@ -26,15 +26,15 @@ mod scan;
 
 use cells::{date_styles, read_sheet, Context, SharedStrings, SheetError};
 
-/// What the zip or XML parser said is in English and means nothing to a clerk: the file is
-/// damaged, and what to do is the same whatever broke. The parser's words are dropped.
-fn damaged(_e: impl std::fmt::Display) -> String {
+/// Why a package is refused, whatever broke: what the zip or XML parser said is in English
+/// and means nothing to a clerk, and what to do is the same.
+fn damaged() -> String {
     "xlsx 文件已损坏或不完整，无法打开：请报送单位用 Excel/WPS 打开后重新保存，再报送".into()
 }
 
 /// Refuses a package whose parts unpack past the limits, or that is encrypted.
 fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
-    let zip = ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged())?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err(format!(
             "文件过大（压缩包中有 {} 个部件，上限 {MAX_ZIP_ENTRIES}），不是一份年度报告",
@@ -44,7 +44,7 @@ fn check_package(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, String> {
     let mut unpacked = 0u64;
     for i in 0..zip.len() {
         // The central directory's entry: no part is read yet.
-        let part = zip.by_index_data(i).map_err(damaged)?;
+        let part = zip.by_index_data(i).map_err(|_| damaged())?;
         if part.encrypted() {
             return Err(ENCRYPTED.into());
         }
@@ -272,29 +272,27 @@ fn decoded(value: &str) -> String {
 /// Entry `i` unpacked whole (its size was checked by [`check_package`]). An error if it
 /// cannot be unpacked or fails its checksum: what it unpacked is not parsed.
 fn unpacked(zip: &mut ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<Vec<u8>, String> {
-    let name = zip
-        .file_names_raw()
-        .nth(i)
-        .map(|name| String::from_utf8_lossy(name).into_owned())
-        .unwrap_or_default();
-    // The zip reader's words (a checksum, an invalid stream) are in English: dropped.
-    let failed = || format!("{name} 无法解压（压缩数据已损坏）");
-    let mut part = zip.by_index(i).map_err(|_| failed())?;
-    // Room for all of it at once: read a little at a time, the inflater takes its slow path.
-    let mut bytes = Vec::with_capacity(part.size() as usize + 1);
-    part.read_to_end(&mut bytes).map_err(|_| failed())?;
-    Ok(bytes)
+    // The zip reader's words (a checksum, an invalid stream) are in English: dropped. The
+    // name is looked up only then (walking the names to it).
+    let failed = |zip: &ZipArchive<Cursor<&[u8]>>| {
+        let name = zip.file_names_raw().nth(i).unwrap_or_default();
+        format!(
+            "{} 无法解压（压缩数据已损坏）",
+            String::from_utf8_lossy(name)
+        )
+    };
+    let read = zip.by_index(i).and_then(|mut part| {
+        // Room for all of it at once: read a little at a time, the inflater takes its slow
+        // path.
+        let mut bytes = Vec::with_capacity(part.size() as usize + 1);
+        part.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    read.map_err(|_| failed(zip))
 }
 
 /// XML the parts' parser could not read.
-#[derive(Debug)]
 struct BrokenXml;
-
-impl std::fmt::Display for BrokenXml {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("broken XML")
-    }
-}
 
 /// A note where a part is not UTF-8, as every writer of xlsx writes it (a part in another
 /// encoding is read with U+FFFD where its bytes are not UTF-8).
@@ -356,24 +354,23 @@ impl SkippedSheets {
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut zip = check_package(bytes)?;
     let names = PartNames::of(&zip);
-    let mut part = |name: &str| part_bytes(&mut zip, &names, name).map_err(damaged);
+    let mut part = |name: &str| part_bytes(&mut zip, &names, name).map_err(|_| damaged());
     // The parts that say where the sheets are and what their cells mean: where one is
     // broken the file is refused, as calamine refused it, rather than read in part.
-    let place = WorkbookPlace::of(&part(PACKAGE_RELS)?).map_err(damaged)?;
+    let place = WorkbookPlace::of(&part(PACKAGE_RELS)?).map_err(|_| damaged())?;
     let workbook_xml = part(&place.workbook())?;
     if workbook_xml.is_empty() {
-        return Err(damaged("no workbook part"));
+        return Err(damaged());
     }
     let sheets = place
         .sheets(&workbook_xml, &part(&place.rels())?)
-        .map_err(damaged)?;
+        .map_err(|_| damaged())?;
     let strings_xml = part(&place.part("sharedStrings.xml"))?;
-    let strings = SharedStrings::parse(&strings_xml).map_err(|_| damaged("cut short"))?;
+    let strings = SharedStrings::parse(&strings_xml).map_err(|_| damaged())?;
     let strings_note = not_utf8("共享字符串表", &strings_xml);
     drop(strings_xml);
     // A broken style table would read a date as a count.
-    let date_styles =
-        date_styles(&part(&place.part("styles.xml"))?).map_err(|_| damaged("cut short"))?;
+    let date_styles = date_styles(&part(&place.part("styles.xml"))?).map_err(|_| damaged())?;
     let context = Context {
         strings: &strings,
         date_styles: &date_styles,

@@ -214,12 +214,12 @@ fn number<T: std::str::FromStr>(bytes: &[u8]) -> Option<T> {
 pub(super) enum SheetError {
     OutOfBounds(String),
     NotAnAddress(String),
-    Xml(String),
+    Xml(&'static str),
 }
 
 impl From<EndsEarly> for SheetError {
     fn from(_: EndsEarly) -> SheetError {
-        SheetError::Xml(ENDS_EARLY.into())
+        SheetError::Xml(ENDS_EARLY)
     }
 }
 
@@ -247,7 +247,7 @@ pub(super) fn read_sheet(
                 }
             }
             Some(_) => {}
-            None => return Err(SheetError::Xml(NO_SHEET_DATA.into())),
+            None => return Err(SheetError::Xml(NO_SHEET_DATA)),
         }
     }
     // A row or cell without an address follows the one before it.
@@ -413,10 +413,12 @@ pub(super) fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStri
             None => Value::MissingString,
         },
         b"b" => match v.trim() {
-            "0" => Value::Read(Cell::Text("FALSE".into())),
-            "1" => Value::Read(Cell::Text("TRUE".into())),
-            t if t.eq_ignore_ascii_case("false") => Value::Read(Cell::Text("FALSE".into())),
-            t if t.eq_ignore_ascii_case("true") => Value::Read(Cell::Text("TRUE".into())),
+            t if t == "0" || t.eq_ignore_ascii_case("false") => {
+                Value::Read(Cell::Text("FALSE".into()))
+            }
+            t if t == "1" || t.eq_ignore_ascii_case("true") => {
+                Value::Read(Cell::Text("TRUE".into()))
+            }
             _ => as_written(),
         },
         b"n" => match v.parse::<f64>() {
@@ -451,27 +453,7 @@ fn clipped(text: &str) -> &str {
 /// over, as calamine does).
 fn row_address(r: &[u8]) -> Result<u32, SheetError> {
     let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    row_number(&r[letters..]).map_err(|e| match e {
-        SheetError::OutOfBounds(_) => SheetError::OutOfBounds(String::from_utf8_lossy(r).into()),
-        _ => SheetError::NotAnAddress(String::from_utf8_lossy(r).into()),
-    })
-}
-
-/// The 0-based row of the digits of an address.
-fn row_number(r: &[u8]) -> Result<u32, SheetError> {
-    let text = || String::from_utf8_lossy(r).into_owned();
-    if r.is_empty() || !r.iter().all(u8::is_ascii_digit) {
-        return Err(SheetError::NotAnAddress(text()));
-    }
-    if r.len() > 7 {
-        return Err(SheetError::OutOfBounds(text()));
-    }
-    let row = r.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    match row {
-        0 => Err(SheetError::NotAnAddress(text())),
-        1..=MAX_ROW => Ok(row - 1),
-        _ => Err(SheetError::OutOfBounds(text())),
-    }
+    row_of(&r[letters..], r)
 }
 
 /// The 0-based row and column of a cell's address (`B3` is row 2, column 1).
@@ -490,11 +472,27 @@ fn cell_address(r: &[u8]) -> Result<(u32, u32), SheetError> {
     if col > MAX_COLUMN {
         return Err(SheetError::OutOfBounds(text()));
     }
-    let row = row_number(&r[letters..]).map_err(|e| match e {
-        SheetError::OutOfBounds(_) => SheetError::OutOfBounds(text()),
-        _ => SheetError::NotAnAddress(text()),
-    })?;
-    Ok((row, col - 1))
+    Ok((row_of(&r[letters..], r)?, col - 1))
+}
+
+/// The 0-based row of the digits of `address`.
+fn row_of(digits: &[u8], address: &[u8]) -> Result<u32, SheetError> {
+    let text = || String::from_utf8_lossy(address).into_owned();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(SheetError::NotAnAddress(text()));
+    }
+    // Eight digits or more are past the last row, and could overflow.
+    if digits.len() > 7 {
+        return Err(SheetError::OutOfBounds(text()));
+    }
+    match digits
+        .iter()
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+    {
+        0 => Err(SheetError::NotAnAddress(text())),
+        row @ 1..=MAX_ROW => Ok(row - 1),
+        _ => Err(SheetError::OutOfBounds(text())),
+    }
 }
 
 /// A sheet's last row and column (1,048,576 and XFD).

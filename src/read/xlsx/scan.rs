@@ -219,21 +219,11 @@ pub(super) fn push_text(raw: &[u8], text: &mut String) {
 
 /// The character a reference names (what is between `&` and `;`).
 fn resolve(name: &[u8]) -> Option<char> {
-    Some(match name {
-        b"lt" => '<',
-        b"gt" => '>',
-        b"amp" => '&',
-        b"quot" => '"',
-        b"apos" => '\'',
-        _ => {
-            let number = std::str::from_utf8(name.strip_prefix(b"#")?).ok()?;
-            let code = match number.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => number.parse().ok()?,
-            };
-            char::from_u32(code)?
-        }
-    })
+    let name = std::str::from_utf8(name).ok()?;
+    match name.strip_prefix('#') {
+        Some(digits) => crate::read::numeric_reference(digits),
+        None => quick_xml::escape::resolve_xml_entity(name)?.chars().next(),
+    }
 }
 
 /// `\r\n` and a lone `\r` as `\n`, as an XML reader gives line ends.

@@ -574,3 +574,44 @@ pub(super) fn unescape_excel(text: &str) -> Cow<'_, str> {
     out.push_str(&text[copied..]);
     out.into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(result: Result<impl Sized, SheetError>) -> &'static str {
+        match result {
+            Ok(_) => "ok",
+            Err(SheetError::OutOfBounds(_)) => "out",
+            Err(SheetError::NotAnAddress(_)) => "bad",
+            Err(SheetError::Xml(_)) => "xml",
+        }
+    }
+
+    #[test]
+    fn addresses() {
+        assert!(matches!(cell_address(b"B3"), Ok((2, 1))));
+        assert!(matches!(
+            cell_address(b"xfd1048576"),
+            Ok((1_048_575, 16_383))
+        ));
+        for (address, expected) in [
+            (&b"XFE1"[..], "out"),
+            (b"ABCD1", "out"),
+            (b"ABCD", "out"),
+            (b"A1048577", "out"),
+            (b"A12345678", "out"),
+            (b"A0", "bad"),
+            (b"12", "bad"),
+            (b"A", "bad"),
+            (b"A1x", "bad"),
+        ] {
+            assert_eq!(kind(cell_address(address)), expected, "{address:?}");
+        }
+        assert!(matches!(row_address(b"12"), Ok(11)));
+        // A row's letters are passed over, however many.
+        assert!(matches!(row_address(b"ABCD5"), Ok(4)));
+        assert_eq!(kind(row_address(b"0")), "bad");
+        assert_eq!(kind(row_address(b"99999999")), "out");
+    }
+}

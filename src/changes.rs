@@ -3,12 +3,13 @@
 //! were fixed and which are new.
 //!
 //! The previous run is read back from the outputs it left in `--out` before they are
-//! replaced: the file hashes of `manifest.json` at once ([`Previous::new`]), `normalized.csv`
-//! and `anomalies.csv` a row at a time while compared ([`compare`]). This run is compared as
-//! it is ([`Current`]), its values in the text `normalized.csv` gives them (`value_text`), so
-//! that equal values compare equal. Neither side's values are held whole, only the keys
-//! of the reports: at 100,000 units each side's text took about 100 MB. Problems are keyed
-//! on their stable ids (`check::ids`), which do not depend on the file or the cell.
+//! replaced: the file hashes of `manifest.json` at once ([`crate::output::read_previous`]),
+//! `normalized.csv` and `anomalies.csv` a row at a time while compared ([`compare`]). This
+//! run is compared as it is ([`Current`]), its values in the text `normalized.csv` gives them
+//! (`value_text`), so that equal values compare equal. Neither side's values are held
+//! whole, only the keys of the reports: at 100,000 units each side's text took about 100 MB.
+//! Problems are keyed on their stable ids (`check::ids`), which do not depend on the file
+//! or the cell.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -597,7 +598,7 @@ mod tests {
     /// A file read, its SHA-256 made of `hash` (64 hex digits, as a manifest has them).
     fn file(path: &str, hash: &str) -> FileEntry {
         assert!(hash.len() <= 32, "a hash label of at most 32 bytes");
-        let hex: String = hash.bytes().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::pipeline::hex(hash.as_bytes());
         FileEntry {
             path: path.into(),
             size: 0,

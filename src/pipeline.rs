@@ -36,7 +36,7 @@ pub struct FileResult {
 
 /// Lower-case hex, two digits a byte (a string made for each byte before: a province's
 /// files' hashes are three million bytes).
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()

@@ -312,7 +312,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         checks,
         review: &reviewed,
         files: gathered.files,
-        folder_files: staging.folder_files(),
+        folder_files: staging.take_folder_files(),
     };
     output::failpoint("before-manifest");
     // Written as it is serialized: at 100,000 files it is 84 MB of text.

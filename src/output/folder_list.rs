@@ -6,14 +6,14 @@
 /// A file of `reports/` or `notices/` as a run put it, listed in its manifest: the next run
 /// knows from it, without reading the file back, whether it would write the same bytes.
 /// (Read back, a province's 100,000 pages were 1.6 GB, mostly from disk by then.)
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct FolderFile {
     /// Under `--out`, with `/`: `reports/a.html`.
     pub path: String,
     pub size: u64,
     pub digest: Digest,
     /// The file's mtime when the run wrote it, in nanoseconds since 1970: with its size, it
-    /// tells the file this listing describes (see [`Folder::look`]).
+    /// tells the file this listing describes (see [`super::Folder::look`]).
     pub modified_ns: u64,
 }
 

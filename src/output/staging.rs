@@ -170,7 +170,6 @@ impl Staging {
         let folder = std::fs::symlink_metadata(&shown)
             .ok()
             .filter(|m| m.is_dir());
-        let previous = folder.is_some().then(|| shown.clone());
         // The previous run's listing is trusted only in the very folder it settled: one moved
         // aside and back keeps its files' ctimes.
         let settled_ns = self.settled.as_ref().and_then(|settled| {
@@ -184,7 +183,6 @@ impl Staging {
         fill(&Folder {
             name,
             temp,
-            previous,
             shown,
             settled_ns,
             staging: self,
@@ -200,8 +198,9 @@ impl Staging {
             .collect();
     }
 
-    /// The files this run put in its folders, linked and written, by path, for its manifest.
-    pub fn folder_files(&mut self) -> Vec<FolderFile> {
+    /// The files this run put in its folders, linked and written, by path, for its manifest;
+    /// taken: the lists are emptied (the folders are all made by then).
+    pub fn take_folder_files(&mut self) -> Vec<FolderFile> {
         let written = self
             .written_files
             .get_mut()
@@ -391,12 +390,12 @@ pub struct Folder<'s> {
     /// The folder's name in `--out`: `reports`.
     name: &'s str,
     temp: PathBuf,
-    previous: Option<PathBuf>,
-    /// Where the folder will be, for messages.
+    /// Where the folder will be, and where the previous run's is: the folder's name in
+    /// `--out`.
     shown: PathBuf,
     /// What the previous run that succeeded noted as its time, where this folder is the
-    /// one it left ([`Settled`]): a page touched since is not taken as listed. (Pages are
-    /// linked on Unix only.)
+    /// one it left, a real folder ([`Settled`]): a page touched since is not taken as
+    /// listed. `None`: no page is linked. (Pages are linked on Unix only.)
     #[cfg_attr(not(unix), allow(dead_code))]
     settled_ns: Option<u64>,
     staging: &'s Staging,
@@ -416,8 +415,8 @@ impl Folder<'_> {
     /// untouched: the same size and mtime, and a ctime before the time that run noted in
     /// the lock file when it was done, in the folder it noted ([`Settled`]). An edit, a copy
     /// or a move over it since moves its ctime on, which programs cannot set (only the
-    /// clock does); a folder moved aside and back is not the one noted. A listing alone would not do, as pages written
-    /// in one clock tick share an mtime.
+    /// clock does); a folder put back after another run settled is not the one noted. A
+    /// listing alone would not do, as pages written in one clock tick share an mtime.
     /// Only reads; safe to call from many threads, so that it is done beside the rendering.
     /// Only a plain file with no other name is taken (not a symlink, not a file also linked
     /// elsewhere), so that after the switch the page is the new folder's alone.
@@ -430,14 +429,13 @@ impl Folder<'_> {
     #[cfg(unix)]
     fn previous_same(&self, name: &str, size: u64, digest: Digest) -> Option<usize> {
         use std::os::unix::fs::MetadataExt;
-        let previous = self.previous.as_ref()?;
+        let settled = self.settled_ns?;
         let at = self.staging.previous_files.find(&self.path(name))?;
         let listed = &self.staging.previous_files.files[at];
         if listed.size != size || listed.digest != digest {
             return None;
         }
-        let settled = self.settled_ns?;
-        let on_disk = std::fs::symlink_metadata(previous.join(name)).ok()?;
+        let on_disk = std::fs::symlink_metadata(self.shown.join(name)).ok()?;
         (on_disk.is_file()
             && on_disk.nlink() == 1
             && on_disk.len() == size
@@ -461,8 +459,8 @@ impl Folder<'_> {
     /// found it unchanged, written otherwise or if the link cannot be made.
     pub fn put(&self, name: &str, bytes: &[u8], look: Look) -> Result<(), String> {
         let path = self.temp.join(name);
-        if let (Some(at), Some(previous)) = (look.unchanged, &self.previous) {
-            if std::fs::hard_link(previous.join(name), &path).is_ok() {
+        if let Some(at) = look.unchanged {
+            if std::fs::hard_link(self.shown.join(name), &path).is_ok() {
                 // The same file: listed as the previous run listed it.
                 self.staging.kept[at].store(true, Ordering::Relaxed);
                 return Ok(());
@@ -535,7 +533,7 @@ fn with_own_id(mut file: &std::fs::File) -> Option<u64> {
 /// the clock that stamps files, and which folders it left in `--out`, by their device and
 /// inode numbers. A folder of that number made since is a new one, and everything in it
 /// came by a create, a link or a rename, each of which stamps the file's ctime anew.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 struct Settled {
     at_ns: u64,
     folders: Vec<(String, u64, u64)>,
@@ -650,8 +648,8 @@ fn real(p: &Path) -> Option<PathBuf> {
 /// locks the same one. The lock is an OS file lock (`flock` on Unix, `LockFileEx` on
 /// Windows): a process that dies, killed or not, releases it.
 fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<Settled>), String> {
-    use std::io::{Read, Seek};
-    let mut file = std::fs::OpenOptions::new()
+    use std::io::Read;
+    let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
@@ -659,7 +657,9 @@ fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<Settled>), Str
         .open(path)
         .map_err(|e| format!("无法建立锁文件 {}：{}", path.display(), reason(&e)))?;
     // The holder's process id, for whoever finds the lock taken, and what the last run that
-    // succeeded noted, kept: a run that fails or is killed leaves it as it was.
+    // succeeded noted, kept: a run that fails or is killed leaves it as it was. (Its pages
+    // gain little by it: the failed run linked them into its staging folder, and unlinking
+    // them moved their ctimes past the noted time, so the next run writes them anew.)
     let take = |mut file: std::fs::File| {
         let mut said = String::new();
         let _ = (&file).take(4096).read_to_string(&mut said);
@@ -696,7 +696,6 @@ fn lock(out: &Path, path: &Path) -> Result<(std::fs::File, Option<Settled>), Str
                 path.display(),
                 reason(&e)
             );
-            file.rewind().ok();
             Ok(take(file))
         }
     }
@@ -1013,7 +1012,7 @@ mod tests {
 
     /// The folder files put, listed in the manifest's place, before the switch.
     fn listed(mut staging: Staging) -> Staging {
-        let list = serde_json::to_vec(&staging.folder_files()).unwrap();
+        let list = serde_json::to_vec(&staging.take_folder_files()).unwrap();
         staging
             .file("manifest.json", |w| w.write_all(&list))
             .unwrap();
@@ -1290,7 +1289,11 @@ mod tests {
         staging
             .folder("notices", |folder| same(folder, "n.xlsx", b"n"))
             .unwrap();
-        let paths: Vec<String> = staging.folder_files().into_iter().map(|f| f.path).collect();
+        let paths: Vec<String> = staging
+            .take_folder_files()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
         assert_eq!(paths, ["notices/n.xlsx"]);
         listed(staging).switch().unwrap();
         assert_eq!(std::fs::read(out.join("reports/a.html")).unwrap(), b"two");

@@ -1,4 +1,5 @@
-//! Text normalisation shared by the locator, the unit matcher and the value parser.
+//! Text normalisation shared by the locator, the unit matcher and the value parser, and
+//! [`PackedStrings`], many strings held in one buffer.
 
 /// Folds full-width ASCII forms (（１２）) to half-width and drops all white space, including
 /// line breaks inside a label (商业\n企业) and the ideographic space.
@@ -465,6 +466,47 @@ fn civil_date(secs: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// Strings end to end in one buffer, each found by its number: one allocation for a
+/// hundred thousand short strings, not one each (an xlsx's shared strings, the pages the
+/// previous run listed).
+#[derive(Default)]
+pub struct PackedStrings {
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl PackedStrings {
+    pub fn with_capacity(bytes: usize, strings: usize) -> PackedStrings {
+        PackedStrings {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+        }
+    }
+
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    /// Adds the string `make` appends to the buffer it is given (what it appends is the
+    /// string, even when it fails).
+    pub fn push_with<E>(
+        &mut self,
+        make: impl FnOnce(&mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let made = make(&mut self.text);
+        self.ends.push(self.text.len());
+        made
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        Some(&self.text[start..end])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -475,6 +517,20 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn packed_strings() {
+        let mut strings = PackedStrings::with_capacity(8, 3);
+        strings.push("甲");
+        strings.push("");
+        let failed: Result<(), ()> = strings.push_with(|text| {
+            text.push_str("乙丙");
+            Err(())
+        });
+        assert!(failed.is_err());
+        let got: Vec<Option<&str>> = (0..4).map(|i| strings.get(i)).collect();
+        assert_eq!(got, [Some("甲"), Some(""), Some("乙丙"), None]);
+    }
 
     #[test]
     fn file_names_are_safe_on_windows() {

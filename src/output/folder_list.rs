@@ -3,6 +3,8 @@
 //! back which of its pages it would write the same ([`super::Folder::look`]), and the
 //! previous run's list as the next run holds it.
 
+use crate::text::PackedStrings;
+
 /// A file of `reports/` or `notices/` as a run put it, listed in its manifest: the next run
 /// knows from it, without reading the file back, whether it would write the same bytes.
 /// (Read back, a province's 100,000 pages were 1.6 GB, mostly from disk by then.)
@@ -22,10 +24,7 @@ pub struct FolderFile {
 /// takes 6).
 #[derive(Default)]
 pub struct FolderList {
-    /// Every path, one after the other.
-    paths: String,
-    /// Where each path ends in `paths`.
-    ends: Vec<usize>,
+    paths: PackedStrings,
     /// Each file but its path.
     pub(super) files: Vec<Listed>,
 }
@@ -42,13 +41,14 @@ impl FolderList {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files.dedup_by(|later, first| later.path == first.path);
         let mut list = FolderList {
-            paths: String::with_capacity(files.iter().map(|f| f.path.len()).sum()),
-            ends: Vec::with_capacity(files.len()),
+            paths: PackedStrings::with_capacity(
+                files.iter().map(|f| f.path.len()).sum(),
+                files.len(),
+            ),
             files: Vec::with_capacity(files.len()),
         };
         for file in files {
-            list.paths.push_str(&file.path);
-            list.ends.push(list.paths.len());
+            list.paths.push(&file.path);
             list.files.push(Listed {
                 size: file.size,
                 digest: file.digest,
@@ -56,11 +56,6 @@ impl FolderList {
             });
         }
         list
-    }
-
-    fn path(&self, at: usize) -> &str {
-        let start = at.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.paths[start..self.ends[at]]
     }
 
     #[cfg(test)]
@@ -75,7 +70,7 @@ impl FolderList {
         // A binary search over the indices: the paths are not a slice of their own.
         while !at.is_empty() {
             let middle = at.start + at.len() / 2;
-            match self.path(middle).cmp(path) {
+            match self.paths.get(middle)?.cmp(path) {
                 std::cmp::Ordering::Less => at.start = middle + 1,
                 std::cmp::Ordering::Greater => at.end = middle,
                 std::cmp::Ordering::Equal => return Some(middle),
@@ -87,7 +82,7 @@ impl FolderList {
     pub(super) fn file(&self, at: usize) -> FolderFile {
         let listed = &self.files[at];
         FolderFile {
-            path: self.path(at).to_string(),
+            path: self.paths.get(at).unwrap_or_default().to_string(),
             size: listed.size,
             digest: listed.digest,
             modified_ns: listed.modified_ns,

@@ -17,35 +17,32 @@ use std::borrow::Cow;
 use super::scan::{self, EndsEarly, Kind, Scan, Tag};
 use crate::grid::Cell;
 use crate::read::limits::MAX_TEXT_BYTES;
+use crate::text::PackedStrings;
 
-/// The shared-string table: every string end to end, and where each ends.
+/// The shared-string table.
 #[derive(Default)]
-pub(super) struct SharedStrings {
-    text: String,
-    ends: Vec<usize>,
-}
+pub(super) struct SharedStrings(PackedStrings);
 
 impl SharedStrings {
     /// The table in `xml` (`sharedStrings.xml`). Each `<si>` is one string: its text, or
     /// its runs' text together, without the phonetic guide (`<rPh>`).
     pub(super) fn parse(xml: &[u8]) -> Result<SharedStrings, EndsEarly> {
-        let mut strings = SharedStrings::default();
+        let mut strings = PackedStrings::default();
         let mut scan = Scan::new(xml);
         while let Some(tag) = scan.next_tag()? {
             if tag.starts(b"si") {
                 if tag.kind == Kind::Start {
-                    read_string(&mut scan, b"si", &mut strings.text)?;
+                    strings.push_with(|text| read_string(&mut scan, b"si", text))?;
+                } else {
+                    strings.push("");
                 }
-                strings.ends.push(strings.text.len());
             }
         }
-        Ok(strings)
+        Ok(SharedStrings(strings))
     }
 
     fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        Some(&self.text[start..end])
+        self.0.get(i)
     }
 }
 

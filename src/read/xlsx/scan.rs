@@ -5,7 +5,9 @@
 //! `>` outside quotes, an attribute as `name="value"` or `name='value'`.
 //!
 //! quick-xml, which reads the workbook's smaller parts, made events and checked names for
-//! every cell: reading the sheets took three times as long with it.
+//! every cell: reading the sheets with it was 12.9% of a 1-thread run's samples on the
+//! 2,000-unit demo county, with this scanner 9.4% (and the run's user time 0.97 against
+//! 0.87 s).
 
 use memchr::memmem;
 

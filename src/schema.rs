@@ -481,23 +481,105 @@ pub fn active_index(item: usize, col: usize) -> FieldIdx {
         + col
 }
 
-fn active_len() -> usize {
-    ACTIVE_ITEMS.iter().map(|i| i.columns.len()).sum()
-}
-
 /// Index of `apply.<row>.<col>`.
 pub fn apply_index(row: usize, col: usize) -> FieldIdx {
-    active_len() + row * APPLY_COLUMNS.len() + col
+    active_columns() + row * APPLY_COLUMNS.len() + col
 }
 
 /// Index of `<group>.<col>` in table 四.
 pub fn litigation_index(group: usize, col: usize) -> FieldIdx {
-    active_len() + APPLY_ROWS.len() * APPLY_COLUMNS.len() + group * LITIGATION_COLUMNS.len() + col
+    active_columns()
+        + APPLY_ROWS.len() * APPLY_COLUMNS.len()
+        + group * LITIGATION_COLUMNS.len()
+        + col
+}
+
+/// A labelled part of the three tables, numbered from 0 to [`PartId::COUNT`]: what a label
+/// names can be kept as bits. Table 二's rows, then its columns item by item, table 三's
+/// rows and columns, table 四's groups and columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartId {
+    /// An item of table 二, by its place in [`ACTIVE_ITEMS`].
+    ActiveRow(usize),
+    /// A column of an item of table 二: the item, the column.
+    ActiveColumn(usize, usize),
+    ApplyRow(usize),
+    ApplyColumn(usize),
+    LitigationGroup(usize),
+    LitigationColumn(usize),
+}
+
+impl PartId {
+    const ACTIVE_COLUMNS_AT: usize = ACTIVE_ITEMS.len();
+    const APPLY_ROWS_AT: usize = Self::ACTIVE_COLUMNS_AT + active_columns();
+    const APPLY_COLUMNS_AT: usize = Self::APPLY_ROWS_AT + APPLY_ROWS.len();
+    const LITIGATION_GROUPS_AT: usize = Self::APPLY_COLUMNS_AT + APPLY_COLUMNS.len();
+    const LITIGATION_COLUMNS_AT: usize = Self::LITIGATION_GROUPS_AT + LITIGATION_GROUPS.len();
+    pub const COUNT: usize = Self::LITIGATION_COLUMNS_AT + LITIGATION_COLUMNS.len();
+
+    /// Every part, in the order of their numbers.
+    pub fn all() -> impl Iterator<Item = PartId> {
+        let active_rows = (0..ACTIVE_ITEMS.len()).map(PartId::ActiveRow);
+        let active_columns = ACTIVE_ITEMS.iter().enumerate().flat_map(|(item, i)| {
+            (0..i.columns.len()).map(move |col| PartId::ActiveColumn(item, col))
+        });
+        active_rows
+            .chain(active_columns)
+            .chain((0..APPLY_ROWS.len()).map(PartId::ApplyRow))
+            .chain((0..APPLY_COLUMNS.len()).map(PartId::ApplyColumn))
+            .chain((0..LITIGATION_GROUPS.len()).map(PartId::LitigationGroup))
+            .chain((0..LITIGATION_COLUMNS.len()).map(PartId::LitigationColumn))
+    }
+
+    pub fn number(self) -> usize {
+        match self {
+            PartId::ActiveRow(i) => i,
+            // A column's field is numbered as the columns are, from table 二's first.
+            PartId::ActiveColumn(item, col) => Self::ACTIVE_COLUMNS_AT + active_index(item, col),
+            PartId::ApplyRow(i) => Self::APPLY_ROWS_AT + i,
+            PartId::ApplyColumn(i) => Self::APPLY_COLUMNS_AT + i,
+            PartId::LitigationGroup(i) => Self::LITIGATION_GROUPS_AT + i,
+            PartId::LitigationColumn(i) => Self::LITIGATION_COLUMNS_AT + i,
+        }
+    }
+
+    pub fn part(self) -> &'static Part {
+        match self {
+            PartId::ActiveRow(i) => &ACTIVE_ITEMS[i].row,
+            PartId::ActiveColumn(item, col) => &ACTIVE_ITEMS[item].columns[col],
+            PartId::ApplyRow(i) => &APPLY_ROWS[i],
+            PartId::ApplyColumn(i) => &APPLY_COLUMNS[i],
+            PartId::LitigationGroup(i) => &LITIGATION_GROUPS[i],
+            PartId::LitigationColumn(i) => &LITIGATION_COLUMNS[i],
+        }
+    }
+}
+
+/// The columns of table 二's items, all told.
+const fn active_columns() -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < ACTIVE_ITEMS.len() {
+        n += ACTIVE_ITEMS[i].columns.len();
+        i += 1;
+    }
+    n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_are_numbered_in_order_once_each() {
+        let numbers: Vec<usize> = PartId::all().map(PartId::number).collect();
+        assert_eq!(numbers, (0..PartId::COUNT).collect::<Vec<_>>());
+        assert_eq!(
+            PartId::ActiveColumn(5, 0).part().label,
+            FEE_COLUMNS[0].label
+        );
+        assert_eq!(PartId::LitigationColumn(4).number(), PartId::COUNT - 1);
+    }
 
     #[test]
     fn index_helpers_agree_with_the_field_list() {

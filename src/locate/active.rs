@@ -3,22 +3,20 @@
 use super::labels::Labelled;
 use super::{MissingPart, TableHit};
 use crate::grid::Cell;
-use crate::schema::{self, Part, ACTIVE_ITEMS};
+use crate::schema::{self, PartId, ACTIVE_ITEMS};
 use crate::text::{parse_value, ParsedValue};
 
 /// How far above an item row its column headers may stand.
 const HEADER_REACH: u32 = 6;
 
 pub(super) fn locate_active(sheet: &Labelled) -> Option<TableHit> {
-    let (r, c) = ACTIVE_ITEMS
-        .iter()
-        .find_map(|item| sheet.find(&item.row.matcher))?;
+    let (r, c) = (0..ACTIVE_ITEMS.len()).find_map(|item| sheet.find(PartId::ActiveRow(item)))?;
     let mut hit = TableHit {
         anchor: Some(sheet.sheet.location(r, c)),
         ..TableHit::default()
     };
     for (item_idx, item) in ACTIVE_ITEMS.iter().enumerate() {
-        let Some((row, label_col)) = sheet.find(&item.row.matcher) else {
+        let Some((row, label_col)) = sheet.find(PartId::ActiveRow(item_idx)) else {
             hit.missing.push(MissingPart {
                 at: None,
                 what: format!("表二缺少“{}”一行", item.row.label),
@@ -28,7 +26,7 @@ pub(super) fn locate_active(sheet: &Labelled) -> Option<TableHit> {
             });
             continue;
         };
-        let header_cols = active_header(sheet, row, label_col, item.columns);
+        let header_cols = active_header(sheet, row, label_col, item_idx);
         for (col_idx, part) in item.columns.iter().enumerate() {
             let field = schema::active_index(item_idx, col_idx);
             match header_cols[col_idx] {
@@ -52,24 +50,24 @@ pub(super) fn locate_active(sheet: &Labelled) -> Option<TableHit> {
 }
 
 /// Columns of an item's headers: the nearest row above it that names any of them.
-fn active_header(sheet: &Labelled, row: u32, label_col: u32, columns: &[Part]) -> Vec<Option<u32>> {
+fn active_header(sheet: &Labelled, row: u32, label_col: u32, item: usize) -> Vec<Option<u32>> {
+    let columns = ACTIVE_ITEMS[item].columns.len();
     let top = row.saturating_sub(HEADER_REACH).max(sheet.sheet.origin.0);
     for r in (top..row).rev() {
-        let labels = sheet.labels_in(r, label_col + 1..sheet.sheet.end_col());
-        let cols: Vec<Option<u32>> = columns
-            .iter()
-            .map(|p| {
+        let labels = sheet.labels_in(r, label_col + 1..sheet.end_col());
+        let cols: Vec<Option<u32>> = (0..columns)
+            .map(|col| {
                 labels
                     .iter()
-                    .find(|(_, s)| p.matcher.matches_in(s))
-                    .map(|(c, _)| *c)
+                    .find(|l| l.names.has(PartId::ActiveColumn(item, col)))
+                    .map(|l| l.col)
             })
             .collect();
         if cols.iter().any(Option::is_some) {
             return cols;
         }
     }
-    vec![None; columns.len()]
+    vec![None; columns]
 }
 
 /// The template merges a single value over several columns; a unit that unmerged it may

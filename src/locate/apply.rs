@@ -1,49 +1,28 @@
 //! Table 三: its columns by the headers from 自然人 down, its rows by their labels.
 
-use super::labels::Labelled;
+use super::labels::{LabelAt, Labelled};
 use super::{Claim, ClaimSource, MissingPart, TableHit, TwiceLine};
-use crate::schema::{self, Matcher, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS, LITIGATION_GROUPS};
-use crate::text::Searchable;
+use crate::schema::{self, Matcher, PartId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_ROWS};
 
 /// Rows the column headers of table 三 may span, counted from the 自然人 cell.
 const APPLY_HEADER_ROWS: u32 = 4;
 /// Rows of table 三 below its header (25 in the template; room for spacer rows).
 const APPLY_MAX_ROWS: u32 = 60;
-/// The group over the five kinds of organisation; some headers prefix each kind with it.
-const ORGANISATIONS: &str = "法人或其他组织";
-
-fn apply_row_of(labels: &[(u32, Searchable)]) -> Option<usize> {
+fn apply_row_of(labels: &[LabelAt]) -> Option<usize> {
     // Right to left: the item (1.属于国家秘密) stands right of its group (（三）不予公开).
-    labels.iter().rev().find_map(|(_, s)| {
-        let mut hits = APPLY_ROWS
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.matcher.matches_in(s));
-        match (hits.next(), hits.next()) {
-            (Some((i, _)), None) => Some(i),
-            _ => None,
-        }
-    })
+    labels.iter().rev().find_map(|l| l.names.apply_row())
 }
 
-fn is_table_end(labels: &[(u32, Searchable)]) -> bool {
-    labels.iter().any(|(_, s)| {
-        LITIGATION_GROUPS[0].matcher.matches_in(s)
-            || s.contains("行政诉讼")
-            || ACTIVE_ITEMS.iter().any(|i| i.row.matcher.matches_in(s))
+fn is_table_end(labels: &[LabelAt]) -> bool {
+    labels.iter().any(|l| {
+        l.names.has(PartId::LitigationGroup(0))
+            || l.core.contains("行政诉讼")
+            || (0..ACTIVE_ITEMS.len()).any(|i| l.names.has(PartId::ActiveRow(i)))
     })
-}
-
-/// A column header without the group name some units repeat in it (法人或其他组织\n其他).
-fn column_leaf(s: &str) -> &str {
-    match s.strip_prefix(ORGANISATIONS) {
-        Some(rest) if !rest.is_empty() => rest.trim_start_matches(['-', '/', ':', '_', '—']),
-        _ => s,
-    }
 }
 
 pub(super) fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
-    let (header_row, natural_col) = sheet.find(&APPLY_COLUMNS[0].matcher)?;
+    let (header_row, natural_col) = sheet.find(PartId::ApplyColumn(0))?;
     let mut hit = TableHit {
         anchor: Some(sheet.sheet.location(header_row, natural_col)),
         ..TableHit::default()
@@ -58,14 +37,14 @@ pub(super) fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
     let mut data_start = header_row + 1;
     for r in first_header..header_row + APPLY_HEADER_ROWS {
         let labels = sheet.labels_in(r, sheet.cols());
-        if r > header_row && labels.iter().any(|(_, s)| contains_matcher_hit(s)) {
+        if r > header_row && labels.iter().any(names_distinct_apply_row) {
             break;
         }
-        for (i, part) in APPLY_COLUMNS.iter().enumerate() {
+        for i in 0..APPLY_COLUMNS.len() {
             let mut matching = labels
                 .iter()
-                .filter(|(_, s)| part.matcher.matches_in(&s.part(column_leaf(s.as_str()))))
-                .map(|(c, _)| (r, *c));
+                .filter(|l| l.names.names_apply_column(i))
+                .map(|l| (r, l.col));
             if columns[i].is_none() {
                 columns[i] = matching.next().map(|(_, c)| c);
                 header_of[i] = columns[i].map(|c| (r, c));
@@ -125,8 +104,7 @@ pub(super) fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
                 }
             }
             None => {
-                if let Some((c, _)) = labels.iter().rev().find(|(_, s)| s.as_str() == "其他处理")
-                {
+                if let Some(l) = labels.iter().rev().find(|l| l.core.as_str() == "其他处理") {
                     let has_values = columns
                         .iter()
                         .flatten()
@@ -134,7 +112,7 @@ pub(super) fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
                     if has_values {
                         hit.old_format.push(Claim {
                             text: "（六）其他处理（一行，无细分项）".into(),
-                            at: sheet.sheet.location(r, *c),
+                            at: sheet.sheet.location(r, l.col),
                             source: ClaimSource::Labelled,
                             primary: true,
                         });
@@ -190,11 +168,11 @@ pub(super) fn locate_apply(sheet: &Labelled) -> Option<TableHit> {
     Some(hit)
 }
 
-/// Whether a label matches a table 三 row by a distinctive word (not by 其他 or 总计).
-fn contains_matcher_hit(s: &Searchable) -> bool {
-    APPLY_ROWS
-        .iter()
-        .any(|p| matches!(p.matcher, Matcher::Contains(_)) && p.matcher.matches_in(s))
+/// Whether a label names a table 三 row by a distinctive word (not by 其他 or 总计).
+fn names_distinct_apply_row(label: &LabelAt) -> bool {
+    APPLY_ROWS.iter().enumerate().any(|(i, p)| {
+        matches!(p.matcher, Matcher::Contains(_)) && label.names.has(PartId::ApplyRow(i))
+    })
 }
 
 /// The column of the last label of a row left of `end`: where a row's name is.
@@ -202,5 +180,5 @@ fn labels_col(sheet: &Labelled, row: u32, end: u32) -> Option<u32> {
     sheet
         .labels_in(row, sheet.sheet.origin.1..end)
         .last()
-        .map(|&(c, _)| c)
+        .map(|l| l.col)
 }

@@ -42,16 +42,30 @@ pub(super) struct SheetClaims {
     pub(super) old_format: Vec<Claim>,
 }
 
+/// Words of a title: a cell with one names the unit, and the year if it has one.
+const TITLE_WORDS: &[&str] = &["年度报告", "年报", "政府信息公开工作", "统计表"];
+
+/// Whether a folded text has any word [`scan_claims`] looks for: only such a cell can name
+/// the unit or the year, or be a label of the 2019 format. Asked once a text a thread.
+pub(super) fn mentions_claim(folded: &Searchable) -> bool {
+    [
+        UNIT_LABELS,
+        OLD_FORMAT_LABELS,
+        YEAR_LABELS,
+        TITLE_WORDS,
+        &["日期", "时间", "年度"],
+    ]
+    .iter()
+    .any(|words| words.iter().any(|w| folded.contains(w)))
+}
+
 /// Longest cell taken for a title; longer text is narrative, whose years and names
 /// (〔2021〕30号, other units) say nothing about this report.
 const TITLE_MAX_CHARS: usize = 60;
 
 pub(super) fn scan_claims(sheet: &Labelled) -> SheetClaims {
     let mut found = SheetClaims::default();
-    for (row, col, _) in sheet.sheet.cells() {
-        let Some(label) = sheet.label(row, col) else {
-            continue;
-        };
+    for (row, col, label) in sheet.claiming() {
         let folded = sheet.folded(label);
         let text = Searchable::new(folded);
         let at = || sheet.sheet.location(row, col);
@@ -88,9 +102,7 @@ pub(super) fn scan_claims(sheet: &Labelled) -> SheetClaims {
                 continue;
             }
         }
-        let is_title = ["年度报告", "年报", "政府信息公开工作", "统计表"]
-            .iter()
-            .any(|w| text.contains(w));
+        let is_title = TITLE_WORDS.iter().any(|w| text.contains(w));
         if is_title && folded.chars().count() <= TITLE_MAX_CHARS {
             if let Some(year) = year_in(folded) {
                 found

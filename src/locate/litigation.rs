@@ -3,7 +3,7 @@
 use super::labels::Labelled;
 use super::{MissingPart, TableHit};
 use crate::grid::Cell;
-use crate::schema::{self, LITIGATION_COLUMNS, LITIGATION_GROUPS};
+use crate::schema::{self, PartId, LITIGATION_COLUMNS, LITIGATION_GROUPS};
 use crate::text::{parse_value, ParsedValue};
 
 /// How many rows below its group label a group's column headers may stand.
@@ -22,9 +22,8 @@ struct GroupCells {
 /// Table 四, one group at a time: the template's horizontal layout, the review block and
 /// the suit blocks stacked one above the other, or the table transposed (groups as rows).
 pub(super) fn locate_litigation(sheet: &Labelled) -> Option<TableHit> {
-    let starts: Vec<Option<(u32, u32)>> = LITIGATION_GROUPS
-        .iter()
-        .map(|g| sheet.find(&g.matcher))
+    let starts: Vec<Option<(u32, u32)>> = (0..LITIGATION_GROUPS.len())
+        .map(|g| sheet.find(PartId::LitigationGroup(g)))
         .collect();
     if starts.iter().all(Option::is_none) {
         return None;
@@ -76,9 +75,9 @@ pub(super) fn locate_litigation(sheet: &Labelled) -> Option<TableHit> {
 fn group_cells(sheet: &Labelled, row: u32, col: u32) -> GroupCells {
     // Horizontal: the leaves under the group label, up to the next label on its row
     // (the next group's, since a group label spans its own columns).
-    let end = (col + 1..sheet.sheet.end_col())
+    let end = (col + 1..sheet.end_col())
         .find(|&c| !sheet.sheet.get(row, c).is_empty())
-        .unwrap_or(sheet.sheet.end_col());
+        .unwrap_or(sheet.end_col());
     let below = find_leaves(sheet, row + 1..row + 1 + LEAF_REACH, col..end);
     if below.iter().any(Option::is_some) {
         return GroupCells {
@@ -91,7 +90,7 @@ fn group_cells(sheet: &Labelled, row: u32, col: u32) -> GroupCells {
     let top = row.saturating_sub(2 * LEAF_REACH).max(sheet.sheet.origin.0);
     let above = (top..row)
         .rev()
-        .map(|r| find_leaves(sheet, r..r + 1, col + 1..sheet.sheet.end_col()))
+        .map(|r| find_leaves(sheet, r..r + 1, col + 1..sheet.end_col()))
         .find(|leaves| leaves.iter().any(Option::is_some))
         .unwrap_or_else(|| vec![None; LITIGATION_COLUMNS.len()]);
     GroupCells {
@@ -107,16 +106,12 @@ fn find_leaves(
     rows: std::ops::Range<u32>,
     cols: std::ops::Range<u32>,
 ) -> Vec<Option<(u32, u32)>> {
-    LITIGATION_COLUMNS
-        .iter()
+    (0..LITIGATION_COLUMNS.len())
         .map(|leaf| {
             rows.clone().find_map(|r| {
-                cols.clone().find_map(|c| {
-                    sheet
-                        .core(r, c)
-                        .filter(|s| leaf.matcher.matches_in(s))
-                        .map(|_| (r, c))
-                })
+                cols.clone()
+                    .find(|&c| sheet.names(r, c).has(PartId::LitigationColumn(leaf)))
+                    .map(|c| (r, c))
             })
         })
         .collect()

@@ -95,6 +95,13 @@ fn header_key(label: &str) -> String {
 pub(super) fn wide_table_of(sheet: &Sheet) -> Option<LongTable> {
     const FIELDS_TO_BE_WIDE: usize = 20;
     let (row, _, _) = sheet.cells().next()?;
+    // Only texts can name fields: a title row is passed over at once.
+    let texts = sheet
+        .cols_in(row)
+        .filter(|&c| sheet.get(row, c).text().is_some_and(|t| !t.trim().is_empty()));
+    if texts.count() < FIELDS_TO_BE_WIDE {
+        return None;
+    }
     let header = |c: u32| match sheet.get(row, c) {
         Cell::Text(t) => t.trim().trim_start_matches('\u{feff}').to_lowercase(),
         _ => String::new(),

@@ -96,9 +96,12 @@ pub(super) fn wide_table_of(sheet: &Sheet) -> Option<LongTable> {
     const FIELDS_TO_BE_WIDE: usize = 20;
     let (row, _, _) = sheet.cells().next()?;
     // Only texts can name fields: a title row is passed over at once.
-    let texts = sheet
-        .cols_in(row)
-        .filter(|&c| sheet.get(row, c).text().is_some_and(|t| !t.trim().is_empty()));
+    let texts = sheet.cols_in(row).filter(|&c| {
+        sheet
+            .get(row, c)
+            .text()
+            .is_some_and(|t| !t.trim().is_empty())
+    });
     if texts.count() < FIELDS_TO_BE_WIDE {
         return None;
     }

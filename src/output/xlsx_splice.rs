@@ -51,7 +51,7 @@ pub fn splice_rows(w: &mut dyn Write, book: &[u8], sheets: &[SheetRows]) -> io::
     let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
     let parts = sheets
         .iter()
-        .map(|sheet| sheet_part(&mut archive, sheet.name))
+        .map(|sheet| sheet_part(&archive, book, sheet.name))
         .collect::<io::Result<Vec<String>>>()?;
     let mut zip = ZipOut::new(w);
     for i in 0..archive.len() {
@@ -142,7 +142,7 @@ impl Template {
     /// The template of `book`, whose sheet named `sheet_name` each copy replaces.
     pub fn new(book: &[u8], sheet_name: &str) -> io::Result<Template> {
         let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
-        let sheet_part = sheet_part(&mut archive, sheet_name)?;
+        let sheet_part = sheet_part(&archive, book, sheet_name)?;
         let mut parts = Vec::with_capacity(archive.len());
         let (mut sheet, mut sheet_xml) = (0, String::new());
         for i in 0..archive.len() {
@@ -195,8 +195,8 @@ impl Template {
 
 /// The name of the part that holds the sheet named `name`, as the readers find it
 /// (xl/workbook.xml gives the sheet's relationship id, xl/_rels/workbook.xml.rels the part).
-fn sheet_part(archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> io::Result<String> {
-    let (_, part) = crate::read::sheet_parts(archive)
+fn sheet_part(archive: &ZipArchive<Cursor<&[u8]>>, book: &[u8], name: &str) -> io::Result<String> {
+    let (_, part) = crate::read::sheet_parts(book)
         .into_iter()
         .find(|(sheet, _)| sheet == name)
         .ok_or_else(|| not_found(&format!("工作表“{name}”")))?;
@@ -387,7 +387,8 @@ pub(crate) mod tests {
         // The parts not spliced are copied as they were compressed.
         let mut before = ZipArchive::new(Cursor::new(&without[..])).unwrap();
         let mut after = ZipArchive::new(Cursor::new(&spliced[..])).unwrap();
-        let spliced_parts = ["大表", "另一大表"].map(|name| sheet_part(&mut before, name).unwrap());
+        let spliced_parts =
+            ["大表", "另一大表"].map(|name| sheet_part(&before, &without, name).unwrap());
         assert_eq!(
             spliced_parts,
             ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"]

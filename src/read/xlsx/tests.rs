@@ -287,7 +287,7 @@ fn mangled_parts_never_panic() {
     for i in 0..zip.len() {
         let name = zip.by_index(i).unwrap().name().unwrap().to_string();
         if name.ends_with(".xml") {
-            let part = unpacked(&mut zip, i).unwrap();
+            let part = unpacked(&mut zip, &bytes, i).unwrap();
             if name.ends_with("sharedStrings.xml") {
                 // The cells' strings found, and clipped, as the sheets are mangled.
                 strings = SharedStrings::parse(&part).unwrap();
@@ -572,4 +572,21 @@ fn hidden_columns_by_ranges() {
         .chain(15_999..16_384)
         .collect();
     assert_eq!(sheet.hidden_cols, expected);
+}
+
+/// A part inflates only when its deflate stream ends within the size the directory
+/// declares: one byte more, or a stream cut short, and it is refused.
+#[test]
+fn a_part_inflates_only_to_its_declared_size() {
+    use flate2::{Compress, Compression, FlushCompress};
+    let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut packed = Vec::with_capacity(8000);
+    Compress::new(Compression::default(), false)
+        .compress_vec(&data, &mut packed, FlushCompress::Finish)
+        .unwrap();
+    assert_eq!(inflated(&packed, data.len()), Some(data.clone()));
+    assert_eq!(inflated(&packed, data.len() + 100), Some(data.clone()));
+    assert_eq!(inflated(&packed, data.len() - 1), None);
+    assert_eq!(inflated(&packed[..packed.len() / 2], data.len()), None);
+    assert_eq!(inflated(b"not deflate at all", data.len()), None);
 }

@@ -6,7 +6,7 @@
 //! replaced: the file hashes of `manifest.json` at once ([`crate::output::read_previous`]),
 //! `normalized.csv` and `anomalies.csv` a row at a time while compared ([`compare`]). This
 //! run is compared as it is ([`Current`]), its values in the text `normalized.csv` gives them
-//! (`value_text`), so that equal values compare equal. Neither side's values are held
+//! (`value_text_is`), so that equal values compare equal. Neither side's values are held
 //! whole, only the keys of the reports: at 100,000 units each side's text took about 100 MB.
 //! Problems are keyed on their stable ids (`check::ids`), which do not depend on the file
 //! or the cell.
@@ -19,7 +19,8 @@ use rayon::prelude::*;
 use crate::check::{Anomaly, Severity};
 use crate::normalize::Submission;
 use crate::output::{
-    normalized_lead, previous_unreadable, value_text, FileEntry, NORMALIZED_LEAD, NORMALIZED_TAIL,
+    normalized_lead, previous_unreadable, value_text, value_text_is, FileEntry, NORMALIZED_LEAD,
+    NORMALIZED_TAIL,
 };
 use crate::roster::Roster;
 use crate::schema;
@@ -335,13 +336,12 @@ fn report_changes(
     let fields = schema::fields();
     let was = old.iter().skip(NORMALIZED_LEAD.len()).take(fields.len());
     for (f, (was, now)) in was.zip(new.values.iter()).enumerate() {
-        let now = value_text(&now);
-        if was != now {
+        if !value_text_is(&now, was) {
             changes.push(Change {
                 field_id: fields[f].id.clone(),
                 label: schema::display_name(f),
                 before: was.into(),
-                after: now,
+                after: value_text(&now),
                 ..lead.change(Kind::ChangedValue)
             });
         }

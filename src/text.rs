@@ -374,23 +374,26 @@ pub fn parse_value(raw: &str) -> ParsedValue {
         let n = raw.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
         return ParsedValue::Number(n as f64);
     }
-    let s = fold(raw);
-    if s.is_empty() {
+    // A placeholder as typed (—), which folding would only copy.
+    if !raw.is_empty() && raw.chars().all(is_placeholder) {
         return ParsedValue::Blank;
     }
-    let is_placeholder = s.chars().all(|c| {
-        matches!(
-            c,
-            '-' | '—' | '–' | '―' | '─' | '/' | '\\' | '、' | '无' | '_'
-        )
-    });
-    if is_placeholder {
+    let s = fold(raw);
+    if s.is_empty() || s.chars().all(is_placeholder) {
         return ParsedValue::Blank;
     }
     match parse_plain_number(&s) {
         Some(n) => ParsedValue::Number(n),
         None => ParsedValue::NotNumber(raw.trim().to_string()),
     }
+}
+
+/// A character that stands for no value in a cell: —, -, /, 、, 无…
+fn is_placeholder(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '—' | '–' | '―' | '─' | '/' | '\\' | '、' | '无' | '_'
+    )
 }
 
 /// `-1,234.5`, `12`, `+3`, `.5`; thousands separators only in groups of three.
@@ -431,10 +434,15 @@ fn parse_plain_number(s: &str) -> Option<f64> {
 
 /// Writes a number the way a person would: `3`, not `3.0`; `12.35` as is.
 pub fn format_number(n: f64) -> String {
+    with_number_text(n, str::to_string)
+}
+
+/// [`format_number`]'s text handed to `f`, made without an allocation for a whole number.
+pub fn with_number_text<R>(n: f64, f: impl FnOnce(&str) -> R) -> R {
     if n == n.trunc() && n.abs() < 1e15 {
-        itoa::Buffer::new().format(n as i64).to_string()
+        f(itoa::Buffer::new().format(n as i64))
     } else {
-        format!("{n}")
+        f(&format!("{n}"))
     }
 }
 

@@ -8,7 +8,7 @@ use crate::normalize::{Submission, Value};
 use crate::rollup::LeftOut;
 use crate::roster::Roster;
 use crate::schema;
-use crate::text::format_number;
+use crate::text::{format_number, with_number_text};
 
 /// Text from a submission, made safe for a spreadsheet: a leading `=`, `+`, `-`, `@`, tab
 /// or carriage return would make Excel or WPS run it as a formula. A plain number such as
@@ -109,6 +109,16 @@ pub fn value_text(value: &Value) -> String {
         Value::Number(n) => format_number(*n),
         Value::Blank => "0".into(),
         Value::NotNumber(_) | Value::Missing => String::new(),
+    }
+}
+
+/// Whether [`value_text`] writes `text` for `value`: the next run compares each value
+/// with the previous run's text without making its own.
+pub fn value_text_is(value: &Value, text: &str) -> bool {
+    match value {
+        Value::Number(n) => with_number_text(*n, |own| own == text),
+        Value::Blank => text == "0",
+        Value::NotNumber(_) | Value::Missing => text.is_empty(),
     }
 }
 
@@ -232,6 +242,30 @@ pub fn rollup_csv(rollup: &crate::rollup::Rollup) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The comparison with the previous run asks of a text what writing the value would
+    /// have made.
+    #[test]
+    fn a_value_is_its_written_text_and_nothing_else() {
+        let values = [
+            Value::Number(0.0),
+            Value::Number(-0.0),
+            Value::Number(12.0),
+            Value::Number(-3.0),
+            Value::Number(0.25),
+            Value::Number(1e15),
+            Value::Number(123_456_789_012_345.0),
+            Value::Blank,
+            Value::NotNumber(Box::new("约5".into())),
+            Value::Missing,
+        ];
+        let texts: Vec<String> = values.iter().map(value_text).collect();
+        for (value, own) in values.iter().zip(&texts) {
+            for text in texts.iter().chain([&"12.0".to_string(), &" 12".to_string()]) {
+                assert_eq!(value_text_is(value, text), own == text, "{value:?} {text:?}");
+            }
+        }
+    }
 
     #[test]
     fn a_neutralized_text_comes_back_as_written() {

@@ -24,8 +24,8 @@ const BLOCKS_PER_THREAD: usize = 4;
 pub use changes::{changes_csv, CHANGE_COLUMNS};
 pub use csv::{
     anomalies_csv, anomaly_row, csv_bytes, neutralize, normalized_csv, normalized_lead, rollup_csv,
-    unneutralize, value_text, write_csv, ANOMALY_COLUMNS, NORMALIZED_LEAD, NORMALIZED_TAIL,
-    ROLLUP_LEAD,
+    unneutralize, value_text, value_text_is, write_csv, ANOMALY_COLUMNS, NORMALIZED_LEAD,
+    NORMALIZED_TAIL, ROLLUP_LEAD,
 };
 pub use manifest::{
     previous_unreadable, read_previous, sha256_of_hex, ChecksInfo, Counts, FileEntry, Manifest,

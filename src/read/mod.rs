@@ -133,12 +133,13 @@ pub fn is_heavy(bytes: &[u8]) -> bool {
     if !bytes.starts_with(ZIP_MAGIC) {
         return false;
     }
-    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+    let Ok(zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return false;
     };
     let mut unpacked = 0u64;
     for i in 0..zip.len() {
-        unpacked += zip.by_index_raw(i).map_or(0, |part| part.size());
+        // The central directory's entry: no local header is read.
+        unpacked += zip.by_index_data(i).map_or(0, |part| part.size());
         if unpacked > limits::HEAVY_UNPACKED_BYTES {
             return true;
         }

@@ -790,6 +790,27 @@ fn xlsx_sheet_failing_its_checksum_is_skipped_and_the_rest_read() {
     }
 }
 
+/// A sheet whose directory entry says its packed data runs past the end of the file (a
+/// flipped byte in the size): the data is read to the end of the file, and the sheet, whose
+/// stream ends and whose checksum holds, is read, as the zip crate's reader read it.
+#[test]
+fn xlsx_sheet_whose_packed_size_runs_past_the_file_is_read() {
+    use make::zip::{self, Entry};
+    let rows = "<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>";
+    let sheet = Entry::deflated("xl/worksheets/sheet1.xml", &zip::sheet(rows, None));
+    let mut bytes = zip::xlsx(vec![sheet], None);
+    // The central directory's entry: its name is the last of the name's occurrences, 46
+    // bytes after the entry's start; the packed size is at 20.
+    let name = b"xl/worksheets/sheet1.xml";
+    let at = bytes.windows(name.len()).rposition(|w| w == name).unwrap() - 46;
+    assert_eq!(bytes[at..at + 4], 0x0201_4b50u32.to_le_bytes());
+    let past = (bytes.len() as u32 * 2).to_le_bytes();
+    bytes[at + 20..at + 24].copy_from_slice(&past);
+    let book = nianbao::read::read(&bytes, "xlsx").expect("the workbook is read");
+    assert_eq!(book.sheets.len(), 1, "{:?}", book.notes);
+    assert_eq!(book.sheets[0].rows[0][0], nianbao::grid::Cell::Number(7.0));
+}
+
 /// A part packed in a way the zip reader does not know (bzip2, method 12), that no reader
 /// opens: the workbook is read as if it were not there.
 #[test]

@@ -8,6 +8,7 @@ use crate::schema::{self, Matcher, PartId, ACTIVE_ITEMS, APPLY_COLUMNS, APPLY_RO
 const APPLY_HEADER_ROWS: u32 = 4;
 /// Rows of table 三 below its header (25 in the template; room for spacer rows).
 const APPLY_MAX_ROWS: u32 = 60;
+
 fn apply_row_of(labels: &[LabelAt]) -> Option<usize> {
     // Right to left: the item (1.属于国家秘密) stands right of its group (（三）不予公开).
     labels.iter().rev().find_map(|l| l.names.apply_row())

@@ -11,11 +11,11 @@ use crate::text::{core_into, fold_into, Searchable};
 /// the table 三 columns its [`column_leaf`] names. Worked out with the label's forms, once
 /// a thread for the format's own labels: the finders test bits, not words.
 #[derive(Clone, Copy, Default)]
-pub(super) struct Names(u128);
+pub(super) struct Names(u64);
 
 /// Where the bits of the table 三 columns that a label's leaf names start.
 const LEAF_COLUMNS_AT: usize = PartId::COUNT;
-const _: () = assert!(LEAF_COLUMNS_AT + APPLY_COLUMNS.len() <= 128);
+const _: () = assert!(LEAF_COLUMNS_AT + APPLY_COLUMNS.len() <= 64);
 
 impl Names {
     fn of(core: &Searchable) -> Names {
@@ -66,7 +66,7 @@ fn column_leaf(s: &str) -> &str {
 #[derive(Clone, Copy)]
 pub(super) struct Label {
     start: u32,
-    /// The [`fold`]ed form ends here, where the core starts: for the unit, the year and the
+    /// The [`fold`](crate::text::fold)ed form ends here, where the core starts: for the unit, the year and the
     /// old format's labels.
     folded_end: u32,
     /// The [`core`](crate::text::core) ends here: for matching the tables' labels; empty
@@ -312,8 +312,6 @@ impl<'a> Labelled<'a> {
         .collect()
     }
 
-    /// The first cell, row by row, whose label names `part` and is short enough to be a
-    /// label.
     /// The cells whose label may name the unit or the year ([`Label::may_claim`]), row by
     /// row, with their labels.
     pub(super) fn claiming(&self) -> impl Iterator<Item = (u32, u32, &Label)> {
@@ -322,6 +320,8 @@ impl<'a> Labelled<'a> {
             .filter_map(|&(row, col)| Some((row, col, self.label(row, col)?)))
     }
 
+    /// The first cell, row by row, whose label names `part` and is short enough to be a
+    /// label.
     pub(super) fn find(&self, part: PartId) -> Option<(u32, u32)> {
         self.short
             .iter()

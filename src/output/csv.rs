@@ -261,8 +261,15 @@ mod tests {
         ];
         let texts: Vec<String> = values.iter().map(value_text).collect();
         for (value, own) in values.iter().zip(&texts) {
-            for text in texts.iter().chain([&"12.0".to_string(), &" 12".to_string()]) {
-                assert_eq!(value_text_is(value, text), own == text, "{value:?} {text:?}");
+            for text in texts
+                .iter()
+                .chain([&"12.0".to_string(), &" 12".to_string()])
+            {
+                assert_eq!(
+                    value_text_is(value, text),
+                    own == text,
+                    "{value:?} {text:?}"
+                );
             }
         }
     }

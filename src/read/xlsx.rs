@@ -286,8 +286,8 @@ fn unpacked(
     bytes: &[u8],
     i: usize,
 ) -> Result<Vec<u8>, String> {
-    // The zip reader's words (a checksum, an invalid stream) are in English: dropped. The
-    // name is looked up only then (walking the names to it).
+    // Why it failed is not told (a clerk can do nothing with it); the part's name is looked
+    // up only on failure (walking the names to it).
     let failed = |zip: &ZipArchive<Cursor<&[u8]>>| {
         let name = zip.file_names_raw().nth(i).unwrap_or_default();
         format!(
@@ -300,10 +300,13 @@ fn unpacked(
         .ok()
         .filter(|part| !part.encrypted())
         .and_then(|part| {
-            // Where the local header says the data starts, and as long as the directory says.
+            // Where the local header says the data starts, and as long as the directory says
+            // but no further than the file goes, as the zip crate's reader read it: a part
+            // whose stream ends and whose checksum holds is read, whatever the size said.
+            let len = bytes.len() as u64;
             let start = part.data_start()?;
-            let packed =
-                bytes.get(start as usize..start.checked_add(part.compressed_size())? as usize)?;
+            let end = start.checked_add(part.compressed_size())?.min(len);
+            let packed = &bytes[start.min(len) as usize..end as usize];
             Some((packed, part.compression(), part.size(), part.crc32()))
         });
     let unpacked = entry.and_then(|(packed, method, size, crc)| {

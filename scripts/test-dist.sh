@@ -149,7 +149,19 @@ x86_64-w64-mingw32-gcc -O2 -shared -o "$app/bcryptprimitives.dll" scripts/wine/b
 x86_64-w64-mingw32-gcc -O2 -municode -o "$tmp/hold.exe" scripts/wine/hold.c
 export WINEPREFIX=$tmp/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 wine wineboot --init >/dev/null 2>&1 || true
-windows_path() { wine winepath -w "$1" 2>/dev/null | tr -d '\r'; }
+# A path as Windows programs see it. winepath once failed without a word right after wine
+# started (a CI run stopped here with no message): it is asked again, then the script says so.
+windows_path() {
+    local path
+    for _ in 1 2 3; do
+        if path=$(wine winepath -w "$1" 2>/dev/null | tr -d '\r') && [ -n "$path" ]; then
+            echo "$path"
+            return
+        fi
+        sleep 2
+    done
+    fail "wine: winepath could not give the Windows path of $1"
+}
 say "wine ready after $(lap)"
 
 # From a terminal, nothing to do: the commands, in Chinese.

@@ -66,8 +66,8 @@ fn column_leaf(s: &str) -> &str {
 #[derive(Clone, Copy)]
 pub(super) struct Label {
     start: u32,
-    /// The [`fold`](crate::text::fold)ed form ends here, where the core starts: for the unit, the year and the
-    /// old format's labels.
+    /// The [`fold`](crate::text::fold)ed form ends here, where the core starts: for the
+    /// unit, the year and the old format's labels.
     folded_end: u32,
     /// The [`core`](crate::text::core) ends here: for matching the tables' labels; empty
     /// when only a note.

@@ -105,20 +105,21 @@ pub fn write_csv_in_parallel(
 
 /// The value as `normalized.csv` shows it: blank as 0, unknown as empty.
 pub fn value_text(value: &Value) -> String {
-    match value {
-        Value::Number(n) => format_number(*n),
-        Value::Blank => "0".into(),
-        Value::NotNumber(_) | Value::Missing => String::new(),
-    }
+    with_value_text(value, str::to_string)
 }
 
 /// Whether [`value_text`] writes `text` for `value`: the next run compares each value
 /// with the previous run's text without making its own.
 pub fn value_text_is(value: &Value, text: &str) -> bool {
+    with_value_text(value, |own| own == text)
+}
+
+/// [`value_text`]'s text handed to `f`, made without an allocation but for a fraction.
+fn with_value_text<R>(value: &Value, f: impl FnOnce(&str) -> R) -> R {
     match value {
-        Value::Number(n) => with_number_text(*n, |own| own == text),
-        Value::Blank => text == "0",
-        Value::NotNumber(_) | Value::Missing => text.is_empty(),
+        Value::Number(n) => with_number_text(*n, f),
+        Value::Blank => f("0"),
+        Value::NotNumber(_) | Value::Missing => f(""),
     }
 }
 

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::scan::{self, EndsEarly, Kind, Scan, Tag};
+use super::scan::{self, BadXml, Kind, Scan, Tag};
 use crate::grid::Cell;
 use crate::read::limits::MAX_TEXT_BYTES;
 use crate::text::PackedStrings;
@@ -26,7 +26,7 @@ pub(super) struct SharedStrings(PackedStrings);
 impl SharedStrings {
     /// The table in `xml` (`sharedStrings.xml`). Each `<si>` is one string: its text, or
     /// its runs' text together, without the phonetic guide (`<rPh>`).
-    pub(super) fn parse(xml: &[u8]) -> Result<SharedStrings, EndsEarly> {
+    pub(super) fn parse(xml: &[u8]) -> Result<SharedStrings, BadXml> {
         let mut strings = PackedStrings::default();
         let mut scan = Scan::new(xml);
         while let Some(tag) = scan.next_tag()? {
@@ -48,7 +48,7 @@ impl SharedStrings {
 
 /// For each cell format (`<cellXfs>` of `styles.xml`, in order), whether it shows a number
 /// as a date or a time.
-pub(super) fn date_styles(xml: &[u8]) -> Result<Vec<bool>, EndsEarly> {
+pub(super) fn date_styles(xml: &[u8]) -> Result<Vec<bool>, BadXml> {
     let mut custom: foldhash::HashMap<&[u8], bool> = Default::default();
     let mut styles = Vec::new();
     let mut in_cell_formats = false;
@@ -214,9 +214,12 @@ pub(super) enum SheetError {
     Xml(&'static str),
 }
 
-impl From<EndsEarly> for SheetError {
-    fn from(_: EndsEarly) -> SheetError {
-        SheetError::Xml(ENDS_EARLY)
+impl From<BadXml> for SheetError {
+    fn from(bad: BadXml) -> SheetError {
+        SheetError::Xml(match bad {
+            BadXml::EndsEarly => ENDS_EARLY,
+            BadXml::UnknownDeclaration => UNKNOWN_DECLARATION,
+        })
     }
 }
 
@@ -251,7 +254,7 @@ pub(super) fn read_sheet(
     let (mut row, mut col) = (0u32, 0u32);
     let mut text = String::new();
     loop {
-        let tag = scan.next_tag()?.ok_or(EndsEarly)?;
+        let tag = scan.next_tag()?.ok_or(BadXml::EndsEarly)?;
         if tag.starts(b"row") {
             if let Some(r) = tag.attribute(b"r") {
                 row = row_address(r)?;
@@ -333,10 +336,10 @@ fn read_cell(
     context: &Context,
     sheet: &mut SheetCells,
     text: &mut String,
-) -> Result<Cell, EndsEarly> {
+) -> Result<Cell, BadXml> {
     let mut value = Cell::Empty;
     loop {
-        let child = scan.next_tag()?.ok_or(EndsEarly)?;
+        let child = scan.next_tag()?.ok_or(BadXml::EndsEarly)?;
         if child.kind == Kind::End {
             if child.name == b"c" {
                 return Ok(value);
@@ -386,6 +389,7 @@ fn read_cell(
 
 const NO_SHEET_DATA: &str = "没有单元格数据部分";
 const ENDS_EARLY: &str = "内容不完整，在中途结束";
+const UNKNOWN_DECLARATION: &str = "含有无法识别的 XML 标记“<!”";
 
 /// A `<v>` read for its cell's type.
 pub(super) enum Value {
@@ -500,10 +504,10 @@ const MAX_COLUMN: u32 = 16_384;
 /// named `end`, appended to `text`: the text of its `<t>`s, not those of a phonetic guide
 /// (`<rPh>`). A `<t>` loses its spaces at both ends unless it says `xml:space="preserve"`;
 /// Excel's escapes (`_x000D_`) are resolved.
-fn read_string(scan: &mut Scan, end: &[u8], text: &mut String) -> Result<(), EndsEarly> {
+fn read_string(scan: &mut Scan, end: &[u8], text: &mut String) -> Result<(), BadXml> {
     let mut phonetic = false;
     loop {
-        let tag = scan.next_tag()?.ok_or(EndsEarly)?;
+        let tag = scan.next_tag()?.ok_or(BadXml::EndsEarly)?;
         if tag.name == b"rPh" {
             phonetic = tag.kind == Kind::Start;
         } else if tag.kind == Kind::Start && tag.name == b"t" && !phonetic {

@@ -1,8 +1,9 @@
 //! A part's XML read tag by tag, straight from its bytes: what a sheet's cells, its shared
 //! strings and its styles need, and no more. Names are taken without their prefix (`c` of
-//! `x:c`); comments, processing instructions, CDATA outside text and the like are passed
-//! over. Nothing here is validated that the readers do not use: a tag is read up to its
-//! `>` outside quotes, an attribute as `name="value"` or `name='value'`.
+//! `x:c`); comments, processing instructions, CDATA outside text and a document type are
+//! passed over, and any other `<!` is refused. Nothing else is validated that the readers
+//! do not use: a tag is read up to its `>` outside quotes, an attribute as `name="value"`
+//! or `name='value'`.
 //!
 //! quick-xml, which reads the workbook's smaller parts, made events and checked names for
 //! every cell: reading the sheets with it was 12.9% of a 1-thread run's samples on the
@@ -69,9 +70,16 @@ impl<'x> Tag<'x> {
     }
 }
 
-/// The XML ended inside a tag, a comment or an element: the part is cut short.
+/// XML the scanner cannot read.
 #[derive(Debug)]
-pub(super) struct EndsEarly;
+pub(super) enum BadXml {
+    /// It ended inside a tag, a comment or an element: the part is cut short.
+    EndsEarly,
+    /// A `<!` that opens neither a comment, CDATA nor the document type: what follows
+    /// cannot be told apart from markup passed over (a format hidden in it would shift the
+    /// styles' numbers, and a date read as a count).
+    UnknownDeclaration,
+}
 
 /// A cursor over a part's XML.
 pub(super) struct Scan<'x> {
@@ -85,7 +93,7 @@ impl<'x> Scan<'x> {
     }
 
     /// The next tag, its text passed over; `None` at the end of the part.
-    pub fn next_tag(&mut self) -> Result<Option<Tag<'x>>, EndsEarly> {
+    pub fn next_tag(&mut self) -> Result<Option<Tag<'x>>, BadXml> {
         loop {
             let Some(lt) = memchr::memchr(b'<', &self.xml[self.at..]) else {
                 self.at = self.xml.len();
@@ -101,13 +109,13 @@ impl<'x> Scan<'x> {
     /// Appends the text up to the end tag named `name` to `text` (its entities resolved,
     /// CDATA as it is, line ends as `\n`), and goes past that tag. The text of elements
     /// inside is taken too.
-    pub fn text_until_end(&mut self, name: &[u8], text: &mut String) -> Result<(), EndsEarly> {
+    pub fn text_until_end(&mut self, name: &[u8], text: &mut String) -> Result<(), BadXml> {
         loop {
-            let lt = memchr::memchr(b'<', &self.xml[self.at..]).ok_or(EndsEarly)? + self.at;
+            let lt = memchr::memchr(b'<', &self.xml[self.at..]).ok_or(BadXml::EndsEarly)? + self.at;
             push_text(&self.xml[self.at..lt], text);
             self.at = lt;
             if let Some(cdata) = self.xml[lt..].strip_prefix(b"<![CDATA[") {
-                let end = memmem::find(cdata, b"]]>").ok_or(EndsEarly)?;
+                let end = memmem::find(cdata, b"]]>").ok_or(BadXml::EndsEarly)?;
                 push_line_ends(&String::from_utf8_lossy(&cdata[..end]), text);
                 self.at = lt + b"<![CDATA[".len() + end + 3;
                 continue;
@@ -121,13 +129,13 @@ impl<'x> Scan<'x> {
     }
 
     /// Goes past the end of the element `start` began (at once if it was empty).
-    pub fn skip_element(&mut self, start: &Tag) -> Result<(), EndsEarly> {
+    pub fn skip_element(&mut self, start: &Tag) -> Result<(), BadXml> {
         if start.kind == Kind::Empty {
             return Ok(());
         }
         let mut depth = 0usize;
         loop {
-            let tag = self.next_tag()?.ok_or(EndsEarly)?;
+            let tag = self.next_tag()?.ok_or(BadXml::EndsEarly)?;
             match tag.kind {
                 Kind::Start if tag.name == start.name => depth += 1,
                 Kind::End if tag.name == start.name => {
@@ -143,21 +151,24 @@ impl<'x> Scan<'x> {
 
     /// The markup at `self.at` (a `<`): a tag, or `None` for a comment, a processing
     /// instruction, CDATA or a declaration, each passed over.
-    fn markup(&mut self) -> Result<Option<Tag<'x>>, EndsEarly> {
+    fn markup(&mut self) -> Result<Option<Tag<'x>>, BadXml> {
         let rest = &self.xml[self.at..];
         for (open, close) in [
             (&b"<!--"[..], &b"-->"[..]),
             (b"<![CDATA[", b"]]>"),
             (b"<?", b"?>"),
-            (b"<!", b">"),
+            (b"<!DOCTYPE", b">"),
         ] {
             if rest.starts_with(open) {
-                let end = memmem::find(&rest[open.len()..], close).ok_or(EndsEarly)?;
+                let end = memmem::find(&rest[open.len()..], close).ok_or(BadXml::EndsEarly)?;
                 self.at += open.len() + end + close.len();
                 return Ok(None);
             }
         }
-        let end = tag_end(rest).ok_or(EndsEarly)?;
+        if rest.starts_with(b"<!") {
+            return Err(BadXml::UnknownDeclaration);
+        }
+        let end = tag_end(rest).ok_or(BadXml::EndsEarly)?;
         self.at += end + 1;
         let mut inner = &rest[1..end];
         let mut kind = Kind::Start;
@@ -310,13 +321,33 @@ mod tests {
         for xml in ["<v>1", "<c r=\"A1", "<!-- x", "<v><![CDATA[x</v>"] {
             let mut scan = Scan::new(xml.as_bytes());
             let cut = match scan.next_tag() {
-                Err(EndsEarly) => true,
+                Err(BadXml::EndsEarly) => true,
+                Err(BadXml::UnknownDeclaration) => false,
                 Ok(start) => {
                     let start = start.unwrap();
-                    scan.text_until_end(start.name, &mut String::new()).is_err()
+                    matches!(
+                        scan.text_until_end(start.name, &mut String::new()),
+                        Err(BadXml::EndsEarly)
+                    )
                 }
             };
             assert!(cut, "{xml}");
         }
+    }
+
+    /// A declaration other than the document type is not passed over: what it hides (a
+    /// style's `<xf>`) would shift what follows.
+    #[test]
+    fn a_declaration_no_part_has_is_refused() {
+        let mut scan = Scan::new(b"<!DOCTYPE x><a><!x <xf numFmtId=\"14\"/>");
+        assert!(scan.next_tag().unwrap().unwrap().starts(b"a"));
+        assert!(matches!(scan.next_tag(), Err(BadXml::UnknownDeclaration)));
+        let mut text = String::new();
+        let mut scan = Scan::new(b"<t>a<!x b</t>");
+        scan.next_tag().unwrap();
+        assert!(matches!(
+            scan.text_until_end(b"t", &mut text),
+            Err(BadXml::UnknownDeclaration)
+        ));
     }
 }

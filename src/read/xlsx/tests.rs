@@ -380,11 +380,16 @@ fn broken_parts_that_give_the_cells_meaning_refuse_the_file() {
         book_of(date, DATE_STYLES).unwrap().sheets[0].rows[0][0],
         Cell::Text("日期45000".into())
     );
-    // Cut short inside the formats: the date would read as a count.
-    let broken = r#"<styleSheet><cellXfs><xf numFmtId="0"/><!-- <xf numFmtId="14"/></cellXfs>"#;
-    assert!(book_of(date, broken)
-        .unwrap_err()
-        .starts_with("xlsx 文件已损坏"));
+    // Cut short inside the formats, or a format hidden in a declaration: the date would
+    // read as a count.
+    for broken in [
+        r#"<styleSheet><cellXfs><xf numFmtId="0"/><!-- <xf numFmtId="14"/></cellXfs>"#,
+        r#"<styleSheet><cellXfs><xf numFmtId="0"/><!x <xf numFmtId="14"/></cellXfs>"#,
+    ] {
+        assert!(book_of(date, broken)
+            .unwrap_err()
+            .starts_with("xlsx 文件已损坏"));
+    }
     let broken_workbook = WORKBOOK.replace("<sheet name=\"无部件\"", "<!x <sheet name=\"无部件\"");
     let bytes = package(&[
         ("xl/workbook.xml", &broken_workbook),

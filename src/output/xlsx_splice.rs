@@ -49,9 +49,10 @@ pub struct SheetRows<'a> {
 /// the end of their sheets.
 pub fn splice_rows(w: &mut dyn Write, book: &[u8], sheets: &[SheetRows]) -> io::Result<()> {
     let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
+    let sheet_parts = crate::read::sheet_parts(book);
     let parts = sheets
         .iter()
-        .map(|sheet| sheet_part(&archive, book, sheet.name))
+        .map(|sheet| sheet_part(&archive, &sheet_parts, sheet.name))
         .collect::<io::Result<Vec<String>>>()?;
     let mut zip = ZipOut::new(w);
     for i in 0..archive.len() {
@@ -142,7 +143,7 @@ impl Template {
     /// The template of `book`, whose sheet named `sheet_name` each copy replaces.
     pub fn new(book: &[u8], sheet_name: &str) -> io::Result<Template> {
         let mut archive = ZipArchive::new(Cursor::new(book)).map_err(unreadable)?;
-        let sheet_part = sheet_part(&archive, book, sheet_name)?;
+        let sheet_part = sheet_part(&archive, &crate::read::sheet_parts(book), sheet_name)?;
         let mut parts = Vec::with_capacity(archive.len());
         let (mut sheet, mut sheet_xml) = (0, String::new());
         for i in 0..archive.len() {
@@ -193,17 +194,22 @@ impl Template {
     }
 }
 
-/// The name of the part that holds the sheet named `name`, as the readers find it
-/// (xl/workbook.xml gives the sheet's relationship id, xl/_rels/workbook.xml.rels the part).
-fn sheet_part(archive: &ZipArchive<Cursor<&[u8]>>, book: &[u8], name: &str) -> io::Result<String> {
-    let (_, part) = crate::read::sheet_parts(book)
-        .into_iter()
+/// The name of the part that holds the sheet named `name`, among the workbook's
+/// [`crate::read::sheet_parts`] (found as the readers find them: xl/workbook.xml gives the
+/// sheet's relationship id, xl/_rels/workbook.xml.rels the part).
+fn sheet_part(
+    archive: &ZipArchive<Cursor<&[u8]>>,
+    sheet_parts: &[(String, String)],
+    name: &str,
+) -> io::Result<String> {
+    let (_, part) = sheet_parts
+        .iter()
         .find(|(sheet, _)| sheet == name)
         .ok_or_else(|| not_found(&format!("工作表“{name}”")))?;
-    if archive.index_for_name(&part).is_none() {
+    if archive.index_for_name(part).is_none() {
         return Err(not_found(&format!("工作表“{name}”的部件 {part}")));
     }
-    Ok(part)
+    Ok(part.clone())
 }
 
 /// The sheet's XML before and after where the rows go (`</sheetData>`), its `<dimension>`
@@ -387,8 +393,8 @@ pub(crate) mod tests {
         // The parts not spliced are copied as they were compressed.
         let mut before = ZipArchive::new(Cursor::new(&without[..])).unwrap();
         let mut after = ZipArchive::new(Cursor::new(&spliced[..])).unwrap();
-        let spliced_parts =
-            ["大表", "另一大表"].map(|name| sheet_part(&before, &without, name).unwrap());
+        let spliced_parts = ["大表", "另一大表"]
+            .map(|name| sheet_part(&before, &crate::read::sheet_parts(&without), name).unwrap());
         assert_eq!(
             spliced_parts,
             ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"]

@@ -118,7 +118,8 @@ fn part_bytes(
 }
 
 /// The sheets' parts by sheet name, chart sheets' too ([`WorkbookPlace`]), of the package
-/// `bytes`. (rollup.xlsx's writer finds its own long sheets with it.)
+/// `bytes`. (rollup.xlsx's writer finds its own long sheets with it: a workbook it made,
+/// not put through [`check_package`].)
 pub(crate) fn sheet_parts(bytes: &[u8]) -> Vec<(String, String)> {
     let Ok(mut zip) = ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
@@ -276,7 +277,8 @@ fn decoded(value: &str) -> String {
 }
 
 /// Entry `i` of the package `bytes` unpacked whole: inflated straight from the file's
-/// bytes into a buffer of the size its directory declares (checked by [`check_package`]).
+/// bytes into a buffer of the size its directory declares (checked by [`check_package`] for
+/// a submission).
 /// The zip crate's reader zeroed that buffer first and went through three readers, a
 /// quarter of the time of unpacking. As that reader does, refuses a part that is
 /// encrypted, packed by another method, larger than declared or fails its checksum: what

@@ -826,6 +826,27 @@ fn xlsx_with_a_part_in_an_unknown_packing_is_read() {
     assert_eq!(book.sheets[0].rows[0][0], nianbao::grid::Cell::Number(7.0));
 }
 
+/// A sheet packed in a way the reader does not know: it is skipped, and the note says why
+/// (not that its data is damaged); the other sheet is read.
+#[test]
+fn xlsx_sheet_in_an_unknown_packing_is_skipped_saying_so() {
+    use make::zip::{self, Entry};
+    let rows = "<row r=\"1\"><c r=\"A1\"><v>7</v></c></row>";
+    let mut odd = Entry::stored("xl/worksheets/sheet1.xml", &zip::sheet(rows, None));
+    odd.method = 12;
+    let good = Entry::deflated("xl/worksheets/sheet2.xml", &zip::sheet(rows, None));
+    let book = nianbao::read::read(&zip::xlsx(vec![odd, good], None), "xlsx").expect("read");
+    let names: Vec<&str> = book.sheets.iter().map(|s| &*s.name).collect();
+    assert_eq!(names, ["Sheet2"], "{:?}", book.notes);
+    assert!(
+        book.notes
+            .iter()
+            .any(|n| n.contains("Sheet1") && n.contains("压缩方式不受支持")),
+        "{:?}",
+        book.notes
+    );
+}
+
 /// An xlsx with `entries` after its content types and package relationships (a workbook at
 /// `xl/workbook.xml` with a sheet `rId1`), for packages the usual builder cannot make.
 fn xlsx_of(entries: Vec<make::zip::Entry>) -> Vec<u8> {

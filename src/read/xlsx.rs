@@ -288,15 +288,15 @@ fn unpacked(
     bytes: &[u8],
     i: usize,
 ) -> Result<Vec<u8>, String> {
-    // Why it failed is not told (a clerk can do nothing with it); the part's name is looked
-    // up only on failure (walking the names to it).
-    let failed = |zip: &ZipArchive<Cursor<&[u8]>>| {
-        let name = zip.file_names_raw().nth(i).unwrap_or_default();
-        format!(
-            "{} 无法解压（压缩数据已损坏）",
-            String::from_utf8_lossy(name)
-        )
+    // The part's name is looked up only on failure.
+    let failed = |zip: &ZipArchive<Cursor<&[u8]>>, why: &str| {
+        let name = zip
+            .by_index_data(i)
+            .map(|part| String::from_utf8_lossy(part.name_raw()).into_owned())
+            .unwrap_or_default();
+        format!("{name} 无法解压（{why}）")
     };
+    const DAMAGED: &str = "压缩数据已损坏";
     let entry = zip
         .by_index_raw(i)
         .ok()
@@ -311,15 +311,16 @@ fn unpacked(
             let packed = &bytes[start.min(len) as usize..end as usize];
             Some((packed, part.compression(), part.size(), part.crc32()))
         });
-    let unpacked = entry.and_then(|(packed, method, size, crc)| {
-        let unpacked = match method {
-            CompressionMethod::Stored if packed.len() as u64 <= size => packed.to_vec(),
-            CompressionMethod::Deflated => inflated(packed, size as usize)?,
-            _ => return None,
-        };
-        (crc32fast::hash(&unpacked) == crc).then_some(unpacked)
-    });
-    unpacked.ok_or_else(|| failed(zip))
+    let (packed, method, size, crc) = entry.ok_or_else(|| failed(zip, DAMAGED))?;
+    let unpacked = match method {
+        CompressionMethod::Stored if packed.len() as u64 <= size => Some(packed.to_vec()),
+        CompressionMethod::Stored => None,
+        CompressionMethod::Deflated => inflated(packed, size as usize),
+        _ => return Err(failed(zip, "压缩方式不受支持")),
+    };
+    unpacked
+        .filter(|unpacked| crc32fast::hash(unpacked) == crc)
+        .ok_or_else(|| failed(zip, DAMAGED))
 }
 
 /// Raw deflate data inflated, if its stream ends within `size` bytes. Room is made for

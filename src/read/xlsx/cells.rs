@@ -297,7 +297,7 @@ pub(super) fn read_sheet(
         let mut value = Cell::Empty;
         let formulas_before = sheet.formulas.len();
         if tag.kind == Kind::Start {
-            let cell = CellAt {
+            let cell = CellBeingRead {
                 row,
                 col,
                 kind,
@@ -321,7 +321,7 @@ pub(super) fn read_sheet(
 }
 
 /// A cell being read: where it is, its type (`t`), whether its style shows a date.
-struct CellAt<'x> {
+struct CellBeingRead<'x> {
     row: u32,
     col: u32,
     kind: &'x [u8],
@@ -332,7 +332,7 @@ struct CellAt<'x> {
 /// its `<is>`. Its formula goes to `sheet`. (`text` is room to read into.)
 fn read_cell(
     scan: &mut Scan,
-    cell: &CellAt,
+    cell: &CellBeingRead,
     context: &Context,
     sheet: &mut SheetCells,
     text: &mut String,

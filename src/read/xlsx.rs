@@ -104,16 +104,48 @@ impl PartNames {
     }
 }
 
-/// A part of the package `bytes` by name, whole; empty if absent.
-fn part_bytes(
-    zip: &mut ZipArchive<Cursor<&[u8]>>,
-    bytes: &[u8],
-    names: &PartNames,
-    name: &str,
-) -> Result<Vec<u8>, String> {
-    match names.entry(name) {
-        Some(i) => unpacked(zip, bytes, i),
-        None => Ok(Vec::new()),
+/// A package: its directory, its parts by name, and its bytes, from which a part is
+/// inflated when it is asked for.
+struct Package<'b> {
+    zip: ZipArchive<Cursor<&'b [u8]>>,
+    names: PartNames,
+    bytes: &'b [u8],
+}
+
+impl<'b> Package<'b> {
+    fn new(zip: ZipArchive<Cursor<&'b [u8]>>, bytes: &'b [u8]) -> Package<'b> {
+        Package {
+            names: PartNames::of(&zip),
+            zip,
+            bytes,
+        }
+    }
+
+    /// A part by name, whole; empty if absent.
+    fn part(&mut self, name: &str) -> Result<Vec<u8>, String> {
+        match self.names.entry(name) {
+            Some(i) => self.entry(i),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Entry `i`, whole ([`unpacked`]).
+    fn entry(&mut self, i: usize) -> Result<Vec<u8>, String> {
+        unpacked(&mut self.zip, self.bytes, i)
+    }
+
+    /// Where the workbook is, and its sheets: a part that cannot be read or parsed, or a
+    /// workbook that is not there, is `None`.
+    fn workbook(&mut self) -> Option<(WorkbookPlace, Vec<SheetPart>)> {
+        let place = WorkbookPlace::of(&self.part(PACKAGE_RELS).ok()?).ok()?;
+        let workbook = self.part(&place.workbook()).ok()?;
+        if workbook.is_empty() {
+            return None;
+        }
+        let sheets = place
+            .sheets(&workbook, &self.part(&place.rels()).ok()?)
+            .ok()?;
+        Some((place, sheets))
     }
 }
 
@@ -121,20 +153,13 @@ fn part_bytes(
 /// `bytes`. (rollup.xlsx's writer finds its own long sheets with it: a workbook it made,
 /// not put through [`check_package`].)
 pub(crate) fn sheet_parts(bytes: &[u8]) -> Vec<(String, String)> {
-    let Ok(mut zip) = ZipArchive::new(Cursor::new(bytes)) else {
+    let Ok(zip) = ZipArchive::new(Cursor::new(bytes)) else {
         return Vec::new();
     };
-    let zip = &mut zip;
-    let names = PartNames::of(zip);
-    let package_rels = part_bytes(zip, bytes, &names, PACKAGE_RELS).unwrap_or_default();
-    let Ok(place) = WorkbookPlace::of(&package_rels) else {
+    let Some((_, sheets)) = Package::new(zip, bytes).workbook() else {
         return Vec::new();
     };
-    let workbook = part_bytes(zip, bytes, &names, &place.workbook()).unwrap_or_default();
-    let rels = part_bytes(zip, bytes, &names, &place.rels()).unwrap_or_default();
-    place
-        .sheets(&workbook, &rels)
-        .unwrap_or_default()
+    sheets
         .into_iter()
         .filter_map(|sheet| Some((sheet.name, sheet.path?)))
         .collect()
@@ -348,20 +373,19 @@ fn not_utf8(what: &str, xml: &[u8]) -> Option<String> {
 /// not read again: a workbook of a million `<sheet>`s naming one part would read it a
 /// million times.
 fn sheet_xml(
-    zip: &mut ZipArchive<Cursor<&[u8]>>,
-    bytes: &[u8],
-    names: &PartNames,
+    package: &mut Package,
     sheet: &SheetPart,
     entries_read: &mut foldhash::HashSet<usize>,
 ) -> Result<Vec<u8>, String> {
     let path = sheet.path.as_ref().ok_or("工作簿中找不到它的部件")?;
-    let entry = names
+    let entry = package
+        .names
         .entry(path)
         .ok_or_else(|| format!("文件中没有它的部件 {path}"))?;
     if !entries_read.insert(entry) {
         return Err(format!("它的部件 {path} 已作为另一张工作表读取"));
     }
-    unpacked(zip, bytes, entry)
+    package.entry(entry)
 }
 
 /// The notes of sheets left out: the first [`SkippedSheets::IN_FULL`] in full, the others
@@ -395,19 +419,11 @@ impl SkippedSheets {
 /// dense range of seventeen billion cells; values and formulas come in one pass. A sheet
 /// that cannot be read is left out with a note, and the others are read.
 pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
-    let mut zip = check_package(bytes)?;
-    let names = PartNames::of(&zip);
-    let mut part = |name: &str| part_bytes(&mut zip, bytes, &names, name).map_err(|_| damaged());
+    let mut package = Package::new(check_package(bytes)?, bytes);
     // The parts that say where the sheets are and what their cells mean: where one is
     // broken the file is refused, as calamine refused it, rather than read in part.
-    let place = WorkbookPlace::of(&part(PACKAGE_RELS)?).map_err(|_| damaged())?;
-    let workbook_xml = part(&place.workbook())?;
-    if workbook_xml.is_empty() {
-        return Err(damaged());
-    }
-    let sheets = place
-        .sheets(&workbook_xml, &part(&place.rels())?)
-        .map_err(|_| damaged())?;
+    let (place, sheets) = package.workbook().ok_or_else(damaged)?;
+    let mut part = |name: &str| package.part(name).map_err(|_| damaged());
     let strings_xml = part(&place.part("sharedStrings.xml"))?;
     let strings = SharedStrings::parse(&strings_xml).map_err(|_| damaged())?;
     let strings_note = not_utf8("共享字符串表", &strings_xml);
@@ -432,7 +448,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Workbook, String> {
     let mut entries_read = foldhash::HashSet::default();
     for sheet in sheets {
         let name = &sheet.name;
-        let xml = match sheet_xml(&mut zip, bytes, &names, &sheet, &mut entries_read) {
+        let xml = match sheet_xml(&mut package, &sheet, &mut entries_read) {
             Ok(xml) => xml,
             Err(why) => {
                 skipped.note(

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::grid::{Cell, Sheet};
+use crate::grid::{Cell, Sheet, EXCEL_COLUMNS, EXCEL_ROWS};
 use crate::text::{format_number, parse_value, ParsedValue};
 
 /// A parsed formula.
@@ -211,8 +211,7 @@ impl Parser {
             .src
             .get(self.pos)
             .is_some_and(|c| c.is_alphanumeric() || *c == '(');
-        // Excel's sheet is 1,048,576 rows by 16,384 columns.
-        let in_sheet = (1..=1_048_576).contains(&row) && col <= 16_384;
+        let in_sheet = (1..=EXCEL_ROWS).contains(&row) && col <= EXCEL_COLUMNS;
         if letters == 0 || letters > 3 || digits == 0 || !in_sheet || next_is_name {
             self.pos = start;
             return None;

@@ -263,6 +263,11 @@ impl fmt::Display for Location {
     }
 }
 
+/// An Excel worksheet's rows and columns (its last cell is XFD1048576): the addresses an
+/// xlsx or a formula may name, and what rollup.xlsx's sheets may hold.
+pub const EXCEL_ROWS: u32 = 1_048_576;
+pub const EXCEL_COLUMNS: u32 = 16_384;
+
 /// Columns of a sheet read, counted from its first used column (as many as an .xls has).
 pub const MAX_COLS: u32 = 256;
 /// Rows of a sheet read, counted from its first used row (as many as an .xls has).

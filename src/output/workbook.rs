@@ -10,6 +10,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::check::{Anomaly, TOTALS_SOURCE};
+use crate::grid::EXCEL_ROWS;
 use crate::layout::{layout, Style, TCell, TSheet, Template, UnitLine};
 use crate::normalize::Submission;
 use crate::output::xlsx_splice::{self, SheetRows};
@@ -498,13 +499,13 @@ pub fn rollup_xlsx(
     }
     // A sheet holds 1,048,576 rows: a province's anomalies may not fit. Those that do are
     // listed, and a last row says where the rest are; no county has a million units.
-    if submissions.len() > EXCEL_ROWS - NORMALIZED_HEADER_ROWS as usize {
+    if submissions.len() > EXCEL_ROWS as usize - NORMALIZED_HEADER_ROWS as usize {
         return Err(XlsxError::IoError(std::io::Error::other(format!(
             "单位超过 Excel 一个工作表的行数（{} 份报告），请用 normalized.csv",
             submissions.len()
         ))));
     }
-    let listed = anomalies.len().min(EXCEL_ROWS - 2);
+    let listed = anomalies.len().min(EXCEL_ROWS as usize - 2);
     let rest = anomalies.len() - listed;
     let anomaly_lines = listed + usize::from(rest > 0);
     normalized_sheet(&mut book, submissions.len())?;
@@ -550,9 +551,6 @@ fn header_format() -> Format {
         .set_border(FormatBorder::Thin)
         .set_background_color("DDEBF7")
 }
-
-/// The rows of a worksheet.
-const EXCEL_ROWS: usize = 1_048_576;
 
 /// The 各单位 sheet's header rows, above where the unit rows go.
 const NORMALIZED_HEADER_ROWS: u32 = 2;

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use super::scan::{self, BadXml, Kind, Scan, Tag};
-use crate::grid::Cell;
+use crate::grid::{Cell, EXCEL_COLUMNS, EXCEL_ROWS};
 use crate::read::limits::MAX_TEXT_BYTES;
 use crate::text::PackedStrings;
 
@@ -153,7 +153,7 @@ pub(super) struct SheetCells {
 impl SheetCells {
     fn hide_cols(&mut self, cols: std::ops::Range<u32>) {
         if self.col_bits.is_empty() {
-            self.col_bits = vec![0; MAX_COLUMN as usize / 64];
+            self.col_bits = vec![0; EXCEL_COLUMNS as usize / 64];
         }
         // A word at a time: the bits of `cols` in word `w`.
         let (start, end) = (cols.start as usize, cols.end as usize);
@@ -243,7 +243,7 @@ pub(super) fn read_sheet(
                 let max = tag.attribute(b"max").and_then(number::<u32>);
                 // A range past the sheet's 16,384 columns is cut there.
                 if let (Some(min @ 1..), Some(max)) = (min, max) {
-                    sheet.hide_cols(min - 1..max.min(MAX_COLUMN));
+                    sheet.hide_cols(min - 1..max.min(EXCEL_COLUMNS));
                 }
             }
             Some(_) => {}
@@ -470,7 +470,7 @@ fn cell_address(r: &[u8]) -> Result<(u32, u32), SheetError> {
     let col = r[..letters].iter().fold(0u32, |c, b| {
         c * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
     });
-    if col > MAX_COLUMN {
+    if col > EXCEL_COLUMNS {
         return Err(SheetError::OutOfBounds(text()));
     }
     Ok((row_of(&r[letters..], r)?, col - 1))
@@ -491,14 +491,10 @@ fn row_of(digits: &[u8], address: &[u8]) -> Result<u32, SheetError> {
         .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
     {
         0 => Err(SheetError::NotAnAddress(text())),
-        row @ 1..=MAX_ROW => Ok(row - 1),
+        row @ 1..=EXCEL_ROWS => Ok(row - 1),
         _ => Err(SheetError::OutOfBounds(text())),
     }
 }
-
-/// A sheet's last row and column (1,048,576 and XFD).
-const MAX_ROW: u32 = 1_048_576;
-const MAX_COLUMN: u32 = 16_384;
 
 /// A rich or plain string (`<si>` of the shared strings, `<is>` of a cell) up to the end tag
 /// named `end`, appended to `text`: the text of its `<t>`s, not those of a phonetic guide

@@ -267,12 +267,9 @@ impl Staging {
     /// file since ([`Folder::look`]). Where it cannot be noted, the next run writes every page.
     #[cfg(unix)]
     fn settle(&self) {
-        // The file system stamps files by a clock that moves a tick (up to 10 ms) at a
-        // time: the pages linked, and the previous set's names deleted, in this tick would
-        // be no earlier than the time noted, and written again by the next run.
-        std::thread::sleep(std::time::Duration::from_millis(20));
         let mut file = &self.held;
-        let Some(at_ns) = with_own_id(file) else {
+        let Some(at_ns) = with_own_id(file).map(|last_change| stamp_after(file, last_change))
+        else {
             return;
         };
         let folders = FOLDERS
@@ -526,6 +523,26 @@ fn with_own_id(mut file: &std::fs::File) -> Option<u64> {
         .and_then(|_| writeln!(file, "{id}"))
         .and_then(|()| file.metadata());
     written.ok().as_ref().and_then(changed_ns)
+}
+
+/// The first stamp later than `last_change` that the file system gives a write to the lock
+/// file, or `last_change` itself if none comes within 50 ms. Files are stamped by a clock
+/// that moves a tick (up to 10 ms) at a time: the pages linked, and the previous set's
+/// names deleted, in the tick of `last_change` would otherwise be no earlier than the time
+/// noted, and written again by the next run. Noting `last_change` is safe all the same: a
+/// page is trusted only if stamped before the time noted. (Linux from 6.13 stamps a file
+/// finely once its stamp was asked for: there the first write after is later.)
+#[cfg(unix)]
+fn stamp_after(file: &std::fs::File, last_change: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+    while std::time::Instant::now() < deadline {
+        match with_own_id(file) {
+            Some(now) if now > last_change => return now,
+            Some(_) => std::thread::sleep(std::time::Duration::from_micros(500)),
+            None => break,
+        }
+    }
+    last_change
 }
 
 /// What a run that succeeded notes in the lock file once it is done with its outputs
@@ -1253,6 +1270,28 @@ mod tests {
         tamper(&out);
         run(&out, "one", &pages);
         assert_eq!(std::fs::read(page(&out, "c.html")).unwrap(), b"c.html one");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The time noted is past the stamp of the last change before it, and no later change
+    /// is stamped before it.
+    #[cfg(unix)]
+    #[test]
+    fn the_stamp_noted_is_the_first_after_the_last_change() {
+        let (dir, _) = fresh("stamp");
+        let lock = std::fs::File::create(dir.join("lock")).unwrap();
+        let page = dir.join("page.html");
+        for _ in 0..20 {
+            std::fs::write(&page, "a").unwrap();
+            let last_change = with_own_id(&lock).unwrap();
+            let page_changed = changed_ns(&std::fs::metadata(&page).unwrap()).unwrap();
+            assert!(page_changed <= last_change);
+            let noted = stamp_after(&lock, last_change);
+            assert!(noted > last_change, "{noted} after {last_change}");
+            std::fs::write(&page, "b").unwrap();
+            let changed_after = changed_ns(&std::fs::metadata(&page).unwrap()).unwrap();
+            assert!(changed_after >= noted, "{changed_after} before {noted}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -11,7 +11,7 @@ use crate::pipeline::{gather, process_all};
 use crate::prior::Prior;
 use crate::report;
 
-use crate::rollup::{roll_up, Tally};
+use crate::rollup::{roll_up, Rollup, Tally};
 use crate::roster::Roster;
 use crate::settings::Settings;
 use rayon::prelude::*;
@@ -97,13 +97,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     if let (Some(prior), Some(year)) = (&prior, year) {
         prior.check_for(year)?;
     }
-    let rollup = roll_up(&gathered.submissions, &roster, year);
     // Every output is written into the staging folder beside --out, and the staged set
     // takes the place of the previous one once all were made, manifest included: a failure
     // leaves the previous run's outputs whole.
     // normalized.csv (and .parquet) need only the reports and which of them the totals
-    // count: they are written beside the checks.
-    let write_normalized = || -> Result<(), String> {
+    // count: written once the rollup is made, beside the units' checks, which need no
+    // rollup. The totals' checks wait for both.
+    let write_normalized = |rollup: &Rollup| -> Result<(), String> {
         staging.file("normalized.csv", |w| {
             output::normalized_csv(w, &gathered.submissions, &roster, &rollup.left_out)
         })?;
@@ -118,8 +118,8 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         }
         Ok(())
     };
-    let check = || {
-        let mut anomalies = check::check_county(&County {
+    let check_units = || {
+        check::check_county(&County {
             submissions: &gathered.submissions,
             unreadable: &gathered.unreadable,
             copies: &gathered.copies,
@@ -128,16 +128,20 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             prior: prior.as_ref(),
             settings: &settings,
             whole_county: true,
-        });
-        let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
-        anomalies.extend(totals);
-        check::sort(&mut anomalies);
-        check::ids::assign(&mut anomalies);
-        anomalies
+        })
     };
-    let (mut anomalies, (normalized, normalized_time)) =
-        rayon::join(check, || timed("normalized.csv", write_normalized));
+    let roll_up_and_write_normalized = || {
+        let rollup = roll_up(&gathered.submissions, &roster, year);
+        let normalized = timed("normalized.csv", || write_normalized(&rollup));
+        (rollup, normalized)
+    };
+    let (mut anomalies, (rollup, (normalized, normalized_time))) =
+        rayon::join(check_units, roll_up_and_write_normalized);
     normalized?;
+    let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
+    anomalies.extend(totals);
+    check::sort(&mut anomalies);
+    check::ids::assign(&mut anomalies);
     let reviewed = review.apply(&mut anomalies);
     phases.done("check and roll up");
 

@@ -379,7 +379,7 @@ pub fn evaluate_workbook(sheets: &mut [Sheet], formulas: Vec<FormulaCell>) -> Ve
                     "{at} 的公式 ={} 没有保存计算结果，也无法计算（{e}）",
                     f.text
                 ));
-                sheet.set(f.row, f.col, Cell::Text(format!("={}", f.text)));
+                sheet.set(f.row, f.col, Cell::Text(format!("={}", f.text).into()));
             }
         }
     }

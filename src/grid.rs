@@ -9,13 +9,88 @@ use std::sync::Arc;
 pub enum Cell {
     Empty,
     Number(f64),
-    Text(String),
+    Text(Text),
 }
+
+/// A cell's text. Up to [`Text::INLINE`] bytes — a number typed as text, as every value of a
+/// CSV is, a short label, a unit's name — it is kept in the cell itself, so that reading
+/// allocates nothing for it; a longer one is kept on the heap.
+#[derive(Clone)]
+pub struct Text(TextRepr);
+
+#[derive(Clone)]
+enum TextRepr {
+    Inline { len: u8, bytes: [u8; Text::INLINE] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// The longest text kept in the cell: with its length, a cell is then as large as a
+    /// `String` (24 bytes).
+    pub const INLINE: usize = 22;
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            TextRepr::Inline { len, bytes } => {
+                let bytes = &bytes[..usize::from(*len)];
+                debug_assert!(std::str::from_utf8(bytes).is_ok());
+                // SAFETY: only ever copied whole from a `str` ([`Text::from`]).
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            }
+            TextRepr::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        if text.len() > Text::INLINE {
+            return Text(TextRepr::Heap(text.into()));
+        }
+        let mut bytes = [0; Text::INLINE];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Text(TextRepr::Inline {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        if text.len() > Text::INLINE {
+            Text(TextRepr::Heap(text.into_boxed_str()))
+        } else {
+            Text::from(text.as_str())
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Cell>() == 24);
 
 impl Cell {
     pub fn text(&self) -> Option<&str> {
         match self {
-            Cell::Text(s) => Some(s),
+            Cell::Text(s) => Some(s.as_str()),
             _ => None,
         }
     }
@@ -654,6 +729,32 @@ pub struct Workbook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A text reads back as it was given, kept in the cell up to 22 bytes and on the heap
+    /// past them, whether given as a `&str` or a `String`; its debug form is a `str`'s.
+    #[test]
+    fn a_text_reads_back_as_given_inline_or_not() {
+        let texts = [
+            "",
+            "12",
+            "1234567890123456789012",  // 22 bytes: in the cell
+            "12345678901234567890123", // 23: on the heap
+            "第二十条第（五）",        // 24 bytes of 8 characters
+            "行政许可a",               // 13
+        ];
+        for text in texts {
+            let inline = text.len() <= Text::INLINE;
+            for made in [Text::from(text), Text::from(text.to_string())] {
+                assert_eq!(made.as_str(), text);
+                assert_eq!(&*made, text);
+                assert_eq!(matches!(made.0, TextRepr::Inline { .. }), inline, "{text}");
+                assert_eq!(format!("{made:?}"), format!("{text:?}"));
+                assert_eq!(made, Text::from(text));
+            }
+        }
+        assert_ne!(Text::from("12"), Text::from("123"));
+        assert_eq!(Cell::Text("ab".into()).text(), Some("ab"));
+    }
 
     #[test]
     fn cells_that_pack_in_32_bits_unpack_as_they_were() {

@@ -26,7 +26,7 @@ pub(super) fn long_table_of(sheet: &Sheet) -> Option<LongTable> {
     let cols = LongTable::columns_of(header.iter().copied())?;
     let mut table = LongTableBuilder::new(Some(sheet.name.clone()), cols);
     let text_at = |r: u32, c: u32| match sheet.get(r, c) {
-        Cell::Text(t) => t.clone(),
+        Cell::Text(t) => t.to_string(),
         Cell::Number(n) => crate::text::format_number(*n),
         Cell::Empty => String::new(),
     };
@@ -130,7 +130,7 @@ pub(super) fn wide_table_of(sheet: &Sheet) -> Option<LongTable> {
         [unit, year.unwrap_or(own), own, own],
     );
     let text_at = |r: u32, c: u32| match sheet.get(r, c) {
-        Cell::Text(t) => t.clone(),
+        Cell::Text(t) => t.to_string(),
         Cell::Number(n) => crate::text::format_number(*n),
         Cell::Empty => String::new(),
     };
@@ -200,7 +200,7 @@ pub(super) fn locate_long_form(table: &LongTable) -> Result<Vec<RawSubmission>, 
                     cell: if value.is_empty() {
                         Cell::Empty
                     } else {
-                        Cell::Text(value.to_string())
+                        Cell::Text(value.into())
                     },
                 })
             }

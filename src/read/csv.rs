@@ -162,7 +162,7 @@ fn read_records(
                 let row: Vec<Cell> = fields(&record)
                     .map(|f| match clipped(f, &mut clipped_fields) {
                         "" => Cell::Empty,
-                        f => Cell::Text(f.to_string()),
+                        f => Cell::Text(f.into()),
                     })
                     .collect();
                 cells += row.iter().filter(|c| !c.is_empty()).count();

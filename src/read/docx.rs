@@ -139,7 +139,7 @@ pub(super) fn heading_sheet(paragraphs: &[Paragraph]) -> Option<Sheet> {
         })
         .enumerate()
     {
-        cells.push((r as u32, 0, Cell::Text(p.text.clone())));
+        cells.push((r as u32, 0, Cell::Text(p.text.as_str().into())));
         places.insert((r as u32, 0), p.at.clone());
     }
     if cells.is_empty() {
@@ -414,7 +414,7 @@ fn sheet_of(tables: &[RawTable], run: std::ops::Range<usize>, room: &mut usize) 
                 );
                 if !cell.continues && !cell.text.is_empty() && *room > 0 {
                     *room -= 1;
-                    cells.push((row, cell.col, Cell::Text(kept(&cell.text))));
+                    cells.push((row, cell.col, Cell::Text(kept(&cell.text).into())));
                 }
             }
             row += 1;

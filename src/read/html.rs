@@ -268,7 +268,7 @@ impl TableB {
         if let Some((r, c, text)) = self.cell.take() {
             let text = text.trim();
             if !text.is_empty() && r < MAX_ROWS && c < MAX_COLS && self.cells.len() < self.room {
-                self.cells.push((r, c, Cell::Text(kept(text))));
+                self.cells.push((r, c, Cell::Text(kept(text).into())));
             }
             if text.chars().count() >= PROSE_CHARS {
                 let at = Location::Table {

@@ -36,7 +36,7 @@ pub(super) fn push_sheet(
                 while !text.is_char_boundary(end) {
                     end -= 1;
                 }
-                text.truncate(end);
+                *text = text[..end].into();
                 clipped += 1;
             }
         }
@@ -88,10 +88,10 @@ pub(super) fn cell_from_data(data: Data) -> Cell {
         Data::Empty => Cell::Empty,
         Data::Int(i) => Cell::Number(i as f64),
         Data::Float(f) => Cell::Number(f),
-        Data::String(s) => Cell::Text(s),
+        Data::String(s) => Cell::Text(s.into()),
         Data::Bool(b) => Cell::Text(if b { "TRUE" } else { "FALSE" }.into()),
-        Data::DateTime(d) => Cell::Text(format!("日期{d}")),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s),
-        Data::Error(e) => Cell::Text(e.to_string()),
+        Data::DateTime(d) => Cell::Text(format!("日期{d}").into()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.into()),
+        Data::Error(e) => Cell::Text(e.to_string().into()),
     }
 }

@@ -241,7 +241,7 @@ pub(super) struct Rebuilt {
 impl Rebuilt {
     fn put(&mut self, row: u32, col: u32, text: &str, at: &Location) {
         if !text.is_empty() {
-            self.cells.push((row, col, Cell::Text(text.to_string())));
+            self.cells.push((row, col, Cell::Text(text.into())));
         }
         self.places.insert((row, col), at.clone());
     }

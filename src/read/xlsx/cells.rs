@@ -380,7 +380,7 @@ fn read_cell(
                 if !empty {
                     read_string(scan, b"is", text)?;
                 }
-                value = Cell::Text(text.clone());
+                value = Cell::Text(text.as_str().into());
             }
             _ => scan.skip_element(&child)?,
         }
@@ -410,7 +410,7 @@ pub(super) fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStri
     let as_written = || Value::Odd(Cell::Text(v.into()));
     match kind {
         b"s" => match v.trim().parse().ok().and_then(|i| strings.get(i)) {
-            Some(text) => Value::Read(Cell::Text(clipped(text).to_string())),
+            Some(text) => Value::Read(Cell::Text(clipped(text).into())),
             None => Value::MissingString,
         },
         b"b" => match v.trim() {
@@ -425,12 +425,12 @@ pub(super) fn value_of(kind: &[u8], v: &str, is_date: bool, strings: &SharedStri
         b"n" => match v.parse::<f64>() {
             // What a date shows depends on the reader's locale: it is read as a date, which
             // is not a count.
-            Ok(n) if is_date => Value::Read(Cell::Text(format!("日期{n}"))),
+            Ok(n) if is_date => Value::Read(Cell::Text(format!("日期{n}").into())),
             Ok(n) => Value::Read(Cell::Number(n)),
             Err(_) => as_written(),
         },
         // A formula's text result, with Excel's escapes.
-        b"str" => Value::Read(Cell::Text(unescape_excel(v).into_owned())),
+        b"str" => Value::Read(Cell::Text(unescape_excel(v).as_ref().into())),
         // An error (`#DIV/0!`), an ISO date: as written.
         b"e" | b"d" => Value::Read(Cell::Text(v.into())),
         _ => as_written(),

@@ -4,7 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::path::Path;
 
-use crate::read::{csv_with_header, decode_text};
+use crate::read::{csv_with_header, decode_text, LineCounter};
 use crate::text::fold;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,8 +62,10 @@ impl Roster {
         // Sized once by its lines, not by doubling: a province's roster has 100,000.
         let mut units = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         let mut record = csv::StringRecord::new();
+        // Lines as the clerk's editor numbers them, CRLF (as Excel saves) or not.
+        let mut lines = LineCounter::new(text);
         while reader.read_record(&mut record).map_err(|e| e.to_string())? {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
             let field = |c: Option<usize>| {
                 c.and_then(|c| record.get(c))
                     .unwrap_or("")
@@ -392,6 +394,17 @@ mod tests {
             Roster::parse("unit_id,name,type,aliases\nx.y,甲,乡镇,\nx_y,乙,乡镇,\n").unwrap_err();
         assert!(err.contains("共用"), "{err}");
         assert!(Roster::parse("unit_id,name,type,aliases\nindex,甲,乡镇,\n").is_err());
+    }
+
+    /// The line named is the line in the file, whether its lines end in CRLF (as Excel
+    /// saves a CSV) or LF, blank lines counted.
+    #[test]
+    fn a_row_without_a_name_is_named_by_its_line() {
+        for end in ["\n", "\r\n"] {
+            let roster = ["unit_id,name", "a,甲镇", "", "b,乙镇", "c,"].join(end) + end;
+            let err = Roster::parse(&roster).unwrap_err();
+            assert!(err.starts_with("第 5 行"), "{end:?}: {err}");
+        }
     }
 
     #[test]

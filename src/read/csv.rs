@@ -47,14 +47,14 @@ fn overlong_line(text: &str, delimiter: u8) -> Option<usize> {
 
 /// Physical line numbers of record starts. The csv crate's own count is one short after a
 /// CRLF terminator (it records the start before the `\n`), so count from byte offsets.
-struct LineCounter<'t> {
+pub(crate) struct LineCounter<'t> {
     text: &'t [u8],
     pos: usize,
     line: u64,
 }
 
 impl<'t> LineCounter<'t> {
-    fn new(text: &'t str) -> Self {
+    pub(crate) fn new(text: &'t str) -> Self {
         LineCounter {
             text: text.as_bytes(),
             pos: 0,
@@ -64,7 +64,7 @@ impl<'t> LineCounter<'t> {
 
     /// The line of the first character at or after `offset` that is not a line break.
     /// Offsets must not decrease between calls.
-    fn line_at(&mut self, mut offset: usize) -> u64 {
+    pub(crate) fn line_at(&mut self, mut offset: usize) -> u64 {
         while offset < self.text.len() && matches!(self.text[offset], b'\r' | b'\n') {
             offset += 1;
         }

@@ -16,6 +16,7 @@ mod xls;
 mod xlsx;
 
 pub use self::csv::csv_with_header;
+pub(crate) use self::csv::LineCounter;
 pub use encoding::{decode_text, DecodedText};
 pub(crate) use xlsx::sheet_parts;
 

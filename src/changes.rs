@@ -22,6 +22,7 @@ use crate::output::{
     normalized_lead, previous_unreadable, value_text, value_text_is, FileEntry, NORMALIZED_LEAD,
     NORMALIZED_TAIL,
 };
+use crate::read::LineCounter;
 use crate::roster::Roster;
 use crate::schema;
 
@@ -264,6 +265,15 @@ impl Previous {
     }
 }
 
+/// The line, as an editor numbers it, of byte `offset` after the BOM of the file at `path`:
+/// the csv crate's own count is one short after CRLF, with which nianbao writes its CSVs.
+/// The file is read again only to say where a damaged one went wrong.
+fn line_in_file(path: &Path, offset: u64) -> u64 {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let after_bom = usize::try_from(offset).map_or(usize::MAX, |o| o.saturating_add(3));
+    LineCounter::new(&bytes).line_at(after_bom)
+}
+
 /// Reads a CSV nianbao wrote (with a BOM) `batch` rows at a time: `columns` makes of its
 /// header what each row needs (or refuses it), then `rows` is called with that and each
 /// batch. A row of another length than the header is an error: the file was cut short.
@@ -282,7 +292,10 @@ fn each_batch<C>(
     }
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
     let damaged = |e: csv::Error| match e.position() {
-        Some(at) => format!("第 {} 行格式不对（文件可能不完整）", at.line()),
+        Some(at) => format!(
+            "第 {} 行格式不对（文件可能不完整）",
+            line_in_file(path, at.byte())
+        ),
         None => "格式不对（文件可能不完整）".to_string(),
     };
     let header = reader.headers().map_err(damaged)?.clone();
@@ -823,11 +836,13 @@ mod tests {
         // A previous normalized.csv whose last row was cut short.
         write_previous(&dir, &now);
         let mut cut = std::fs::read(dir.join("normalized.csv")).unwrap();
+        // Its lines end in CRLF; the line named is the cut one, as an editor numbers it.
+        let cut_line = cut.iter().filter(|&&b| b == b'\n').count() + 1;
         cut.extend(b"a,a\xe9\x95\x87,\xe4\xb9\xa1\xe9\x95\x87,2024\n");
         std::fs::write(dir.join("normalized.csv"), cut).unwrap();
         let damaged = with_previous(open(&dir), &now);
         assert!(
-            matches!(&damaged, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains("格式不对")),
+            matches!(&damaged, Comparison::NotCompared(w) if w.contains("normalized.csv") && w.contains(&format!("第 {cut_line} 行格式不对"))),
             "{damaged:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);

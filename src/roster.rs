@@ -63,7 +63,7 @@ impl Roster {
         let mut units = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         let mut record = csv::StringRecord::new();
         // Lines as the clerk's editor numbers them, CRLF (as Excel saves) or not.
-        let mut lines = LineCounter::new(text);
+        let mut lines = LineCounter::new(text.as_bytes());
         while reader.read_record(&mut record).map_err(|e| e.to_string())? {
             let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
             let field = |c: Option<usize>| {

@@ -54,9 +54,9 @@ pub(crate) struct LineCounter<'t> {
 }
 
 impl<'t> LineCounter<'t> {
-    pub(crate) fn new(text: &'t str) -> Self {
+    pub(crate) fn new(text: &'t [u8]) -> Self {
         LineCounter {
-            text: text.as_bytes(),
+            text,
             pos: 0,
             line: 1,
         }
@@ -127,7 +127,7 @@ fn read_records(
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut lines = Vec::new();
     let mut long: Option<LongTableBuilder> = None;
-    let mut line_counter = LineCounter::new(text);
+    let mut line_counter = LineCounter::new(text.as_bytes());
     let mut record = csv::ByteRecord::new();
     let (mut cells, mut clipped_fields) = (0usize, 0usize);
     let mut stopped = false;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::ids::normalize_id;
 use super::{Anomaly, Severity};
 use crate::output::unneutralize;
-use crate::read::{csv_with_header, decode_text};
+use crate::read::{csv_with_header, decode_text, LineCounter};
 
 pub const REVIEW_CSV: &str = "review.csv";
 pub const REVIEW_XLSX: &str = "review.xlsx";
@@ -363,18 +363,11 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
     let text = decode_text(bytes).text;
     let (mut reader, header) = csv_with_header(&text)?;
     let mut rows = vec![(1, header)];
+    let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
         let record = record.map_err(|e| e.to_string())?;
-        // Counted here: after a CRLF the reader's position is the LF, and its line one short.
-        let line = record.position().map_or(0, |p| {
-            let bytes = text.as_bytes();
-            let mut start = (p.byte() as usize).min(bytes.len());
-            while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-                start += 1;
-            }
-            bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1
-        });
-        rows.push((line, record.iter().map(str::to_string).collect()));
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
+        rows.push((line as usize, record.iter().map(str::to_string).collect()));
     }
     Ok(rows)
 }

@@ -65,7 +65,7 @@ impl Roster {
         // Lines as the clerk's editor numbers them, CRLF (as Excel saves) or not.
         let mut lines = LineCounter::new(text.as_bytes());
         while reader.read_record(&mut record).map_err(|e| e.to_string())? {
-            let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
+            let line = lines.line_of(record.position());
             let field = |c: Option<usize>| {
                 c.and_then(|c| record.get(c))
                     .unwrap_or("")

@@ -366,7 +366,7 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
     let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
         let record = record.map_err(|e| e.to_string())?;
-        let line = lines.line_at(record.position().map_or(0, |p| p.byte() as usize));
+        let line = lines.line_of(record.position());
         rows.push((line as usize, record.iter().map(str::to_string).collect()));
     }
     Ok(rows)

@@ -62,6 +62,12 @@ impl<'t> LineCounter<'t> {
         }
     }
 
+    /// The line of a record that starts at `position` (the csv crate's), as
+    /// [`Self::line_at`] its byte.
+    pub(crate) fn line_of(&mut self, position: Option<&csv::Position>) -> u64 {
+        self.line_at(position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX)))
+    }
+
     /// The line of the first character at or after `offset` that is not a line break.
     /// Offsets must not decrease between calls.
     pub(crate) fn line_at(&mut self, mut offset: usize) -> u64 {
@@ -135,8 +141,7 @@ fn read_records(
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let offset = record.position().map_or(0, |p| p.byte() as usize);
-                let line = line_counter.line_at(offset);
+                let line = line_counter.line_of(record.position());
                 let blank = fields(&record).all(|f| f.trim().is_empty());
                 if let Some(long) = &mut long {
                     if blank {

@@ -8,6 +8,15 @@ use crate::grid::{Cell, Location, LongTable, LongTableBuilder, Sheet};
 use crate::schema::{self, FieldIdx, FIELD_COUNT};
 use crate::text::fold;
 
+/// A cell as the long form takes it: its text, a number as written (`12`, not `12.0`).
+fn text_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => t.to_string(),
+        Cell::Number(n) => crate::text::format_number(*n),
+        Cell::Empty => String::new(),
+    }
+}
+
 /// A workbook's first sheet in the long form, as a [`LongTable`]: its first row with a
 /// cell names the four columns.
 pub(super) fn long_table_of(sheet: &Sheet) -> Option<LongTable> {
@@ -25,11 +34,7 @@ pub(super) fn long_table_of(sheet: &Sheet) -> Option<LongTable> {
         .collect();
     let cols = LongTable::columns_of(header.iter().copied())?;
     let mut table = LongTableBuilder::new(Some(sheet.name.clone()), cols);
-    let text_at = |r: u32, c: u32| match sheet.get(r, c) {
-        Cell::Text(t) => t.to_string(),
-        Cell::Number(n) => crate::text::format_number(*n),
-        Cell::Empty => String::new(),
-    };
+    let text_at = |r: u32, c: u32| text_of(sheet.get(r, c));
     for r in row + 1..sheet.end_row() {
         let texts = cols.map(|c| text_at(r, c));
         if texts.iter().any(|t| !t.trim().is_empty()) {
@@ -129,11 +134,7 @@ pub(super) fn wide_table_of(sheet: &Sheet) -> Option<LongTable> {
         Some(sheet.name.clone()),
         [unit, year.unwrap_or(own), own, own],
     );
-    let text_at = |r: u32, c: u32| match sheet.get(r, c) {
-        Cell::Text(t) => t.to_string(),
-        Cell::Number(n) => crate::text::format_number(*n),
-        Cell::Empty => String::new(),
-    };
+    let text_at = |r: u32, c: u32| text_of(sheet.get(r, c));
     for r in row + 1..sheet.end_row() {
         let unit_name = text_at(r, unit);
         let year_text = year.map(|c| text_at(r, c)).unwrap_or_default();

@@ -20,6 +20,7 @@
 //!
 //! This module makes the only renames of the outputs.
 
+use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -894,6 +895,14 @@ fn remove_tree(path: &Path) -> std::io::Result<()> {
         }
         failpoint("while-removing-old");
     }
+    // The folders first, side by side (reports/, notices/): files are unlinked one at a time
+    // in a folder, which its lock serializes, but two folders do not wait for each other.
+    let folders: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|entry| entry.path())
+        .collect();
+    folders.par_iter().try_for_each(std::fs::remove_dir_all)?;
     std::fs::remove_dir_all(path)
 }
 

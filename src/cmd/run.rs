@@ -318,13 +318,22 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         files: gathered.files,
         folder_files: staging.take_folder_files(),
     };
-    output::failpoint("before-manifest");
-    // Written as it is serialized: at 100,000 files it is 84 MB of text.
-    staging.file("manifest.json", |w| {
-        serde_json::to_writer_pretty(w, &manifest).map_err(std::io::Error::from)
-    })?;
-    staging.switch()?;
     let hints = hints(opts, &manifest, prior.is_some(), &gathered.submissions);
+    output::failpoint("before-manifest");
+    // What only the outputs needed is freed beside the manifest's writing and the switch,
+    // not after them: 0.2 s at 100,000 units.
+    let outputs_made_of = (gathered.submissions, anomalies, rollup);
+    let (switched, ()) = rayon::join(
+        || {
+            // Written as it is serialized: at 100,000 files it is 84 MB of text.
+            staging.file("manifest.json", |w| {
+                serde_json::to_writer_pretty(w, &manifest).map_err(std::io::Error::from)
+            })?;
+            staging.switch()
+        },
+        move || drop(outputs_made_of),
+    );
+    switched?;
     Ok(Summary {
         hints,
         files: manifest.counts.files,

@@ -19,29 +19,36 @@ pub fn csv_with_header(text: &str) -> Result<(csv::Reader<&[u8]>, Vec<String>), 
     Ok((reader, header))
 }
 
-/// Comma, tab or semicolon: whichever the first lines use most.
+/// Comma, tab or semicolon: whichever the first 30 lines (at most 64 KB) use most.
 fn sniff_delimiter(text: &str) -> u8 {
     let head = text.as_bytes();
     let head = &head[..head.len().min(64 << 10)];
-    let head_lines = head.split(|&b| b == b'\n').take(30);
-    let mut counts = [0usize; 3];
-    for line in head_lines {
-        for (count, d) in counts.iter_mut().zip([b',', b'\t', b';']) {
-            *count += line.iter().filter(|&&b| b == d).count();
-        }
-    }
+    let head = match memchr::memchr_iter(b'\n', head).nth(29) {
+        Some(end) => &head[..end],
+        None => head,
+    };
     [b',', b'\t', b';']
         .into_iter()
-        .zip(counts)
+        .map(|d| (d, occurrences(head, d)))
         .max_by_key(|&(_, count)| count)
         .map_or(b',', |(d, _)| d)
 }
 
-/// The first line with more than [`MAX_CSV_FIELDS`] delimiters, 1-based.
+/// How many times `byte` occurs in `bytes`.
+fn occurrences(bytes: &[u8], byte: u8) -> usize {
+    bytes.iter().filter(|&&b| b == byte).count()
+}
+
+/// The first line with more than [`MAX_CSV_FIELDS`] delimiters, 1-based. Lines are looked
+/// at only where the whole text has that many: a report's CSV has a few hundred.
 fn overlong_line(text: &str, delimiter: u8) -> Option<usize> {
-    text.as_bytes()
+    let bytes = text.as_bytes();
+    if occurrences(bytes, delimiter) < MAX_CSV_FIELDS {
+        return None;
+    }
+    bytes
         .split(|&b| b == b'\n')
-        .position(|line| line.iter().filter(|&&b| b == delimiter).count() >= MAX_CSV_FIELDS)
+        .position(|line| occurrences(line, delimiter) >= MAX_CSV_FIELDS)
         .map(|i| i + 1)
 }
 

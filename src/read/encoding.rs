@@ -51,8 +51,9 @@ pub fn decode_text(bytes: &[u8]) -> DecodedText<'_> {
         };
     }
     let utf8 = std::str::from_utf8(bytes).ok();
-    // Valid UTF-8 in which the labels read is settled without trying GB18030.
-    if let Some(u) = utf8.filter(|u| label_score(u) > 0) {
+    // Valid UTF-8 in which the labels read is settled without trying GB18030: at the first
+    // label found, not after looking for every one.
+    if let Some(u) = utf8.filter(|u| EXPECTED_WORDS.iter().any(|w| u.contains(w))) {
         return DecodedText {
             text: Cow::Borrowed(u),
             encoding: "UTF-8",

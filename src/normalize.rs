@@ -169,6 +169,10 @@ impl FieldBits {
         self.0[f / 64] & (1 << (f % 64)) != 0
     }
 
+    fn count(&self) -> usize {
+        self.0.iter().map(|word| word.count_ones() as usize).sum()
+    }
+
     fn set(&mut self, f: FieldIdx, on: bool) {
         if on {
             self.0[f / 64] |= 1 << (f % 64);
@@ -261,6 +265,22 @@ impl Values {
             .binary_search_by_key(&f, |(g, _)| *g)
             .ok()
             .map(|i| &*self.texts[i].1)
+    }
+
+    /// The fields holding text that is not a number, with their text, in field order.
+    pub fn texts(&self) -> impl Iterator<Item = (FieldIdx, &str)> {
+        self.texts.iter().map(|(f, text)| (*f, &**text))
+    }
+
+    /// How many fields hold a number ([`Self::number`] is known): neither missing nor text,
+    /// which [`Self::set`] keeps apart.
+    pub fn numbers_known(&self) -> usize {
+        FIELD_COUNT - self.missing.count() - self.texts.len()
+    }
+
+    /// How many fields are blank.
+    pub fn blanks_count(&self) -> usize {
+        self.blanks.count()
     }
 
     /// The cell field `f` was read from.
@@ -541,6 +561,40 @@ fn resolve_year(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The counts of known and blank fields are those field by field, whatever each field
+    /// was set to before.
+    #[test]
+    fn the_counts_are_those_field_by_field() {
+        let mut values = Values::all(1.0);
+        let text = |t: &str| Value::NotNumber(Box::new(t.into()));
+        let sets = [
+            (3, Value::Missing),
+            (4, text("约5")),
+            (5, Value::Blank),
+            (199, text("无")),
+            (64, Value::Missing),
+            // Set again: a text to missing, missing to a text, a blank to a number.
+            (4, Value::Missing),
+            (3, text("不详")),
+            (5, Value::Number(2.0)),
+            (6, Value::Blank),
+        ];
+        for (f, value) in sets {
+            values.set(f, value);
+        }
+        let known = (0..FIELD_COUNT)
+            .filter(|&f| values.number(f).is_some())
+            .count();
+        let blank = (0..FIELD_COUNT).filter(|&f| values.is_blank(f)).count();
+        assert_eq!(
+            (values.numbers_known(), values.blanks_count()),
+            (known, blank)
+        );
+        assert_eq!((known, blank), (FIELD_COUNT - 4, 1));
+        let texts: Vec<_> = values.texts().collect();
+        assert_eq!(texts, [(3, "不详"), (199, "无")]);
+    }
 
     #[test]
     fn numbers_and_cells_are_kept_exactly_in_either_form() {

@@ -13,7 +13,6 @@ use crate::discover::InputFile;
 use crate::normalize::{normalize, Evidence, Submission};
 use crate::output::{Counts, FileEntry, SubmissionEntry};
 use crate::roster::Roster;
-use crate::schema::FIELD_COUNT;
 use crate::{locate, read};
 
 /// What became of one input file.
@@ -324,9 +323,9 @@ pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
     for part in &s.missing {
         unread.push(format!("{}（{} 个字段）", part.what, part.fields.len()));
     }
-    for (i, field) in fields.iter().enumerate() {
-        if let (Some(text), Some(at)) = (s.values.text(i), s.location(i)) {
-            unread.push(format!("{} {}：“{}”不是数字", at, field.id, text));
+    for (i, text) in s.values.texts() {
+        if let Some(at) = s.location(i) {
+            unread.push(format!("{} {}：“{}”不是数字", at, fields[i].id, text));
         }
     }
     for claim in &s.old_format {
@@ -342,10 +341,8 @@ pub fn submission_entry(s: &Submission, roster: &Roster) -> SubmissionEntry {
         unit_from: s.unit_evidence.describe(),
         year: s.year,
         year_from: s.year_evidence.describe(),
-        fields_read: (0..FIELD_COUNT)
-            .filter(|&f| s.values.number(f).is_some())
-            .count(),
-        fields_blank: (0..FIELD_COUNT).filter(|&f| s.values.is_blank(f)).count(),
+        fields_read: s.values.numbers_known(),
+        fields_blank: s.values.blanks_count(),
         unread,
     }
 }

@@ -61,17 +61,27 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     if let Some(year) = opts.year {
         super::check_year(year)?;
     }
-    let roster = Roster::load(&opts.config)?;
-    let settings = Settings::load(&opts.config)?;
-    let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
-    if let (Some(prior), Some(year)) = (&prior, opts.year) {
-        prior.check_for(year)?;
-    }
-    let review = Review::load(&opts.config)?;
+    // The configuration is loaded while the inputs are listed (at 100,000 units, 0.4 s
+    // each): the listing reads no file, and its errors still come after the
+    // configuration's and the lock's.
+    let (config, listed) = rayon::join(
+        || {
+            let roster = Roster::load(&opts.config)?;
+            let settings = Settings::load(&opts.config)?;
+            let prior = opts.prior.as_deref().map(Prior::load).transpose()?;
+            if let (Some(prior), Some(year)) = (&prior, opts.year) {
+                prior.check_for(year)?;
+            }
+            let review = Review::load(&opts.config)?;
+            Ok::<_, String>((roster, settings, prior, review))
+        },
+        || discover(&opts.inputs, &[&opts.out, &opts.config]),
+    );
+    let (roster, settings, prior, review) = config?;
     // The lock on --out is taken, and what an interrupted run left cleaned up, before
-    // anything is read: a second run into the same --out stops here, at once.
+    // any input is read: a second run into the same --out stops here, at once.
     let mut staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
-    let mut files = discover(&opts.inputs, &[staging.out(), &opts.config])?;
+    let mut files = listed?;
     // Where --out lies in the inputs folder, so does its lock file: no submission, not listed.
     files.retain(|f| !staging.keeps(&f.path));
 

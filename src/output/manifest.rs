@@ -3,8 +3,10 @@
 //! assembles the whole. The next run reads back what it needs of it ([`read_previous`]).
 
 use std::collections::HashMap;
+use std::io::{self, Write};
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::folder_list::{FolderFile, FolderList};
@@ -30,6 +32,96 @@ pub struct Manifest<'a> {
     /// Each file of `reports/` and `notices/`, by path: the next run links those it would
     /// write the same ([`FolderFile`]).
     pub folder_files: Vec<FolderFile>,
+}
+
+impl Manifest<'_> {
+    /// Writes the manifest into `w`: the bytes `serde_json::to_writer_pretty` writes, its two
+    /// long lists made a block of entries at a time on every thread and written in order (at
+    /// 100,000 files they are 84 MB of text, which took one thread 0.5 s, the last step
+    /// before the switch).
+    pub fn write_to(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        let files = std::mem::take(&mut self.files);
+        let folder_files = std::mem::take(&mut self.folder_files);
+        let written = write_with_last_lists(
+            w,
+            &*self,
+            ("files", &files),
+            ("folder_files", &folder_files),
+        );
+        self.files = files;
+        self.folder_files = folder_files;
+        written
+    }
+}
+
+/// Writes `head` as `serde_json::to_writer_pretty` writes it with the arrays `first` and
+/// `last` in its last two fields, which `head` holds empty: the fields before them as
+/// serde_json lays them out, then the arrays' entries by [`write_entries`].
+fn write_with_last_lists<A: Serialize + Sync, B: Serialize + Sync>(
+    w: &mut dyn Write,
+    head: &impl Serialize,
+    (first_name, first): (&str, &[A]),
+    (last_name, last): (&str, &[B]),
+) -> io::Result<()> {
+    let head = serde_json::to_vec_pretty(head)?;
+    let empty_lists = format!("\n  \"{first_name}\": [],\n  \"{last_name}\": []\n}}");
+    let before = head.strip_suffix(empty_lists.as_bytes()).ok_or_else(|| {
+        io::Error::other(format!(
+            "清单的结构与写法不符：最后两项应为 {first_name} 和 {last_name}"
+        ))
+    })?;
+    w.write_all(before)?;
+    write!(w, "\n  \"{first_name}\": ")?;
+    write_entries(w, first)?;
+    write!(w, ",\n  \"{last_name}\": ")?;
+    write_entries(w, last)?;
+    w.write_all(b"\n}")
+}
+
+/// Entries of a list made at once, a block on each thread.
+const ENTRY_BLOCK: usize = 256;
+
+/// An array in a field of the top object, as serde_json's pretty printer lays it out: `[]`
+/// when empty, else each entry on lines of its own, indented by four spaces. Each entry is
+/// printed alone and indented after each line break (a JSON text has none inside a string).
+fn write_entries<T: Serialize + Sync>(w: &mut dyn Write, entries: &[T]) -> io::Result<()> {
+    if entries.is_empty() {
+        return w.write_all(b"[]");
+    }
+    w.write_all(b"[")?;
+    let blocks: Vec<(usize, &[T])> = entries
+        .chunks(ENTRY_BLOCK)
+        .enumerate()
+        .map(|(i, block)| (i * ENTRY_BLOCK, block))
+        .collect();
+    for batch in blocks.chunks(super::BLOCKS_PER_THREAD * rayon::current_num_threads()) {
+        let printed: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|&(start, block)| {
+                let (mut out, mut entry) = (Vec::new(), Vec::new());
+                for (i, e) in block.iter().enumerate() {
+                    out.extend_from_slice(if start + i == 0 {
+                        b"\n    "
+                    } else {
+                        b",\n    "
+                    });
+                    entry.clear();
+                    serde_json::to_writer_pretty(&mut entry, e)?;
+                    let mut lines = entry.split(|&b| b == b'\n');
+                    out.extend_from_slice(lines.next().unwrap_or_default());
+                    for line in lines {
+                        out.extend_from_slice(b"\n    ");
+                        out.extend_from_slice(line);
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<io::Result<_>>()?;
+        for block in &printed {
+            w.write_all(block)?;
+        }
+    }
+    w.write_all(b"\n  ]")
 }
 
 /// What a run takes from the previous run's manifest in `--out`.
@@ -224,6 +316,62 @@ pub struct SubmissionEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Serialize)]
+    struct Entry {
+        path: String,
+        notes: Vec<String>,
+        inner: Option<Box<Entry>>,
+    }
+
+    #[derive(Serialize)]
+    struct Document {
+        tool: &'static str,
+        nested: Vec<Vec<u32>>,
+        empty: Vec<u32>,
+        first: Vec<Entry>,
+        last: Vec<u32>,
+    }
+
+    /// The lists made block by block read as serde_json's own pretty printing, byte for
+    /// byte: empty or not, a block or many, entries with nested objects, line breaks,
+    /// quotes and Chinese in their strings.
+    #[test]
+    fn the_lists_are_printed_as_serde_json_prints_the_whole() {
+        let entry = |i: usize| Entry {
+            path: format!("乡镇/第{i}号\"镇\"\n.xlsx"),
+            notes: (0..i % 3).map(|n| format!("注{n}\t")).collect(),
+            inner: i.is_multiple_of(2).then(|| {
+                Box::new(Entry {
+                    path: String::new(),
+                    notes: Vec::new(),
+                    inner: None,
+                })
+            }),
+        };
+        for (firsts, lasts) in [(0, 0), (1, 0), (0, 3), (3, 1), (ENTRY_BLOCK * 9 + 5, 700)] {
+            let mut document = Document {
+                tool: "nianbao",
+                nested: vec![vec![1, 2], Vec::new()],
+                empty: Vec::new(),
+                first: (0..firsts).map(entry).collect(),
+                last: (0..lasts as u32).collect(),
+            };
+            let expected = serde_json::to_vec_pretty(&document).unwrap();
+            let (first, last) = (
+                std::mem::take(&mut document.first),
+                std::mem::take(&mut document.last),
+            );
+            let mut written = Vec::new();
+            write_with_last_lists(&mut written, &document, ("first", &first), ("last", &last))
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "{firsts} and {lasts} entries"
+            );
+        }
+    }
 
     /// A folder list that cannot be read, whole or in part, costs only the pages it lists:
     /// the input hashes are read all the same.

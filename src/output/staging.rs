@@ -897,12 +897,16 @@ fn remove_tree(path: &Path) -> std::io::Result<()> {
     }
     // The folders first, side by side (reports/, notices/): files are unlinked one at a time
     // in a folder, which its lock serializes, but two folders do not wait for each other.
-    let folders: Vec<PathBuf> = std::fs::read_dir(path)?
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|entry| entry.path())
-        .collect();
-    folders.par_iter().try_for_each(std::fs::remove_dir_all)?;
+    // Only in a folder itself: `read_dir` would follow a link, which `remove_dir_all`
+    // removes as the link alone.
+    if std::fs::symlink_metadata(path)?.is_dir() {
+        let folders: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|entry| entry.path())
+            .collect();
+        folders.par_iter().try_for_each(std::fs::remove_dir_all)?;
+    }
     std::fs::remove_dir_all(path)
 }
 
@@ -1432,6 +1436,34 @@ mod tests {
         run(&out, "two", &["a.html"]);
         assert_eq!(std::fs::read(out.join("normalized.csv")).unwrap(), b"two");
         assert_eq!(names(&dir), [".out.nianbao.lock", "out"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A link left at the staging paths is removed as a link: what it names, a folder with
+    /// folders in it, a file, or nothing, is left as it was, and the run goes on.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_left_at_a_staging_path_is_removed_not_followed() {
+        let (dir, out) = fresh("linked-leftover");
+        run(&out, "one", &["a.html"]);
+        let kept = dir.join("kept");
+        std::fs::create_dir_all(kept.join("sub")).unwrap();
+        std::fs::write(kept.join("sub/a.txt"), "a").unwrap();
+        std::fs::write(kept.join("top.txt"), "t").unwrap();
+        let staged = dir.join(".out.nianbao-new");
+        let old = dir.join(".out.nianbao-old");
+        for (at, target) in [
+            (&staged, kept.clone()),
+            (&old, kept.clone()),
+            (&old, kept.join("top.txt")),
+            (&staged, dir.join("nothing")),
+        ] {
+            std::os::unix::fs::symlink(&target, at).unwrap();
+            drop(Staging::begin(&out, &[]).unwrap());
+            assert!(std::fs::symlink_metadata(at).is_err(), "{}", at.display());
+            assert_eq!(std::fs::read(kept.join("sub/a.txt")).unwrap(), b"a");
+            assert_eq!(std::fs::read(kept.join("top.txt")).unwrap(), b"t");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

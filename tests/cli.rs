@@ -189,7 +189,11 @@ fn it_refuses_to_run_with_one_line_when_it_cannot() {
     assert!(!missing_inputs.status.success());
     let err = String::from_utf8(missing_inputs.stderr).unwrap();
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("units.csv") || err.contains("inputs"), "{err}");
+    // The configuration's error before the inputs': both are missing.
+    assert!(
+        err.contains("units.csv") && !err.contains("--inputs"),
+        "{err}"
+    );
 
     std::fs::create_dir_all(dir.join("inputs")).unwrap();
     std::fs::create_dir_all(dir.join("config")).unwrap();

@@ -362,8 +362,21 @@ mod tests {
                 std::mem::take(&mut document.first),
                 std::mem::take(&mut document.last),
             );
+            // On one thread, a batch is four blocks: the longest list is written in three.
+            let one_thread = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
             let mut written = Vec::new();
-            write_with_last_lists(&mut written, &document, ("first", &first), ("last", &last))
+            one_thread
+                .install(|| {
+                    write_with_last_lists(
+                        &mut written,
+                        &document,
+                        ("first", &first),
+                        ("last", &last),
+                    )
+                })
                 .unwrap();
             assert_eq!(
                 String::from_utf8(written).unwrap(),

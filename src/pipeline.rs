@@ -1,7 +1,7 @@
 //! The per-file pipeline the commands share: read → locate → normalize, in parallel over
 //! files, then the gathering of what became of each file, in a deterministic order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -277,7 +277,8 @@ pub fn gather(mut results: Vec<FileResult>, roster: &Roster, given_year: Option<
 /// shortest name of each set stays; the others become [`Outcome::Skipped`], so that their
 /// unit counts once and not as a duplicate.
 fn set_copies_aside(results: &mut [FileResult], roster: &Roster) -> Vec<FileCopy> {
-    let mut original_of: HashMap<&str, usize> = HashMap::new();
+    let mut original_of: foldhash::HashMap<&str, usize> =
+        foldhash::HashMap::with_capacity_and_hasher(results.len(), Default::default());
     for (i, r) in results.iter().enumerate() {
         if matches!(r.outcome, Outcome::Read(_)) && !r.sha256.is_empty() {
             let best = original_of.entry(r.sha256.as_str()).or_insert(i);
@@ -287,15 +288,16 @@ fn set_copies_aside(results: &mut [FileResult], roster: &Roster) -> Vec<FileCopy
             }
         }
     }
-    let originals: HashMap<String, usize> = original_of
-        .into_iter()
-        .map(|(sha, i)| (sha.to_string(), i))
+    // Each file's original, looked up before any is changed: not a copy of every hash.
+    let originals: Vec<Option<usize>> = results
+        .iter()
+        .map(|r| original_of.get(r.sha256.as_str()).copied())
         .collect();
     let mut copies = Vec::new();
-    for i in 0..results.len() {
+    for (i, original) in originals.into_iter().enumerate() {
         let r = &results[i];
-        let original = match originals.get(&r.sha256) {
-            Some(&o) if o != i && matches!(r.outcome, Outcome::Read(_)) => o,
+        let original = match original {
+            Some(o) if o != i && matches!(r.outcome, Outcome::Read(_)) => o,
             _ => continue,
         };
         let name = results[original].relative.clone();

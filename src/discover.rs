@@ -34,8 +34,10 @@ impl InputFile {
 }
 
 /// Every file under `root`, never entering the folders in `skip` (the outputs and the
-/// config, when they lie inside the inputs: last run's rollup.xlsx is no submission).
-/// A folder that cannot be listed is one more entry, unreadable, and the walk goes on.
+/// config, when they lie inside the inputs: last run's rollup.xlsx is no submission), nor
+/// the place of one not made yet, should it be made during the walk (an --out another run
+/// makes meanwhile). A folder that cannot be listed is one more entry, unreadable, and the
+/// walk goes on.
 pub fn discover(root: &Path, skip: &[&Path]) -> Result<Vec<InputFile>, String> {
     if !root.is_dir() {
         return Err(format!(
@@ -43,11 +45,25 @@ pub fn discover(root: &Path, skip: &[&Path]) -> Result<Vec<InputFile>, String> {
             root.display()
         ));
     }
-    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| real_or_to_be(p)).collect();
     let mut files = Vec::new();
     walk(root, root, &skip, &mut files);
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     Ok(files)
+}
+
+/// Where `path` is, links followed, or will be once made: the real path of its nearest
+/// existing folder, with the rest of it. What a walk's folders are compared with.
+fn real_or_to_be(path: &Path) -> Option<PathBuf> {
+    let mut at = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            return Some(rest.into_iter().rev().fold(real, |p, name| p.join(name)));
+        }
+        rest.push(at.file_name()?.to_os_string());
+        at.pop();
+    }
 }
 
 fn relative_name(root: &Path, path: &Path) -> String {
@@ -146,6 +162,25 @@ pub fn os_reason(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder to leave out that is not made yet is left out once made: its place is
+    /// known from its nearest existing folder.
+    #[test]
+    fn a_folder_left_out_is_known_before_it_is_made() {
+        let dir = std::env::temp_dir().join(format!("nianbao-to-be-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("新建/out");
+        let to_be = real_or_to_be(&out).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        assert_eq!(to_be, out.canonicalize().unwrap());
+        std::fs::write(out.join("rollup.xlsx"), b"x").unwrap();
+        let files = discover(&dir, &[&to_be]).unwrap();
+        assert!(files.is_empty(), "{files:?}");
+        // An existing folder is its real path, as before.
+        assert_eq!(real_or_to_be(&out), out.canonicalize().ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn walks_recursively_in_order_and_marks_skips() {

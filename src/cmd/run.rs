@@ -63,8 +63,9 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     }
     // The configuration is loaded while the inputs are listed (at 100,000 units, 0.4 s
     // each): the listing reads no file, and its errors still come after the
-    // configuration's and the lock's.
-    let (config, (out_was_there, listed)) = rayon::join(
+    // configuration's and the lock's. An --out in --inputs is left out even if another run,
+    // holding the lock, makes it during the listing.
+    let (config, listed) = rayon::join(
         || {
             let roster = Roster::load(&opts.config)?;
             let settings = Settings::load(&opts.config)?;
@@ -75,27 +76,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
             let review = Review::load(&opts.config)?;
             Ok::<_, String>((roster, settings, prior, review))
         },
-        || {
-            let out_was_there = opts.out.exists();
-            (
-                out_was_there,
-                discover(&opts.inputs, &[&opts.out, &opts.config]),
-            )
-        },
+        || discover(&opts.inputs, &[&opts.out, &opts.config]),
     );
     let (roster, settings, prior, review) = config?;
     // The lock on --out is taken, and what an interrupted run left cleaned up, before
     // any input is read: a second run into the same --out stops here, once the inputs
     // are listed.
     let mut staging = output::Staging::begin(&opts.out, &[&opts.inputs, &opts.config])?;
-    // An --out made since the listing began (by a run that held the lock then, or put back
-    // from an interrupted one) was not known to leave out: where it lies in --inputs, its
-    // outputs may have been listed. Listed again, under the lock.
-    let listed = if !out_was_there && staging.out().exists() {
-        discover(&opts.inputs, &[staging.out(), &opts.config])
-    } else {
-        listed
-    };
     let mut files = listed?;
     // Where --out lies in the inputs folder, so does its lock file: no submission, not listed.
     files.retain(|f| !staging.keeps(&f.path));

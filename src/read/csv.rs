@@ -82,10 +82,7 @@ impl<'t> LineCounter<'t> {
             offset += 1;
         }
         let end = offset.min(self.text.len());
-        self.line += self.text[self.pos..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        self.line += occurrences(&self.text[self.pos..end], b'\n') as u64;
         self.pos = end;
         self.line
     }

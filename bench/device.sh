@@ -4,7 +4,7 @@
 # processes, all on the same `nianbao demo` counties, within a time budget.
 #
 # Here, with network, once:
-#     bench/device.sh --prepare     # release build, stripped binaries in bench/bin/, wheels
+#     bench/device.sh --prepare     # shipped build, stripped binaries in bench/bin/, wheels
 #                                   # for pandas, openpyxl and python-calamine in bench/wheels/
 # Then on the machine, with bench/bin and bench/wheels carried along (about 40 MB, ignored
 # by git):
@@ -23,10 +23,10 @@ repo=$PWD
 
 if [ "${1:-}" = --prepare ]; then
   set -e
-  cargo build --release --quiet --bin nianbao --example floor
+  cargo build --profile shipped --quiet --bin nianbao --example floor
   mkdir -p bench/bin bench/wheels
-  strip -o bench/bin/nianbao target/release/nianbao
-  strip -o bench/bin/floor target/release/examples/floor
+  strip -o bench/bin/nianbao target/shipped/nianbao
+  strip -o bench/bin/floor target/shipped/examples/floor
   pip download --quiet --only-binary=:all: --dest bench/wheels pandas openpyxl python-calamine
   du -sh bench/bin bench/wheels
   exit 0
@@ -51,12 +51,12 @@ run_order=()
 for t in 2 16 8 4 1; do [ "$t" -le "$cores" ] && run_order+=("$t"); done
 
 pick() { for p in "$@"; do [ -x "$p" ] && { echo "$p"; return; }; done; }
-nianbao=$(pick bench/bin/nianbao target/release/nianbao)
-floor=$(pick bench/bin/floor target/release/examples/floor)
+nianbao=$(pick bench/bin/nianbao target/shipped/nianbao)
+floor=$(pick bench/bin/floor target/shipped/examples/floor)
 if [ -z "$nianbao" ] || [ -z "$floor" ]; then
-  say "no binaries in bench/bin or target/release: building (needs the crates at hand) …"
-  cargo build --release --offline --quiet --bin nianbao --example floor || { say "build failed"; exit 1; }
-  nianbao=target/release/nianbao floor=target/release/examples/floor
+  say "no binaries in bench/bin or target/shipped: building (needs the crates at hand) …"
+  cargo build --profile shipped --offline --quiet --bin nianbao --example floor || { say "build failed"; exit 1; }
+  nianbao=target/shipped/nianbao floor=target/shipped/examples/floor
 fi
 say "$(date -u +%FT%TZ) $cores cores, threads ${threads[*]}, sizes ${sizes[*]}, budget ${budget}s, $nianbao"
 

@@ -20,17 +20,19 @@
 # run into an empty --out, which writes every page (the folders these make are removed only
 # at the end: creating files right after deleting many is slow on ext4, and would be timed).
 # Figures go to $BENCH_DIR/results.csv; a command that fails stops the benchmark.
+# Both binaries are built with the `shipped` profile (Cargo.toml), the one the packages hold:
+# the first build takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin nianbao --example floor
+cargo build --profile shipped --quiet --bin nianbao --example floor
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 [ "${BENCH_FULL:-}" = 1 ] && sizes+=(100000)
 work=${BENCH_DIR:-/tmp/nianbao-bench}
 mkdir -p "$work"
 results=$work/results.csv
-nianbao=target/release/nianbao
-floor=target/release/examples/floor
+nianbao=target/shipped/nianbao
+floor=target/shipped/examples/floor
 
 # One timed run, as "seconds kilobytes".
 timed_once() {

@@ -47,8 +47,10 @@ pub fn discover(root: &Path, skip: &[&Path]) -> Result<Vec<InputFile>, String> {
     }
     let skip: Vec<PathBuf> = skip.iter().filter_map(|p| real_or_to_be(p)).collect();
     let mut files = Vec::new();
-    walk(root, root, &skip, &mut files);
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    walk(root, "", &skip, &mut files);
+    // Two names alike once made readable (bytes that are no UTF-8) are ordered by their
+    // paths: the order does not depend on the listing's.
+    files.sort_unstable_by(|a, b| (&a.relative, &a.path).cmp(&(&b.relative, &b.path)));
     Ok(files)
 }
 
@@ -66,18 +68,12 @@ fn real_or_to_be(path: &Path) -> Option<PathBuf> {
     }
 }
 
-fn relative_name(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-fn walk(root: &Path, dir: &Path, skip: &[PathBuf], files: &mut Vec<InputFile>) {
+/// Lists `dir`, whose name relative to the inputs folder is `relative` (`""` for the
+/// folder itself, else ending in `/`): each entry's relative name is `relative` and its own.
+fn walk(dir: &Path, relative: &str, skip: &[PathBuf], files: &mut Vec<InputFile>) {
     let unlistable = |files: &mut Vec<InputFile>, e: std::io::Error| {
-        let mut entry = InputFile::at(dir.to_path_buf(), relative_name(root, dir) + "/");
+        let name = if relative.is_empty() { "/" } else { relative };
+        let mut entry = InputFile::at(dir.to_path_buf(), name.to_string());
         entry.problem = Some(format!(
             "文件夹无法读取（{}），其中的文件未处理",
             os_reason(&e)
@@ -109,13 +105,12 @@ fn walk(root: &Path, dir: &Path, skip: &[PathBuf], files: &mut Vec<InputFile>) {
                 let skipped = path.canonicalize().is_ok_and(|p| skip.contains(&p));
                 // A linked folder is not entered: it could lead back up, or out of --inputs.
                 if !name.starts_with('.') && !skipped && !is_link {
-                    walk(root, &path, skip, files);
+                    walk(&path, &format!("{relative}{name}/"), skip, files);
                 }
                 continue;
             }
         }
-        let relative = relative_name(root, &path);
-        let mut file = InputFile::at(path, relative);
+        let mut file = InputFile::at(path, format!("{relative}{name}"));
         match kind {
             Err(e) => file.problem = Some(format!("文件无法打开（{}）", os_reason(&e))),
             Ok(kind) if !kind.is_file() => {
@@ -130,12 +125,15 @@ fn walk(root: &Path, dir: &Path, skip: &[PathBuf], files: &mut Vec<InputFile>) {
 /// Why a file that is no submission is passed over: the lock files Office, WPS and
 /// LibreOffice leave beside an open document, and what Windows and macOS leave in folders.
 fn system_file(name: &str) -> Option<&'static str> {
-    let lower = name.to_lowercase();
+    let windows_file = |listed: &str| name.eq_ignore_ascii_case(listed);
     if name.starts_with("~$") {
         Some("Office/WPS 锁文件（~$ 开头，文件打开时生成），跳过")
     } else if name.starts_with(".~lock.") {
         Some("LibreOffice/WPS 锁文件（.~lock 开头），跳过")
-    } else if ["thumbs.db", "ehthumbs.db", "desktop.ini"].contains(&lower.as_str()) {
+    } else if ["thumbs.db", "ehthumbs.db", "desktop.ini"]
+        .into_iter()
+        .any(windows_file)
+    {
         Some("Windows 系统文件，跳过")
     } else if name == ".DS_Store" || name.starts_with("._") {
         Some("macOS 系统文件，跳过")

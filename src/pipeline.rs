@@ -61,25 +61,35 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
         return result;
     }
     // Not opened when skipped: it may be a pipe. Its size comes from the directory.
-    let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
     if let Some(reason) = &file.skip {
-        result.size = size;
+        result.size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
         result.outcome = Outcome::Skipped(reason.clone());
         return result;
     }
+    let cannot_open = |e: std::io::Error| {
+        let reason = crate::discover::os_reason(&e);
+        Outcome::Unreadable(format!("文件无法打开（{reason}）"))
+    };
+    // Opened once, its size taken from the open file: not looked up by its path twice.
+    let mut input = match std::fs::File::open(&file.path) {
+        Ok(input) => input,
+        Err(e) => {
+            result.outcome = cannot_open(e);
+            return result;
+        }
+    };
+    let size = input.metadata().map_or(0, |m| m.len());
     if size > read::limits::MAX_FILE_BYTES {
         result.size = size;
         result.outcome = Outcome::Unreadable(read::too_large(size));
         return result;
     }
-    let bytes = match std::fs::read(&file.path) {
-        Ok(b) => b,
-        Err(e) => {
-            let reason = crate::discover::os_reason(&e);
-            result.outcome = Outcome::Unreadable(format!("文件无法打开（{reason}）"));
-            return result;
-        }
-    };
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    if let Err(e) = std::io::Read::read_to_end(&mut input, &mut bytes) {
+        result.outcome = cannot_open(e);
+        return result;
+    }
+    drop(input);
     result.size = bytes.len() as u64;
     result.sha256 = hex(&Sha256::digest(&bytes));
     // What the limits allow one file is not to be multiplied by the threads.

@@ -125,7 +125,11 @@ fn walk(dir: &Path, relative: &str, skip: &[PathBuf], files: &mut Vec<InputFile>
 /// Why a file that is no submission is passed over: the lock files Office, WPS and
 /// LibreOffice leave beside an open document, and what Windows and macOS leave in folders.
 fn system_file(name: &str) -> Option<&'static str> {
-    let windows_file = |listed: &str| name.eq_ignore_ascii_case(listed);
+    // Lower-cased only where not ASCII (a name with the Kelvin sign lower-cases to "k").
+    let windows_file = |listed: &str| match name.is_ascii() {
+        true => name.eq_ignore_ascii_case(listed),
+        false => name.to_lowercase() == listed,
+    };
     if name.starts_with("~$") {
         Some("Office/WPS 锁文件（~$ 开头，文件打开时生成），跳过")
     } else if name.starts_with(".~lock.") {
@@ -160,6 +164,19 @@ pub fn os_reason(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_files_are_known_in_any_case() {
+        for name in [
+            "Thumbs.db",
+            "DESKTOP.INI",
+            "ehthumbs.DB",
+            "DES\u{212A}TOP.INI",
+        ] {
+            assert_eq!(system_file(name), Some("Windows 系统文件，跳过"), "{name}");
+        }
+        assert_eq!(system_file("desktop.ini.xlsx"), None);
+    }
 
     /// A folder to leave out that is not made yet is left out once made: its place is
     /// known from its nearest existing folder.

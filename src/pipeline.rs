@@ -74,7 +74,14 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
     let mut input = match std::fs::File::open(&file.path) {
         Ok(input) => input,
         Err(e) => {
-            result.outcome = cannot_open(e);
+            // One that could not be read anyway is still said to be too large if it is.
+            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+            result.outcome = if size > read::limits::MAX_FILE_BYTES {
+                result.size = size;
+                Outcome::Unreadable(read::too_large(size))
+            } else {
+                cannot_open(e)
+            };
             return result;
         }
     };

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The ratio of `nianbao run` to the floor on a machine whose speed moves: the floor, then a
+# rerun of nianbao, one after the other, PAIRS times; each pair's ratio, then their median.
+# A slow minute slows both runs of a pair alike, where the best of three of each, taken
+# minutes apart, may catch one in a fast minute and the other in a slow one.
+#
+#   bench/pairs.sh UNITS THREADS PAIRS    # e.g. bench/pairs.sh 2000 1 15
+#
+# Uses the county bench/run.sh generated in $BENCH_DIR/UNITS (default /tmp/nianbao-bench)
+# and the `shipped` binaries; prints the medians of the floor, the run and the pairs'
+# ratios, and the range of the ratios. Speed is measured here, never asserted in a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 3 ] || { echo "usage: bench/pairs.sh UNITS THREADS PAIRS" >&2; exit 2; }
+units=$1 threads=$2 pairs=$3
+county=${BENCH_DIR:-/tmp/nianbao-bench}/$units
+[ -d "$county/inputs" ] || { echo "no county in $county: run bench/run.sh $units first" >&2; exit 1; }
+cargo build --profile shipped --quiet --bin nianbao --example floor
+nianbao=target/shipped/nianbao
+floor=target/shipped/examples/floor
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+seconds() { # seconds COMMAND…: the wall time of one run
+  local start end
+  start=$(date +%s.%N)
+  "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+run=("$nianbao" run --inputs "$county/inputs" --config "$county/config" --out "$out/out" --jobs "$threads")
+"${run[@]}" > /dev/null 2>&1 # the first run writes every page; the pairs time reruns
+floors=() runs=() ratios=()
+for _ in $(seq 1 "$pairs"); do
+  f=$(RAYON_NUM_THREADS=$threads seconds "$floor" "$county/inputs")
+  r=$(seconds "${run[@]}")
+  floors+=("$f") runs+=("$r")
+  ratios+=("$(awk -v r="$r" -v f="$f" 'BEGIN { printf "%.2f\n", r / f }')")
+done
+sorted=$(printf '%s\n' "${ratios[@]}" | sort -n)
+echo "units $units, threads $threads, $pairs pairs: floor $(printf '%s\n' "${floors[@]}" | median) s," \
+  "run $(printf '%s\n' "${runs[@]}" | median) s, ratio $(median <<<"$sorted")" \
+  "($(head -n 1 <<<"$sorted")–$(tail -n 1 <<<"$sorted"))"

@@ -11,10 +11,17 @@
 # ratios, and the range of the ratios. Speed is measured here, never asserted in a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -eq 3 ] || { echo "usage: bench/pairs.sh UNITS THREADS PAIRS" >&2; exit 2; }
+usage() { echo "usage: bench/pairs.sh UNITS THREADS PAIRS (whole numbers, THREADS and PAIRS from 1)" >&2; exit 2; }
+[ $# -eq 3 ] || usage
 units=$1 threads=$2 pairs=$3
+for n in "$units" "$threads" "$pairs"; do [[ $n =~ ^[0-9]+$ ]] || usage; done
+[ "$threads" -ge 1 ] && [ "$pairs" -ge 1 ] || usage
 county=${BENCH_DIR:-/tmp/nianbao-bench}/$units
-[ -d "$county/inputs" ] || { echo "no county in $county: run bench/run.sh $units first" >&2; exit 1; }
+if [ ! -d "$county/inputs" ]; then
+  echo "no county in $county: run ${BENCH_DIR:+BENCH_DIR=$BENCH_DIR }bench/run.sh $units first" >&2
+  exit 1
+fi
+echo "building the shipped binaries (minutes the first time) …" >&2
 cargo build --profile shipped --quiet --bin nianbao --example floor
 nianbao=target/shipped/nianbao
 floor=target/shipped/examples/floor
@@ -31,7 +38,8 @@ seconds() { # seconds COMMAND…: the wall time of one run
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 run=("$nianbao" run --inputs "$county/inputs" --config "$county/config" --out "$out/out" --jobs "$threads")
-"${run[@]}" > /dev/null 2>&1 # the first run writes every page; the pairs time reruns
+# The first run writes every page; the pairs time reruns.
+"${run[@]}" > /dev/null 2> "$out/first.err" || { cat "$out/first.err" >&2; echo "failed: ${run[*]}" >&2; exit 1; }
 floors=() runs=() ratios=()
 for _ in $(seq 1 "$pairs"); do
   f=$(RAYON_NUM_THREADS=$threads seconds "$floor" "$county/inputs")

@@ -24,6 +24,7 @@
 # the first build takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "building the shipped binaries (minutes the first time) …" >&2
 cargo build --profile shipped --quiet --bin nianbao --example floor
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)

@@ -126,9 +126,12 @@ fn walk(dir: &Path, relative: &str, skip: &[PathBuf], files: &mut Vec<InputFile>
 /// LibreOffice leave beside an open document, and what Windows and macOS leave in folders.
 fn system_file(name: &str) -> Option<&'static str> {
     // Lower-cased only where not ASCII (a name with the Kelvin sign lower-cases to "k").
-    let windows_file = |listed: &str| match name.is_ascii() {
-        true => name.eq_ignore_ascii_case(listed),
-        false => name.to_lowercase() == listed,
+    let windows_file = |listed: &str| {
+        if name.is_ascii() {
+            name.eq_ignore_ascii_case(listed)
+        } else {
+            name.to_lowercase() == listed
+        }
     };
     if name.starts_with("~$") {
         Some("Office/WPS 锁文件（~$ 开头，文件打开时生成），跳过")

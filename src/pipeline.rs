@@ -70,32 +70,32 @@ pub fn process_file(file: &InputFile, roster: &Roster, year: Option<i32>) -> Fil
         let reason = crate::discover::os_reason(&e);
         Outcome::Unreadable(format!("文件无法打开（{reason}）"))
     };
-    // Opened once, its size taken from the open file: not looked up by its path twice.
-    let mut input = match std::fs::File::open(&file.path) {
-        Ok(input) => input,
-        Err(e) => {
-            // One that could not be read anyway is still said to be too large if it is.
-            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
-            result.outcome = if size > read::limits::MAX_FILE_BYTES {
-                result.size = size;
-                Outcome::Unreadable(read::too_large(size))
-            } else {
-                cannot_open(e)
-            };
-            return result;
-        }
-    };
-    let size = input.metadata().map_or(0, |m| m.len());
+    // Opened once, its size taken from the open file: not looked up by its path twice. One
+    // that cannot be opened is still said to be too large if it is.
+    let opened = std::fs::File::open(&file.path);
+    let size = match &opened {
+        Ok(input) => input.metadata(),
+        Err(_) => std::fs::metadata(&file.path),
+    }
+    .map_or(0, |m| m.len());
     if size > read::limits::MAX_FILE_BYTES {
         result.size = size;
         result.outcome = Outcome::Unreadable(read::too_large(size));
         return result;
     }
+    let mut input = match opened {
+        Ok(input) => input,
+        Err(e) => {
+            result.outcome = cannot_open(e);
+            return result;
+        }
+    };
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     if let Err(e) = std::io::Read::read_to_end(&mut input, &mut bytes) {
         result.outcome = cannot_open(e);
         return result;
     }
+    // Closed before the file is read into cells: no descriptor held through the heavy part.
     drop(input);
     result.size = bytes.len() as u64;
     result.sha256 = hex(&Sha256::digest(&bytes));

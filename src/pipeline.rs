@@ -166,8 +166,13 @@ fn quietly_catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Resul
 /// stderr is a terminal. Results come back in the order of `files`.
 pub fn process_all(files: &[InputFile], roster: &Roster, year: Option<i32>) -> Vec<FileResult> {
     let progress = progress_bar(files.len() as u64);
+    // One file is one task. Files differ a hundredfold in cost (a CSV, a workbook, a PDF)
+    // and lie sorted, a kind together; rayon's default split hands each thread whole blocks
+    // of them that no other thread can take over once begun (a quarter of the files on two
+    // threads), and at 100,000 units one thread was left reading alone for up to two seconds.
     let results = files
         .par_iter()
+        .with_max_len(1)
         .map(|f| {
             let r = process_file(f, roster, year);
             progress.inc(1);

@@ -43,11 +43,14 @@ impl Totals {
         }
     }
 
-    fn add(&mut self, unit: UnitIdx, s: &Submission) {
+    /// Adds `unit`'s report, from `file`, whose fields count as `numbers` (each field's
+    /// [`Values::number`](crate::normalize::Values::number), read once for all the totals
+    /// the unit is in).
+    fn add(&mut self, unit: UnitIdx, file: &str, numbers: &[Option<f64>; FIELD_COUNT]) {
         self.units.push(unit);
-        self.files.push(s.source_file.clone());
-        for f in 0..FIELD_COUNT {
-            match s.values.number(f) {
+        self.files.push(file.to_string());
+        for (f, n) in numbers.iter().enumerate() {
+            match n {
                 Some(n) => self.values[f] += n,
                 None => self.unknown[f].push(unit),
             }
@@ -258,17 +261,20 @@ pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -
                 });
             }
             [one] => {
+                let s = &submissions[*one];
+                let numbers: [Option<f64>; FIELD_COUNT] =
+                    std::array::from_fn(|f| s.values.number(f));
                 for level in roster.ancestors(u) {
                     let l = levels.iter().position(|&p| p == level).expect("a parent");
-                    by_level[l].add(u, &submissions[*one]);
+                    by_level[l].add(u, &s.source_file, &numbers);
                 }
                 counted[u] = Some(*one);
-                county.add(u, &submissions[*one]);
+                county.add(u, &s.source_file, &numbers);
                 let t = types
                     .iter()
                     .position(|t| *t == roster.units[u].unit_type)
                     .expect("every unit's type is listed");
-                by_type[t].add(u, &submissions[*one]);
+                by_type[t].add(u, &s.source_file, &numbers);
             }
             many => {
                 for &i in many {

@@ -26,10 +26,9 @@ pub struct Totals {
     pub values: Vec<f64>,
     /// For each field, the counted units whose value is unknown (not in the sum).
     pub unknown: Vec<Vec<UnitIdx>>,
-    /// The roster units whose submissions are in the sums.
+    /// The roster units whose submissions are in the sums (each one's is
+    /// [`Rollup::counted`]).
     pub units: Vec<UnitIdx>,
-    /// The files of those submissions.
-    pub files: Vec<String>,
 }
 
 impl Totals {
@@ -39,16 +38,14 @@ impl Totals {
             values: vec![0.0; FIELD_COUNT],
             unknown: vec![Vec::new(); FIELD_COUNT],
             units: Vec::new(),
-            files: Vec::new(),
         }
     }
 
-    /// Adds `unit`'s report, from `file`, whose fields count as `numbers` (each field's
+    /// Adds `unit`'s report, whose fields count as `numbers` (each field's
     /// [`Values::number`](crate::normalize::Values::number), read once for all the totals
     /// the unit is in).
-    fn add(&mut self, unit: UnitIdx, file: &str, numbers: &[Option<f64>; FIELD_COUNT]) {
+    fn add(&mut self, unit: UnitIdx, numbers: &[Option<f64>; FIELD_COUNT]) {
         self.units.push(unit);
-        self.files.push(file.to_string());
         for (f, n) in numbers.iter().enumerate() {
             match n {
                 Some(n) => self.values[f] += n,
@@ -266,15 +263,15 @@ pub fn roll_up(submissions: &[Submission], roster: &Roster, year: Option<i32>) -
                     std::array::from_fn(|f| s.values.number(f));
                 for level in roster.ancestors(u) {
                     let l = levels.iter().position(|&p| p == level).expect("a parent");
-                    by_level[l].add(u, &s.source_file, &numbers);
+                    by_level[l].add(u, &numbers);
                 }
                 counted[u] = Some(*one);
-                county.add(u, &s.source_file, &numbers);
+                county.add(u, &numbers);
                 let t = types
                     .iter()
                     .position(|t| *t == roster.units[u].unit_type)
                     .expect("every unit's type is listed");
-                by_type[t].add(u, &s.source_file, &numbers);
+                by_type[t].add(u, &numbers);
             }
             many => {
                 for &i in many {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{check_report, Anomaly, Finding, Report};
-use crate::normalize::Values;
+use crate::normalize::{Submission, Values};
 use crate::rollup::{total_name, Rollup, Totals};
 use crate::roster::Roster;
 use crate::settings::Settings;
@@ -13,16 +13,28 @@ use crate::settings::Settings;
 /// The `source_file` of the totals' anomalies.
 pub const TOTALS_SOURCE: &str = "rollup.csv";
 
-/// The anomalies of the totals; `unit_anomalies` are those the units' own reports raised.
+/// The anomalies of the totals; `submissions` are the reports the rollup was made of, and
+/// `unit_anomalies` those their own checks raised.
 pub fn check_totals(
     rollup: &Rollup,
+    submissions: &[Submission],
     unit_anomalies: &[Anomaly],
     roster: &Roster,
     settings: &Settings,
 ) -> Vec<Anomaly> {
+    debug_assert_eq!(submissions.len(), rollup.left_out.len());
     let mut anomalies: Vec<Anomaly> = std::iter::once(&rollup.county)
         .chain(rollup.parts())
-        .flat_map(|totals| check_one(totals, rollup.year, unit_anomalies, roster, settings))
+        .flat_map(|totals| {
+            check_one(
+                totals,
+                rollup,
+                submissions,
+                unit_anomalies,
+                roster,
+                settings,
+            )
+        })
         .collect();
     if let Some(severity) = settings.severity("TOTAL.REPORTED") {
         anomalies.extend(total_reported(rollup, roster, severity));
@@ -91,9 +103,12 @@ fn total_reported(rollup: &Rollup, roster: &Roster, severity: super::Severity) -
         .collect()
 }
 
+/// The anomalies of `totals`, one of `rollup`'s, whose counted reports are among
+/// `submissions`.
 fn check_one(
     totals: &Totals,
-    year: Option<i32>,
+    rollup: &Rollup,
+    submissions: &[Submission],
     unit_anomalies: &[Anomaly],
     roster: &Roster,
     settings: &Settings,
@@ -110,7 +125,12 @@ fn check_one(
     }
     // The counted submissions, by file: a unit's uncounted file of another year is no cause.
     // Made once for all the findings of these totals (a county's 10,000 files).
-    let counted: foldhash::HashSet<&str> = totals.files.iter().map(String::as_str).collect();
+    let counted: foldhash::HashSet<&str> = totals
+        .units
+        .iter()
+        .filter_map(|&u| rollup.counted[u])
+        .map(|i| submissions[i].source_file.as_str())
+        .collect();
     findings
         .into_iter()
         .filter_map(|(severity, finding)| {
@@ -122,7 +142,7 @@ fn check_one(
                 unit_id: String::new(),
                 unit_name: name.clone(),
                 source_file: TOTALS_SOURCE.into(),
-                year,
+                year: rollup.year,
                 id: String::new(),
                 decision: None,
                 repeats_units,

@@ -150,7 +150,13 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
     let (mut anomalies, (rollup, (normalized, normalized_time))) =
         rayon::join(check_units, roll_up_and_write_normalized);
     normalized?;
-    let totals = check::check_totals(&rollup, &anomalies, &roster, &settings);
+    let totals = check::check_totals(
+        &rollup,
+        &gathered.submissions,
+        &anomalies,
+        &roster,
+        &settings,
+    );
     anomalies.extend(totals);
     check::sort(&mut anomalies);
     check::ids::assign(&mut anomalies);

@@ -11,8 +11,7 @@ use crate::text::{parse_value, ParsedValue};
 /// Last year's numbers of one unit. A province's prior holds as many as its reports, so they
 /// are kept as compactly as [`crate::normalize::Values`] keeps a report's: a whole number below
 /// 65,534 in 16 bits ([`small_number`]; nearly every value of a report is one), any other
-/// number aside: 400 bytes a unit rather than 3,200 (and 800 in 32 bits: 40 MB more at
-/// 100,000 units, kept through the whole run).
+/// number aside: 400 bytes a unit rather than 3,200.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorReport {
     pub year: Option<i32>,

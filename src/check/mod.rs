@@ -787,9 +787,16 @@ pub fn check_county(county: &County) -> Vec<Anomaly> {
                 })
         })
         .collect();
-    anomalies.extend(county::check(county));
+    extend_exactly(&mut anomalies, county::check(county));
     sort(&mut anomalies);
     anomalies
+}
+
+/// Appends `more` to `anomalies` with room for exactly them: `extend` would double the
+/// list's room, and the unused half (20 MB at 100,000 units) would be held to the end.
+pub fn extend_exactly(anomalies: &mut Vec<Anomaly>, more: Vec<Anomaly>) {
+    anomalies.reserve_exact(more.len());
+    anomalies.extend(more);
 }
 
 /// DOC.MISMATCH: each field the Word report's tables state otherwise than the workbook the

@@ -157,7 +157,7 @@ fn run_on(opts: &RunOptions, jobs: usize) -> Result<Summary, String> {
         &roster,
         &settings,
     );
-    anomalies.extend(totals);
+    check::extend_exactly(&mut anomalies, totals);
     check::sort(&mut anomalies);
     check::ids::assign(&mut anomalies);
     let reviewed = review.apply(&mut anomalies);

@@ -174,7 +174,7 @@ impl<'a> Pages<'a> {
         &self,
         unreadable: &[crate::check::UnreadableFile],
         review: &ReviewOutcome,
-    ) -> CountyPage {
+    ) -> CountyPage<'a> {
         let (submissions, rollup, roster, anomalies) =
             (self.submissions, self.rollup, self.roster, self.anomalies);
         // Counted like the unit's page: the anomalies of the submission it shows, and those
@@ -210,9 +210,9 @@ impl<'a> Pages<'a> {
                 let counts = StatusCounts::of(mine(u));
                 UnitLine {
                     left_out,
-                    id: unit.id.clone(),
-                    name: unit.name.clone(),
-                    unit_type: unit.unit_type.clone(),
+                    id: &unit.id,
+                    name: &unit.name,
+                    unit_type: &unit.unit_type,
                     errors: counts.open_errors,
                     warnings: counts.open_warnings,
                     review: counts,
@@ -223,7 +223,7 @@ impl<'a> Pages<'a> {
                 }
             })
             .collect();
-        units.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.id.cmp(&b.id)));
+        units.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.id.cmp(b.id)));
         let key: Vec<(&'static str, f64)> = KEY_FIGURES
             .iter()
             .zip(&self.county_key)
@@ -319,10 +319,10 @@ fn shown(value: &Value) -> String {
 
 /// A unit in the county overview.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UnitLine {
-    pub id: String,
-    pub name: String,
-    pub unit_type: String,
+pub struct UnitLine<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub unit_type: &'a str,
     /// Open errors and warnings: not marked 误报 or 已说明.
     pub errors: usize,
     pub warnings: usize,
@@ -338,7 +338,7 @@ pub struct UnitLine {
 }
 
 #[derive(Debug, Clone)]
-pub struct CountyPage {
+pub struct CountyPage<'a> {
     pub year: Option<i32>,
     /// The units the totals add up and count, and the reports left out, as the run's summary
     /// says them.
@@ -360,8 +360,9 @@ pub struct CountyPage {
     pub key: Vec<(&'static str, f64)>,
     /// For each of `key`, how many counted units' values in it could not be read.
     pub key_incomplete: Vec<usize>,
-    /// Units, most errors first, then by id.
-    pub units: Vec<UnitLine>,
+    /// Units, most errors first, then by id: borrowed from the roster (a province lists
+    /// 100,000).
+    pub units: Vec<UnitLine<'a>>,
     /// The outcomes of applications in the county: label, count.
     pub outcomes: Vec<(&'static str, f64)>,
     /// Table 四 per group: the group's label and its four results.

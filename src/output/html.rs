@@ -530,12 +530,12 @@ fn bar_chart(items: &[Bar], rest: Option<Rest>, width: u32) -> String {
 }
 
 /// The top `CHART_TOP` of `items` (already in order), and the rest as one.
-fn top_and_rest(mut items: Vec<Bar>) -> (Vec<Bar>, Option<Rest>) {
+fn top_and_rest<T>(mut items: Vec<T>, value: impl Fn(&T) -> f64) -> (Vec<T>, Option<Rest>) {
     if items.len() <= CHART_TOP + 1 {
         return (items, None);
     }
     let rest = items.split_off(CHART_TOP);
-    let sum = rest.iter().map(|r| r.1).sum();
+    let sum = rest.iter().map(value).sum();
     (
         items,
         Some(Rest {
@@ -627,15 +627,40 @@ bar.hidden=false;document.getElementById('sort-hint').hidden=false;filter();
 })();
 "#;
 
-/// About what a unit's row of the index takes.
-const UNIT_ROW_BYTES: usize = 400;
+/// About what the overview's lists take, a little more: a unit's row (its markup, numbers
+/// and status, about 215 bytes, its id in the link, its name, its type twice), the names of
+/// the units that did not submit, the files unreadable or left out, and the page's end.
+fn list_bytes(c: &CountyPage) -> usize {
+    let rows: usize = c
+        .units
+        .iter()
+        .map(|u| 240 + u.id.len() + u.name.len() + 2 * u.unit_type.len())
+        .sum();
+    let missing: usize = c
+        .units
+        .iter()
+        .filter(|u| !u.has_page)
+        .map(|u| 3 + u.name.len())
+        .sum();
+    let unreadable: usize = c
+        .unreadable
+        .iter()
+        .map(|(f, why)| 80 + f.len() + why.len())
+        .sum();
+    let left_out: usize = c
+        .left_out
+        .iter()
+        .map(|(f, u, why)| 80 + f.len() + u.len() + why.len())
+        .sum();
+    16 * 1024 + rows + missing + unreadable + left_out
+}
 
 /// The units' problems and status, one row each, sortable and filterable, into `html`.
 fn unit_table(html: &mut String, c: &CountyPage) {
     let mut types: Vec<&str> = Vec::new();
     for u in &c.units {
-        if !types.contains(&u.unit_type.as_str()) {
-            types.push(&u.unit_type);
+        if !types.contains(&u.unit_type) {
+            types.push(u.unit_type);
         }
     }
     html.push_str(
@@ -677,46 +702,48 @@ fn unit_table(html: &mut String, c: &CountyPage) {
 }
 
 fn unit_row(html: &mut String, u: &CountyUnit) {
-    let name = if u.has_page {
-        format!(
-            "<a href=\"{}\">{}</a>",
-            escape(&page_file(&u.id)),
-            escape(&u.name)
-        )
-    } else {
-        escape(&u.name)
-    };
     let status = match (u.has_page, u.left_out) {
         (false, _) => "missing",
         (true, Some(_)) => "out",
         (true, None) => "in",
     };
-    let mut issue: Vec<&str> = Vec::new();
-    if u.errors > 0 {
-        issue.push("error");
-    }
-    if u.warnings > 0 {
-        issue.push("warning");
-    }
-    if issue.is_empty() {
-        issue.push("clean");
-    }
+    let issue = match (u.errors > 0, u.warnings > 0) {
+        (true, true) => "error warning",
+        (true, false) => "error",
+        (false, true) => "warning",
+        (false, false) => "clean",
+    };
+    // Written in place, each text escaped into the page: no string made for a row.
     let _ = write!(
         html,
-        "<tr data-status=\"{status}\" data-issue=\"{}\" data-type=\"{}\"><td>{name}</td><td>{}</td>\
-         <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-        issue.join(" "),
-        escape(&u.unit_type),
-        escape(&u.unit_type),
+        "<tr data-status=\"{status}\" data-issue=\"{issue}\" data-type=\""
+    );
+    escape_into(html, u.unit_type);
+    html.push_str("\"><td>");
+    if u.has_page {
+        html.push_str("<a href=\"");
+        escape_into(html, &page_file(u.id));
+        html.push_str("\">");
+        escape_into(html, u.name);
+        html.push_str("</a>");
+    } else {
+        escape_into(html, u.name);
+    }
+    html.push_str("</td><td>");
+    escape_into(html, u.unit_type);
+    let _ = write!(
+        html,
+        "</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td>",
         u.errors,
         u.warnings,
         u.review.open,
         u.review.confirmed,
         u.review.false_alarms,
         u.review.explained,
-        escape(u.status)
     );
+    escape_into(html, u.status);
+    html.push_str("</td></tr>");
 }
 
 /// The overview's section 与上次运行相比: the summary line, then a row per unit that changed.
@@ -764,9 +791,9 @@ fn changes_section(comparison: &Comparison) -> String {
 
 pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     let year = c.year.map_or(String::new(), |y| format!("{y} 年度"));
-    // One buffer for the whole page, about its size: a province's list of units is tens of
-    // megabytes, and made apart, then copied into the page, it was held three times over.
-    let mut body = String::with_capacity(64 * 1024 + UNIT_ROW_BYTES * c.units.len());
+    // One buffer for the whole page: a province's list of units is tens of megabytes, and
+    // made apart, then copied into the page, it was held three times over.
+    let mut body = String::with_capacity(64 * 1024);
     page_start(&mut body, &format!("{year}政府信息公开年报 全县汇总"));
     let _ = write!(body, "<h1>{year}政府信息公开工作年度报告 · 全县汇总</h1>");
     body.push_str(&counted_summary(c));
@@ -866,16 +893,18 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     }
     body.push_str("</tr></table>");
 
-    let mut received: Vec<Bar> = c
+    // Ranked by reference; only the bars drawn get their texts (a province has 100,000 units).
+    let mut received: Vec<(&CountyUnit, f64)> = c
         .units
         .iter()
-        .filter_map(|u| {
-            u.received
-                .map(|r| (u.name.clone(), r, Some(page_file(&u.id))))
-        })
+        .filter_map(|u| u.received.map(|r| (u, r)))
         .collect();
-    received.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let (top, rest) = top_and_rest(received);
+    received.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.name.cmp(b.0.name)));
+    let (top, rest) = top_and_rest(received, |(_, r)| *r);
+    let top: Vec<Bar> = top
+        .into_iter()
+        .map(|(u, r)| (u.name.to_string(), r, Some(page_file(u.id))))
+        .collect();
     if rest.is_some() {
         let _ = write!(
             body,
@@ -904,13 +933,16 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     }
     body.push_str("</div></div>");
 
+    // Room for the rest at once, about its size: grown by doubling, the buffer would hold
+    // up to twice the page.
+    body.reserve_exact(list_bytes(c));
     unit_table(&mut body, c);
 
     let missing: Vec<&str> = c
         .units
         .iter()
         .filter(|u| !u.has_page)
-        .map(|u| u.name.as_str())
+        .map(|u| u.name)
         .collect();
     body.push_str("<h2 id=\"missing\">未报送的单位</h2>");
     if missing.is_empty() {
@@ -961,6 +993,51 @@ mod tests {
         );
     }
 
+    /// A province's overview is tens of megabytes: made in one buffer of about its size,
+    /// not one grown by doubling (up to twice the page), with the lists in it whole.
+    #[test]
+    fn the_overview_is_made_in_one_buffer_of_about_its_size() {
+        use crate::normalize::{Submission, Values};
+        let mut units = String::from("unit_id,name,type,aliases\n");
+        for i in 0..3000 {
+            // Long names, and some with text to escape.
+            let name = if i % 7 == 0 {
+                format!("湘潭县第{i}号街道办事处&社区<服务>中心")
+            } else {
+                format!("第{i}号镇")
+            };
+            units.push_str(&format!("u{i},{name},乡镇,\n"));
+        }
+        let roster = crate::roster::Roster::parse(&units).unwrap();
+        // Two units of three sent a report; the rest are listed as not having sent one.
+        let submissions: Vec<Submission> = (0..3000)
+            .filter(|i| i % 3 != 0)
+            .map(|i| {
+                let file = format!("乡镇/u{i}.xlsx");
+                Submission::of_values(&file, Some(i), "", 2024, Values::all(1.0))
+            })
+            .collect();
+        let rollup = crate::rollup::roll_up(&submissions, &roster, Some(2024));
+        let pages = crate::report::Pages::new(&submissions, &rollup, &[], &roster, None);
+        let unreadable: Vec<crate::check::UnreadableFile> = (0..500)
+            .map(|i| crate::check::UnreadableFile {
+                source_file: format!("其他/坏文件{i}.xlsx"),
+                reason: "不是有效的 xlsx 文件（zip 结构损坏）".into(),
+            })
+            .collect();
+        let county = pages.county(&unreadable, &Default::default());
+        let html = index_html(&county, &Comparison::NotCompared("没有上次的输出".into()));
+        assert_eq!(html.matches("<tr data-status").count(), 3000);
+        assert_eq!(html.matches("坏文件").count(), 500);
+        assert!(html.contains("湘潭县第0号街道办事处&amp;社区&lt;服务&gt;中心"));
+        assert!(
+            html.capacity() < html.len() + html.len() / 4,
+            "{} bytes in a buffer of {}",
+            html.len(),
+            html.capacity()
+        );
+    }
+
     fn bars(n: usize) -> Vec<Bar> {
         (0..n)
             .map(|i| (format!("单位{i}"), (n - i) as f64, None))
@@ -969,14 +1046,14 @@ mod tests {
 
     #[test]
     fn a_chart_keeps_one_more_unit_rather_than_a_rest_of_one() {
-        let (top, rest) = top_and_rest(bars(CHART_TOP + 1));
+        let (top, rest) = top_and_rest(bars(CHART_TOP + 1), |b| b.1);
         assert_eq!(top.len(), CHART_TOP + 1);
         assert!(rest.is_none());
     }
 
     #[test]
     fn the_rest_of_a_long_chart_is_one_grey_bar_of_its_sum_cut_when_longer() {
-        let (top, rest) = top_and_rest(bars(500));
+        let (top, rest) = top_and_rest(bars(500), |b| b.1);
         assert_eq!(top.len(), CHART_TOP);
         let rest = rest.expect("a rest");
         assert_eq!(rest.units, 500 - CHART_TOP);

@@ -61,18 +61,23 @@ fn csv_writer<W: Write>(w: W) -> ::csv::Writer<W> {
         .from_writer(w)
 }
 
-/// Rows of a CSV made a block at a time: a block of anomalies is about a megabyte, and four
-/// a thread wait to be written.
-const ROW_BLOCK: usize = 256;
+/// Rows of normalized.csv made a block at a time: about 130 KB (a row is about 500 bytes).
+const NORMALIZED_BLOCK: usize = 256;
+
+/// Rows of anomalies.csv made a block at a time: up to about 250 KB. A row listing a
+/// report's blank cells (VALUE.BLANK) is up to 6 KB: blocks of 256 rows held 16 MB at once
+/// on two threads, their buffers grown by doubling.
+const ANOMALY_BLOCK: usize = 64;
 
 /// [`write_csv`] for `count` rows, `row(i, writer)` writing the i-th as one record: blocks
-/// of rows are formatted side by side and written in order, a few blocks per thread at a
-/// time, so that a province's rows are neither formatted by one thread nor all held at
-/// once. The bytes are those [`write_csv`] writes.
+/// of `rows_per_block` rows are formatted side by side and written in order, a few blocks
+/// per thread at a time, so that a province's rows are neither formatted by one thread nor
+/// all held at once. The bytes are those [`write_csv`] writes.
 fn write_csv_in_parallel(
     w: &mut dyn Write,
     header: &[&str],
     count: usize,
+    rows_per_block: usize,
     row: impl Fn(usize, &mut ::csv::Writer<Vec<u8>>) -> ::csv::Result<()> + Sync,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
@@ -82,8 +87,8 @@ fn write_csv_in_parallel(
     writer.flush()?;
     drop(writer);
     let blocks: Vec<std::ops::Range<usize>> = (0..count)
-        .step_by(ROW_BLOCK)
-        .map(|start| start..(start + ROW_BLOCK).min(count))
+        .step_by(rows_per_block)
+        .map(|start| start..(start + rows_per_block).min(count))
         .collect();
     for batch in blocks.chunks(super::BLOCKS_PER_THREAD * rayon::current_num_threads()) {
         let formatted: Vec<Vec<u8>> = batch
@@ -155,7 +160,7 @@ pub fn normalized_csv(
     header.extend(schema::fields().iter().map(|f| f.id.as_str()));
     header.extend(NORMALIZED_TAIL);
     // Field by field: two million values at 10,000 units, none of them made a String.
-    write_csv_in_parallel(w, &header, submissions.len(), |i, row| {
+    write_csv_in_parallel(w, &header, submissions.len(), NORMALIZED_BLOCK, |i, row| {
         let (s, left_out) = (&submissions[i], left_out[i]);
         for lead in normalized_lead(s, roster) {
             row.write_field(lead)?;
@@ -213,9 +218,13 @@ pub fn anomaly_row(a: &Anomaly) -> Vec<String> {
 
 /// `anomalies.csv`, in the order the checks sorted it.
 pub fn anomalies_csv(w: &mut dyn Write, anomalies: &[Anomaly]) -> std::io::Result<()> {
-    write_csv_in_parallel(w, ANOMALY_COLUMNS, anomalies.len(), |i, row| {
-        row.write_record(anomaly_row(&anomalies[i]))
-    })
+    write_csv_in_parallel(
+        w,
+        ANOMALY_COLUMNS,
+        anomalies.len(),
+        ANOMALY_BLOCK,
+        |i, row| row.write_record(anomaly_row(&anomalies[i])),
+    )
 }
 
 pub const ROLLUP_LEAD: &[&str] = &["field_id", "table", "row_label", "col_label", "county"];

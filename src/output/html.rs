@@ -529,7 +529,8 @@ fn bar_chart(items: &[Bar], rest: Option<Rest>, width: u32) -> String {
     svg
 }
 
-/// The top `CHART_TOP` of `items` (already in order), and the rest as one.
+/// The top `CHART_TOP` of `items` (already in order), and the rest as one: how many, and
+/// the sum of their `value`.
 fn top_and_rest<T>(mut items: Vec<T>, value: impl Fn(&T) -> f64) -> (Vec<T>, Option<Rest>) {
     if items.len() <= CHART_TOP + 1 {
         return (items, None);
@@ -627,42 +628,63 @@ bar.hidden=false;document.getElementById('sort-hint').hidden=false;filter();
 })();
 "#;
 
-/// About what the overview's lists take, a little more: a unit's row (its markup, numbers
-/// and status, about 215 bytes, its id in the link, its name, its type twice), the names of
-/// the units that did not submit, the files unreadable or left out, and the page's end.
+/// What the overview's lists take, from the unit table on: each unit's row exactly (a bound
+/// where an id has characters its page's name replaces), the type filter's choices, the
+/// names of the units that did not submit, the files unreadable or left out, and room for
+/// the markup around them and the page's end.
 fn list_bytes(c: &CountyPage) -> usize {
-    let rows: usize = c
-        .units
-        .iter()
-        .map(|u| 240 + u.id.len() + u.name.len() + 2 * u.unit_type.len())
-        .sum();
+    let rows: usize = c.units.iter().map(unit_row_len).sum();
+    let types: usize = unit_types(c).iter().map(|t| 17 + escaped_len(t)).sum();
     let missing: usize = c
         .units
         .iter()
         .filter(|u| !u.has_page)
-        .map(|u| 3 + u.name.len())
+        .map(|u| 3 + escaped_len(u.name))
         .sum();
     let unreadable: usize = c
         .unreadable
         .iter()
-        .map(|(f, why)| 80 + f.len() + why.len())
+        .map(|(f, why)| 40 + escaped_len(f) + escaped_len(why))
         .sum();
     let left_out: usize = c
         .left_out
         .iter()
-        .map(|(f, u, why)| 80 + f.len() + u.len() + why.len())
+        .map(|(f, u, why)| 49 + escaped_len(f) + escaped_len(u) + escaped_len(why))
         .sum();
-    16 * 1024 + rows + missing + unreadable + left_out
+    16 * 1024 + rows + types + missing + unreadable + left_out
+}
+
+/// The length of `s` once escaped ([`escape`]).
+fn escaped_len(s: &str) -> usize {
+    s.len()
+        + s.bytes()
+            .map(|b| match b {
+                b'&' | b'\'' => 4,
+                b'<' | b'>' => 3,
+                b'"' => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// The units' problems and status, one row each, sortable and filterable, into `html`.
-fn unit_table(html: &mut String, c: &CountyPage) {
+/// The units' types, each once, in the order they first come: the table's type filter.
+fn unit_types<'a>(c: &CountyPage<'a>) -> Vec<&'a str> {
     let mut types: Vec<&str> = Vec::new();
     for u in &c.units {
         if !types.contains(&u.unit_type) {
             types.push(u.unit_type);
         }
     }
+    types
+}
+
+fn unit_table(html: &mut String, c: &CountyPage) {
+    let types = unit_types(c);
     html.push_str(
         "<h2 id=\"unit-list\">各单位问题</h2><p class=\"sub\">错误、警告：未审核为误报或已说明的；待处理至已说明：该单位全部错误和警告的审核情况。<span class=\"js-hint\" id=\"sort-hint\" hidden>点击表头可按该列排序，再点一次反向。</span></p>\
          <div class=\"filters\" id=\"unit-filters\" hidden>\
@@ -701,7 +723,8 @@ fn unit_table(html: &mut String, c: &CountyPage) {
     );
 }
 
-fn unit_row(html: &mut String, u: &CountyUnit) {
+/// A unit's row's `data-status` and `data-issue`, by which the page's script filters it.
+fn row_keys(u: &CountyUnit) -> (&'static str, &'static str) {
     let status = match (u.has_page, u.left_out) {
         (false, _) => "missing",
         (true, Some(_)) => "out",
@@ -713,7 +736,49 @@ fn unit_row(html: &mut String, u: &CountyUnit) {
         (false, true) => "warning",
         (false, false) => "clean",
     };
-    // Written in place, each text escaped into the page: no string made for a row.
+    (status, issue)
+}
+
+/// The bytes of [`unit_row`]'s markup around its texts and numbers.
+const ROW_MARKUP: usize = 192;
+/// The bytes of the link around a unit's name, where it has a page.
+const LINK_MARKUP: usize = 15;
+
+/// How long [`unit_row`] makes `u`'s row: exactly, or a little more where the unit's id has
+/// characters its page's name replaces by one byte.
+fn unit_row_len(u: &CountyUnit) -> usize {
+    let (status, issue) = row_keys(u);
+    let link = if u.has_page {
+        LINK_MARKUP + u.id.len() + ".html".len()
+    } else {
+        0
+    };
+    let r = &u.review;
+    let numbers: usize = [
+        u.errors,
+        u.warnings,
+        r.open,
+        r.confirmed,
+        r.false_alarms,
+        r.explained,
+    ]
+    .into_iter()
+    .map(digits)
+    .sum();
+    ROW_MARKUP
+        + status.len()
+        + issue.len()
+        + link
+        + escaped_len(u.name)
+        + 2 * escaped_len(u.unit_type)
+        + numbers
+        + escaped_len(u.status)
+}
+
+fn unit_row(html: &mut String, u: &CountyUnit) {
+    let (status, issue) = row_keys(u);
+    // Written in place, each text escaped into the page: no string made for a row but its
+    // page's name.
     let _ = write!(
         html,
         "<tr data-status=\"{status}\" data-issue=\"{issue}\" data-type=\""
@@ -1009,12 +1074,16 @@ mod tests {
             units.push_str(&format!("u{i},{name},乡镇,\n"));
         }
         let roster = crate::roster::Roster::parse(&units).unwrap();
-        // Two units of three sent a report; the rest are listed as not having sent one.
+        // Two units of three sent a report; of the rest, a hundred sent last year's (left out
+        // of the totals), the others are listed as not having sent one.
         let submissions: Vec<Submission> = (0..3000)
-            .filter(|i| i % 3 != 0)
+            .filter(|i| i % 3 != 0 || *i < 300)
             .map(|i| {
-                let file = format!("乡镇/u{i}.xlsx");
-                Submission::of_values(&file, Some(i), "", 2024, Values::all(1.0))
+                let (file, year) = match i % 3 {
+                    0 => (format!("乡镇/u{i}-去年.xlsx"), 2023),
+                    _ => (format!("乡镇/u{i}.xlsx"), 2024),
+                };
+                Submission::of_values(&file, Some(i), "", year, Values::all(1.0))
             })
             .collect();
         let rollup = crate::rollup::roll_up(&submissions, &roster, Some(2024));
@@ -1029,13 +1098,62 @@ mod tests {
         let html = index_html(&county, &Comparison::NotCompared("没有上次的输出".into()));
         assert_eq!(html.matches("<tr data-status").count(), 3000);
         assert_eq!(html.matches("坏文件").count(), 500);
+        assert_eq!(html.matches("-去年.xlsx").count(), 100);
         assert!(html.contains("湘潭县第0号街道办事处&amp;社区&lt;服务&gt;中心"));
+        // The lists' room is reserved with 16 KB to spare; grown by doubling, the buffer
+        // would have hundreds of kilobytes unused.
         assert!(
-            html.capacity() < html.len() + html.len() / 4,
+            html.capacity() - html.len() <= 16 * 1024,
             "{} bytes in a buffer of {}",
             html.len(),
             html.capacity()
         );
+    }
+
+    #[test]
+    fn a_unit_rows_length_is_known_before_it_is_made() {
+        use crate::check::StatusCounts;
+        use crate::rollup::LeftOut;
+        let names = [
+            "第1号镇",
+            "",
+            "A&B <镇> \"甲\" '乙'",
+            "湘潭县易俗河镇人民政府",
+        ];
+        let ids = ["u1", "dept-00_7", "单位一"];
+        let counts = [0, 9, 10, 12_345];
+        for (k, name) in names.iter().enumerate() {
+            for (j, id) in ids.iter().enumerate() {
+                for (i, &n) in counts.iter().enumerate() {
+                    let u = CountyUnit {
+                        id,
+                        name,
+                        unit_type: if i % 2 == 0 {
+                            "乡镇"
+                        } else {
+                            "县直<部门>"
+                        },
+                        errors: n,
+                        warnings: counts[(i + j) % 4],
+                        review: StatusCounts {
+                            open: counts[(i + k) % 4],
+                            confirmed: n,
+                            false_alarms: counts[(j + k) % 4],
+                            explained: 1,
+                            open_errors: n,
+                            open_warnings: 0,
+                        },
+                        status: ["计入", "年度不符", "未报送"][(i + j + k) % 3],
+                        left_out: (i == 1).then_some(LeftOut::OtherYear),
+                        has_page: (i + k) % 3 != 0,
+                        received: None,
+                    };
+                    let mut row = String::new();
+                    unit_row(&mut row, &u);
+                    assert_eq!(unit_row_len(&u), row.len(), "{row}");
+                }
+            }
+        }
     }
 
     fn bars(n: usize) -> Vec<Bar> {

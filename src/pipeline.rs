@@ -166,9 +166,9 @@ fn quietly_catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Resul
 /// stderr is a terminal. Results come back in the order of `files`.
 pub fn process_all(files: &[InputFile], roster: &Roster, year: Option<i32>) -> Vec<FileResult> {
     let progress = progress_bar(files.len() as u64);
-    // One file is one task. Files differ in cost (a PDF takes about 30–40 times a CSV), and rayon's
-    // default split hands each thread whole blocks of them (a quarter of the files on two
-    // threads) that no other thread can take over once begun: at 100,000 units a profile
+    // One file is one task. Files differ in cost (a PDF takes about 30–40 times a CSV), and
+    // rayon's default split hands each thread whole blocks of them (a quarter of the files on
+    // two threads) that no other thread can take over once begun: at 100,000 units a profile
     // showed one thread left reading alone for a second at the end.
     let results = files
         .par_iter()

@@ -25,8 +25,9 @@ if [ "${1:-}" = --prepare ]; then
   set -e
   cargo build --profile shipped --quiet --bin nianbao --example floor
   mkdir -p bench/bin bench/wheels
-  strip -o bench/bin/nianbao target/shipped/nianbao
-  strip -o bench/bin/floor target/shipped/examples/floor
+  shipped=$(scripts/cargo-target-dir)/shipped
+  strip -o bench/bin/nianbao "$shipped/nianbao"
+  strip -o bench/bin/floor "$shipped/examples/floor"
   pip download --quiet --only-binary=:all: --dest bench/wheels pandas openpyxl python-calamine
   du -sh bench/bin bench/wheels
   exit 0
@@ -51,12 +52,14 @@ run_order=()
 for t in 2 16 8 4 1; do [ "$t" -le "$cores" ] && run_order+=("$t"); done
 
 pick() { for p in "$@"; do [ -x "$p" ] && { echo "$p"; return; }; done; }
-nianbao=$(pick bench/bin/nianbao target/shipped/nianbao)
-floor=$(pick bench/bin/floor target/shipped/examples/floor)
+# Where cargo builds (a machine without cargo has only what was carried: bench/bin, target/).
+shipped=$(scripts/cargo-target-dir 2>/dev/null)/shipped || shipped=target/shipped
+nianbao=$(pick bench/bin/nianbao "$shipped/nianbao")
+floor=$(pick bench/bin/floor "$shipped/examples/floor")
 if [ -z "$nianbao" ] || [ -z "$floor" ]; then
-  say "no binaries in bench/bin or target/shipped: building (needs the crates at hand) …"
+  say "no binaries in bench/bin or $shipped: building (needs the crates at hand) …"
   cargo build --profile shipped --offline --quiet --bin nianbao --example floor || { say "build failed"; exit 1; }
-  nianbao=target/shipped/nianbao floor=target/shipped/examples/floor
+  nianbao=$shipped/nianbao floor=$shipped/examples/floor
 fi
 say "$(date -u +%FT%TZ) $cores cores, threads ${threads[*]}, sizes ${sizes[*]}, budget ${budget}s, $nianbao"
 

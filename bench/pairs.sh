@@ -23,8 +23,9 @@ if [ ! -d "$county/inputs" ]; then
 fi
 echo "building the shipped binaries (minutes the first time) …" >&2
 cargo build --profile shipped --quiet --bin nianbao --example floor
-nianbao=target/shipped/nianbao
-floor=target/shipped/examples/floor
+shipped=$(scripts/cargo-target-dir)/shipped
+nianbao=$shipped/nianbao
+floor=$shipped/examples/floor
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

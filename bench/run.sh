@@ -32,8 +32,9 @@ sizes=("$@")
 work=${BENCH_DIR:-/tmp/nianbao-bench}
 mkdir -p "$work"
 results=$work/results.csv
-nianbao=target/shipped/nianbao
-floor=target/shipped/examples/floor
+shipped=$(scripts/cargo-target-dir)/shipped
+nianbao=$shipped/nianbao
+floor=$shipped/examples/floor
 
 # One timed run, as "seconds kilobytes".
 timed_once() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds what a clerk downloads, into target/dist/:
+# Builds what a clerk downloads, into target/dist/ (under $CARGO_TARGET_DIR where that is set):
 #
 #   nianbao-<version>-windows-x86_64.zip  nianbao.exe, 使用说明.txt (UTF-8 with BOM, CRLF),
 #                                         空白模板.xlsx and the sample inputs/ and config/,
@@ -22,7 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
-dist=target/dist
+build=$(scripts/cargo-target-dir)
+dist=$build/dist
 work=$dist/work
 rm -rf "$work"
 mkdir -p "$work"
@@ -82,7 +83,7 @@ windows_zip() {
         cargo build --profile shipped --locked --target "$target"
     local dir=$work/windows/nianbao-$version
     mkdir -p "$dir"
-    cp "target/$target/shipped/nianbao.exe" "$dir/"
+    cp "$build/$target/shipped/nianbao.exe" "$dir/"
     x86_64-w64-mingw32-strip "$dir/nianbao.exe" 2>/dev/null || true
     cp -r inputs config docs "$work/空白模板.xlsx" "$dir/"
     windows_text packaging/windows/使用说明.txt >"$dir/使用说明.txt"
@@ -96,10 +97,10 @@ deb() {
     if have_target x86_64-unknown-linux-musl; then
         target=x86_64-unknown-linux-musl
         cargo build --profile shipped --locked --target "$target"
-        bin=target/$target/shipped/nianbao
+        bin=$build/$target/shipped/nianbao
     else
         cargo build --profile shipped --locked
-        bin=target/shipped/nianbao
+        bin=$build/shipped/nianbao
         local glibc
         glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
         depends="Depends: libc6 (>= $glibc)"

@@ -21,7 +21,6 @@
 #     scripts/test-dist.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 say() { echo "test-dist: $*"; }
 fail() {
     echo "test-dist: FAILED: $*" >&2
@@ -43,13 +42,14 @@ if ! command -v x86_64-w64-mingw32-gcc >/dev/null || ! command -v wine >/dev/nul
 fi
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
-deb=target/dist/nianbao_${version}_amd64.deb
-zip=target/dist/nianbao-$version-windows-x86_64.zip
+build=$(scripts/cargo-target-dir)
+deb=$build/dist/nianbao_${version}_amd64.deb
+zip=$build/dist/nianbao-$version-windows-x86_64.zip
 rm -f "$deb" "$zip"
 scripts/dist.sh | tee "$tmp/dist.log"
 say "dist.sh done after $(lap)"
 cargo build --quiet --release --locked
-linux=$repo/target/release/nianbao
+linux=$build/release/nianbao
 
 # Every CSV of the reference, the same bytes in the other, and no other CSV there.
 same_csvs() { # same_csvs REFERENCE_OUTPUTS OTHER_OUTPUTS WHAT

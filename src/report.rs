@@ -282,6 +282,7 @@ impl<'a> Pages<'a> {
             review: review.counts,
             resolved: review.resolved.clone(),
             review_warnings: review.warnings.clone(),
+            review_files: review.files.clone(),
             outcomes: key[OUTCOME_FIGURES].to_vec(),
             key,
             key_incomplete,
@@ -357,6 +358,8 @@ pub struct CountyPage<'a> {
     pub resolved: Vec<Resolved>,
     /// Review lines that could not be applied.
     pub review_warnings: Vec<String>,
+    /// The review files read: none before the auditor's first decisions.
+    pub review_files: Vec<String>,
     pub key: Vec<(&'static str, f64)>,
     /// For each of `key`, how many counted units' values in it could not be read.
     pub key_incomplete: Vec<usize>,

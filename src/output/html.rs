@@ -899,15 +899,27 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
          <div class=\"card err\"><b>{}</b><span>已核实</span></div>\
          <div class=\"card\"><b>{}</b><span>误报</span></div>\
          <div class=\"card\"><b>{}</b><span>已说明</span></div>\
-         <div class=\"card\"><b>{}</b><span>已解决</span></div></div>\
-         <p class=\"sub\">按 config/review.csv（或 review.xlsx）中的审核决定统计全部错误和警告；\
-         误报和已说明的问题仍列出，但不计入上面的错误、警告数。已解决：审核过的问题本次不再出现。</p>",
+         <div class=\"card\"><b>{}</b><span>已解决</span></div></div>",
         r.open,
         r.confirmed,
         r.false_alarms,
         r.explained,
         c.resolved.len()
     );
+    if c.review_files.is_empty() {
+        body.push_str(
+            "<p class=\"sub\">还没有审核文件，全部错误和警告都是待处理。运行 nianbao review 生成 \
+             review.csv（在 --config 文件夹中，也可用 review.xlsx），逐条填写审核决定后重新运行，\
+             这里即按决定统计。</p>",
+        );
+    } else {
+        let _ = write!(
+            body,
+            "<p class=\"sub\">按 {} 中的审核决定统计全部错误和警告；误报和已说明的问题仍列出，\
+             但不计入上面的错误、警告数。已解决：审核过的问题本次不再出现。</p>",
+            escape(&c.review_files.join("、"))
+        );
+    }
     if !c.resolved.is_empty() {
         body.push_str(
             "<h3>已解决的审核决定</h3><table class=\"list\"><tr><th>异常编号</th><th>原审核状态</th><th>审核说明</th><th>出处</th></tr>",

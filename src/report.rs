@@ -358,7 +358,7 @@ pub struct CountyPage<'a> {
     pub resolved: Vec<Resolved>,
     /// Review lines that could not be applied.
     pub review_warnings: Vec<String>,
-    /// The review files read: none before the auditor's first decisions.
+    /// The review files read; an empty one is not counted.
     pub review_files: Vec<String>,
     pub key: Vec<(&'static str, f64)>,
     /// For each of `key`, how many counted units' values in it could not be read.

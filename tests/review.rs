@@ -256,7 +256,7 @@ fn a_review_round_trip_changes_the_counts_and_keeps_the_decisions() {
     let (errors, warnings) = summary_counts(&first);
     // Before any review, the overview says how to start one, not whose decisions it counts.
     let index = std::fs::read_to_string(out.join("reports/index.html")).unwrap();
-    assert!(index.contains("还没有审核文件") && !index.contains("中的审核决定统计"));
+    assert!(index.contains("尚未读到审核文件") && !index.contains("中的审核决定统计"));
     let made = nianbao(&["review", "--out", &s(&out), "--config", &s(&config)]);
     assert!(made.status.success(), "{}", stderr(&made));
     let review = config.join("review.csv");
@@ -343,7 +343,7 @@ fn a_review_round_trip_changes_the_counts_and_keeps_the_decisions() {
     // The path as given, with `/` (as on Windows too).
     let counted_from = format!("按 {} 中的审核决定统计", s(&review).replace('\\', "/"));
     assert!(index.contains(&counted_from), "the file named");
-    assert!(!index.contains("还没有审核文件"));
+    assert!(!index.contains("尚未读到审核文件"));
     let page = std::fs::read_to_string(out.join(format!("reports/{unit}.html"))).unwrap();
     assert!(page.contains(mine[0]) && page.contains("核对原件，填报无误"));
     assert!(page.contains("class=\"dismissed\""));

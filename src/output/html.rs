@@ -908,9 +908,9 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     );
     if c.review_files.is_empty() {
         body.push_str(
-            "<p class=\"sub\">还没有审核文件，全部错误和警告都是待处理。运行 nianbao review 生成 \
-             review.csv（在 --config 文件夹中，也可用 review.xlsx），逐条填写审核决定后重新运行，\
-             这里即按决定统计。</p>",
+            "<p class=\"sub\">尚未读到审核文件（--config 文件夹中的 review.csv 或 review.xlsx，\
+             空文件不算），全部错误和警告都是待处理。运行 nianbao review 生成 review.csv，\
+             逐条填写审核决定后重新运行，这里即按决定统计。</p>",
         );
     } else {
         let _ = write!(

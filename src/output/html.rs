@@ -651,26 +651,61 @@ bar.hidden=false;document.getElementById('sort-hint').hidden=false;filter();
 /// the markup around them and the page's end.
 fn list_bytes(c: &CountyPage) -> usize {
     let rows: usize = c.units.iter().map(unit_row_len).sum();
-    let types: usize = unit_types(c).iter().map(|t| 17 + escaped_len(t)).sum();
+    let types: usize = unit_types(c)
+        .iter()
+        .map(|t| OPTION.0.len() + escaped_len(t) + OPTION.1.len())
+        .sum();
     let missing: usize = c
         .units
         .iter()
         .filter(|u| !u.has_page)
-        .map(|u| 3 + escaped_len(u.name))
+        .map(|u| NAME_SEPARATOR.len() + escaped_len(u.name))
         .sum();
     let unreadable: usize = c
         .unreadable
         .iter()
-        .map(|(f, why)| 40 + escaped_len(f) + escaped_len(why))
+        .map(|(f, why)| file_row_len(f, &[why]))
         .sum();
     let left_out: usize = c
         .left_out
         .iter()
-        .map(|(f, u, why)| 49 + escaped_len(f) + escaped_len(u) + escaped_len(why))
+        .map(|(f, u, why)| file_row_len(f, &[u, why]))
         .sum();
     16 * 1024 + rows + types + missing + unreadable + left_out
 }
 
+/// The markup around a choice of the type filter.
+const OPTION: (&str, &str) = ("<option>", "</option>");
+/// Between the names of the units that did not submit.
+const NAME_SEPARATOR: &str = "、";
+/// A row of the files unreadable or left out: the file as code, then a cell per text.
+const FILE_CELL: (&str, &str) = ("<tr><td><code>", "</code></td>");
+const TEXT_CELL: (&str, &str) = ("<td>", "</td>");
+const ROW_END: &str = "</tr>";
+
+/// A row of the overview's file lists: `file`, then each of `texts`, escaped in place.
+fn file_row(html: &mut String, file: &str, texts: &[&str]) {
+    html.push_str(FILE_CELL.0);
+    escape_into(html, file);
+    html.push_str(FILE_CELL.1);
+    for text in texts {
+        html.push_str(TEXT_CELL.0);
+        escape_into(html, text);
+        html.push_str(TEXT_CELL.1);
+    }
+    html.push_str(ROW_END);
+}
+
+/// How long [`file_row`] makes the row.
+fn file_row_len(file: &str, texts: &[&str]) -> usize {
+    let cells: usize = texts
+        .iter()
+        .map(|t| TEXT_CELL.0.len() + escaped_len(t) + TEXT_CELL.1.len())
+        .sum();
+    FILE_CELL.0.len() + escaped_len(file) + FILE_CELL.1.len() + cells + ROW_END.len()
+}
+
+/// The decimal digits of `n`.
 fn digits(n: usize) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
@@ -700,7 +735,9 @@ fn unit_table(html: &mut String, c: &CountyPage) {
          <label>类型 <select id=\"f-type\"><option value=\"\">全部</option>",
     );
     for t in &types {
-        let _ = write!(html, "<option>{}</option>", escape(t));
+        html.push_str(OPTION.0);
+        escape_into(html, t);
+        html.push_str(OPTION.1);
     }
     html.push_str(
         "</select></label><span id=\"f-count\" class=\"muted\" aria-live=\"polite\"></span></div>\
@@ -1019,42 +1056,33 @@ pub fn index_html(c: &CountyPage, changes: &Comparison) -> String {
     body.reserve_exact(list_bytes(c));
     unit_table(&mut body, c);
 
-    let missing: Vec<&str> = c
-        .units
-        .iter()
-        .filter(|u| !u.has_page)
-        .map(|u| u.name)
-        .collect();
     body.push_str("<h2 id=\"missing\">未报送的单位</h2>");
-    if missing.is_empty() {
+    let mut missing = c.units.iter().filter(|u| !u.has_page).peekable();
+    if missing.peek().is_none() {
         body.push_str("<p>名单内的单位都已报送。</p>");
     } else {
-        let _ = write!(body, "<p>{}</p>", escape(&missing.join("、")));
+        body.push_str("<p>");
+        for (i, u) in missing.enumerate() {
+            if i > 0 {
+                body.push_str(NAME_SEPARATOR);
+            }
+            escape_into(&mut body, u.name);
+        }
+        body.push_str("</p>");
     }
     if !c.unreadable.is_empty() {
         body.push_str(
             "<h3>无法读取的文件</h3><table class=\"list\"><tr><th>文件</th><th>原因</th></tr>",
         );
         for (file, why) in &c.unreadable {
-            let _ = write!(
-                body,
-                "<tr><td><code>{}</code></td><td>{}</td></tr>",
-                escape(file),
-                escape(why)
-            );
+            file_row(&mut body, file, &[why]);
         }
         body.push_str("</table>");
     }
     if !c.left_out.is_empty() {
         body.push_str("<h2 id=\"left-out\">未计入汇总的报告</h2><table class=\"list\"><tr><th>文件</th><th>单位</th><th>原因</th></tr>");
         for (file, unit, why) in &c.left_out {
-            let _ = write!(
-                body,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                escape(file),
-                escape(unit),
-                escape(why)
-            );
+            file_row(&mut body, file, &[unit, why]);
         }
         body.push_str("</table>");
     }
